@@ -1,0 +1,287 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// testCost keeps bcrypt fast in tests while staying within the allowed range.
+const testCost = MinBcryptCost
+
+func newTestHasher(t *testing.T, maxConcurrent int) *Hasher {
+	t.Helper()
+	h, err := NewHasher(testCost, maxConcurrent)
+	require.NoError(t, err)
+	return h
+}
+
+func TestNewHasher(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		cost          int
+		maxConcurrent int
+		wantErr       bool
+	}{
+		{name: "accepts the minimum cost of 10", cost: 10, maxConcurrent: 1},
+		{name: "accepts the default cost of 12", cost: DefaultBcryptCost, maxConcurrent: 4},
+		{name: "accepts the maximum cost of 31", cost: 31, maxConcurrent: 1},
+		{name: "refuses cost 9", cost: 9, maxConcurrent: 1, wantErr: true},
+		{name: "refuses cost 32", cost: 32, maxConcurrent: 1, wantErr: true},
+		{name: "refuses zero concurrency", cost: 10, maxConcurrent: 0, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := NewHasher(tc.cost, tc.maxConcurrent)
+			if tc.wantErr {
+				require.Error(t, err)
+				require.Nil(t, h)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.cost, h.Cost())
+		})
+	}
+}
+
+func TestHasherHashAndVerify(t *testing.T) {
+	t.Parallel()
+	h := newTestHasher(t, 4)
+	ctx := context.Background()
+
+	hash, err := h.Hash(ctx, "Correct1horse")
+	require.NoError(t, err)
+	cost, err := bcrypt.Cost([]byte(hash))
+	require.NoError(t, err)
+	require.Equal(t, testCost, cost)
+
+	tests := []struct {
+		name     string
+		hash     string
+		password string
+		want     bool
+		wantErr  bool
+	}{
+		{name: "the right password matches", hash: hash, password: "Correct1horse", want: true},
+		{name: "a wrong password does not match", hash: hash, password: "Correct1horsf", want: false},
+		{name: "an empty password does not match", hash: hash, password: "", want: false},
+		{name: "a malformed hash is an error", hash: "not-a-hash", password: "Correct1horse", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ok, err := h.Verify(ctx, tc.hash, tc.password)
+			if tc.wantErr {
+				require.Error(t, err)
+				require.False(t, ok)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, ok)
+		})
+	}
+}
+
+func TestHashingTheSamePasswordTwiceGivesDifferentHashes(t *testing.T) {
+	t.Parallel()
+	h := newTestHasher(t, 2)
+	a, err := h.Hash(context.Background(), "Password1")
+	require.NoError(t, err)
+	b, err := h.Hash(context.Background(), "Password1")
+	require.NoError(t, err)
+	require.NotEqual(t, a, b)
+}
+
+func TestHashRefusesPasswordsLongerThan72Bytes(t *testing.T) {
+	t.Parallel()
+	h := newTestHasher(t, 1)
+	_, err := h.Hash(context.Background(), strings.Repeat("A1", 36)+"x")
+	require.ErrorIs(t, err, ErrPasswordTooLong)
+
+	_, err = h.Hash(context.Background(), strings.Repeat("A1", 36))
+	require.NoError(t, err, "exactly 72 bytes is allowed")
+}
+
+func TestVerifyRejectsAPasswordThatOnlyMatchesThroughTruncation(t *testing.T) {
+	t.Parallel()
+	h := newTestHasher(t, 1)
+	pw := strings.Repeat("A1", 36)
+	hash, err := h.Hash(context.Background(), pw)
+	require.NoError(t, err)
+	ok, err := h.Verify(context.Background(), hash, pw+"extra")
+	require.NoError(t, err)
+	require.False(t, ok)
+}
+
+func TestVerifyNothingTakesAboutAsLongAsAFailedVerify(t *testing.T) {
+	t.Parallel()
+	h := newTestHasher(t, 1)
+	ctx := context.Background()
+	hash, err := h.Hash(ctx, "Password1")
+	require.NoError(t, err)
+	// Warm the lazily built dummy hash so only the comparison is timed.
+	require.NoError(t, h.VerifyNothing(ctx, "warm-up"))
+
+	const rounds = 3
+	var real, dummy time.Duration
+	for range rounds {
+		start := time.Now()
+		_, err := h.Verify(ctx, hash, "Wrong1pass")
+		require.NoError(t, err)
+		real += time.Since(start)
+
+		start = time.Now()
+		require.NoError(t, h.VerifyNothing(ctx, "Wrong1pass"))
+		dummy += time.Since(start)
+	}
+	// Generous bounds: the point is the same order of magnitude, which a
+	// fast path (no bcrypt at all) would violate by orders of magnitude.
+	require.Greater(t, dummy, real/3, "VerifyNothing=%s Verify=%s", dummy, real)
+	require.Less(t, dummy, real*3, "VerifyNothing=%s Verify=%s", dummy, real)
+}
+
+func TestHasherWaitsForAFreeSlotAndGivesUpWhenTheContextEnds(t *testing.T) {
+	t.Parallel()
+	hash, err := bcrypt.GenerateFromPassword([]byte("Password1"), bcrypt.MinCost)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name string
+		op   func(ctx context.Context, h *Hasher) error
+	}{
+		{name: "Hash", op: func(ctx context.Context, h *Hasher) error {
+			_, err := h.Hash(ctx, "Password1")
+			return err
+		}},
+		{name: "Verify", op: func(ctx context.Context, h *Hasher) error {
+			_, err := h.Verify(ctx, string(hash), "Password1")
+			return err
+		}},
+		{name: "VerifyNothing", op: func(ctx context.Context, h *Hasher) error {
+			return h.VerifyNothing(ctx, "Password1")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" returns the context error while all slots are busy", func(t *testing.T) {
+			t.Parallel()
+			h := newTestHasher(t, 1)
+			h.sem <- struct{}{} // occupy the only slot
+
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- tc.op(ctx, h) }()
+
+			select {
+			case err := <-done:
+				t.Fatalf("operation ran despite the bound: %v", err)
+			case <-time.After(50 * time.Millisecond):
+			}
+			cancel()
+			select {
+			case err := <-done:
+				require.ErrorIs(t, err, context.Canceled)
+			case <-time.After(5 * time.Second):
+				t.Fatal("operation did not give up after cancel")
+			}
+		})
+		t.Run(tc.name+" proceeds once a slot is released", func(t *testing.T) {
+			t.Parallel()
+			h := newTestHasher(t, 1)
+			h.sem <- struct{}{}
+
+			done := make(chan error, 1)
+			go func() { done <- tc.op(context.Background(), h) }()
+			select {
+			case err := <-done:
+				t.Fatalf("operation ran despite the bound: %v", err)
+			case <-time.After(50 * time.Millisecond):
+			}
+			<-h.sem
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("operation did not proceed after release")
+			}
+			require.Empty(t, h.sem, "slot must be released after use")
+		})
+	}
+}
+
+func TestHasherNeverRunsMoreThanMaxConcurrentOperations(t *testing.T) {
+	t.Parallel()
+	const limit = 2
+	h := newTestHasher(t, limit)
+	stop := make(chan struct{})
+	maxSeen := make(chan int, 1)
+	go func() {
+		peak := 0
+		for {
+			select {
+			case <-stop:
+				maxSeen <- peak
+				return
+			default:
+				peak = max(peak, len(h.sem))
+			}
+		}
+	}()
+	errs := make(chan error, 6)
+	for range cap(errs) {
+		go func() {
+			_, err := h.Hash(context.Background(), "Password1")
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		require.NoError(t, <-errs)
+	}
+	close(stop)
+	require.LessOrEqual(t, <-maxSeen, limit)
+}
+
+func TestHasherReturnsAnAlreadyCancelledContextErrorEvenWithFreeSlots(t *testing.T) {
+	t.Parallel()
+	h := newTestHasher(t, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := h.Hash(ctx, "Password1")
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestCheckPasswordStrength(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		pw   string
+		want []string
+	}{
+		{name: "a good password has no problems", pw: "Password1", want: []string{}},
+		{name: "exactly 8 bytes is long enough", pw: "Abcdef12", want: []string{}},
+		{name: "exactly 72 bytes is short enough", pw: strings.Repeat("A1", 36), want: []string{}},
+		{name: "a 7-byte password is too short", pw: "Abcde12", want: []string{"must be at least 8 bytes long"}},
+		{name: "a 73-byte password is too long", pw: strings.Repeat("A1", 36) + "x", want: []string{"must be at most 72 bytes long"}},
+		{name: "a password without an uppercase letter is refused", pw: "password1", want: []string{"must contain an uppercase letter"}},
+		{name: "a password without a digit is refused", pw: "Password", want: []string{"must contain a digit"}},
+		{name: "an empty password reports every problem", pw: "", want: []string{
+			"must be at least 8 bytes long",
+			"must contain an uppercase letter",
+			"must contain a digit",
+		}},
+		{name: "length counts bytes not characters", pw: "Ää1", want: []string{"must be at least 8 bytes long"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := CheckPasswordStrength(tc.pw)
+			require.NotNil(t, got)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
