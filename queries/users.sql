@@ -16,21 +16,12 @@ WHERE id = @id;
 
 -- name: UserGet :one
 -- A user with the profile, when there is one.
-SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
-       p.phone, p.company, p.address_line1, p.address_line2, p.city, p.postal_code, p.country,
-       p.updated_at AS profile_updated_at
-FROM users u
-LEFT JOIN profiles p ON p.user_id = u.id
-WHERE u.id = @id;
+SELECT * FROM user_details WHERE id = @id;
 
 -- name: UserList :many
 -- One page of users with profiles; total counts every row the filters match.
-SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
-       p.phone, p.company, p.address_line1, p.address_line2, p.city, p.postal_code, p.country,
-       p.updated_at AS profile_updated_at,
-       count(*) OVER () AS total
-FROM users u
-LEFT JOIN profiles p ON p.user_id = u.id
+SELECT sqlc.embed(u), count(*) OVER () AS total
+FROM user_details u
 WHERE (sqlc.narg('pattern')::text IS NULL
        OR u.email ILIKE sqlc.narg('pattern') OR u.name ILIKE sqlc.narg('pattern'))
   AND (sqlc.narg('role')::text IS NULL OR u.role = sqlc.narg('role'))

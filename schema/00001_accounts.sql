@@ -36,6 +36,14 @@ CREATE TABLE profiles (
 );
 COMMENT ON TABLE profiles IS 'Contact details of a user; at most one row per user.';
 
+CREATE VIEW user_details AS
+SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
+       p.phone, p.company, p.address_line1, p.address_line2, p.city, p.postal_code, p.country,
+       p.updated_at AS profile_updated_at
+FROM users u
+LEFT JOIN profiles p ON p.user_id = u.id;
+COMMENT ON VIEW user_details IS 'A user with the profile, as the API shows it (never the password hash).';
+
 CREATE TABLE refresh_tokens (
     id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -54,5 +62,6 @@ CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id);
 
 -- +goose Down
 DROP TABLE refresh_tokens;
+DROP VIEW user_details;
 DROP TABLE profiles;
 DROP TABLE users;

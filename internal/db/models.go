@@ -49,3 +49,22 @@ type User struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// A user with the profile, as the API shows it (never the password hash).
+type UserDetail struct {
+	ID               uuid.UUID
+	Email            string
+	Name             string
+	Role             string
+	Active           bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Phone            *string
+	Company          *string
+	AddressLine1     *string
+	AddressLine2     *string
+	City             *string
+	PostalCode       *string
+	Country          *string
+	ProfileUpdatedAt *time.Time
+}

@@ -7,7 +7,6 @@ package db
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -110,36 +109,13 @@ func (q *Queries) UserCredentialsByID(ctx context.Context, id uuid.UUID) (UserCr
 }
 
 const userGet = `-- name: UserGet :one
-SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
-       p.phone, p.company, p.address_line1, p.address_line2, p.city, p.postal_code, p.country,
-       p.updated_at AS profile_updated_at
-FROM users u
-LEFT JOIN profiles p ON p.user_id = u.id
-WHERE u.id = $1
+SELECT id, email, name, role, active, created_at, updated_at, phone, company, address_line1, address_line2, city, postal_code, country, profile_updated_at FROM user_details WHERE id = $1
 `
 
-type UserGetRow struct {
-	ID               uuid.UUID
-	Email            string
-	Name             string
-	Role             string
-	Active           bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Phone            *string
-	Company          *string
-	AddressLine1     *string
-	AddressLine2     *string
-	City             *string
-	PostalCode       *string
-	Country          *string
-	ProfileUpdatedAt *time.Time
-}
-
 // A user with the profile, when there is one.
-func (q *Queries) UserGet(ctx context.Context, id uuid.UUID) (UserGetRow, error) {
+func (q *Queries) UserGet(ctx context.Context, id uuid.UUID) (UserDetail, error) {
 	row := q.db.QueryRow(ctx, userGet, id)
-	var i UserGetRow
+	var i UserDetail
 	err := row.Scan(
 		&i.ID,
 		&i.Email,
@@ -161,12 +137,8 @@ func (q *Queries) UserGet(ctx context.Context, id uuid.UUID) (UserGetRow, error)
 }
 
 const userList = `-- name: UserList :many
-SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
-       p.phone, p.company, p.address_line1, p.address_line2, p.city, p.postal_code, p.country,
-       p.updated_at AS profile_updated_at,
-       count(*) OVER () AS total
-FROM users u
-LEFT JOIN profiles p ON p.user_id = u.id
+SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country, u.profile_updated_at, count(*) OVER () AS total
+FROM user_details u
 WHERE ($1::text IS NULL
        OR u.email ILIKE $1 OR u.name ILIKE $1)
   AND ($2::text IS NULL OR u.role = $2)
@@ -187,22 +159,8 @@ type UserListParams struct {
 }
 
 type UserListRow struct {
-	ID               uuid.UUID
-	Email            string
-	Name             string
-	Role             string
-	Active           bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Phone            *string
-	Company          *string
-	AddressLine1     *string
-	AddressLine2     *string
-	City             *string
-	PostalCode       *string
-	Country          *string
-	ProfileUpdatedAt *time.Time
-	Total            int64
+	UserDetail UserDetail
+	Total      int64
 }
 
 // One page of users with profiles; total counts every row the filters match.
@@ -222,21 +180,21 @@ func (q *Queries) UserList(ctx context.Context, arg UserListParams) ([]UserListR
 	for rows.Next() {
 		var i UserListRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.Email,
-			&i.Name,
-			&i.Role,
-			&i.Active,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.Phone,
-			&i.Company,
-			&i.AddressLine1,
-			&i.AddressLine2,
-			&i.City,
-			&i.PostalCode,
-			&i.Country,
-			&i.ProfileUpdatedAt,
+			&i.UserDetail.ID,
+			&i.UserDetail.Email,
+			&i.UserDetail.Name,
+			&i.UserDetail.Role,
+			&i.UserDetail.Active,
+			&i.UserDetail.CreatedAt,
+			&i.UserDetail.UpdatedAt,
+			&i.UserDetail.Phone,
+			&i.UserDetail.Company,
+			&i.UserDetail.AddressLine1,
+			&i.UserDetail.AddressLine2,
+			&i.UserDetail.City,
+			&i.UserDetail.PostalCode,
+			&i.UserDetail.Country,
+			&i.UserDetail.ProfileUpdatedAt,
 			&i.Total,
 		); err != nil {
 			return nil, err

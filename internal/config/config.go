@@ -1,0 +1,220 @@
+// Package config reads Shopfloor's settings from the environment and checks them all
+// at start, so that a bad value stops the program with a message naming it instead of
+// failing later under traffic.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environments the service knows. Development relaxes what only matters in production:
+// a missing JWT secret is generated, stack traces appear in 500 bodies, and the demo
+// credentials are printed.
+const (
+	EnvDevelopment = "development"
+	EnvTest        = "test"
+	EnvProduction  = "production"
+)
+
+// Config is every setting, already parsed and checked.
+type Config struct {
+	Env      string
+	HTTPAddr string
+
+	DatabaseURL        string
+	DBMaxConns         int32
+	DBConnectTimeout   time.Duration
+	DBIdleTimeout      time.Duration
+	DBStatementTimeout time.Duration
+
+	JWTSecret       []byte
+	JWTIssuer       string
+	JWTAudience     string
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+
+	BcryptCost          int
+	BcryptMaxConcurrent int
+
+	BodyLimitBytes  int64
+	TrustedProxies  []*net.IPNet
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// Development reports whether the service runs with APP_ENV=development.
+func (c Config) Development() bool { return c.Env == EnvDevelopment }
+
+// Var documents one environment variable; Vars is the table the README shows.
+type Var struct {
+	Name, Default, Meaning string
+}
+
+// Vars lists every variable Load reads, with its default and meaning.
+var Vars = []Var{
+	{"APP_ENV", "production", "`development`, `test` or `production`. Development generates a JWT secret when none is set and shows stack traces in 500 bodies."},
+	{"HTTP_ADDR", ":8080", "Address the HTTP server listens on."},
+	{"DATABASE_URL", "(none)", "PostgreSQL connection URL. Required by `serve`; `dev` and `make run` start a local cluster under `.data/` when it is unset."},
+	{"DB_MAX_CONNS", "20", "Most connections the pool opens (1–1000)."},
+	{"DB_CONNECT_TIMEOUT", "2s", "How long opening one connection may take."},
+	{"DB_IDLE_TIMEOUT", "30s", "An idle connection is closed after this long."},
+	{"DB_STATEMENT_TIMEOUT", "5s", "PostgreSQL `statement_timeout` for every connection; 0 disables it."},
+	{"JWT_SECRET", "(none)", "HMAC key for access tokens, at least 32 bytes. Required outside development."},
+	{"JWT_ISSUER", "shopfloor", "`iss` claim written and required in access tokens."},
+	{"JWT_AUDIENCE", "shopfloor-api", "`aud` claim written and required in access tokens."},
+	{"ACCESS_TOKEN_TTL", "15m", "Lifetime of an access token."},
+	{"REFRESH_TOKEN_TTL", "720h", "Lifetime of a refresh token."},
+	{"BCRYPT_COST", "12", "bcrypt cost for new password hashes (10–31)."},
+	{"BCRYPT_MAX_CONCURRENT", "number of CPUs", "Most bcrypt hashes computed at once, so a login flood cannot starve other requests."},
+	{"BODY_LIMIT_BYTES", "1048576", "Largest request body accepted; larger ones get 413."},
+	{"TRUSTED_PROXIES", "(none)", "Comma-separated IPs or CIDRs whose `X-Forwarded-For` is believed for the client IP."},
+	{"LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`."},
+	{"LOG_FORMAT", "json", "`json` or `text`."},
+	{"SHUTDOWN_TIMEOUT", "15s", "How long SIGTERM waits for in-flight requests before closing."},
+}
+
+// Load reads and checks every variable the server needs through getenv (os.Getenv in
+// production, a map in tests). It returns every problem at once, each naming its
+// variable.
+func Load(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	c := p.database()
+	c.HTTPAddr = p.str("HTTP_ADDR", ":8080")
+	c.JWTIssuer = p.str("JWT_ISSUER", "shopfloor")
+	c.JWTAudience = p.str("JWT_AUDIENCE", "shopfloor-api")
+	c.AccessTokenTTL = p.duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Second)
+	c.RefreshTokenTTL = p.duration("REFRESH_TOKEN_TTL", 720*time.Hour, time.Minute)
+	c.BcryptMaxConcurrent = p.intRange("BCRYPT_MAX_CONCURRENT", max(1, runtime.NumCPU()), 1, 1024)
+	c.BodyLimitBytes = int64(p.intRange("BODY_LIMIT_BYTES", 1<<20, 1024, 1<<30))
+	c.TrustedProxies = p.networks("TRUSTED_PROXIES")
+	c.ShutdownTimeout = p.duration("SHUTDOWN_TIMEOUT", 15*time.Second, time.Second)
+
+	switch secret := getenv("JWT_SECRET"); {
+	case secret == "" && c.Env == EnvDevelopment:
+		c.JWTSecret = randomSecret()
+	case secret == "":
+		p.fail("JWT_SECRET", "is required outside development (at least 32 bytes)")
+	case len(secret) < 32:
+		p.fail("JWT_SECRET", fmt.Sprintf("must be at least 32 bytes, got %d", len(secret)))
+	default:
+		c.JWTSecret = []byte(secret)
+	}
+	return c, errors.Join(p.errs...)
+}
+
+// LoadDatabase reads only what the database commands (migrate, user create, seed)
+// need, so an operator can run them without the server's secrets.
+func LoadDatabase(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	c := p.database()
+	return c, errors.Join(p.errs...)
+}
+
+func (p *parser) database() Config {
+	return Config{
+		Env:                p.oneOf("APP_ENV", EnvProduction, EnvDevelopment, EnvTest, EnvProduction),
+		DatabaseURL:        strings.TrimSpace(p.getenv("DATABASE_URL")),
+		DBMaxConns:         int32(p.intRange("DB_MAX_CONNS", 20, 1, 1000)),
+		DBConnectTimeout:   p.duration("DB_CONNECT_TIMEOUT", 2*time.Second, time.Millisecond),
+		DBIdleTimeout:      p.duration("DB_IDLE_TIMEOUT", 30*time.Second, time.Second),
+		DBStatementTimeout: p.duration("DB_STATEMENT_TIMEOUT", 5*time.Second, 0),
+		BcryptCost:         p.intRange("BCRYPT_COST", 12, 10, 31),
+		LogLevel:           p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		LogFormat:          p.oneOf("LOG_FORMAT", "json", "json", "text"),
+	}
+}
+
+func randomSecret() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return []byte(hex.EncodeToString(b))
+}
+
+type parser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *parser) fail(name, problem string) {
+	p.errs = append(p.errs, fmt.Errorf("%s %s", name, problem))
+}
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := p.str(name, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, fmt.Sprintf("must be one of %s, got %q", strings.Join(allowed, ", "), v))
+	return def
+}
+
+func (p *parser) intRange(name string, def, lo, hi int) int {
+	raw := strings.TrimSpace(p.getenv(name))
+	if raw == "" {
+		return def
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		p.fail(name, fmt.Sprintf("must be a whole number from %d to %d, got %q", lo, hi, raw))
+		return def
+	}
+	return n
+}
+
+func (p *parser) duration(name string, def, lo time.Duration) time.Duration {
+	raw := strings.TrimSpace(p.getenv(name))
+	if raw == "" {
+		return def
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < lo {
+		p.fail(name, fmt.Sprintf("must be a duration such as 30s or 5m, at least %s, got %q", lo, raw))
+		return def
+	}
+	return d
+}
+
+func (p *parser) networks(name string) []*net.IPNet {
+	var nets []*net.IPNet
+	for _, part := range strings.Split(p.getenv(name), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			if ip := net.ParseIP(part); ip != nil {
+				bits := 8 * len(ip.To16())
+				if ip.To4() != nil {
+					ip, bits = ip.To4(), 32
+				}
+				nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+				continue
+			}
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			p.fail(name, fmt.Sprintf("has %q, which is neither an IP nor a CIDR", part))
+			continue
+		}
+		nets = append(nets, n)
+	}
+	return nets
+}

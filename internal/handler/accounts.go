@@ -1,0 +1,264 @@
+package handler
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/shopfloor/shopfloor/internal/api"
+	"github.com/shopfloor/shopfloor/internal/apperr"
+	"github.com/shopfloor/shopfloor/internal/auth"
+	"github.com/shopfloor/shopfloor/internal/db"
+)
+
+var errBadCredentials = apperr.Unauthenticated("Invalid email or password")
+
+func normalizeEmail(e api.Email) string { return strings.ToLower(strings.TrimSpace(string(e))) }
+
+// checkName trims a person's name and checks the product's 2–50 character rule.
+func checkName(field, raw string) (string, *api.ErrorDetail) {
+	name := strings.TrimSpace(raw)
+	if n := utf8.RuneCountInString(name); n < 2 || n > 50 {
+		d := apperr.Detail(field, api.Body, "must be 2 to 50 characters after trimming spaces")
+		return name, &d
+	}
+	return name, nil
+}
+
+func passwordDetails(field, pw string) []api.ErrorDetail {
+	var details []api.ErrorDetail
+	for _, p := range auth.CheckPasswordStrength(pw) {
+		details = append(details, apperr.Detail(field, api.Body, p))
+	}
+	return details
+}
+
+// RegisterUser creates a customer account and logs it in.
+func (h *Handler) RegisterUser(ctx context.Context, req api.RegisterUserRequestObject) (api.RegisterUserResponseObject, error) {
+	email := normalizeEmail(req.Body.Email)
+	name, nameProblem := checkName("name", req.Body.Name)
+	details := passwordDetails("password", req.Body.Password)
+	if nameProblem != nil {
+		details = append([]api.ErrorDetail{*nameProblem}, details...)
+	}
+	if len(details) > 0 {
+		return nil, apperr.Validation(details...)
+	}
+	hash, err := h.Hasher.Hash(ctx, req.Body.Password)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	var out api.AuthResult
+	err = h.inTx(ctx, func(q *db.Queries) error {
+		id, err := q.UserCreate(ctx, db.UserCreateParams{Email: email, Name: name, PasswordHash: hash, Role: auth.RoleCustomer})
+		if err != nil {
+			return dbError(err, "")
+		}
+		user, err := q.UserGet(ctx, id)
+		if err != nil {
+			return dbError(err, "user vanished")
+		}
+		out.User = toUser(user)
+		out.Tokens, err = h.issueTokens(ctx, q, id, auth.RoleCustomer, uuid.New())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.logger(ctx).InfoContext(ctx, "user registered", "userId", out.User.Id.String())
+	return api.RegisterUser201JSONResponse{Success: api.True, Data: out}, nil
+}
+
+// LoginUser checks the password and issues a new token family. Unknown emails cost
+// the same bcrypt work as wrong passwords, so timing reveals nothing.
+func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject) (api.LoginUserResponseObject, error) {
+	log := h.logger(ctx)
+	cred, err := h.q.UserCredentialsByEmail(ctx, normalizeEmail(req.Body.Email))
+	if err != nil {
+		if err = dbError(err, ""); !isNotFound(err) {
+			return nil, err
+		}
+		if err := h.Hasher.VerifyNothing(ctx, req.Body.Password); err != nil {
+			return nil, apperr.Internal(err)
+		}
+		log.InfoContext(ctx, "login failed", "reason", "unknown email")
+		return nil, errBadCredentials
+	}
+	ok, err := h.Hasher.Verify(ctx, cred.PasswordHash, req.Body.Password)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	if !ok {
+		log.InfoContext(ctx, "login failed", "reason", "wrong password", "userId", cred.ID.String())
+		return nil, errBadCredentials
+	}
+	if !cred.Active {
+		log.InfoContext(ctx, "login failed", "reason", "account deactivated", "userId", cred.ID.String())
+		return nil, apperr.Forbidden("This account is deactivated")
+	}
+	var out api.AuthResult
+	err = h.inTx(ctx, func(q *db.Queries) error {
+		user, err := q.UserGet(ctx, cred.ID)
+		if err != nil {
+			return dbError(err, "user vanished")
+		}
+		out.User = toUser(user)
+		out.Tokens, err = h.issueTokens(ctx, q, cred.ID, cred.Role, uuid.New())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.InfoContext(ctx, "login succeeded", "userId", cred.ID.String())
+	return api.LoginUser200JSONResponse{Success: api.True, Data: out}, nil
+}
+
+// issueTokens makes an access token and a refresh token of the given family, storing
+// only the refresh token's hash.
+func (h *Handler) issueTokens(ctx context.Context, q *db.Queries, userID uuid.UUID, role string, family uuid.UUID) (api.Tokens, error) {
+	now := time.Now()
+	access, ttl, err := h.Tokens.Issue(userID, role, now)
+	if err != nil {
+		return api.Tokens{}, apperr.Internal(err)
+	}
+	refresh, hash, err := auth.NewRefreshToken()
+	if err != nil {
+		return api.Tokens{}, apperr.Internal(err)
+	}
+	err = q.RefreshTokenCreate(ctx, db.RefreshTokenCreateParams{
+		UserID: userID, FamilyID: family, TokenHash: hash, ExpiresAt: now.Add(h.RefreshTTL),
+	})
+	if err != nil {
+		return api.Tokens{}, dbError(err, "")
+	}
+	return api.Tokens{
+		AccessToken:  access,
+		RefreshToken: refresh,
+		TokenType:    api.Bearer,
+		ExpiresIn:    int32(ttl / time.Second),
+	}, nil
+}
+
+var errBadRefresh = apperr.Unauthenticated("The refresh token is invalid, expired or already used; log in again")
+
+// RefreshTokens spends a refresh token and returns a new pair of the same family. A
+// token presented a second time means it was copied: the whole family is revoked.
+func (h *Handler) RefreshTokens(ctx context.Context, req api.RefreshTokensRequestObject) (api.RefreshTokensResponseObject, error) {
+	var tokens api.Tokens
+	var refused error // set when the answer is 401 but the transaction must still commit
+	err := h.inTx(ctx, func(q *db.Queries) error {
+		rt, err := q.RefreshTokenLockByHash(ctx, auth.HashRefreshToken(req.Body.RefreshToken))
+		if err != nil {
+			if err = dbError(err, ""); isNotFound(err) {
+				refused = errBadRefresh
+				return nil
+			}
+			return err
+		}
+		switch {
+		case rt.RevokedAt != nil, !rt.ExpiresAt.After(time.Now()), !rt.Active:
+			refused = errBadRefresh
+			return nil
+		case rt.UsedAt != nil:
+			if _, err := q.RefreshTokenRevokeFamily(ctx, rt.FamilyID); err != nil {
+				return dbError(err, "")
+			}
+			h.logger(ctx).WarnContext(ctx, "refresh token reused; family revoked", "userId", rt.UserID.String())
+			refused = errBadRefresh
+			return nil
+		}
+		if err := q.RefreshTokenMarkUsed(ctx, rt.ID); err != nil {
+			return dbError(err, "")
+		}
+		tokens, err = h.issueTokens(ctx, q, rt.UserID, rt.Role, rt.FamilyID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	return api.RefreshTokens200JSONResponse{Success: api.True, Data: tokens}, nil
+}
+
+// LogoutUser revokes a refresh token; unknown tokens are ignored so the call reveals
+// nothing and can be repeated.
+func (h *Handler) LogoutUser(ctx context.Context, req api.LogoutUserRequestObject) (api.LogoutUserResponseObject, error) {
+	if _, err := h.q.RefreshTokenRevokeByHash(ctx, auth.HashRefreshToken(req.Body.RefreshToken)); err != nil {
+		return nil, dbError(err, "")
+	}
+	return api.LogoutUser204Response{}, nil
+}
+
+// GetCurrentUser returns the caller, refusing accounts deactivated since the token
+// was issued.
+func (h *Handler) GetCurrentUser(ctx context.Context, _ api.GetCurrentUserRequestObject) (api.GetCurrentUserResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	user, err := h.q.UserGet(ctx, caller.UserID)
+	if err != nil {
+		if err = dbError(err, ""); isNotFound(err) {
+			return nil, apperr.Unauthenticated("The account of this token no longer exists")
+		}
+		return nil, err
+	}
+	if !user.Active {
+		return nil, apperr.Unauthenticated("This account is deactivated")
+	}
+	return api.GetCurrentUser200JSONResponse{Success: api.True, Data: toUser(user)}, nil
+}
+
+// ChangePassword replaces the caller's password and revokes every refresh token, so
+// that a leaked password stops working everywhere at once.
+func (h *Handler) ChangePassword(ctx context.Context, req api.ChangePasswordRequestObject) (api.ChangePasswordResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := h.q.UserCredentialsByID(ctx, caller.UserID)
+	if err != nil {
+		if err = dbError(err, ""); isNotFound(err) {
+			return nil, apperr.Unauthenticated("The account of this token no longer exists")
+		}
+		return nil, err
+	}
+	ok, err := h.Hasher.Verify(ctx, cred.PasswordHash, req.Body.CurrentPassword)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	if !ok || !cred.Active {
+		return nil, apperr.Unauthenticated("The current password is incorrect")
+	}
+	if details := passwordDetails("newPassword", req.Body.NewPassword); len(details) > 0 {
+		return nil, apperr.Validation(details...)
+	}
+	hash, err := h.Hasher.Hash(ctx, req.Body.NewPassword)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	err = h.inTx(ctx, func(q *db.Queries) error {
+		if _, err := q.UserSetPassword(ctx, db.UserSetPasswordParams{ID: caller.UserID, PasswordHash: hash}); err != nil {
+			return dbError(err, "")
+		}
+		_, err := q.RefreshTokenRevokeByUser(ctx, caller.UserID)
+		return dbError(err, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.logger(ctx).InfoContext(ctx, "password changed")
+	return api.ChangePassword204Response{}, nil
+}
+
+// isNotFound reports whether a translated error is a 404.
+func isNotFound(err error) bool {
+	e := apperr.As(err)
+	return e != nil && e.Status == http.StatusNotFound
+}

@@ -1,0 +1,183 @@
+// Package server wires Shopfloor's HTTP stack: Echo, the middleware in the order the
+// request meets it, the generated strict server, and the one error handler that
+// writes every failure as the envelope.
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	slogecho "github.com/samber/slog-echo"
+
+	"github.com/shopfloor/shopfloor"
+	"github.com/shopfloor/shopfloor/internal/api"
+	"github.com/shopfloor/shopfloor/internal/apperr"
+	"github.com/shopfloor/shopfloor/internal/auth"
+	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/handler"
+)
+
+// Server is the HTTP side of Shopfloor, ready to be handed to an http.Server.
+type Server struct {
+	cfg    config.Config
+	log    *slog.Logger
+	echo   *echo.Echo
+	ops    operations
+	tokens *auth.TokenIssuer
+}
+
+// New builds the server on an open pool. It fails only on a bad configuration or an
+// invalid embedded spec, both of which should stop the program at start.
+func New(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*Server, error) {
+	doc, ops, err := loadOperations(shopfloor.OpenAPIYAML)
+	if err != nil {
+		return nil, err
+	}
+	specJSON, err := doc.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("render openapi.json: %w", err)
+	}
+	hasher, err := auth.NewHasher(cfg.BcryptCost, cfg.BcryptMaxConcurrent)
+	if err != nil {
+		return nil, fmt.Errorf("BCRYPT_COST: %w", err)
+	}
+	tokens, err := auth.NewTokenIssuer(cfg.JWTSecret, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL)
+	if err != nil {
+		return nil, fmt.Errorf("JWT_SECRET: %w", err)
+	}
+	h := handler.New(handler.Deps{
+		Pool:       pool,
+		Log:        log,
+		Hasher:     hasher,
+		Tokens:     tokens,
+		RefreshTTL: cfg.RefreshTokenTTL,
+		SpecYAML:   shopfloor.OpenAPIYAML,
+		SpecJSON:   specJSON,
+	})
+
+	slogecho.RequestIDKey = "requestId"
+	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(cfg)
+	e.Use(
+		s.requestID,
+		slogecho.NewWithConfig(log, slogecho.Config{
+			DefaultLevel:     slog.LevelInfo,
+			ClientErrorLevel: slog.LevelInfo,
+			ServerErrorLevel: slog.LevelError,
+			WithRequestID:    true,
+		}),
+		errorsToHandler,
+		s.recoverPanics,
+		s.validateRequest,
+		s.authenticate,
+	)
+	api.RegisterHandlers(e, api.NewStrictHandler(h, nil))
+	s.echo = e
+	return s, nil
+}
+
+// Handler returns the root http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+var wellFormedRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+// requestID keeps a well-formed X-Request-Id from the caller (so a trace can cross
+// services) and replaces anything else with a new one, then puts it everywhere:
+// the response header, the request header the logger reads, and the context.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		id := req.Header.Get(echo.HeaderXRequestID)
+		if !wellFormedRequestID.MatchString(id) {
+			id = uuid.NewString()
+			req.Header.Set(echo.HeaderXRequestID, id)
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.SetRequest(req.WithContext(apperr.WithRequestID(req.Context(), id)))
+		return next(c)
+	}
+}
+
+// errorsToHandler writes a returned error through the error handler right away, so
+// the request logger outside it sees the status that was really sent.
+func errorsToHandler(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		return nil
+	}
+}
+
+// panicError carries a recovered panic and its stack to the error handler.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// recoverPanics turns a panic in a handler into a 500 envelope; the server lives on.
+func (s *Server) recoverPanics(next echo.HandlerFunc) (h echo.HandlerFunc) {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = apperr.Internal(&panicError{value: r, stack: debug.Stack()})
+			}
+		}()
+		return next(c)
+	}
+}
+
+// authenticate verifies the bearer token on every operation whose spec requires one
+// and stores the caller in the context; public operations pass straight through.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		op := s.ops.lookup(c)
+		if op == nil || !op.needsBearer {
+			return next(c)
+		}
+		header := c.Request().Header.Get(echo.HeaderAuthorization)
+		scheme, token, found := strings.Cut(header, " ")
+		if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return apperr.Unauthenticated("This operation needs an Authorization: Bearer <accessToken> header")
+		}
+		claims, err := s.tokens.Verify(strings.TrimSpace(token), time.Now())
+		switch {
+		case err == nil:
+		case isExpired(err):
+			return apperr.Unauthenticated("The access token has expired; refresh it or log in again")
+		default:
+			return apperr.Unauthenticated("The access token is invalid")
+		}
+		slogecho.AddCustomAttributes(c, slog.String("userId", claims.UserID.String()))
+		req := c.Request()
+		c.SetRequest(req.WithContext(auth.WithCaller(req.Context(), claims)))
+		return next(c)
+	}
+}
+
+func ipExtractor(cfg config.Config) echo.IPExtractor {
+	if len(cfg.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cfg.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

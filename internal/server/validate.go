@@ -1,0 +1,334 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/shopfloor/shopfloor/internal/api"
+	"github.com/shopfloor/shopfloor/internal/apperr"
+)
+
+func init() {
+	// kin-openapi checks only the formats it is told about; these are the ones the
+	// spec uses. Email is checked as RFC 5322 addr-spec, without a display name.
+	openapi3.DefineStringFormatValidator("email", openapi3.NewCallbackValidator(func(s string) error {
+		s = strings.TrimSpace(s)
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Address != s || a.Name != "" {
+			return errors.New("must be a valid email address")
+		}
+		return nil
+	}))
+	openapi3.DefineStringFormatValidator("uuid", openapi3.NewCallbackValidator(func(s string) error {
+		if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
+			return errors.New("must be a UUID")
+		}
+		return nil
+	}))
+}
+
+// operation is what the validator and the auth middleware know about one route.
+type operation struct {
+	route        *routers.Route
+	needsBearer  bool
+	jsonBody     bool
+	bodyRequired bool
+}
+
+// operations maps Echo's "METHOD /path/:param" to the spec's operation, so that the
+// request is routed once (by Echo) rather than again by a kin-openapi router.
+type operations map[string]*operation
+
+func loadOperations(spec []byte) (*openapi3.T, operations, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, nil, fmt.Errorf("openapi.yaml is invalid: %w", err)
+	}
+	ops := operations{}
+	for path, item := range doc.Paths.Map() {
+		echoPath := specPathToEcho(path)
+		for method, op := range item.Operations() {
+			security := doc.Security
+			if op.Security != nil {
+				security = *op.Security
+			}
+			o := &operation{
+				route: &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
+			}
+			for _, req := range security {
+				if _, ok := req["bearerAuth"]; ok {
+					o.needsBearer = true
+				}
+			}
+			if rb := op.RequestBody; rb != nil && rb.Value != nil {
+				o.jsonBody = rb.Value.Content.Get("application/json") != nil
+				o.bodyRequired = rb.Value.Required
+			}
+			ops[method+" "+echoPath] = o
+		}
+	}
+	return doc, ops, nil
+}
+
+var specParam = regexp.MustCompile(`\{([^}]+)\}`)
+
+func specPathToEcho(p string) string { return specParam.ReplaceAllString(p, ":$1") }
+
+func (ops operations) lookup(c echo.Context) *operation {
+	return ops[c.Request().Method+" "+c.Path()]
+}
+
+// validateRequest checks the request against the spec before any handler runs: body
+// size, content type, well-formed JSON, then every parameter and body field at once.
+func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		op := s.ops.lookup(c)
+		if op == nil {
+			return next(c)
+		}
+		req := c.Request()
+		if op.jsonBody {
+			if err := s.checkBody(req, op); err != nil {
+				return err
+			}
+		}
+		params := make(map[string]string, len(c.ParamNames()))
+		for i, name := range c.ParamNames() {
+			params[name] = c.ParamValues()[i]
+		}
+		input := &openapi3filter.RequestValidationInput{
+			Request:    req,
+			PathParams: params,
+			Route:      op.route,
+			Options: &openapi3filter.Options{
+				MultiError:         true,
+				AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			},
+		}
+		if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
+			return translateValidation(err)
+		}
+		return next(c)
+	}
+}
+
+// checkBody enforces the size limit and the media type, and reads the body so the
+// validator and the handler can both see it.
+func (s *Server) checkBody(req *http.Request, op *operation) error {
+	if req.ContentLength > s.cfg.BodyLimitBytes {
+		return tooLarge(s.cfg.BodyLimitBytes)
+	}
+	data, err := io.ReadAll(io.LimitReader(req.Body, s.cfg.BodyLimitBytes+1))
+	if err != nil {
+		return apperr.BadRequest("The request body could not be read")
+	}
+	if int64(len(data)) > s.cfg.BodyLimitBytes {
+		return tooLarge(s.cfg.BodyLimitBytes)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	if len(bytes.TrimSpace(data)) == 0 {
+		if op.bodyRequired {
+			return apperr.Validation(apperr.Detail("body", api.Body, "a JSON request body is required"))
+		}
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if err != nil || mediaType != echo.MIMEApplicationJSON {
+		return &apperr.Error{Status: http.StatusUnsupportedMediaType, Code: api.UNSUPPORTEDMEDIATYPE,
+			Message: "The request body must be sent as Content-Type: application/json"}
+	}
+	return nil
+}
+
+func tooLarge(limit int64) *apperr.Error {
+	return &apperr.Error{Status: http.StatusRequestEntityTooLarge, Code: api.PAYLOADTOOLARGE,
+		Message: fmt.Sprintf("The request body is larger than the limit of %d bytes", limit)}
+}
+
+// translateValidation turns kin-openapi's errors into one envelope that lists every
+// problem with its field, location and a readable message.
+func translateValidation(err error) error {
+	var details []api.ErrorDetail
+	malformed := false
+	unknownOnly := true
+	var walk func(err error, reqErr *openapi3filter.RequestError)
+	walk = func(err error, reqErr *openapi3filter.RequestError) {
+		var multi openapi3.MultiError
+		var re *openapi3filter.RequestError
+		var se *openapi3.SchemaError
+		var pe *openapi3filter.ParseError
+		switch {
+		case errors.As(err, &multi):
+			for _, e := range multi {
+				walk(e, reqErr)
+			}
+		case errors.As(err, &re) && re != reqErr:
+			if re.Err == nil {
+				details = append(details, requestErrorDetail(re, re.Reason))
+				unknownOnly = false
+				return
+			}
+			walk(re.Err, re)
+		case errors.As(err, &se):
+			d, unknown := schemaErrorDetail(se, reqErr)
+			details = append(details, d)
+			unknownOnly = unknownOnly && unknown
+		case errors.As(err, &pe):
+			if reqErr != nil && reqErr.Parameter == nil {
+				malformed = true
+				return
+			}
+			details = append(details, requestErrorDetail(reqErr, parseMessage(reqErr)))
+			unknownOnly = false
+		default:
+			details = append(details, requestErrorDetail(reqErr, "is invalid"))
+			unknownOnly = false
+		}
+	}
+	walk(err, nil)
+	if malformed {
+		return apperr.BadRequest("The request body is not valid JSON")
+	}
+	sort.SliceStable(details, func(i, j int) bool { return details[i].Field < details[j].Field })
+	e := apperr.Validation(details...)
+	if unknownOnly && len(details) > 0 {
+		e.Code = api.UNKNOWNFIELD
+		e.Message = "The request body has fields this operation does not take"
+	}
+	return e
+}
+
+func requestErrorDetail(re *openapi3filter.RequestError, message string) api.ErrorDetail {
+	if re != nil && re.Parameter != nil {
+		return apperr.Detail(re.Parameter.Name, api.ErrorDetailLocation(re.Parameter.In), message)
+	}
+	if re != nil && strings.Contains(re.Reason, "body") && strings.Contains(message, "missing") {
+		message = "a JSON request body is required"
+	}
+	return apperr.Detail("body", api.Body, message)
+}
+
+func parseMessage(re *openapi3filter.RequestError) string {
+	if re == nil || re.Parameter == nil || re.Parameter.Schema == nil || re.Parameter.Schema.Value == nil {
+		return "is not in the expected format"
+	}
+	switch t := re.Parameter.Schema.Value.Type; {
+	case t.Is("integer"):
+		return "must be a whole number"
+	case t.Is("number"):
+		return "must be a number"
+	case t.Is("boolean"):
+		return "must be true or false"
+	}
+	return "is not in the expected format"
+}
+
+var propertyReason = regexp.MustCompile(`^property "(.+)" is (missing|unsupported)$`)
+
+func schemaErrorDetail(se *openapi3.SchemaError, re *openapi3filter.RequestError) (api.ErrorDetail, bool) {
+	path := se.JSONPointer()
+	unknown := false
+	var msg string
+	if m := propertyReason.FindStringSubmatch(se.Reason); m != nil {
+		path = append(path, m[1])
+		if m[2] == "missing" {
+			msg = "is required"
+		} else {
+			msg = "is not a known field"
+			unknown = true
+		}
+	} else {
+		msg = schemaMessage(se)
+	}
+	field := strings.Join(path, ".")
+	location := api.Body
+	if re != nil && re.Parameter != nil {
+		location = api.ErrorDetailLocation(re.Parameter.In)
+		field = re.Parameter.Name
+	}
+	if field == "" {
+		field = "body"
+	}
+	return apperr.Detail(field, location, msg), unknown
+}
+
+func schemaMessage(se *openapi3.SchemaError) string {
+	s := se.Schema
+	if s == nil {
+		return "is invalid"
+	}
+	switch se.SchemaField {
+	case "type":
+		if s.Type != nil && len(*s.Type) > 0 {
+			return "must be of type " + (*s.Type)[0]
+		}
+	case "minLength":
+		return fmt.Sprintf("must be at least %d characters long", s.MinLength)
+	case "maxLength":
+		if s.MaxLength != nil {
+			return fmt.Sprintf("must be at most %d characters long", *s.MaxLength)
+		}
+	case "pattern":
+		return "is not in the expected format (" + s.Pattern + ")"
+	case "format":
+		switch s.Format {
+		case "email":
+			return "must be a valid email address"
+		case "uuid":
+			return "must be a UUID"
+		case "date-time":
+			return "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z"
+		case "date":
+			return "must be a date such as 2026-01-31"
+		}
+		return "must be a valid " + s.Format
+	case "enum":
+		vals := make([]string, 0, len(s.Enum))
+		for _, v := range s.Enum {
+			vals = append(vals, fmt.Sprint(v))
+		}
+		return "must be one of: " + strings.Join(vals, ", ")
+	case "minimum":
+		if s.Min != nil {
+			return fmt.Sprintf("must be at least %v", *s.Min)
+		}
+	case "maximum":
+		if s.Max != nil {
+			return fmt.Sprintf("must be at most %v", *s.Max)
+		}
+	case "minItems":
+		return fmt.Sprintf("must have at least %d items", s.MinItems)
+	case "maxItems":
+		if s.MaxItems != nil {
+			return fmt.Sprintf("must have at most %d items", *s.MaxItems)
+		}
+	case "uniqueItems":
+		return "must not repeat items"
+	case "minProperties":
+		return fmt.Sprintf("must have at least %d field(s)", s.MinProps)
+	case "nullable":
+		return "must not be null"
+	}
+	if se.Reason != "" {
+		return se.Reason
+	}
+	return "is invalid"
+}
