@@ -1,0 +1,31 @@
+# Shopfloor: `make run` starts the API with a local database and demo data;
+# `make test` checks generated code, vets, and runs every test against real PostgreSQL.
+GO ?= go
+
+.PHONY: run test generate check-generated vet build postgres
+
+run: postgres
+	$(GO) run ./cmd/shopfloor dev
+
+test: postgres check-generated vet
+	$(GO) test -race -count=1 ./...
+
+# Regenerates the server, the client and the queries from openapi.yaml and queries/.
+generate:
+	$(GO) generate ./...
+
+# Fails when openapi.yaml, sqlc.yaml, schema/ or queries/ changed without regenerating.
+check-generated: generate
+	@if ! git diff --quiet -- . || [ -n "$$(git status --porcelain --untracked-files=all -- internal/api internal/db client)" ]; then \
+		echo "Generated code is stale: run 'make generate' and commit the result." >&2; \
+		git status --short -- internal/api internal/db client >&2; git diff --stat >&2; exit 1; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+build:
+	$(GO) build -o bin/shopfloor ./cmd/shopfloor
+
+postgres:
+	@./scripts/ensure-postgres.sh
