@@ -15,11 +15,8 @@ generate:
 	$(GO) generate ./...
 
 # Fails when openapi.yaml, sqlc.yaml, schema/ or queries/ changed without regenerating.
-check-generated: generate
-	@if ! git diff --quiet -- . || [ -n "$$(git status --porcelain --untracked-files=all -- internal/api internal/db client)" ]; then \
-		echo "Generated code is stale: run 'make generate' and commit the result." >&2; \
-		git status --short -- internal/api internal/db client >&2; git diff --stat >&2; exit 1; \
-	fi
+check-generated:
+	@./scripts/check-generated.sh
 
 vet:
 	$(GO) vet ./...

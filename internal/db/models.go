@@ -10,6 +10,52 @@ import (
 	"github.com/google/uuid"
 )
 
+// The first response to each Idempotency-Key of a user, replayed on retries for 24 hours.
+type IdempotencyKey struct {
+	UserID      uuid.UUID
+	Key         string
+	RequestHash []byte
+	Status      *int32
+	Body        []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// An order of one user; its total is fixed from catalog prices when it is placed.
+type Order struct {
+	ID         uuid.UUID
+	UserID     uuid.UUID
+	Status     string
+	TotalCents int64
+	Note       *string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// The lines of an order, with the unit price the catalog had when it was placed.
+type OrderItem struct {
+	OrderID        uuid.UUID
+	ProductID      uuid.UUID
+	Quantity       int32
+	UnitPriceCents int64
+}
+
+// The catalog. Archived products are hidden from the public list but kept for the orders that name them.
+type Product struct {
+	ID          uuid.UUID
+	Sku         string
+	Name        string
+	Description string
+	PriceCents  int64
+	// Units on hand; the CHECK makes overselling impossible even if a guard in the code were wrong.
+	Stock int32
+	// Bumped on every change; the ETag is derived from it.
+	Version    int32
+	ArchivedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
 // Contact details of a user; at most one row per user.
 type Profile struct {
 	UserID       uuid.UUID
