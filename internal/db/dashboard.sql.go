@@ -141,7 +141,7 @@ const dashboardUsers = `-- name: DashboardUsers :many
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
        u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country,
        u.profile_updated_at,
-       s.order_count, s.total_spent_cents, lo.last_order_at,
+       s.order_count, s.total_spent_cents, s.last_order_at,
        (SELECT count(*) FROM users) AS total
 FROM (
     SELECT id, email, name, role, active, created_at, updated_at, phone, company, address_line1, address_line2, city, postal_code, country, profile_updated_at FROM user_details
@@ -150,17 +150,13 @@ FROM (
 ) u
 CROSS JOIN LATERAL (
     SELECT count(*) AS order_count,
-           coalesce(sum(o.total_cents) FILTER (WHERE o.status <> 'cancelled'), 0)::bigint AS total_spent_cents
+           coalesce(sum(o.total_cents) FILTER (WHERE o.status <> 'cancelled'), 0)::bigint AS total_spent_cents,
+           -- sqlc cannot see that max() is NULL without orders: 'epoch' stands in, and
+           -- the handler reports no last order when order_count is 0.
+           coalesce(max(o.created_at), 'epoch')::timestamptz AS last_order_at
     FROM orders o
     WHERE o.user_id = u.id
 ) s
-LEFT JOIN LATERAL (
-    SELECT o.created_at AS last_order_at
-    FROM orders o
-    WHERE o.user_id = u.id
-    ORDER BY o.created_at DESC, o.id DESC
-    LIMIT 1
-) lo ON true
 ORDER BY u.created_at DESC, u.id DESC
 `
 
