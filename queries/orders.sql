@@ -1,7 +1,7 @@
 -- name: ProductsLockForOrder :many
 -- Locks the ordered products in id order: every transaction that locks products does
 -- so in this order, so concurrent orders and cancellations cannot deadlock.
-SELECT id, name, price_cents, stock, archived_at
+SELECT id, sku, name, price_cents, stock, archived_at
 FROM products
 WHERE id = ANY(@ids::uuid[])
 ORDER BY id

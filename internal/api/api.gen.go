@@ -131,6 +131,33 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for OrderStatus.
+const (
+	OrderStatusCancelled OrderStatus = "cancelled"
+	OrderStatusDelivered OrderStatus = "delivered"
+	OrderStatusPaid      OrderStatus = "paid"
+	OrderStatusPending   OrderStatus = "pending"
+	OrderStatusShipped   OrderStatus = "shipped"
+)
+
+// Valid indicates whether the value is a known member of the OrderStatus enum.
+func (e OrderStatus) Valid() bool {
+	switch e {
+	case OrderStatusCancelled:
+		return true
+	case OrderStatusDelivered:
+		return true
+	case OrderStatusPaid:
+		return true
+	case OrderStatusPending:
+		return true
+	case OrderStatusShipped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	Admin    Role = "admin"
@@ -197,6 +224,51 @@ func (e TokensTokenType) Valid() bool {
 	}
 }
 
+// Defines values for UpdateOrderStatusRequestStatus.
+const (
+	UpdateOrderStatusRequestStatusDelivered UpdateOrderStatusRequestStatus = "delivered"
+	UpdateOrderStatusRequestStatusPaid      UpdateOrderStatusRequestStatus = "paid"
+	UpdateOrderStatusRequestStatusShipped   UpdateOrderStatusRequestStatus = "shipped"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrderStatusRequestStatus enum.
+func (e UpdateOrderStatusRequestStatus) Valid() bool {
+	switch e {
+	case UpdateOrderStatusRequestStatusDelivered:
+		return true
+	case UpdateOrderStatusRequestStatusPaid:
+		return true
+	case UpdateOrderStatusRequestStatusShipped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProductsParamsSort.
+const (
+	ListProductsParamsSortMinusCreatedAt  ListProductsParamsSort = "-createdAt"
+	ListProductsParamsSortMinusPriceCents ListProductsParamsSort = "-priceCents"
+	ListProductsParamsSortName            ListProductsParamsSort = "name"
+	ListProductsParamsSortPriceCents      ListProductsParamsSort = "priceCents"
+)
+
+// Valid indicates whether the value is a known member of the ListProductsParamsSort enum.
+func (e ListProductsParamsSort) Valid() bool {
+	switch e {
+	case ListProductsParamsSortMinusCreatedAt:
+		return true
+	case ListProductsParamsSortMinusPriceCents:
+		return true
+	case ListProductsParamsSortName:
+		return true
+	case ListProductsParamsSortPriceCents:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListUsersParamsSort.
 const (
 	ListUsersParamsSortCreatedAt      ListUsersParamsSort = "createdAt"
@@ -243,6 +315,80 @@ type ChangePasswordRequest struct {
 	// NewPassword 8–72 bytes, with at least one uppercase letter and one digit.
 	NewPassword Password `json:"newPassword"`
 }
+
+// CreateOrderRequest defines model for CreateOrderRequest.
+type CreateOrderRequest struct {
+	// Items Distinct products.
+	Items []OrderItemInput `json:"items"`
+	Note  *string          `json:"note,omitempty"`
+}
+
+// CreateProductRequest defines model for CreateProductRequest.
+type CreateProductRequest struct {
+	Description *Description `json:"description,omitempty"`
+
+	// Name Trimmed by the server, then 2–120 characters.
+	Name       ProductName `json:"name"`
+	PriceCents PriceCents  `json:"priceCents"`
+
+	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
+	Sku   Sku   `json:"sku"`
+	Stock Stock `json:"stock"`
+}
+
+// DashboardSummary defines model for DashboardSummary.
+type DashboardSummary struct {
+	From           *time.Time     `json:"from,omitempty"`
+	OrdersByStatus OrdersByStatus `json:"ordersByStatus"`
+	OrdersTotal    int64          `json:"ordersTotal"`
+
+	// RevenueCents Sum of orders in the period that are not cancelled.
+	RevenueCents int64        `json:"revenueCents"`
+	To           *time.Time   `json:"to,omitempty"`
+	TopProducts  []TopProduct `json:"topProducts"`
+
+	// UsersNew Accounts made in the period.
+	UsersNew int64 `json:"usersNew"`
+
+	// UsersTotal Every account, whenever made.
+	UsersTotal int64 `json:"usersTotal"`
+}
+
+// DashboardSummaryEnvelope defines model for DashboardSummaryEnvelope.
+type DashboardSummaryEnvelope struct {
+	Data    DashboardSummary `json:"data"`
+	Message *string          `json:"message,omitempty"`
+
+	// Success Always true in a successful response.
+	Success SuccessTrue `json:"success"`
+}
+
+// DashboardUser defines model for DashboardUser.
+type DashboardUser struct {
+	// LastOrderAt When the newest order was placed; absent when there is none.
+	LastOrderAt *time.Time `json:"lastOrderAt,omitempty"`
+	OrderCount  int64      `json:"orderCount"`
+
+	// RecentOrders The 5 newest orders, newest first.
+	RecentOrders []RecentOrder `json:"recentOrders"`
+
+	// TotalSpentCents Sum of the user's orders that are not cancelled.
+	TotalSpentCents int64 `json:"totalSpentCents"`
+	User            User  `json:"user"`
+}
+
+// DashboardUserListEnvelope defines model for DashboardUserListEnvelope.
+type DashboardUserListEnvelope struct {
+	Data       []DashboardUser `json:"data"`
+	Message    *string         `json:"message,omitempty"`
+	Pagination Pagination      `json:"pagination"`
+
+	// Success Always true in a successful response.
+	Success SuccessTrue `json:"success"`
+}
+
+// Description defines model for Description.
+type Description = string
 
 // Email Trimmed and lowercased by the server.
 type Email = openapi_types.Email
@@ -315,6 +461,82 @@ type LoginRequest struct {
 	Password string `json:"password"`
 }
 
+// Order defines model for Order.
+type Order struct {
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+	Items     []OrderItem        `json:"items"`
+	Note      *string            `json:"note,omitempty"`
+
+	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	Status     OrderStatus        `json:"status"`
+	TotalCents int64              `json:"totalCents"`
+	UpdatedAt  time.Time          `json:"updatedAt"`
+	UserId     openapi_types.UUID `json:"userId"`
+}
+
+// OrderEnvelope defines model for OrderEnvelope.
+type OrderEnvelope struct {
+	Data    Order   `json:"data"`
+	Message *string `json:"message,omitempty"`
+
+	// Success Always true in a successful response.
+	Success SuccessTrue `json:"success"`
+}
+
+// OrderItem defines model for OrderItem.
+type OrderItem struct {
+	LineTotalCents int64              `json:"lineTotalCents"`
+	Name           string             `json:"name"`
+	ProductId      openapi_types.UUID `json:"productId"`
+	Quantity       int32              `json:"quantity"`
+	Sku            string             `json:"sku"`
+
+	// UnitPriceCents The catalog price when the order was placed.
+	UnitPriceCents int64 `json:"unitPriceCents"`
+}
+
+// OrderItemInput defines model for OrderItemInput.
+type OrderItemInput struct {
+	ProductId openapi_types.UUID `json:"productId"`
+	Quantity  int32              `json:"quantity"`
+}
+
+// OrderListEnvelope defines model for OrderListEnvelope.
+type OrderListEnvelope struct {
+	Data       []OrderSummary `json:"data"`
+	Message    *string        `json:"message,omitempty"`
+	Pagination Pagination     `json:"pagination"`
+
+	// Success Always true in a successful response.
+	Success SuccessTrue `json:"success"`
+}
+
+// OrderStatus `pending → paid → shipped → delivered`, or `cancelled`.
+type OrderStatus string
+
+// OrderSummary defines model for OrderSummary.
+type OrderSummary struct {
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+	Note      *string            `json:"note,omitempty"`
+
+	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	Status     OrderStatus        `json:"status"`
+	TotalCents int64              `json:"totalCents"`
+	UpdatedAt  time.Time          `json:"updatedAt"`
+	UserId     openapi_types.UUID `json:"userId"`
+}
+
+// OrdersByStatus defines model for OrdersByStatus.
+type OrdersByStatus struct {
+	Cancelled int64 `json:"cancelled"`
+	Delivered int64 `json:"delivered"`
+	Paid      int64 `json:"paid"`
+	Pending   int64 `json:"pending"`
+	Shipped   int64 `json:"shipped"`
+}
+
 // Pagination defines model for Pagination.
 type Pagination struct {
 	Limit int32 `json:"limit"`
@@ -332,6 +554,45 @@ type Password = string
 
 // PersonName Trimmed by the server, then 2–50 characters.
 type PersonName = string
+
+// PriceCents defines model for PriceCents.
+type PriceCents = int64
+
+// Product defines model for Product.
+type Product struct {
+	// Archived True once archived; archived products are not in the public list and cannot be ordered.
+	Archived    bool               `json:"archived"`
+	CreatedAt   time.Time          `json:"createdAt"`
+	Description string             `json:"description"`
+	Id          openapi_types.UUID `json:"id"`
+	Name        string             `json:"name"`
+	PriceCents  int64              `json:"priceCents"`
+	Sku         string             `json:"sku"`
+	Stock       int32              `json:"stock"`
+	UpdatedAt   time.Time          `json:"updatedAt"`
+}
+
+// ProductEnvelope defines model for ProductEnvelope.
+type ProductEnvelope struct {
+	Data    Product `json:"data"`
+	Message *string `json:"message,omitempty"`
+
+	// Success Always true in a successful response.
+	Success SuccessTrue `json:"success"`
+}
+
+// ProductListEnvelope defines model for ProductListEnvelope.
+type ProductListEnvelope struct {
+	Data       []Product  `json:"data"`
+	Message    *string    `json:"message,omitempty"`
+	Pagination Pagination `json:"pagination"`
+
+	// Success Always true in a successful response.
+	Success SuccessTrue `json:"success"`
+}
+
+// ProductName Trimmed by the server, then 2–120 characters.
+type ProductName = string
 
 // Profile Contact details; fields never set are left out.
 type Profile struct {
@@ -358,6 +619,16 @@ type ProfileInput struct {
 	PostalCode *string `json:"postalCode,omitempty"`
 }
 
+// RecentOrder defines model for RecentOrder.
+type RecentOrder struct {
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	Status     OrderStatus `json:"status"`
+	TotalCents int64       `json:"totalCents"`
+}
+
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
@@ -377,6 +648,12 @@ type RegisterRequest struct {
 
 // Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
 type Role string
+
+// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
+type Sku = string
+
+// Stock defines model for Stock.
+type Stock = int32
 
 // SuccessFalse Always false in an error response.
 type SuccessFalse bool
@@ -407,6 +684,37 @@ type TokensEnvelope struct {
 
 	// Success Always true in a successful response.
 	Success SuccessTrue `json:"success"`
+}
+
+// TopProduct defines model for TopProduct.
+type TopProduct struct {
+	Name         string             `json:"name"`
+	ProductId    openapi_types.UUID `json:"productId"`
+	RevenueCents int64              `json:"revenueCents"`
+	Sku          string             `json:"sku"`
+	Units        int64              `json:"units"`
+}
+
+// UpdateOrderStatusRequest defines model for UpdateOrderStatusRequest.
+type UpdateOrderStatusRequest struct {
+	// Status The next status; one step forward at a time.
+	Status UpdateOrderStatusRequestStatus `json:"status"`
+}
+
+// UpdateOrderStatusRequestStatus The next status; one step forward at a time.
+type UpdateOrderStatusRequestStatus string
+
+// UpdateProductRequest Only the fields sent are changed.
+type UpdateProductRequest struct {
+	Description *Description `json:"description,omitempty"`
+
+	// Name Trimmed by the server, then 2–120 characters.
+	Name       *ProductName `json:"name,omitempty"`
+	PriceCents *PriceCents  `json:"priceCents,omitempty"`
+
+	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
+	Sku   *Sku   `json:"sku,omitempty"`
+	Stock *Stock `json:"stock,omitempty"`
 }
 
 // UpdateUserRequest Only the fields sent are changed.
@@ -459,8 +767,14 @@ type UserListEnvelope struct {
 // Limit defines model for Limit.
 type Limit = int32
 
+// OrderID defines model for OrderID.
+type OrderID = openapi_types.UUID
+
 // Page defines model for Page.
 type Page = int32
+
+// ProductID defines model for ProductID.
+type ProductID = openapi_types.UUID
 
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
@@ -483,6 +797,9 @@ type NotFound = ErrorEnvelope
 // PayloadTooLarge defines model for PayloadTooLarge.
 type PayloadTooLarge = ErrorEnvelope
 
+// PreconditionFailed defines model for PreconditionFailed.
+type PreconditionFailed = ErrorEnvelope
+
 // ServiceUnavailable defines model for ServiceUnavailable.
 type ServiceUnavailable = ErrorEnvelope
 
@@ -491,6 +808,90 @@ type Unauthenticated = ErrorEnvelope
 
 // UnsupportedMediaType defines model for UnsupportedMediaType.
 type UnsupportedMediaType = ErrorEnvelope
+
+// GetDashboardSummaryParams defines parameters for GetDashboardSummary.
+type GetDashboardSummaryParams struct {
+	// From Start of the period, inclusive.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To End of the period, exclusive.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListDashboardUsersParams defines parameters for ListDashboardUsers.
+type ListDashboardUsersParams struct {
+	// Page Page number, from 1.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page, 1–100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListOrdersParams defines parameters for ListOrders.
+type ListOrdersParams struct {
+	// Page Page number, from 1.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page, 1–100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Status Only orders in this status.
+	Status *OrderStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// UserId Only orders of this user.
+	UserId *openapi_types.UUID `form:"userId,omitempty" json:"userId,omitempty"`
+
+	// From Placed at or after this time.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Placed before this time.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// CreateOrderParams defines parameters for CreateOrder.
+type CreateOrderParams struct {
+	// IdempotencyKey A unique value per intended order (a UUID is a good choice).
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ListProductsParams defines parameters for ListProducts.
+type ListProductsParams struct {
+	// Page Page number, from 1.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page, 1–100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Q Text to find in the name or SKU (case-insensitive).
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// MinPriceCents Lowest price, inclusive.
+	MinPriceCents *int64 `form:"minPriceCents,omitempty" json:"minPriceCents,omitempty"`
+
+	// MaxPriceCents Highest price, inclusive.
+	MaxPriceCents *int64 `form:"maxPriceCents,omitempty" json:"maxPriceCents,omitempty"`
+
+	// InStock true for products with stock, false for those without.
+	InStock *bool `form:"inStock,omitempty" json:"inStock,omitempty"`
+
+	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
+	Sort *ListProductsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// ListProductsParamsSort defines parameters for ListProducts.
+type ListProductsParamsSort string
+
+// GetProductParams defines parameters for GetProduct.
+type GetProductParams struct {
+	// IfNoneMatch An ETag from an earlier response; 304 when it is still current.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateProductParams defines parameters for UpdateProduct.
+type UpdateProductParams struct {
+	// IfMatch The ETag the change is based on.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
@@ -528,6 +929,18 @@ type RefreshTokensJSONRequestBody = RefreshRequest
 // RegisterUserJSONRequestBody defines body for RegisterUser for application/json ContentType.
 type RegisterUserJSONRequestBody = RegisterRequest
 
+// CreateOrderJSONRequestBody defines body for CreateOrder for application/json ContentType.
+type CreateOrderJSONRequestBody = CreateOrderRequest
+
+// UpdateOrderStatusJSONRequestBody defines body for UpdateOrderStatus for application/json ContentType.
+type UpdateOrderStatusJSONRequestBody = UpdateOrderStatusRequest
+
+// CreateProductJSONRequestBody defines body for CreateProduct for application/json ContentType.
+type CreateProductJSONRequestBody = CreateProductRequest
+
+// UpdateProductJSONRequestBody defines body for UpdateProduct for application/json ContentType.
+type UpdateProductJSONRequestBody = UpdateProductRequest
+
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
 type UpdateUserJSONRequestBody = UpdateUserRequest
 
@@ -554,6 +967,42 @@ type ServerInterface interface {
 	// RegisterUser Register a customer account
 	// (POST /api/v1/auth/register)
 	RegisterUser(ctx echo.Context) error
+	// GetDashboardSummary Business figures (staff, admin)
+	// (GET /api/v1/dashboard/summary)
+	GetDashboardSummary(ctx echo.Context, params GetDashboardSummaryParams) error
+	// ListDashboardUsers Users with their order figures (staff, admin)
+	// (GET /api/v1/dashboard/users)
+	ListDashboardUsers(ctx echo.Context, params ListDashboardUsersParams) error
+	// ListOrders List orders, newest first
+	// (GET /api/v1/orders)
+	ListOrders(ctx echo.Context, params ListOrdersParams) error
+	// CreateOrder Place an order
+	// (POST /api/v1/orders)
+	CreateOrder(ctx echo.Context, params CreateOrderParams) error
+	// GetOrder Get an order with its items
+	// (GET /api/v1/orders/{id})
+	GetOrder(ctx echo.Context, id OrderID) error
+	// CancelOrder Cancel an order; its stock returns
+	// (POST /api/v1/orders/{id}/cancel)
+	CancelOrder(ctx echo.Context, id OrderID) error
+	// UpdateOrderStatus Move an order forward (staff, admin)
+	// (PATCH /api/v1/orders/{id}/status)
+	UpdateOrderStatus(ctx echo.Context, id OrderID) error
+	// ListProducts List live products (public)
+	// (GET /api/v1/products)
+	ListProducts(ctx echo.Context, params ListProductsParams) error
+	// CreateProduct Create a product (staff, admin)
+	// (POST /api/v1/products)
+	CreateProduct(ctx echo.Context) error
+	// ArchiveProduct Archive a product (staff, admin)
+	// (DELETE /api/v1/products/{id})
+	ArchiveProduct(ctx echo.Context, id ProductID) error
+	// GetProduct Get a product (public)
+	// (GET /api/v1/products/{id})
+	GetProduct(ctx echo.Context, id ProductID, params GetProductParams) error
+	// UpdateProduct Change a product (staff, admin)
+	// (PATCH /api/v1/products/{id})
+	UpdateProduct(ctx echo.Context, id ProductID, params UpdateProductParams) error
 	// ListUsers List users (staff, admin)
 	// (GET /api/v1/users)
 	ListUsers(ctx echo.Context, params ListUsersParams) error
@@ -639,6 +1088,343 @@ func (w *ServerInterfaceWrapper) RegisterUser(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RegisterUser(ctx)
+	return err
+}
+
+// GetDashboardSummary converts echo context to params.
+func (w *ServerInterfaceWrapper) GetDashboardSummary(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetDashboardSummaryParams
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetDashboardSummary(ctx, params)
+	return err
+}
+
+// ListDashboardUsers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDashboardUsers(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDashboardUsersParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDashboardUsers(ctx, params)
+	return err
+}
+
+// ListOrders converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOrders(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrdersParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "userId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userId", ctx.QueryParams(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOrders(ctx, params)
+	return err
+}
+
+// CreateOrder converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateOrder(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateOrderParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateOrder(ctx, params)
+	return err
+}
+
+// GetOrder converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOrder(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id OrderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOrder(ctx, id)
+	return err
+}
+
+// CancelOrder converts echo context to params.
+func (w *ServerInterfaceWrapper) CancelOrder(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id OrderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CancelOrder(ctx, id)
+	return err
+}
+
+// UpdateOrderStatus converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateOrderStatus(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id OrderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateOrderStatus(ctx, id)
+	return err
+}
+
+// ListProducts converts echo context to params.
+func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListProductsParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "minPriceCents" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "minPriceCents", ctx.QueryParams(), &params.MinPriceCents, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter minPriceCents: %s", err))
+	}
+
+	// ------------- Optional query parameter "maxPriceCents" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "maxPriceCents", ctx.QueryParams(), &params.MaxPriceCents, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter maxPriceCents: %s", err))
+	}
+
+	// ------------- Optional query parameter "inStock" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "inStock", ctx.QueryParams(), &params.InStock, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter inStock: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListProducts(ctx, params)
+	return err
+}
+
+// CreateProduct converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateProduct(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateProduct(ctx)
+	return err
+}
+
+// ArchiveProduct converts echo context to params.
+func (w *ServerInterfaceWrapper) ArchiveProduct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ProductID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ArchiveProduct(ctx, id)
+	return err
+}
+
+// GetProduct converts echo context to params.
+func (w *ServerInterfaceWrapper) GetProduct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ProductID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetProductParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetProduct(ctx, id, params)
+	return err
+}
+
+// UpdateProduct converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateProduct(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ProductID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateProductParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateProduct(ctx, id, params)
 	return err
 }
 
@@ -846,6 +1632,18 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/users/:id", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
 	router.PATCH(options.BaseURL+"/api/v1/users/:id", wrapper.UpdateUser, options.OperationMiddlewares["updateUser"]...)
 	router.PUT(options.BaseURL+"/api/v1/users/:id/profile", wrapper.ReplaceUserProfile, options.OperationMiddlewares["replaceUserProfile"]...)
+	router.GET(options.BaseURL+"/api/v1/products", wrapper.ListProducts, options.OperationMiddlewares["listProducts"]...)
+	router.POST(options.BaseURL+"/api/v1/products", wrapper.CreateProduct, options.OperationMiddlewares["createProduct"]...)
+	router.DELETE(options.BaseURL+"/api/v1/products/:id", wrapper.ArchiveProduct, options.OperationMiddlewares["archiveProduct"]...)
+	router.GET(options.BaseURL+"/api/v1/products/:id", wrapper.GetProduct, options.OperationMiddlewares["getProduct"]...)
+	router.PATCH(options.BaseURL+"/api/v1/products/:id", wrapper.UpdateProduct, options.OperationMiddlewares["updateProduct"]...)
+	router.GET(options.BaseURL+"/api/v1/orders", wrapper.ListOrders, options.OperationMiddlewares["listOrders"]...)
+	router.POST(options.BaseURL+"/api/v1/orders", wrapper.CreateOrder, options.OperationMiddlewares["createOrder"]...)
+	router.GET(options.BaseURL+"/api/v1/orders/:id", wrapper.GetOrder, options.OperationMiddlewares["getOrder"]...)
+	router.POST(options.BaseURL+"/api/v1/orders/:id/cancel", wrapper.CancelOrder, options.OperationMiddlewares["cancelOrder"]...)
+	router.PATCH(options.BaseURL+"/api/v1/orders/:id/status", wrapper.UpdateOrderStatus, options.OperationMiddlewares["updateOrderStatus"]...)
+	router.GET(options.BaseURL+"/api/v1/dashboard/users", wrapper.ListDashboardUsers, options.OperationMiddlewares["listDashboardUsers"]...)
+	router.GET(options.BaseURL+"/api/v1/dashboard/summary", wrapper.GetDashboardSummary, options.OperationMiddlewares["getDashboardSummary"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
 	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML, options.OperationMiddlewares["getOpenAPIYAML"]...)
@@ -864,6 +1662,8 @@ type InternalErrorJSONResponse ErrorEnvelope
 type NotFoundJSONResponse ErrorEnvelope
 
 type PayloadTooLargeJSONResponse ErrorEnvelope
+
+type PreconditionFailedJSONResponse ErrorEnvelope
 
 type ServiceUnavailableJSONResponse ErrorEnvelope
 
@@ -1451,6 +2251,1351 @@ func (response RegisterUser500JSONResponse) VisitRegisterUserResponse(w http.Res
 type RegisterUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response RegisterUser503JSONResponse) VisitRegisterUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDashboardSummaryRequestObject struct {
+	Params GetDashboardSummaryParams
+}
+
+type GetDashboardSummaryResponseObject interface {
+	VisitGetDashboardSummaryResponse(w http.ResponseWriter) error
+}
+
+type GetDashboardSummary200JSONResponse DashboardSummaryEnvelope
+
+func (response GetDashboardSummary200JSONResponse) VisitGetDashboardSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDashboardSummary400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDashboardSummary400JSONResponse) VisitGetDashboardSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDashboardSummary401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response GetDashboardSummary401JSONResponse) VisitGetDashboardSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDashboardSummary403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetDashboardSummary403JSONResponse) VisitGetDashboardSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDashboardSummary500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDashboardSummary500JSONResponse) VisitGetDashboardSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDashboardSummary503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetDashboardSummary503JSONResponse) VisitGetDashboardSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDashboardUsersRequestObject struct {
+	Params ListDashboardUsersParams
+}
+
+type ListDashboardUsersResponseObject interface {
+	VisitListDashboardUsersResponse(w http.ResponseWriter) error
+}
+
+type ListDashboardUsers200JSONResponse DashboardUserListEnvelope
+
+func (response ListDashboardUsers200JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDashboardUsers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDashboardUsers400JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDashboardUsers401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response ListDashboardUsers401JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDashboardUsers403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListDashboardUsers403JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDashboardUsers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDashboardUsers500JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDashboardUsers503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListDashboardUsers503JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrdersRequestObject struct {
+	Params ListOrdersParams
+}
+
+type ListOrdersResponseObject interface {
+	VisitListOrdersResponse(w http.ResponseWriter) error
+}
+
+type ListOrders200JSONResponse OrderListEnvelope
+
+func (response ListOrders200JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListOrders400JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response ListOrders401JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListOrders403JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListOrders500JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListOrders503JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrderRequestObject struct {
+	Params CreateOrderParams
+	Body   *CreateOrderJSONRequestBody
+}
+
+type CreateOrderResponseObject interface {
+	VisitCreateOrderResponse(w http.ResponseWriter) error
+}
+
+type CreateOrder201JSONResponse OrderEnvelope
+
+func (response CreateOrder201JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateOrder400JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response CreateOrder401JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateOrder409JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateOrder413JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateOrder415JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateOrder500JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateOrder503JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderRequestObject struct {
+	Id OrderID `json:"id"`
+}
+
+type GetOrderResponseObject interface {
+	VisitGetOrderResponse(w http.ResponseWriter) error
+}
+
+type GetOrder200JSONResponse OrderEnvelope
+
+func (response GetOrder200JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOrder400JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response GetOrder401JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetOrder404JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetOrder500JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetOrder503JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrderRequestObject struct {
+	Id OrderID `json:"id"`
+}
+
+type CancelOrderResponseObject interface {
+	VisitCancelOrderResponse(w http.ResponseWriter) error
+}
+
+type CancelOrder200JSONResponse OrderEnvelope
+
+func (response CancelOrder200JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CancelOrder400JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response CancelOrder401JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CancelOrder404JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CancelOrder409JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CancelOrder500JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CancelOrder503JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatusRequestObject struct {
+	Id   OrderID `json:"id"`
+	Body *UpdateOrderStatusJSONRequestBody
+}
+
+type UpdateOrderStatusResponseObject interface {
+	VisitUpdateOrderStatusResponse(w http.ResponseWriter) error
+}
+
+type UpdateOrderStatus200JSONResponse OrderEnvelope
+
+func (response UpdateOrderStatus200JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateOrderStatus400JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response UpdateOrderStatus401JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateOrderStatus403JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateOrderStatus404JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdateOrderStatus409JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateOrderStatus413JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateOrderStatus415JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateOrderStatus500JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrderStatus503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateOrderStatus503JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProductsRequestObject struct {
+	Params ListProductsParams
+}
+
+type ListProductsResponseObject interface {
+	VisitListProductsResponse(w http.ResponseWriter) error
+}
+
+type ListProducts200JSONResponse ProductListEnvelope
+
+func (response ListProducts200JSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListProducts400JSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListProducts500JSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListProducts503JSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductRequestObject struct {
+	Body *CreateProductJSONRequestBody
+}
+
+type CreateProductResponseObject interface {
+	VisitCreateProductResponse(w http.ResponseWriter) error
+}
+
+type CreateProduct201ResponseHeaders struct {
+	ETag *string
+}
+
+type CreateProduct201JSONResponse struct {
+	Body    ProductEnvelope
+	Headers CreateProduct201ResponseHeaders
+}
+
+func (response CreateProduct201JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateProduct400JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response CreateProduct401JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateProduct403JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateProduct409JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateProduct413JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateProduct415JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateProduct500JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateProduct503JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveProductRequestObject struct {
+	Id ProductID `json:"id"`
+}
+
+type ArchiveProductResponseObject interface {
+	VisitArchiveProductResponse(w http.ResponseWriter) error
+}
+
+type ArchiveProduct200JSONResponse ProductEnvelope
+
+func (response ArchiveProduct200JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveProduct400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ArchiveProduct400JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveProduct401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response ArchiveProduct401JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveProduct403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ArchiveProduct403JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveProduct404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ArchiveProduct404JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveProduct500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ArchiveProduct500JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ArchiveProduct503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ArchiveProduct503JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProductRequestObject struct {
+	Id     ProductID `json:"id"`
+	Params GetProductParams
+}
+
+type GetProductResponseObject interface {
+	VisitGetProductResponse(w http.ResponseWriter) error
+}
+
+type GetProduct200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetProduct200JSONResponse struct {
+	Body    ProductEnvelope
+	Headers GetProduct200ResponseHeaders
+}
+
+func (response GetProduct200JSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct304ResponseHeaders struct {
+	ETag *string
+}
+
+type GetProduct304Response struct {
+	Headers GetProduct304ResponseHeaders
+}
+
+func (response GetProduct304Response) VisitGetProductResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetProduct400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetProduct400JSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetProduct404JSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetProduct500JSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetProduct503JSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProductRequestObject struct {
+	Id     ProductID `json:"id"`
+	Params UpdateProductParams
+	Body   *UpdateProductJSONRequestBody
+}
+
+type UpdateProductResponseObject interface {
+	VisitUpdateProductResponse(w http.ResponseWriter) error
+}
+
+type UpdateProduct200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateProduct200JSONResponse struct {
+	Body    ProductEnvelope
+	Headers UpdateProduct200ResponseHeaders
+}
+
+func (response UpdateProduct200JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateProduct400JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct401JSONResponse struct{ UnauthenticatedJSONResponse }
+
+func (response UpdateProduct401JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateProduct403JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateProduct404JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdateProduct409JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct412JSONResponse struct{ PreconditionFailedJSONResponse }
+
+func (response UpdateProduct412JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateProduct413JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateProduct415JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateProduct500JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateProduct503JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -2164,6 +4309,42 @@ type StrictServerInterface interface {
 	// RegisterUser Register a customer account
 	// (POST /api/v1/auth/register)
 	RegisterUser(ctx context.Context, request RegisterUserRequestObject) (RegisterUserResponseObject, error)
+	// GetDashboardSummary Business figures (staff, admin)
+	// (GET /api/v1/dashboard/summary)
+	GetDashboardSummary(ctx context.Context, request GetDashboardSummaryRequestObject) (GetDashboardSummaryResponseObject, error)
+	// ListDashboardUsers Users with their order figures (staff, admin)
+	// (GET /api/v1/dashboard/users)
+	ListDashboardUsers(ctx context.Context, request ListDashboardUsersRequestObject) (ListDashboardUsersResponseObject, error)
+	// ListOrders List orders, newest first
+	// (GET /api/v1/orders)
+	ListOrders(ctx context.Context, request ListOrdersRequestObject) (ListOrdersResponseObject, error)
+	// CreateOrder Place an order
+	// (POST /api/v1/orders)
+	CreateOrder(ctx context.Context, request CreateOrderRequestObject) (CreateOrderResponseObject, error)
+	// GetOrder Get an order with its items
+	// (GET /api/v1/orders/{id})
+	GetOrder(ctx context.Context, request GetOrderRequestObject) (GetOrderResponseObject, error)
+	// CancelOrder Cancel an order; its stock returns
+	// (POST /api/v1/orders/{id}/cancel)
+	CancelOrder(ctx context.Context, request CancelOrderRequestObject) (CancelOrderResponseObject, error)
+	// UpdateOrderStatus Move an order forward (staff, admin)
+	// (PATCH /api/v1/orders/{id}/status)
+	UpdateOrderStatus(ctx context.Context, request UpdateOrderStatusRequestObject) (UpdateOrderStatusResponseObject, error)
+	// ListProducts List live products (public)
+	// (GET /api/v1/products)
+	ListProducts(ctx context.Context, request ListProductsRequestObject) (ListProductsResponseObject, error)
+	// CreateProduct Create a product (staff, admin)
+	// (POST /api/v1/products)
+	CreateProduct(ctx context.Context, request CreateProductRequestObject) (CreateProductResponseObject, error)
+	// ArchiveProduct Archive a product (staff, admin)
+	// (DELETE /api/v1/products/{id})
+	ArchiveProduct(ctx context.Context, request ArchiveProductRequestObject) (ArchiveProductResponseObject, error)
+	// GetProduct Get a product (public)
+	// (GET /api/v1/products/{id})
+	GetProduct(ctx context.Context, request GetProductRequestObject) (GetProductResponseObject, error)
+	// UpdateProduct Change a product (staff, admin)
+	// (PATCH /api/v1/products/{id})
+	UpdateProduct(ctx context.Context, request UpdateProductRequestObject) (UpdateProductResponseObject, error)
 	// ListUsers List users (staff, admin)
 	// (GET /api/v1/users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -2458,6 +4639,398 @@ func (sh *strictHandler) RegisterUser(ctx echo.Context) error {
 	return nil
 }
 
+// GetDashboardSummary operation middleware
+func (sh *strictHandler) GetDashboardSummary(ctx echo.Context, params GetDashboardSummaryParams) error {
+	var request GetDashboardSummaryRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDashboardSummary(ctx.Request().Context(), request.(GetDashboardSummaryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDashboardSummary")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDashboardSummaryResponseObject); ok {
+		return validResponse.VisitGetDashboardSummaryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDashboardUsers operation middleware
+func (sh *strictHandler) ListDashboardUsers(ctx echo.Context, params ListDashboardUsersParams) error {
+	var request ListDashboardUsersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDashboardUsers(ctx.Request().Context(), request.(ListDashboardUsersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDashboardUsers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDashboardUsersResponseObject); ok {
+		return validResponse.VisitListDashboardUsersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOrders operation middleware
+func (sh *strictHandler) ListOrders(ctx echo.Context, params ListOrdersParams) error {
+	var request ListOrdersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrders(ctx.Request().Context(), request.(ListOrdersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrders")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOrdersResponseObject); ok {
+		return validResponse.VisitListOrdersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateOrder operation middleware
+func (sh *strictHandler) CreateOrder(ctx echo.Context, params CreateOrderParams) error {
+	var request CreateOrderRequestObject
+
+	request.Params = params
+
+	var body CreateOrderJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOrder(ctx.Request().Context(), request.(CreateOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOrder")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateOrderResponseObject); ok {
+		return validResponse.VisitCreateOrderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOrder operation middleware
+func (sh *strictHandler) GetOrder(ctx echo.Context, id OrderID) error {
+	var request GetOrderRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrder(ctx.Request().Context(), request.(GetOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrder")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOrderResponseObject); ok {
+		return validResponse.VisitGetOrderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelOrder operation middleware
+func (sh *strictHandler) CancelOrder(ctx echo.Context, id OrderID) error {
+	var request CancelOrderRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelOrder(ctx.Request().Context(), request.(CancelOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelOrder")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelOrderResponseObject); ok {
+		return validResponse.VisitCancelOrderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateOrderStatus operation middleware
+func (sh *strictHandler) UpdateOrderStatus(ctx echo.Context, id OrderID) error {
+	var request UpdateOrderStatusRequestObject
+
+	request.Id = id
+
+	var body UpdateOrderStatusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOrderStatus(ctx.Request().Context(), request.(UpdateOrderStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOrderStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateOrderStatusResponseObject); ok {
+		return validResponse.VisitUpdateOrderStatusResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListProducts operation middleware
+func (sh *strictHandler) ListProducts(ctx echo.Context, params ListProductsParams) error {
+	var request ListProductsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProducts(ctx.Request().Context(), request.(ListProductsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProducts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListProductsResponseObject); ok {
+		return validResponse.VisitListProductsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateProduct operation middleware
+func (sh *strictHandler) CreateProduct(ctx echo.Context) error {
+	var request CreateProductRequestObject
+
+	var body CreateProductJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateProduct(ctx.Request().Context(), request.(CreateProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateProduct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateProductResponseObject); ok {
+		return validResponse.VisitCreateProductResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ArchiveProduct operation middleware
+func (sh *strictHandler) ArchiveProduct(ctx echo.Context, id ProductID) error {
+	var request ArchiveProductRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ArchiveProduct(ctx.Request().Context(), request.(ArchiveProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ArchiveProduct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ArchiveProductResponseObject); ok {
+		return validResponse.VisitArchiveProductResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetProduct operation middleware
+func (sh *strictHandler) GetProduct(ctx echo.Context, id ProductID, params GetProductParams) error {
+	var request GetProductRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProduct(ctx.Request().Context(), request.(GetProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProduct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetProductResponseObject); ok {
+		return validResponse.VisitGetProductResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateProduct operation middleware
+func (sh *strictHandler) UpdateProduct(ctx echo.Context, id ProductID, params UpdateProductParams) error {
+	var request UpdateProductRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateProductJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateProduct(ctx.Request().Context(), request.(UpdateProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateProduct")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateProductResponseObject); ok {
+		return validResponse.VisitUpdateProductResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListUsers operation middleware
 func (sh *strictHandler) ListUsers(ctx echo.Context, params ListUsersParams) error {
 	var request ListUsersRequestObject
@@ -2726,98 +5299,152 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Hz7chu3kveroOY7VZHqjCjq4iSm6qtdWqITJrKklah4s6ZXA800SRzPAGMAI5nHpaq8w3mH82B5kq1u",
-	"YIYz5FCSndjx7sk/KpHEpdHoy68bDbwPYpXlSoK0Jui9D3KueQYWNH06Fpmw+E8CJtYit0LJoBcMLWSG",
-	"5aBZzqcQsp1ff/nHTrfbCcJA4O9vC9DzIAwkzyDoBSmNEgYmnkHG3XATXqQ26O12w2CidMZt0AuEtHu7",
-	"QRhk/J3Iiizo7XS7YZAJ6T+FgZ3n4BrCFHRwdxcGZ3wKqxTit0wW2TXokE20ytjOOupwCe3E7TxAW/cR",
-	"5F0a0MOjVQJHM2CFAf2VYSKpSMu5nS0oE0kQBhreFkJDEvSsLqBOZ0VbUVBLP7uxWshpcIezazC5kgZo",
-	"M5/x5BzeFmBoR2MlLUj6l+d5KmKOlG3/zSB57wN4x7M8Jc6C1kq7LglO8FP/eHjUHw1PT64G5+en50EY",
-	"JGC5SE3Qe/U+mAhIk6AXQMZFGoRBqtzQQS+4VgkyPgNjaNeCrDCWXQPj7IanImHUh/Ek0WBMcPe63tbT",
-	"7lrSiGzCRQolk8DYIc67N9mJd6+/ga19/iTZ2odvJ1tPr7t8ayfeTfZgf/KEf30d3IWBKeIYZ+lNeGrg",
-	"rs7Zv2iYBL3g/20vdGPb/Wq2B8iNgbyBVOXguLy6s54eJgwTkgjusGiZbxFLhbGGwQ3oOcu1uk4hY9wy",
-	"JWNgQo5l5PkaHbDo8uTHk9OXJ1fPh4Pjo4ihiBgGPJ4xYjizM2AqB+04kygwTCrLLH8DB2MZPesfXZ0P",
-	"/uNycDGKWAZcGuqBO4JUYtNbSNMtFCpI2A8XpyedsUQ+HSo5SUX8GKH5nTgYHZ6ePD8eHo4ipjTjLFMa",
-	"mMkhFhMRM5RCZop4xrhh0eBFf3h8Ner/ODiJOkjuc6WvRZKA/Iz0Pj89fzY8OhqcRD3iaszTFDTylRd2",
-	"BtLixJCw68KyjM+J24lidiYM0TyUFrTk6WChaZ+F7uHJaHB+0j/28thjXLJCwrscYiQX1avQcEBr8oqI",
-	"i5qCBC1ixmXil1sY+iFV0ykkrJAJaPql0oOE1nmi7HNVyOQzLvHkdHT1/PTy5CjqMamc3GgwqtAxEE1n",
-	"fJ4qnoyUOubauZLPRNpZ/+fj0/7R1ej09Oq4f/7dwEtPqZPqxnPRiL8DIyfKNnbYC/GMXc+Z91KbtIgL",
-	"0DcihkvJb7hI+XX6OddxMTj/aXg4uLo86f/UHx73nx2XK0m45dfcoIRIlPlrlAgezyBhWkxnlkl1e8A0",
-	"WD1nKbegaTGXsqE1n3Ellyf9y9H3g5PR8LA/GniRcZ4p1pAgSTw1bCMTxgg5DVnGU28wlWbwLkdHzax6",
-	"A/KA3Wolp96jKURKxtwqnWz6NZoiz5W2kLyARPAR+e7PuNCLy7Oz0/PR4OjqxeBo2L8a/Xy2LH+4Y9Ey",
-	"FWhkK19JsKJf2Fk1GSJIjW7ICgc6UAQeohdHOAeDmOuu5vHfLyOams++f8AL12ykCwgcDCox1KtqiNCR",
-	"9rrCTer6bxATBTV6VtZDm/sgASPX6i4MEOM91Box4gqd1DEs52sj83DG5RTOvFzVoB1PEoEbxtOzGu0E",
-	"c8Kl5cSF1iBtOQh+lfF3xyCndhb0vtklfFt+3AlXd0TCbb3zfcus2i0vdZmI5qhtSx8QtlwF1VpkqIzo",
-	"mFJ1CzrmBt3u3JlR0DdoYmqovsSotTXvPtlvLHqvZdGkYM8QzK7Ih8PIj9DPQ2x4V4POy4sZNGDhBP1m",
-	"yG5nIHExmvwtASOrmOG4Qi7rjppiCozTHkXNEVGB9PjFcq35fEkdm/T10ZYn6GuYKbKM63knaOFVDZq/",
-	"vw8pJyHiOeHWEP3nlpfnrWESsRnwBPQBe1soC0xYbObtZzmAaZ3cWB6/WZ34VKbzipVeLpgupGG3ws5Y",
-	"1D87uxqc/PT/EyCzloG0Ucv4y2KMO7pgWH3prTJcSUELa41FxqKDiWdCwlbFagrGCAMjQSAx8nzVFpLV",
-	"AH8QBo3ogT43PF0QBhWGDcKgAk1BGLwYjL4/PbrCr/rHx6cvqXEJ0IMwqAHwIAwufrys/h+eXFw+fz48",
-	"HA5ORlcXo9PDH+lLovXqYtQfDfDz0eDF2elocHL481Vt1LPzweHpydGQlvS8PzymaVcQE62kzZUFYXDe",
-	"Hw2ujocvhm59TayLpK7Clto+LSm7148WSYJKRUl2aqgXN6hpHHxovDzIkbIItzH4Z2riIrnJBGQi5NRH",
-	"dxsR6XKn23lbcGmFnUebIcIKbFzlbCgqbFWERRC+PPlLMiY4jJtJmLpg+Yi9TJn4/ITTx1ZurTUXL2ec",
-	"4mGCReHCdlzPGWc5aKPkwyrmGFhbzmLCtSq2HptUiY0HzSPZ+g/GH8/R494DQNz8bYR/DzxF57NMsbHc",
-	"Fo52v0HqTcs2LM/oeq2f6LfBN0/sFwHdjtVUyI+DQlBiinulIfNuMv9IxLS0pBKA5PehnTM+FbJS3ybV",
-	"aZmhXc1U3pOYDF3W8+O6tWCVE8q0ovGiBmyjW0cqXAMGUmTBNhv4a2XSbtukVlmerstC81grYxhPUzf3",
-	"8vhf7z8w/tKO+HRwmbN2c5cLb9+dhSQ0Cfz211/+8c0uu55bMKFzD9yyFLixTElgRZ47iMpSsGi+Ebfi",
-	"D4mYCnIf6yXr2xbbe0ZW9ISSx+ugcQMLh/i/ZLu//vKPJ10Wz7jmsQVtlqb+utuYerdtaq0mIm2Z91BJ",
-	"y2PLPMw9cF7GMAmIuQxYko4UJpaposVl+lzwsZCw02pXag12WxvEws7bf1BZzuW63wppdftv+UzJdhuX",
-	"K2N5WmK6lZ+LPOEWkn5TX/G7LSsyaPV+q+LmOD2UefGhFm6Zl/Wop9sNH+btgx1KXtca7rQ3XPD+EW2r",
-	"vVgyABenbG/n66+3dhhP8xnf2iVgHGJ4EPNcWJ6SKOcctQt7/Per/tZ/vX6/e/eXNpBUbWyNpL3dRv/x",
-	"+K//9qq79fQ1/mEbm53trdfvd8O97poRGwLRYN+jNvscJhrM7OMcmnadKRfRtnsf4qcaY71upXQqjAX9",
-	"OXyv9Bbu3mTDwhYueeuPSlGs+GlPRSsrVJshjOLCWJWBjth1MTcHLDKWTyaRiztdGt3yVE2dF9AJaGzE",
-	"k0zIiPHUKJZxSd6Vx6QSDaBejh5Q0DuZBKi9mZCtIL2BT1ejz/SWzw2jjUJV4tJHneVpYm1earSY4lqp",
-	"FLiszUFAbt0UVhduBuah3aRI22bBdq2TjKps3JKlc3OXkt+c/IeXI7bx/cXuk683KXkCMqGjpH5hZ0qL",
-	"vxPS6rFnwDVo9usv/4xaQyqX7jXDlhkuIFYyMayQVqS0t44glxr2iWLTioRW0c+yGi8FoDl/W0DIjJDT",
-	"lI6UDxi8iyk1yIRFwBHVRzDtiyHCyiR0KVOOAw/HF3VuL9FbH7nOsja9cfT9tlhkkXj942ORS3L3l+bx",
-	"RrElS1UF5gYF1aElt7tUNZAJWR9nZ8Xlx1bctCggqT5LgH7nFkwppWhY2AaZDqZkOt+siUtN8T7cBGtv",
-	"Fe/rQZaz1RFe+jT6utWtUhhr+DCwFS680Ep+eKWpSB5RgbFg0yowWODle1nom30Q/z4OaNaFmxZTrp3W",
-	"4OcPS5bX+Vufb7Gy12t28bfptzsq+SK024A+FsY+vJ5HZeHLhd2Tfl8VokZe4H5cU7X8JAxq0LLKLZwT",
-	"4kILO7/AwR1/rsm9oNddfHpeCusPL0fBskHsy6YfpbquSHvkiRyMQhalaiokfWBKtzk/Wh9ZC+ffKnJn",
-	"1ubuuFTIiSqPY7krffE1WRczlU9SpTSzwDOUfZ36rqa3ve3LpjqxyrZN2TRYOYBdjCKc5f1+NDpj/bMh",
-	"UxNEQxlPUzY4P2PbDLZilWWgY2DXhRESjOlVCBCx4lh6lTMh4yzXKiliW4FJyjoYq+I3oQeVIQFMLhfV",
-	"QoYl3MyuFddJZyzH8lDJG5D0S28st6gYiF2rRIBxoVUG6SFHpDE8MuSRLi+HR+aAoXExlme5+/b8+SHb",
-	"29t7ip0uR4cdHOuFkjB3dVGEcFgmpNKskMIathHlWsRwiGKIW0nJF/dpk3q7M7ESIfqUSnVgjUDVa2OP",
-	"Re/HpZSOgx5BzZCNSVzx86+//PMOBWQs2XJT54zZ2OVn8Zv3YzrcGQf4rddI98GnNdyH6rxnHNzdRW0E",
-	"x1xr5GLzfKtXPzX4yjB1K136TFDGnKord79FShcpGhQUlzUyocsXmZBFW8i1Kyf4nShkys5A3woDjDMJ",
-	"t0xJILIu5RuJs3hkQRC8PIkjbuL2afibqwMiNu93u21FaEJOkfqMhu03qp1q8mX5G1gHsMdFt7sX1zAk",
-	"fQHRQUPZDS4fqaqjdxRkhykZn1jQbOcJylOBeGZRItNhPoz2I9EwyuFmHHUBnZ1qaGUd/dKX5nkT0hlL",
-	"SgzGIF3Y5E0CAjAtwHI6InmEPdgux0B7L2zatCv9s2EQBjegjbMVO51up4tNVQ6S5yLoBXudbmfPH8eQ",
-	"Kd3mudi+2dnmhZ1tkwEkd6RMS/HuOdhC+5CzMD7ryFmNQyznQndYX7LCy4mvy6SGrq6lDITHcipu3PmR",
-	"4Rmw/e6OqwvDHa++RcPQYf0a4EwqsDkFa9h+d28sa3V0vgbSmmoi1IRcqxuQbh8q6aKiz+PS6C+OXcvz",
-	"+Q8odHX4L+AJ//faxtXD/l5wqLSG2G59r7SBrafBowtHG0cTd02HitZpuVx3t9v93SqCGjU6LQVBx65w",
-	"T0gqTtp3M7cNWFG4Xasmpi47D3dZLuyifnsP91uUdGKPnUf0WC7qo35PHkNhS1nWXRg8eQxHmlWc1OsR",
-	"pLaU7tXxUtB79RoRGxVYuJ1Cc00meaGVtbSU5VNDQTniqtc41LJxUC5xvM463Kg3PhxEzZal9XOmAa2C",
-	"uUX/s9vdRyeFDgbdDdUaz8AbkFtuGFmOcCyNqmpiUYcNn1DNioYcuHUGF26Ap1RwNhNyuka/VWE/SsEf",
-	"pyFLmdZH6ed+e0mLY4EwuC71BhK2oTRxxJ15UD3h5kcr2r+2+DvxJLRSk8qHxd6F4VN4wB82y7XROz7g",
-	"tehWSVNUvwN76AraKnH9RFa9EU6vuYngStE7v8VG/wG7X+33Ygn+ALVMLzy44/WUf7upO5xB/Man3t2G",
-	"LcDGBuIYwuAEdzZDRtvkDSNhGmM1nZ4wXaRgGDdj6UJRfwXDOrvnYXdYWjqyrg1c6Q2Gr/xBoes54D5G",
-	"HhkC0HRRJnW2n0+5kB02Wk4rC4mdmbF8bnzVsktAC1ulnFtMa7OM9BOZ1/Za1d9iZautQstaZUQ/M3r5",
-	"FzHGlTq6bazdcfnKfAD28PJ+H/hYidMWwZmLkhUV3IEBidYY8UROaXEKTVDXMHZhgpQR7TokHXbm2mOo",
-	"yr2u2Bm3JDk81cCTOU6wUE+MO25nKgU24ZlI52yDFHYsXWckGmQCictAVRaBAq/NkBnFODNWpThRCQYK",
-	"AynqKgU2IJx+51xbmhvn7JRheVheJQgrCOGMBxHpmOPsiWeUmjA+li1uKqS6mClYclUtyn9ez459QdDq",
-	"93OSS6dKLW6yT3JTi3z/tCKfE9INytPKJVDHJnT5r7k3jzEyLh18j9+nkwvDOKudyZe4zimaQ4TClhnG",
-	"1eQIuiAXf6Gtse0XD/BjecW1kOJtAUzDlOvEWYIJo+Kvjf3u0+ZFxs3OWDZ8XDlIvaLsgwvKDsaSAAma",
-	"KmFYnWYan2rBrqGlHKzVcCyy7p8m5+Kza/2Es2N1AymP4XfKxCzXqjzKIu18tmTMqHYSS+DGnbR9vFl6",
-	"+nCX6pLvn/aolA7GWWkeyu241/ogcDdro8wzqtyxM62K6czj/8pJ1yMb02HR24hl3MYzjBTK+4OoDuFY",
-	"onZvCWlAGmHFDaRzRALzW3clyF1osfDOdtihJ954/7/XmlcRhsJUQ6q1ePrhVTtTF0226d2Fu/DBdu4J",
-	"CWy4JOXwzmKMNBEyKQmvFlvZqY3l9W6ue8bhbeMNh+Wiwgdq3VovCNGGlrc6hGFapbBudn86/kj748sc",
-	"VsqGlLbukO6AcTTrdAEk2iov7HvcKeS0w47c2QaLtqqD+GgdcUbpNc9vBFv1Y/yqlqz2XbNBvSSgpSzo",
-	"9SdOdjTO21uRXM6ngI6V9u7LT2b/kbEcMtPL+AaVDIaMyn42a1bO2bRVM7f9XiR3TpJSsC31RUfrKovc",
-	"keYbyC3hO4y03LH0ZiNBgt97NOijLtNDPBZzyaRiqZJT0GVChEoT3REdO6e0sj+VrJLOM64zxFxtJnBB",
-	"6peQr6sHcZR//PIPZFyG5v4e1csPf7DQLzabcXf6ubFW6MOH88U0Qt17d1h/gRoyPqd7blRIh+2FprN9",
-	"rww9dNxjSak+uv8K74Qh0XXnKWF1NNomtt/BF5Ff/lNGf3cZ/Q5sJZwG0knIHjLPH4rd/KNU6K9zxJlt",
-	"N5BpfpTguMr5efGN0P1HVB/g6kRrrbicKwlfGd8oZBEio2gs0bhHrngwOlhYOcrJyUX0nRrV5gN8ogvn",
-	"xPHHEqhExyUIlNxydBh/ZdbNSUUwfsb7VWlRqPuJMmCrlcCfOQn2KE12RZz/VzX6Xy5X74RuyZJ8GMLb",
-	"rpUpf7yFKVqdaJ7y2INDl2r3c/UY9zfRy0uBCODiFLiGpMMifxsscgV/Y7nmEljjDlhr/ooIQDrPqiPF",
-	"j85iNW/WBTu77MKyH3gG5ivDLt4WXFPJNGUbgmMlE7q6Xl2CC/qSp3PUh5QN5FRIMOzYJkHt7lvw3bOg",
-	"uqEW/HV/n+122TdP979m3adPvg2aV82Ci5c7P7P9H75/fE6sca3wS7ROFdIqD1VLxPWnqfpfb6q8Mnpb",
-	"9ZUp9/ZRVmtGzw/8fW3mbVGw1GW3MxyV3szQio7OhWFFfoCh5eLJRFXEs8b7Za1FHv7Zg0+oF0uPM6zR",
-	"jMZKOvcXj4kbkK5sv+TkokjXs9NXmXZKUlt5OiqPPE9zkP2zIUtUXGR0EGtYVI0x51kahSxW8gZQ4JhV",
-	"7mXJNn76ofD338rU9ktW7v3U5asJrTxdXtb9bB3N0EMpaTWPLT1j5BfxIJORQfcyeYW/tQeL/EOoYKo3",
-	"kFxpiHt5Zh1/f+6/OP4w/pZELvjb8tLs789DT+haHtK5/WPV3j/1VD1IyP2v6FHcBVS6shkyDCzYk+5e",
-	"KwvPKSXrFOgP1Ppzqligq6v6xjnAT3MQslht+y40Ozdv9Lx6jeDPiaqDjMslx4h2ai9slWK9EWX8DTBd",
-	"yIiS/YuC+t72doq9ZsrY3rfdb7uELz1pqwhzUYsVutKMWslEZ5Edp5Oc1WR8v3bFZnE2s+jmXNBqP7d9",
-	"7oEj4t7imVQv3RjYQjqpjVXj6t3ru/8JAAD//w==",
+	"7H3tctu4suCrYLmnauw6lCx/JJPIdWtXsZWJJo7ta8snOzfyhhDZknBMAQoB2tFJeWt+7QPsvMN9sDzJ",
+	"Fhrgl0hKshM7uTP5MRNLIoFGo7+70fjk+GI6Exy4kk77kzMBGkCEf3b7dKz/DUD6EZspJrjTdvoTINcQ",
+	"SSY4ESOiJkBmkQhiX+0TCTwgTBHGidcbNY4Fh8YbqvyJR0SEX5lPTcd1pD+BKdXjq/kMnLYjVcT42Lm9",
+	"vXWdGY3oFJQF5IhNmSpD0lMwlWQGEZnRMbhk+/Pvf2y3Wnpwpn//EEM0d1yH06keP8RR8hMHMKJxqJz2",
+	"Tst1RiKaUuW0HcbV7o7jOlP6kU3jqdPebrVcZ8q4/eQmADOuYAyRowE+iQKIeofV6BL6x58kYUEK24yq",
+	"SQYaCxzXieBDzCIInLaKYsjDmYIWx/jkIsJc55SOoTy3/pbweDqEyCWjSEzJdh1yNAarcbO9AjWtNbBz",
+	"agikDj+Wfh4UQxeyfn9i+aDbc6tfljPBJSA5v6DBGXyIQSJN+4Ir4Pgnnc1C5lMN2dY/pQbvkwMf6XQW",
+	"4uZCFInIvBLoCf7ROeoddvq9k+P33bOzkzPHdQJQlIXSab/75IwYhIHTdmBKWei4TijM0E7bGYpA7/0U",
+	"pETCcaaxVGQIhJJrGrKA4DuEBkEEUjq3l/lnLezmSRyRjCgLIUESSNXT8+6Otv2d4c/Q2KNPgsYePBs1",
+	"ng9btLHt7wS7sDd6Qp8OnVvXkbHv61naIxpKuM1j9m8RjJy289+3Mhm1ZX6VW12NjS6/hlDMwGC5vLMW",
+	"HsIkYRwBbhJvEW8eCZlUksA1RHNNjMMQpoQqIrgPhPEB9yxevX3iXRy/Pj55e/z+Za97dOgRTSKSAPUn",
+	"BBGOAlHMIDKYCQRIwoUiil7B/oB7LzqH78+6/37RPe97ZAqUS3xD74iGUj96A2HY0EQFAfn1/OS4OeAa",
+	"TweCj0Lmr0M0XwmD3sHJ8cuj3kEfxTclUxEBkTPw2Yj5RFMhkbE/IVQSr/um0zt63++87h57TQ3uSxEN",
+	"WRAAf0R4X56cvegdHnaPvTZi1adhCJHGK43VBLjSE0NAhrEiUzpHbAeCqAmTCHOPK4g4DbsZpz0K3L3j",
+	"fvfsuHNk6bFNKCcxh48z8DW4mr3iCPZxTZYR9aLGwCFiPqE8sMuNJf4QivEYAhLzACL8JeWDANd5LNRL",
+	"EfPgEZd4fNJ///Lk4vjQaxMuDN1EIEUc+YAwndJ5KGjQF+KIRkabPRJop53fjk46h+/7Jyfvjzpnv3Qt",
+	"9SQ8Ka4tFiX7FxA0I8jGNnnDXpDhnFhFuWkWEYEveMD00C+NUHzEdZx1D06OD3so2V52ekddjezM6rKy",
+	"iqbmm5pQZYQOCQUfQ0T8OIqAq33NGRPGx+SGSuJPKB+DoZxziK6ZDxecXlMW0mH4mBt13j37R++g+/7i",
+	"uPOPTu+o8+Io2aqAKjqkUrMA10w91CRP/QkEJGLjiSJc3OyTCFQ0JyFVEOFiLnhBLDziSi6OOxf9V93j",
+	"fu+g0+9anjCq148g0CDRUJKNKZOS8bFLpjS0GkFEBD7OtCVClLgCvk9uIsHHVmULbQxLeSOiYNOuUcaz",
+	"mYgUBG8gYLSPxskjLvT84vT05KzfPXz/pnvY67zv/3a6yGB6x7xFKLQWSY0BtJs6sZqkk7U/ObNI61nF",
+	"jFWlSWAVvHqEM5Darr3NmTQlFyRnlCwf8Nw81o9icIydlxiJ79IhXAPaZWoYiuE/wUcIcvCU1oObuxKA",
+	"vnnq1nW0EbvqaW0El+DEF91kviowD1AAnFq6ytmuNDCijoanOdjRjnMXlmMlSzKI/mpKPx4BH6uJ0/55",
+	"B32I5OO2W94RDjf5l5ctM31ucamLQBRHrVx6BFQBenf3WzfTTmrZ7ThkUjHuq8T3keh6JM8uW5zxNBVM",
+	"e3wWGzqmH3vmzcRTTT6mC6JRROeIRaFgAfdP9EtlhymPNwNYPX6sf3c/DBUQs3zth7lHbxP3bAUtGNCO",
+	"9aO3emrmw0ES7Fj+YvqklgdX8UpZcBXjk0r4VyufxYdKEuMqTpzOAqTJoFUbcEjlZChoFJzH0ymN5mVB",
+	"oh3/gpsaUAUNxXCWEpthrEK+mJ8rquL1iDF7On2/LxQNC5Myrp7uOeXogMbANfA425Qio5zHUyJGJoSi",
+	"nTgTcIKIicDYLzQCVCA+5T6EIaATv8a0SqyPFCVmlo6KPL1cMifvFHn0SZkptQSWx3BTXn3H90XMlSRT",
+	"GkBx9WsuE8dOt6M4ehcdXmrmcMnNBLj2gXGytYav0CR2rtyiijRRorAFAigiex2K/zKToMQ/34VhkEJ1",
+	"YbV6cWEhlQpZr1MRFn07AUMnHG60z4f4RkN+FlIfgn1ChxK4wv3WD0ZgjDBe3PTVYuJA083aXO4DN0DL",
+	"6ijckwLA0k0+jlgk1drq8SybZyXfKU2R5zPgarnwUVmM0MqhL5I8X2qp5XBfXsMCplcS1xGTajUHrYX6",
+	"ItHelvG9jK9mdMw4XccIOM2efBB+LMBSib+iwZIzpXZaFbaU63QxAlsm+ohNtUdHeUBCcQORTyUEZDg3",
+	"wQaIrrWfmiOpJJKbn/HJXsFy3q2aXntpL0RQYRuYSPIaTt6BfvA2F2Cu1iVJ8HQkYh64CxIGw4dKEEn1",
+	"CinPh7PW5m+E5hChWEFiC5qUREADOgyBSCPpm1VyLRfA/rQsnhy4hKbmiPe/Gtb0bfQCj5gU2j75EAsF",
+	"Nh1mnfBkAFk5uVTUmI7FiU94OE9RaemCRDGX5IapCfE6p6fvu8f/+LcAkI2nwJXXdFbZ9Lj1GcLyS68i",
+	"+owKKlArlUasS6bUnzAOjRTVmLLASLEGCHg81VNXJC5yYXHHdQoxdvxcCJc4rpNGeh3XSUOLjuu86fZf",
+	"nRy+1191jo5O3uLDSRjbcZ1cmNpxnfPXF+nfvePzi5cvewe97nH//Xn/5OA1fomwvj/vd/pd/fmw++b0",
+	"pN89PvjtfW7Uisib/nYxrogrqYqHOK5z1ul33x/13vTM+ooRYQ1qOfaV26cFZrf8UUFJkLIo0k4uNtx0",
+	"Fh0zm0Aqua5CKQjIjKpJohzFaAQ8YHxscyAbHvJys9X8EFOumJp7my4RJoqa5nYxHlnJCFmqqsK40UJk",
+	"AnYmJvOEZfNaSW7TZvEMP1Ziq1ZcvLWhUYytuZnsGM4J1Qa4FHw1ixkE5paTTVjLYvW6OE3/rRSPKOvv",
+	"rBtfaud8iXI081cB/gpoqJXPIsQy9SGTDRJXFduwOKN5q36iLzP4LbDfhZl/JMaM3y9qAolNsZQaplZN",
+	"zu4ZdltYUmKAzJaFzIztXTY1MFIUdNT6bjcL1kiv5+yGu8XPqsyHJDxWpZrXDYdksRC0zVPXYh3PYBbc",
+	"FUfaJ+gF69VAFEJ6gZO+nC6vALKb27I8aO6ScCAi4Mv4M3Pdvjl7ZqRS9sAZh/5dtzeJV5adH1sfsx69",
+	"Jzp1cVYszSnPakOXZcrhTJ0WwqFle9enioZiTDAYmdmgiyGF+wSLsjW7xcBnurwSiO4i2pdumomP302q",
+	"fsWNKNRIrayQqsNMOkXtUr+iA2/EVxYH+5P673kpXaJ6b2Yt2c//9/+RGWUB/iEnbDYD83cAIbuGCAIP",
+	"TVovDf94eVPUDoPQIPXYIbBIyw6gRWzycqV5WtiQR9SoP9TgajVYS1mF5MnCjqW7vR4iMkpZ73kktTUf",
+	"tfS53tMJ8a7z9KI0uz8jZIg9LUiXRVVsq4PLIniJzHVNyev9XquQG8dYZqsdYnyAbLTy0S8TKiYohTcX",
+	"tWVx0lZ1sqoygWMqoKkfCSkJDUMzd6U2Xjb+4o6ZeFBSL61s3sYsvHp3Mu+iCOCzz7//8fMOGc4VSNeE",
+	"HKgiIVCpiOBA4tnMhD1JCEpBhLFQ/UPAxgxDEvXeyrMKMXCKnvmxtbOqw62F+Kqr/+Zk5/PvfzxpEX9C",
+	"I+oriOTC1E9bhal3qqYumFJl/BdLpos2QeWeJ9nDEsHTyJ+wa6gKUUYxmKrV5Jn99K+00iDNWyTpxHgY",
+	"Mh9rYBH9WQkVmnnGurPgDYUIgaLivof2Wcj031s71ZvRS7dgfdM4zeGvYV7fWVlVaaCCAZxHU2UdgJuR",
+	"wF20kyWoL3PP8jntb+6gWWC+ogmcW96f1PrNF8TcWUZu7ywRktu760hJMWJhxcwHgivqK2ITTPsmviuJ",
+	"qUiQYNKtIYwUEXFFsNqeVThiHLYrtyj3wE7lA7715Mo/iOmM8rrfYq6i6t9mE8FryEVIbV/abErZmL2H",
+	"SKnaZ43p+3jBi7gsZjjd1bhd+UKC6zz1VD+Y4X6NZ9O9WDCTzk/I7vbTp41tQsPZhDZ2MCXlag3o0xlT",
+	"NERanlFtg+g3/ve7TuM/Lj/t3P6tSgGlG5sDaXen8P5g8Pf/8a7VeH6p/0c2NptbjctPO+5uq2bEAkEU",
+	"0LfWZuerHh7RT3wMd7BSXa7w0y4rUTSKQE7uF22PzMtYbVtF4HcJohfGqoZ0zKS6b8Hp3RIDa5VQZkb1",
+	"QirhXkW4pSSChaISFaJKV3h+LJWYQuSRYTyX+8STio5GnkmKq1zcEt0JdMr3iUeDKeMeoaEUZEo5umm2",
+	"+K2QRUxGN4Q2Gml7S79aGaI5NyZkEcDdz7//sbujnUGv8/n3P/7Dc4nX+vz7H889hMhrePsk5uxDDBVi",
+	"p9V43rj8tOvu1kif81rjtOxjrHQyCrm/cmY/vKFzSZDOtLCk3Gb0k/OMObThQ5dVnkLeeqmbQmnPRc9A",
+	"rD0zisOqWfRzlZP003L5BV1m5k4Ytzj5r2/7ZOPV+c6Tp5tYmAI8wMNsnVhNRMT+hVZUm7wAGkFEPv/+",
+	"n15lutqcx5C9ihnO8TyQJDFXLETSNACZsxv2JIesjAhU1dAVpdBCcn9GP8TgEsn4OMSCtX0CH83hHcKU",
+	"dry9/AiyejEIWHJKJGEJg4HVuds8thfgzY+cR1kV2xv4vsxRyU5GfHs/JVcLXFrLV0oKLVZRf4H3G3N2",
+	"P91cm9IxIy4AWYWoC7R8cwbD/XSgrAnu97Eq9qMi5oF9DDVJBTMyEtENjQLNJJRoq6gQy68PXH5JNYNZ",
+	"7B3PTlSUhqXVMJJgXa92lNIze6gA8uNs/zh/kT9/UbMrF3J9++vrbwn1FbuuUJaopkkA+DtVIBONom0Y",
+	"soFWChE8nG9Wx+zubu1F1gBbWnKtn6nGZWX1era6rxJVTA3eUp3sAwQY0+jFCprHx+6Ev68USUzWbiUv",
+	"zu8mKK8v6UhWdlmzi1+mi5OC8G+vib9yyfufutJdzwl+HDE1P9eDG/wM0RTUFnL26WVCrL++7TuLArHD",
+	"izYvNqLxIuvkagxq9ygUY8bxAybVy4Yqrg+lhbFFU3AnSs3M2WPGRyI520yNrWU7uJxPxGwUChERBXSq",
+	"aT8K7auyvbVlm6w0fTHdksmjpYxFbhRmJO+rfv+UdE572tOjRE5pGJLu2SnZItDwxXQKkQ9kGEvGQcp2",
+	"6mxqJ3DALctJl9AkN5P6rZgpQ03mpsdhtOdIedZbRJIgOXDRHPABPxD8Gjj+0h7wBrYOIUMRMJAm0DWF",
+	"8IBqr6B3aJJAFxe9Q7mP5o5UdDoz3569PCC7u7vP9UsX/YOmHuuN4DA3XVTQ9CNTxkVE0K4jG16m1fVW",
+	"ZkEZbxPfNmcDEm/OpgHT09/aqbTc2Cbep0FCpQOnjW6hSwZIrvrz59//81YTyICTxUeNMiYDU6eqv/k0",
+	"wCL3gaO/tRxpPtggs/mQ1r0PnNtbrwpgn0aRxmKxzr+dr57+SRJxw03Kl2HlMHaj2nmmIc0i5ppQTKZT",
+	"uibHKV3iNTTW3hvCb3ouEWoC0Q2TQCjhcKOtVATrgl9xPYu1LNBdTk4kIDb19kXwT9M1BNG812pVtaxh",
+	"fKyhn+KwnUJvlBx9KXoFdc7wIG61dv2cv4dfgLdfYHapl6+hynvampCN/0foSEFEtp9oeoq1PZM11GgS",
+	"G7GzI+Ewwvi4etTMzTWsEQll4Oe2kY8VIc0Bx2S2D9yEOKxI0AZYxEBRLBVfQx5sJWNoec9UWJQrndOe",
+	"4zq2s4bTdrabrWYLT8rNgNMZc9rObrPV3LVl6ShKt+iMbV1vb9FYTbZQAKI6ErLiVN8ZqDiy0a1Y2kw5",
+	"JTkMkRllUZN0OIktndguTvigaRKRxNwGfMyuTR29pFMge61t00VG73j6LfpBpJMzOIPU2ByDkmSvtTvg",
+	"ua47tmOSkulEmhNmkbgGbvYhpS5sEXWUCP3s+ElyTukObbGM/efQgP7P3MblI4xt50BEEfiq8UpEEhrP",
+	"nbXbTBVKtG+LClVLp8XmXjut1ldrr1FoeFHRXePItPlhHDt97JmZqwZMIdzK9R7DV7ZXv7LYJQXf2139",
+	"XtYASr+xvcYbiy2A8L0n60BY0ePk1nWerIORYs8nfGsNUCv64OTtJaf97lJbbLZyT++UFtcokjOuzEXA",
+	"FR1LDKBpu+pSD7UoHIRJ49VJh2txZd1Bzdk8kX5GNGipIG+0/tlp7WklpRWMVjfYmWwCVoDcUElQcrgD",
+	"LkXaQUvzsKQjPLsXwQyoqROJ4BpoKJNWQTX8LWJ1LwZfj0MWkjpr8ededVzIoIBJvS5xBQHZEKbE2WSg",
+	"sTnP5r0Z7a9N/oY80VrJUeVqsjdu+BhW6MNiczetHVdoLWyDWSTVX0AdmO4wKbk+kFQvuNM1fQtN47rm",
+	"l8job7D76X5nS7BFf0l4YeWO57OL1aLuYAL+lc3ymQ3LjI0NbcegDY7mzqZLcJusYESbRqoIE7UkikOQ",
+	"hMoBN66obdioRNI7QZvdbiLpULoW7EorMHLtAdrGcB9oHEk0oLGtZmhkPx1Txpukv5gCYly/TKSic2lb",
+	"gJlkEVNpeqhCtBZ7Mj2QeK1u/PQlUjbdqsXGco9pvfxFhHHKjmYbcx0xf5J3sD0svS8zPkp+WuacGS9Z",
+	"4MFjkMC1NNb2xAzD4uiaaF7TvgthyIxarkPQJKfmee2qUssr2HZDUw4NI6DBXE+Qsaf2O24mIgQyolMW",
+	"zskGMuyAm5c10MADCEwEKpUI6HhtukQKQolUItQTJcZALCHUvIqODTDD3zMaKZxbz9lM3HI36cvnpiaE",
+	"ER4IpEGOkScWUWJE6IBXqCkXa7nHoFBVVTD/WT469h2ZVl9PSS5kgCvUZAfpJuf5/pAij2nSdZPKggWj",
+	"joywVXBxb9YRMiYcvETvY+ZCEkpy5T+JXWcYzViETCURxnJwRKsg439pWaOqG7Doj0lDbFOlQyIY0ygw",
+	"kmBE8MDCxl7rebHt8WZzwAs6Lhkkfwrizocg9gccDRItqpgkeZhxfKzNHULFEYZKwZFF3R8m5mKja52A",
+	"kiNxDSH14StFYhbL4taSSNuPFozp5zKxaNyYTNv9xdLz1a+kLcF/yKOEOggliXhItmOp9ElzKFsyO2dZ",
+	"6XFqnpFkg4ah0eJaxBU68m0muRoynNsKEzQFgMdANuxPXKgBTw+7baa9u5WYkSfZGZ3hPHnTRYlq3zbH",
+	"rbEn/TtPmzEm3+JtNslbpiYiVsR8beoMlfCMLWEiuSccyPm/HyFsMAWuqkTEL6BKPfGKF3K8KxW5KRqp",
+	"9DIQxIVLGPfDWLJrqLtyAvtSVt6jsDTlXWo8pYVlcWr4uGJqJe4+8eUDWju1LQ1r5MyIjWMsG/zew77f",
+	"0ut5YfOuCbbIBlbzugTLZDZzUiGVAXWiAXtZ1gqGDh671ESIzxUbF7rmboh8FMQlXtbCz3MH3Fto4ufl",
+	"pUXWXnDTJV6u86NHNpJGjpb1zUubA54IlSdkKqQipiOg/blJ+jeiKAbMJTrWGHDJzYQqsD3vtbMzNp3v",
+	"KwO8TKpC2z9ZlhVV25g9soVX12i2XvGcuQTocdiwVCVS6X8Udt3s8A/GXIMxLzJ8qQkwq9zuzaYi7Sla",
+	"yZ0H1hqQRAIkE97wRKNuUOKZ8/+eCd+lrQntcwzTnJv7BMEyvIWgmQFNTNCsAG1yOicjFmpLZDhPh24m",
+	"ahlLKKx2MmUgWklnGsslwpgUWgtV91qpYUPb8POB2c+tbE6Y787MpLV96pRvenhnPaYsnB5aPj+aASZo",
+	"E9XNnvV6WP/yqNK9WsYKowqvxcESBpw3qRt+QGvHTj2EETbTXDXr92bolDvWLJWsVmP9kKZLpKnGZmXL",
+	"5JzktCLy0p40LAtJe3WeaVChMR8s3k+QXq/X0j9rm6ZJsERbEl9MIYup2hK25oBjkTXGLKhNdGSVJRHl",
+	"kvp6duOgmFz0hPFx2yRwKJ+nVXEh9a/kgGM9nEn4YTbbiObnxCu37vSMesEgCtZ6oYUjJyJKV+QaUc6F",
+	"qbMjU3ENMg3mImdXdk7AiqrSFWJYgfcWQzuceL0ApjOhgPvzxmuYayfMXj6Tdt1ENFzBPHUA8Qus4rKB",
+	"LBP3wa3MStE2bBJLi0N8Vb+xmVqAWkVgwJwLm+LHTrRoyKUz2uhYwEYjwPxZUolnkFnR4tRrktcwl2QI",
+	"oeBjooSBzV6vVarn2tkjExFXR6ByF2qscis7SfTtmoYxendYfoghfKMVNyjWMGIVIRkLERB/IpgPm6k8",
+	"tL0/U4G4sDMF6bj8UGf+lN5/a/yfy7//rU523jOmZguO3xW6kDmt4dPRzmgPGrv+Nm3sDZ9B43nw86ix",
+	"Q5/4T+HZaJvuDPN9wto7GgjTwMk5DYFKIGM2Uo2biM6a60fbKi4+eeSAW7GXYI0nXO5E99i64keYbrl+",
+	"QosFC5ctz5eUUsmW3/rEgts1DHpta0dAAzzyUjLt91GHGDnIAiPf9jDNxwKZdbnBQuwhBE1yrg18krPv",
+	"0/FxID1oTcAsEWcPazetxQuPzwB7q99L7xv8xrT4C6iUEo0aZEoao6fGWrqTL5VcAnx7WU3SWyaUgzmu",
+	"ew5cZ8Dh/t9wvLxlbkNG5GbCwrwTySRJ2ht61p/Nk7t5HKvXBzx9EKvSZ5RpJ/YkLUy3dleuO7qnGUgb",
+	"UmkeLrP3Bjxn8FVaBQjw98FGabztvwhD3VkFfdNSFEOZCRPuIwPKPN2sryG2smO+X8BOVPmTL24Dmhwj",
+	"zo4Pk06qfLRngTxVwTT7CbnpuTR/+hkneFWcUjoh/UDlH7UnsR+5EOQOViDjSE0cbtII1HdfFv/gzP6X",
+	"szffiOvM3EzP9dcGlatkzCx311ulCXqKvWPUJBLx2LjzaYigcDNUEkFoEu+DR6Za1NhaVCznEDbFcv76",
+	"wsWikgbjErhkil1DOHe13Xljbs+xQWH4qJrEw+Pj6Ym79CZr+OgDBAPuTenH3O9N4jETi/k3zaweuQKY",
+	"yQzi/FlDD0/ReURNhD2oJ2JVF3FOb2l77JhzHz4qogQZMR4kqEkQev76gmws4nKzLj76oS4AsL1GV6dP",
+	"peM4GHzDw5Br5L8Lu1gdpr1v89AybK/YeHIn4PIk9NDAYfOfkYiqadJ0Hxohs+SpsgZyS+sFmBf7DJRB",
+	"OBeRSkwSSkKgqPy9RnJHvy0eZXzcJIfmgCLxGulpeq822SEiVQDFnm502k4jfxY/aTVij+0Xfit0AG3k",
+	"Pl0+bvC+qtvm0vB9drft/fTwd3R+i0lFtL2XkeiG6Zub1yU29L0kzn7++qJNVncHc5PIpykyTK+p8jab",
+	"5JhOoZ004xzw3Nlim4mK2HRq6TSduq0tU6wF2Gm1CkWCJojfJi2M6m63WqRl/8sd8baunX5KRHiPW31o",
+	"N2l09AWR0EV6umHBGBS2axyGpmeaZa8XYQz25yKjtLefP39u28Y4b3uHv3T7jb2dtIOullV3DIUu9Ol5",
+	"5GDoYu/eGkM4yZgUChCTG7AQqG6fjusms49t4TM4w3duPP+whVd420gCuf4StWZwJroq7OA0HhtACKqC",
+	"RV+xwNq1yURpOnCxuzj+gKerbJDWdEu4gpmyOh4GPH/Lqil8xnYAM6DKdi5ID6ZOaDQNQVbmmjrG/M5L",
+	"pIdVjSvrgxcyin9CB/Vbkrvd77vRu7v6fGmSMc72zx6d3hBh0l+UhIxfaaeEqc3kpgNOPC1KveaAn4NN",
+	"8+ovyJD6V1qbeb1R41hwaLzRrqGnXx+DIrvmkDZPUuLpQbnq7ENG38vTqdxMjhxIOQEahQyyXp772byG",
+	"J6ViYZgcsqzPqOaXsDSf+g1s1TX15RfpyN2qs47HQttbARsxCIhk3Ids98sb//g6+vvn6hpLHFM4GX+v",
+	"MMLvFpawafelgWFzllKmKcd8mz93obwjOWJsTDEmuKnSx903G+/aQgp7lMoeVsax2Sgve36ShnYMT9pI",
+	"0n6uU9De9s6AexUX0RqnoihJZH1keU1h0k+IOQc+k2SIB6jM3ah10uKeguKhQtz3sesfXU5ZBfBV5NVf",
+	"PiC+s4YTEGHfZuz5+ZKy8K99cPy+/sPyYxPFILqpo04PQOfPS8hi+Nyc3xTm+mh3wNcPnGeVI+Zs9W5d",
+	"ZPtRTjKsFdZOF5vGuL9RcBvrrON85T6TJBJhbQTZdh5d82ynbSH7vYZl898VH8i3W33keOw9Tqn8KKVe",
+	"WUptaLxW0BmZVhZzK2Mkh3VdmxcCIEzJ5CBXofmM/t6etLcdLWRbO2o+1X4iCQUfQ5Q0m8ErGkz7w3vE",
+	"TTJQv4deSPkGGeZkx4+gyVck+myzCTWdJTdqiX6NWAmOkNfeTdLJTmTXVWxaZmhrxT3gSc2mS+AjnkMY",
+	"24CLm7adrAmFfA/0+oNGH6Zu0xKnhHDkklXi+a62m97Y5Y5/x8yP5ZVpPyVLvp5W/x72XjU9+HNPUT4X",
+	"HH6S9iGXeNoy8szpE880Zvf2Mylnjm9knU1CKap0gG0ihHVmgsOAA7Y/Ns1XBG8YOKStYjNzYimnnXE5",
+	"K2WXIDxoeVn+loVHdrzX4mTTIP/PytF/OXfWEN2CJLmbhbeVuwLi/hImrlSieILFaFHTxszO1SbURBnT",
+	"6y+1AeeHQCMsLbP3HnqmmfqA11x3WLjtsLI3EAKg4TxN2zXeO4dfvEPS2d4h54r8Sqcgf5Lk/ENMI7yO",
+	"AiO8zpHgAV52m1736HQ4DeeaH0LS5WPGQZIjhffdJrc8Or+8cNK7GJ2/7+2RnRb5+fneU9J6/uSZU7xU",
+	"0Tl/u/0b2fv11fonoAoXaH6P0im1tJKGlYnF9UNU/ZcXVZYZraz6SSZ7u5bUmgAN1eRf9Q1L0mbQrdwZ",
+	"kVkksC0pkySeYV4+EGBakCgR+4bMAqrokJor+UrW9yuc9yHtbzPDGlm9bCXNFYVd18DNlShpRXB6AYJF",
+	"p+3g30xArcRpP0n6nMyAd057JBB+PMUml5J46RhzOg09l/iCX4MmOKIEXtRRiU87lP79S5FafYEVXq9R",
+	"uvalEqeLy1qO1v5EayjBVUQxby6JXcRKJGsELUVyCb/ZRdWmfS5GWKzekqbtrlTL8Ptb583R3fCbAFmq",
+	"ME3jfg+CQwtoLQ6xJ+q6bA+8wND2TL2J7pqLODEF4hLtWJAnrd1KFJ5hSNYw0Dfk+jPsBotXeEbXRgE+",
+	"TJO5bLXVu1B8uXhb0rtLbfwZUq3KqR4Jbe0EgMtE0rZkveFN6RWQKOYeBvuzy0raW1uhfmsipGo/az1r",
+	"oX1pQStbmFmfa9e0vc21o81VVWKXvHIwvpO7vijLzRRbq8iK907T9gk8MEXduZeSxFF1qxPjDAdkJMJQ",
+	"3JhAUGBvnrcD2AMc5fdf2n5CIxGVzjrm3s+6ClVUzSPhuRiyMr3Ekm4NCV9qlxzCUR6ejB5uL2//fwAA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -260,7 +260,7 @@ func (q *Queries) OrderSetStatus(ctx context.Context, arg OrderSetStatusParams) 
 }
 
 const productsLockForOrder = `-- name: ProductsLockForOrder :many
-SELECT id, name, price_cents, stock, archived_at
+SELECT id, sku, name, price_cents, stock, archived_at
 FROM products
 WHERE id = ANY($1::uuid[])
 ORDER BY id
@@ -269,6 +269,7 @@ FOR UPDATE
 
 type ProductsLockForOrderRow struct {
 	ID         uuid.UUID
+	Sku        string
 	Name       string
 	PriceCents int64
 	Stock      int32
@@ -288,6 +289,7 @@ func (q *Queries) ProductsLockForOrder(ctx context.Context, ids []uuid.UUID) ([]
 		var i ProductsLockForOrderRow
 		if err := rows.Scan(
 			&i.ID,
+			&i.Sku,
 			&i.Name,
 			&i.PriceCents,
 			&i.Stock,

@@ -28,6 +28,11 @@ func NewPool(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
 	pc.ConnConfig.ConnectTimeout = cfg.DBConnectTimeout
 	pc.ConnConfig.RuntimeParams["application_name"] = "shopfloor"
 	pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(cfg.DBStatementTimeout.Milliseconds(), 10)
+	// The list queries take optional filters ("$1 IS NULL OR col = $1"); a generic plan
+	// cannot drop the filters that are unset and so misses the index that serves the
+	// ones that are. Planning each execution with its values costs far less.
+	pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	pc.ConnConfig.Tracer = queryTracer{}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)

@@ -78,6 +78,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*Server, erro
 			WithRequestID:    true,
 		}),
 		errorsToHandler,
+		countQueries(cfg),
 		s.recoverPanics,
 		s.validateRequest,
 		s.authenticate,

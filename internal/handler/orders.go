@@ -1,0 +1,392 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shopfloor/shopfloor/internal/api"
+	"github.com/shopfloor/shopfloor/internal/apperr"
+	"github.com/shopfloor/shopfloor/internal/auth"
+	"github.com/shopfloor/shopfloor/internal/db"
+)
+
+const orderNotFound = "No order has this id"
+
+// nextStatus is the one step forward each status allows.
+var nextStatus = map[string]string{"pending": "paid", "paid": "shipped", "shipped": "delivered"}
+
+func toOrderSummary(o db.Order) api.OrderSummary {
+	return api.OrderSummary{
+		Id: o.ID, UserId: o.UserID, Status: api.OrderStatus(o.Status), TotalCents: o.TotalCents,
+		Note: o.Note, CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
+	}
+}
+
+func toOrder(o db.Order, items []db.OrderItemsByOrderRow) api.Order {
+	s := toOrderSummary(o)
+	out := api.Order{
+		Id: s.Id, UserId: s.UserId, Status: s.Status, TotalCents: s.TotalCents, Note: s.Note,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Items: make([]api.OrderItem, len(items)),
+	}
+	for i, it := range items {
+		out.Items[i] = api.OrderItem{
+			ProductId: it.ProductID, Sku: it.Sku, Name: it.Name, Quantity: it.Quantity,
+			UnitPriceCents: it.UnitPriceCents, LineTotalCents: int64(it.Quantity) * it.UnitPriceCents,
+		}
+	}
+	return out
+}
+
+// rawCreateOrder answers with stored bytes, so that a retry under the same
+// Idempotency-Key gets exactly the first response.
+type rawCreateOrder struct {
+	status int
+	body   []byte
+}
+
+func (r rawCreateOrder) VisitCreateOrderResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(r.status)
+	_, err := w.Write(r.body)
+	return err
+}
+
+// CreateOrder places an order in one transaction: prices from the catalog, stock taken
+// from rows locked in id order, all or nothing. With an Idempotency-Key, the first
+// placed order's response is stored with it and replayed to retries.
+func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObject) (api.CreateOrderResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	seen := map[uuid.UUID]int{}
+	var details []api.ErrorDetail
+	for i, it := range b.Items {
+		if first, dup := seen[it.ProductId]; dup {
+			details = append(details, apperr.Detail(fmt.Sprintf("items.%d.productId", i), api.Body,
+				fmt.Sprintf("repeats the product of items.%d; order each product once", first)))
+			continue
+		}
+		seen[it.ProductId] = i
+	}
+	if len(details) > 0 {
+		return nil, apperr.Validation(details...)
+	}
+	key := req.Params.IdempotencyKey
+	var reqHash []byte
+	if key != nil {
+		canonical, err := json.Marshal(b)
+		if err != nil {
+			return nil, apperr.Internal(err)
+		}
+		sum := sha256.Sum256(canonical)
+		reqHash = sum[:]
+	}
+
+	var resp api.CreateOrderResponseObject
+	var placed api.Order
+	err = pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
+		q := h.q.WithTx(tx)
+		if key != nil {
+			_, err := q.IdempotencyClaim(ctx, db.IdempotencyClaimParams{UserID: caller.UserID, Key: *key, RequestHash: reqHash})
+			if errors.Is(err, pgx.ErrNoRows) {
+				resp, err = h.replay(ctx, q, caller.UserID, *key, reqHash)
+				return err
+			}
+			if err != nil {
+				return dbError(err, "")
+			}
+		}
+		placed, err = h.placeOrder(ctx, q, caller.UserID, b)
+		if err != nil {
+			return err
+		}
+		envelope := api.CreateOrder201JSONResponse{Success: api.True, Data: placed}
+		if key == nil {
+			resp = envelope
+			return nil
+		}
+		body, err := json.Marshal(envelope)
+		if err != nil {
+			return apperr.Internal(err)
+		}
+		status := int32(http.StatusCreated)
+		if err := q.IdempotencySave(ctx, db.IdempotencySaveParams{UserID: caller.UserID, Key: *key, Status: &status, Body: body}); err != nil {
+			return dbError(err, "")
+		}
+		resp = rawCreateOrder{status: http.StatusCreated, body: body}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if placed.Id != uuid.Nil {
+		h.logger(ctx).InfoContext(ctx, "order placed", "orderId", placed.Id.String(),
+			"items", len(placed.Items), "totalCents", placed.TotalCents)
+	}
+	return resp, nil
+}
+
+// replay returns the stored response of a key already used, or 409 when the key was
+// used for a different request.
+func (h *Handler) replay(ctx context.Context, q *db.Queries, userID uuid.UUID, key string, reqHash []byte) (api.CreateOrderResponseObject, error) {
+	stored, err := q.IdempotencyGet(ctx, db.IdempotencyGetParams{UserID: userID, Key: key})
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	if !bytes.Equal(stored.RequestHash, reqHash) {
+		return nil, apperr.Conflict(api.IDEMPOTENCYCONFLICT,
+			"This Idempotency-Key was already used with a different request body; use a new key for a new order",
+			apperr.Detail("Idempotency-Key", api.Header, "was used for a different request"))
+	}
+	if stored.Status == nil {
+		return nil, apperr.Conflict(api.IDEMPOTENCYCONFLICT, "A request with this Idempotency-Key is still being processed; retry shortly")
+	}
+	return rawCreateOrder{status: int(*stored.Status), body: stored.Body}, nil
+}
+
+// placeOrder does the work of an order inside the caller's transaction.
+func (h *Handler) placeOrder(ctx context.Context, q *db.Queries, userID uuid.UUID, b *api.CreateOrderJSONRequestBody) (api.Order, error) {
+	index := make(map[uuid.UUID]int, len(b.Items))
+	ids := make([]uuid.UUID, len(b.Items))
+	for i, it := range b.Items {
+		index[it.ProductId] = i
+		ids[i] = it.ProductId
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	locked, err := q.ProductsLockForOrder(ctx, ids)
+	if err != nil {
+		return api.Order{}, dbError(err, "")
+	}
+	found := make(map[uuid.UUID]db.ProductsLockForOrderRow, len(locked))
+	for _, p := range locked {
+		found[p.ID] = p
+	}
+	var invalid, short []api.ErrorDetail
+	for i, it := range b.Items {
+		p, ok := found[it.ProductId]
+		switch {
+		case !ok:
+			invalid = append(invalid, apperr.Detail(fmt.Sprintf("items.%d.productId", i), api.Body, "no product has this id"))
+		case p.ArchivedAt != nil:
+			invalid = append(invalid, apperr.Detail(fmt.Sprintf("items.%d.productId", i), api.Body, "this product is archived and can no longer be ordered"))
+		case p.Stock < it.Quantity:
+			short = append(short, apperr.Detail(fmt.Sprintf("items.%d.quantity", i), api.Body,
+				fmt.Sprintf("%d requested but only %d of product %s (%s) in stock", it.Quantity, p.Stock, p.ID, p.Sku)))
+		}
+	}
+	if len(invalid) > 0 {
+		return api.Order{}, apperr.Validation(invalid...)
+	}
+	if len(short) > 0 {
+		return api.Order{}, apperr.Conflict(api.INSUFFICIENTSTOCK,
+			fmt.Sprintf("Not enough stock for %d of the products ordered; nothing was reserved", len(short)), short...)
+	}
+
+	quantities := make([]int32, len(ids))
+	prices := make([]int64, len(ids))
+	items := make([]db.OrderItemsByOrderRow, len(ids))
+	var total int64
+	for i, id := range ids {
+		p := found[id]
+		quantities[i] = b.Items[index[id]].Quantity
+		prices[i] = p.PriceCents
+		total += int64(quantities[i]) * p.PriceCents
+		items[i] = db.OrderItemsByOrderRow{ProductID: id, Sku: p.Sku, Name: p.Name, Quantity: quantities[i], UnitPriceCents: p.PriceCents}
+	}
+	taken, err := q.ProductsTakeStock(ctx, db.ProductsTakeStockParams{Ids: ids, Quantities: quantities})
+	if err != nil {
+		return api.Order{}, dbError(err, "")
+	}
+	if taken != int64(len(ids)) {
+		return api.Order{}, apperr.Internal(fmt.Errorf("took stock of %d products, expected %d", taken, len(ids)))
+	}
+	var note *string
+	if b.Note != nil && strings.TrimSpace(*b.Note) != "" {
+		note = b.Note
+	}
+	order, err := q.OrderCreate(ctx, db.OrderCreateParams{UserID: userID, TotalCents: total, Note: note})
+	if err != nil {
+		return api.Order{}, dbError(err, "")
+	}
+	err = q.OrderItemsCreate(ctx, db.OrderItemsCreateParams{OrderID: order.ID, ProductIds: ids, Quantities: quantities, UnitPricesCents: prices})
+	if err != nil {
+		return api.Order{}, dbError(err, "")
+	}
+	sortItems(items)
+	return toOrder(order, items), nil
+}
+
+// sortItems orders lines as OrderItemsByOrder does, so every response lists them alike.
+func sortItems(items []db.OrderItemsByOrderRow) {
+	slices.SortFunc(items, func(a, b db.OrderItemsByOrderRow) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ProductID.String(), b.ProductID.String())
+	})
+}
+
+// visibleOrder enforces who may see an order: its owner, staff and admins. Others
+// get the same 404 as for a missing order, so ids cannot be probed.
+func visibleOrder(caller auth.Claims, o db.Order) error {
+	if o.UserID != caller.UserID && !caller.IsStaff() {
+		return apperr.NotFound(orderNotFound)
+	}
+	return nil
+}
+
+// ListOrders pages through orders, newest first: customers their own, staff all.
+func (h *Handler) ListOrders(ctx context.Context, req api.ListOrdersRequestObject) (api.ListOrdersResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	userID := p.UserId
+	if !caller.IsStaff() {
+		if userID != nil && *userID != caller.UserID {
+			return nil, apperr.Forbidden("Customers may only list their own orders")
+		}
+		userID = &caller.UserID
+	}
+	if p.From != nil && p.To != nil && !p.From.Before(*p.To) {
+		return nil, apperr.Validation(apperr.Detail("from", api.Query, "must be before to"))
+	}
+	var status *string
+	if p.Status != nil {
+		s := string(*p.Status)
+		status = &s
+	}
+	page, limit := pageParams(p.Page, p.Limit)
+	filter := db.OrderCountParams{UserID: userID, Status: status, From: p.From, To: p.To}
+	rows, err := h.q.OrderList(ctx, db.OrderListParams{UserID: userID, Status: status, From: p.From, To: p.To,
+		RowLimit: limit, RowOffset: (page - 1) * limit})
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	var total int64
+	if len(rows) > 0 {
+		total = rows[0].Total
+	} else if page > 1 {
+		if total, err = h.q.OrderCount(ctx, filter); err != nil {
+			return nil, dbError(err, "")
+		}
+	}
+	orders := make([]api.OrderSummary, len(rows))
+	for i, r := range rows {
+		orders[i] = toOrderSummary(r.Order)
+	}
+	return api.ListOrders200JSONResponse{Success: api.True, Data: orders, Pagination: pagination(page, limit, total)}, nil
+}
+
+// GetOrder returns an order with its lines, in two statements whatever its size.
+func (h *Handler) GetOrder(ctx context.Context, req api.GetOrderRequestObject) (api.GetOrderResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := h.q.OrderGet(ctx, req.Id)
+	if err != nil {
+		return nil, dbError(err, orderNotFound)
+	}
+	if err := visibleOrder(caller, o); err != nil {
+		return nil, err
+	}
+	items, err := h.q.OrderItemsByOrder(ctx, o.ID)
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	return api.GetOrder200JSONResponse{Success: api.True, Data: toOrder(o, items)}, nil
+}
+
+// CancelOrder cancels an order and returns its stock in the same transaction.
+func (h *Handler) CancelOrder(ctx context.Context, req api.CancelOrderRequestObject) (api.CancelOrderResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out api.Order
+	err = h.inTx(ctx, func(q *db.Queries) error {
+		o, err := q.OrderLock(ctx, req.Id)
+		if err != nil {
+			return dbError(err, orderNotFound)
+		}
+		if err := visibleOrder(caller, o); err != nil {
+			return err
+		}
+		allowed := o.Status == "pending" || (o.Status == "paid" && caller.IsStaff())
+		if !allowed {
+			msg := fmt.Sprintf("An order that is %s can no longer be cancelled", o.Status)
+			if o.Status == "paid" {
+				msg = "A paid order can only be cancelled by staff"
+			}
+			return apperr.Conflict(api.INVALIDSTATE, msg)
+		}
+		if _, err := q.ProductsLockForOrderItems(ctx, o.ID); err != nil {
+			return dbError(err, "")
+		}
+		if _, err := q.ProductsReturnStock(ctx, o.ID); err != nil {
+			return dbError(err, "")
+		}
+		if o, err = q.OrderSetStatus(ctx, db.OrderSetStatusParams{ID: o.ID, Status: "cancelled"}); err != nil {
+			return dbError(err, "")
+		}
+		items, err := q.OrderItemsByOrder(ctx, o.ID)
+		if err != nil {
+			return dbError(err, "")
+		}
+		out = toOrder(o, items)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.logger(ctx).InfoContext(ctx, "order cancelled", "orderId", out.Id.String())
+	return api.CancelOrder200JSONResponse{Success: api.True, Data: out}, nil
+}
+
+// UpdateOrderStatus moves an order one step forward.
+func (h *Handler) UpdateOrderStatus(ctx context.Context, req api.UpdateOrderStatusRequestObject) (api.UpdateOrderStatusResponseObject, error) {
+	if err := requireStaff(ctx, "change the status of orders"); err != nil {
+		return nil, err
+	}
+	to := string(req.Body.Status)
+	var out api.Order
+	var from string
+	err := h.inTx(ctx, func(q *db.Queries) error {
+		o, err := q.OrderLock(ctx, req.Id)
+		if err != nil {
+			return dbError(err, orderNotFound)
+		}
+		from = o.Status
+		if nextStatus[o.Status] != to {
+			return apperr.Conflict(api.INVALIDSTATE, fmt.Sprintf("An order that is %s cannot become %s", o.Status, to))
+		}
+		if o, err = q.OrderSetStatus(ctx, db.OrderSetStatusParams{ID: o.ID, Status: to}); err != nil {
+			return dbError(err, "")
+		}
+		items, err := q.OrderItemsByOrder(ctx, o.ID)
+		if err != nil {
+			return dbError(err, "")
+		}
+		out = toOrder(o, items)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.logger(ctx).InfoContext(ctx, "order moved", "orderId", out.Id.String(), "from", from, "to", to)
+	return api.UpdateOrderStatus200JSONResponse{Success: api.True, Data: out}, nil
+}
