@@ -10,10 +10,10 @@ import (
 
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/demo"
 	"github.com/shopfloor/shopfloor/internal/migrate"
 	"github.com/shopfloor/shopfloor/internal/pgcluster"
-	"github.com/shopfloor/shopfloor/internal/server"
 )
 
 const devDatabase = "shopfloor"
@@ -59,7 +59,7 @@ func devCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(st
 	if err := migrate.Up(ctx, cfg.DatabaseURL, log); err != nil {
 		return err
 	}
-	pool, err := server.NewPool(ctx, cfg)
+	pool, err := database.Open(ctx, cfg, database.Options{})
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func devCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(st
 		pool.Close()
 		return err
 	}
-	err = demo.Load(ctx, pool, hasher)
+	err = demo.Load(ctx, pool.Pool, hasher)
 	pool.Close()
 	if err != nil {
 		return err

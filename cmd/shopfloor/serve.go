@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/database"
+	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/server"
 )
 
@@ -35,12 +37,13 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 // in-flight requests finish within SHUTDOWN_TIMEOUT, and closes the pool. ready, when
 // not nil, is called once the listener is open.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(addr string)) error {
-	pool, err := server.NewPool(ctx, cfg)
+	m := metrics.New()
+	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	srv, err := server.New(cfg, pool, log)
+	srv, err := server.New(cfg, pool, log, m)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/db"
-	"github.com/shopfloor/shopfloor/internal/server"
 )
 
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string) error {
@@ -59,7 +59,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	pool, err := server.NewPool(ctx, cfg)
+	pool, err := database.Open(ctx, cfg, database.Options{})
 	if err != nil {
 		return err
 	}

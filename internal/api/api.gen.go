@@ -1021,6 +1021,9 @@ type ServerInterface interface {
 	// GetHealth Liveness
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// GetMetrics Prometheus metrics
+	// (GET /metrics)
+	GetMetrics(ctx echo.Context) error
 	// GetOpenAPIJSON This contract, as JSON
 	// (GET /openapi.json)
 	GetOpenAPIJSON(ctx echo.Context) error
@@ -1547,6 +1550,15 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	return err
 }
 
+// GetMetrics converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMetrics(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMetrics(ctx)
+	return err
+}
+
 // GetOpenAPIJSON converts echo context to params.
 func (w *ServerInterfaceWrapper) GetOpenAPIJSON(ctx echo.Context) error {
 	var err error
@@ -1646,6 +1658,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/dashboard/summary", wrapper.GetDashboardSummary, options.OperationMiddlewares["getDashboardSummary"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
+	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
 	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML, options.OperationMiddlewares["getOpenAPIYAML"]...)
 	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 
@@ -4206,6 +4219,24 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	return err
 }
 
+type GetMetricsRequestObject struct {
+}
+
+type GetMetricsResponseObject interface {
+	VisitGetMetricsResponse(w http.ResponseWriter) error
+}
+
+type GetMetrics200TextResponse string
+
+func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
 type GetOpenAPIJSONRequestObject struct {
 }
 
@@ -4363,6 +4394,9 @@ type StrictServerInterface interface {
 	// GetHealth Liveness
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// GetMetrics Prometheus metrics
+	// (GET /metrics)
+	GetMetrics(ctx context.Context, request GetMetricsRequestObject) (GetMetricsResponseObject, error)
 	// GetOpenAPIJSON This contract, as JSON
 	// (GET /openapi.json)
 	GetOpenAPIJSON(ctx context.Context, request GetOpenAPIJSONRequestObject) (GetOpenAPIJSONResponseObject, error)
@@ -5225,6 +5259,29 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	return nil
 }
 
+// GetMetrics operation middleware
+func (sh *strictHandler) GetMetrics(ctx echo.Context) error {
+	var request GetMetricsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMetrics(ctx.Request().Context(), request.(GetMetricsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMetrics")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMetricsResponseObject); ok {
+		return validResponse.VisitGetMetricsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetOpenAPIJSON operation middleware
 func (sh *strictHandler) GetOpenAPIJSON(ctx echo.Context) error {
 	var request GetOpenAPIJSONRequestObject
@@ -5299,152 +5356,155 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tctu4suCrYLmnauw6lCx/JJPIdWtXsZWJJo7ta8snOzfyhhDZknBMAQoB2tFJeWt+7QPsvMN9sDzJ",
-	"Fhrgl0hKshM7uTP5MRNLIoFGo7+70fjk+GI6Exy4kk77kzMBGkCEf3b7dKz/DUD6EZspJrjTdvoTINcQ",
-	"SSY4ESOiJkBmkQhiX+0TCTwgTBHGidcbNY4Fh8YbqvyJR0SEX5lPTcd1pD+BKdXjq/kMnLYjVcT42Lm9",
-	"vXWdGY3oFJQF5IhNmSpD0lMwlWQGEZnRMbhk+/Pvf2y3Wnpwpn//EEM0d1yH06keP8RR8hMHMKJxqJz2",
-	"Tst1RiKaUuW0HcbV7o7jOlP6kU3jqdPebrVcZ8q4/eQmADOuYAyRowE+iQKIeofV6BL6x58kYUEK24yq",
-	"SQYaCxzXieBDzCIInLaKYsjDmYIWx/jkIsJc55SOoTy3/pbweDqEyCWjSEzJdh1yNAarcbO9AjWtNbBz",
-	"agikDj+Wfh4UQxeyfn9i+aDbc6tfljPBJSA5v6DBGXyIQSJN+4Ir4Pgnnc1C5lMN2dY/pQbvkwMf6XQW",
-	"4uZCFInIvBLoCf7ROeoddvq9k+P33bOzkzPHdQJQlIXSab/75IwYhIHTdmBKWei4TijM0E7bGYpA7/0U",
-	"pETCcaaxVGQIhJJrGrKA4DuEBkEEUjq3l/lnLezmSRyRjCgLIUESSNXT8+6Otv2d4c/Q2KNPgsYePBs1",
-	"ng9btLHt7wS7sDd6Qp8OnVvXkbHv61naIxpKuM1j9m8RjJy289+3Mhm1ZX6VW12NjS6/hlDMwGC5vLMW",
-	"HsIkYRwBbhJvEW8eCZlUksA1RHNNjMMQpoQqIrgPhPEB9yxevX3iXRy/Pj55e/z+Za97dOgRTSKSAPUn",
-	"BBGOAlHMIDKYCQRIwoUiil7B/oB7LzqH78+6/37RPe97ZAqUS3xD74iGUj96A2HY0EQFAfn1/OS4OeAa",
-	"TweCj0Lmr0M0XwmD3sHJ8cuj3kEfxTclUxEBkTPw2Yj5RFMhkbE/IVQSr/um0zt63++87h57TQ3uSxEN",
-	"WRAAf0R4X56cvegdHnaPvTZi1adhCJHGK43VBLjSE0NAhrEiUzpHbAeCqAmTCHOPK4g4DbsZpz0K3L3j",
-	"fvfsuHNk6bFNKCcxh48z8DW4mr3iCPZxTZYR9aLGwCFiPqE8sMuNJf4QivEYAhLzACL8JeWDANd5LNRL",
-	"EfPgEZd4fNJ///Lk4vjQaxMuDN1EIEUc+YAwndJ5KGjQF+KIRkabPRJop53fjk46h+/7Jyfvjzpnv3Qt",
-	"9SQ8Ka4tFiX7FxA0I8jGNnnDXpDhnFhFuWkWEYEveMD00C+NUHzEdZx1D06OD3so2V52ekddjezM6rKy",
-	"iqbmm5pQZYQOCQUfQ0T8OIqAq33NGRPGx+SGSuJPKB+DoZxziK6ZDxecXlMW0mH4mBt13j37R++g+/7i",
-	"uPOPTu+o8+Io2aqAKjqkUrMA10w91CRP/QkEJGLjiSJc3OyTCFQ0JyFVEOFiLnhBLDziSi6OOxf9V93j",
-	"fu+g0+9anjCq148g0CDRUJKNKZOS8bFLpjS0GkFEBD7OtCVClLgCvk9uIsHHVmULbQxLeSOiYNOuUcaz",
-	"mYgUBG8gYLSPxskjLvT84vT05KzfPXz/pnvY67zv/3a6yGB6x7xFKLQWSY0BtJs6sZqkk7U/ObNI61nF",
-	"jFWlSWAVvHqEM5Darr3NmTQlFyRnlCwf8Nw81o9icIydlxiJ79IhXAPaZWoYiuE/wUcIcvCU1oObuxKA",
-	"vnnq1nW0EbvqaW0El+DEF91kviowD1AAnFq6ytmuNDCijoanOdjRjnMXlmMlSzKI/mpKPx4BH6uJ0/55",
-	"B32I5OO2W94RDjf5l5ctM31ucamLQBRHrVx6BFQBenf3WzfTTmrZ7ThkUjHuq8T3keh6JM8uW5zxNBVM",
-	"e3wWGzqmH3vmzcRTTT6mC6JRROeIRaFgAfdP9EtlhymPNwNYPX6sf3c/DBUQs3zth7lHbxP3bAUtGNCO",
-	"9aO3emrmw0ES7Fj+YvqklgdX8UpZcBXjk0r4VyufxYdKEuMqTpzOAqTJoFUbcEjlZChoFJzH0ymN5mVB",
-	"oh3/gpsaUAUNxXCWEpthrEK+mJ8rquL1iDF7On2/LxQNC5Myrp7uOeXogMbANfA425Qio5zHUyJGJoSi",
-	"nTgTcIKIicDYLzQCVCA+5T6EIaATv8a0SqyPFCVmlo6KPL1cMifvFHn0SZkptQSWx3BTXn3H90XMlSRT",
-	"GkBx9WsuE8dOt6M4ehcdXmrmcMnNBLj2gXGytYav0CR2rtyiijRRorAFAigiex2K/zKToMQ/34VhkEJ1",
-	"YbV6cWEhlQpZr1MRFn07AUMnHG60z4f4RkN+FlIfgn1ChxK4wv3WD0ZgjDBe3PTVYuJA083aXO4DN0DL",
-	"6ijckwLA0k0+jlgk1drq8SybZyXfKU2R5zPgarnwUVmM0MqhL5I8X2qp5XBfXsMCplcS1xGTajUHrYX6",
-	"ItHelvG9jK9mdMw4XccIOM2efBB+LMBSib+iwZIzpXZaFbaU63QxAlsm+ohNtUdHeUBCcQORTyUEZDg3",
-	"wQaIrrWfmiOpJJKbn/HJXsFy3q2aXntpL0RQYRuYSPIaTt6BfvA2F2Cu1iVJ8HQkYh64CxIGw4dKEEn1",
-	"CinPh7PW5m+E5hChWEFiC5qUREADOgyBSCPpm1VyLRfA/rQsnhy4hKbmiPe/Gtb0bfQCj5gU2j75EAsF",
-	"Nh1mnfBkAFk5uVTUmI7FiU94OE9RaemCRDGX5IapCfE6p6fvu8f/+LcAkI2nwJXXdFbZ9Lj1GcLyS68i",
-	"+owKKlArlUasS6bUnzAOjRTVmLLASLEGCHg81VNXJC5yYXHHdQoxdvxcCJc4rpNGeh3XSUOLjuu86fZf",
-	"nRy+1191jo5O3uLDSRjbcZ1cmNpxnfPXF+nfvePzi5cvewe97nH//Xn/5OA1fomwvj/vd/pd/fmw++b0",
-	"pN89PvjtfW7Uisib/nYxrogrqYqHOK5z1ul33x/13vTM+ooRYQ1qOfaV26cFZrf8UUFJkLIo0k4uNtx0",
-	"Fh0zm0Aqua5CKQjIjKpJohzFaAQ8YHxscyAbHvJys9X8EFOumJp7my4RJoqa5nYxHlnJCFmqqsK40UJk",
-	"AnYmJvOEZfNaSW7TZvEMP1Ziq1ZcvLWhUYytuZnsGM4J1Qa4FHw1ixkE5paTTVjLYvW6OE3/rRSPKOvv",
-	"rBtfaud8iXI081cB/gpoqJXPIsQy9SGTDRJXFduwOKN5q36iLzP4LbDfhZl/JMaM3y9qAolNsZQaplZN",
-	"zu4ZdltYUmKAzJaFzIztXTY1MFIUdNT6bjcL1kiv5+yGu8XPqsyHJDxWpZrXDYdksRC0zVPXYh3PYBbc",
-	"FUfaJ+gF69VAFEJ6gZO+nC6vALKb27I8aO6ScCAi4Mv4M3Pdvjl7ZqRS9sAZh/5dtzeJV5adH1sfsx69",
-	"Jzp1cVYszSnPakOXZcrhTJ0WwqFle9enioZiTDAYmdmgiyGF+wSLsjW7xcBnurwSiO4i2pdumomP302q",
-	"fsWNKNRIrayQqsNMOkXtUr+iA2/EVxYH+5P673kpXaJ6b2Yt2c//9/+RGWUB/iEnbDYD83cAIbuGCAIP",
-	"TVovDf94eVPUDoPQIPXYIbBIyw6gRWzycqV5WtiQR9SoP9TgajVYS1mF5MnCjqW7vR4iMkpZ73kktTUf",
-	"tfS53tMJ8a7z9KI0uz8jZIg9LUiXRVVsq4PLIniJzHVNyev9XquQG8dYZqsdYnyAbLTy0S8TKiYohTcX",
-	"tWVx0lZ1sqoygWMqoKkfCSkJDUMzd6U2Xjb+4o6ZeFBSL61s3sYsvHp3Mu+iCOCzz7//8fMOGc4VSNeE",
-	"HKgiIVCpiOBA4tnMhD1JCEpBhLFQ/UPAxgxDEvXeyrMKMXCKnvmxtbOqw62F+Kqr/+Zk5/PvfzxpEX9C",
-	"I+oriOTC1E9bhal3qqYumFJl/BdLpos2QeWeJ9nDEsHTyJ+wa6gKUUYxmKrV5Jn99K+00iDNWyTpxHgY",
-	"Mh9rYBH9WQkVmnnGurPgDYUIgaLivof2Wcj031s71ZvRS7dgfdM4zeGvYV7fWVlVaaCCAZxHU2UdgJuR",
-	"wF20kyWoL3PP8jntb+6gWWC+ogmcW96f1PrNF8TcWUZu7ywRktu760hJMWJhxcwHgivqK2ITTPsmviuJ",
-	"qUiQYNKtIYwUEXFFsNqeVThiHLYrtyj3wE7lA7715Mo/iOmM8rrfYq6i6t9mE8FryEVIbV/abErZmL2H",
-	"SKnaZ43p+3jBi7gsZjjd1bhd+UKC6zz1VD+Y4X6NZ9O9WDCTzk/I7vbTp41tQsPZhDZ2MCXlag3o0xlT",
-	"NERanlFtg+g3/ve7TuM/Lj/t3P6tSgGlG5sDaXen8P5g8Pf/8a7VeH6p/0c2NptbjctPO+5uq2bEAkEU",
-	"0LfWZuerHh7RT3wMd7BSXa7w0y4rUTSKQE7uF22PzMtYbVtF4HcJohfGqoZ0zKS6b8Hp3RIDa5VQZkb1",
-	"QirhXkW4pSSChaISFaJKV3h+LJWYQuSRYTyX+8STio5GnkmKq1zcEt0JdMr3iUeDKeMeoaEUZEo5umm2",
-	"+K2QRUxGN4Q2Gml7S79aGaI5NyZkEcDdz7//sbujnUGv8/n3P/7Dc4nX+vz7H889hMhrePsk5uxDDBVi",
-	"p9V43rj8tOvu1kif81rjtOxjrHQyCrm/cmY/vKFzSZDOtLCk3Gb0k/OMObThQ5dVnkLeeqmbQmnPRc9A",
-	"rD0zisOqWfRzlZP003L5BV1m5k4Ytzj5r2/7ZOPV+c6Tp5tYmAI8wMNsnVhNRMT+hVZUm7wAGkFEPv/+",
-	"n15lutqcx5C9ihnO8TyQJDFXLETSNACZsxv2JIesjAhU1dAVpdBCcn9GP8TgEsn4OMSCtX0CH83hHcKU",
-	"dry9/AiyejEIWHJKJGEJg4HVuds8thfgzY+cR1kV2xv4vsxRyU5GfHs/JVcLXFrLV0oKLVZRf4H3G3N2",
-	"P91cm9IxIy4AWYWoC7R8cwbD/XSgrAnu97Eq9qMi5oF9DDVJBTMyEtENjQLNJJRoq6gQy68PXH5JNYNZ",
-	"7B3PTlSUhqXVMJJgXa92lNIze6gA8uNs/zh/kT9/UbMrF3J9++vrbwn1FbuuUJaopkkA+DtVIBONom0Y",
-	"soFWChE8nG9Wx+zubu1F1gBbWnKtn6nGZWX1era6rxJVTA3eUp3sAwQY0+jFCprHx+6Ev68USUzWbiUv",
-	"zu8mKK8v6UhWdlmzi1+mi5OC8G+vib9yyfufutJdzwl+HDE1P9eDG/wM0RTUFnL26WVCrL++7TuLArHD",
-	"izYvNqLxIuvkagxq9ygUY8bxAybVy4Yqrg+lhbFFU3AnSs3M2WPGRyI520yNrWU7uJxPxGwUChERBXSq",
-	"aT8K7auyvbVlm6w0fTHdksmjpYxFbhRmJO+rfv+UdE572tOjRE5pGJLu2SnZItDwxXQKkQ9kGEvGQcp2",
-	"6mxqJ3DALctJl9AkN5P6rZgpQ03mpsdhtOdIedZbRJIgOXDRHPABPxD8Gjj+0h7wBrYOIUMRMJAm0DWF",
-	"8IBqr6B3aJJAFxe9Q7mP5o5UdDoz3569PCC7u7vP9UsX/YOmHuuN4DA3XVTQ9CNTxkVE0K4jG16m1fVW",
-	"ZkEZbxPfNmcDEm/OpgHT09/aqbTc2Cbep0FCpQOnjW6hSwZIrvrz59//81YTyICTxUeNMiYDU6eqv/k0",
-	"wCL3gaO/tRxpPtggs/mQ1r0PnNtbrwpgn0aRxmKxzr+dr57+SRJxw03Kl2HlMHaj2nmmIc0i5ppQTKZT",
-	"uibHKV3iNTTW3hvCb3ouEWoC0Q2TQCjhcKOtVATrgl9xPYu1LNBdTk4kIDb19kXwT9M1BNG812pVtaxh",
-	"fKyhn+KwnUJvlBx9KXoFdc7wIG61dv2cv4dfgLdfYHapl6+hynvampCN/0foSEFEtp9oeoq1PZM11GgS",
-	"G7GzI+Ewwvi4etTMzTWsEQll4Oe2kY8VIc0Bx2S2D9yEOKxI0AZYxEBRLBVfQx5sJWNoec9UWJQrndOe",
-	"4zq2s4bTdrabrWYLT8rNgNMZc9rObrPV3LVl6ShKt+iMbV1vb9FYTbZQAKI6ErLiVN8ZqDiy0a1Y2kw5",
-	"JTkMkRllUZN0OIktndguTvigaRKRxNwGfMyuTR29pFMge61t00VG73j6LfpBpJMzOIPU2ByDkmSvtTvg",
-	"ua47tmOSkulEmhNmkbgGbvYhpS5sEXWUCP3s+ElyTukObbGM/efQgP7P3MblI4xt50BEEfiq8UpEEhrP",
-	"nbXbTBVKtG+LClVLp8XmXjut1ldrr1FoeFHRXePItPlhHDt97JmZqwZMIdzK9R7DV7ZXv7LYJQXf2139",
-	"XtYASr+xvcYbiy2A8L0n60BY0ePk1nWerIORYs8nfGsNUCv64OTtJaf97lJbbLZyT++UFtcokjOuzEXA",
-	"FR1LDKBpu+pSD7UoHIRJ49VJh2txZd1Bzdk8kX5GNGipIG+0/tlp7WklpRWMVjfYmWwCVoDcUElQcrgD",
-	"LkXaQUvzsKQjPLsXwQyoqROJ4BpoKJNWQTX8LWJ1LwZfj0MWkjpr8ededVzIoIBJvS5xBQHZEKbE2WSg",
-	"sTnP5r0Z7a9N/oY80VrJUeVqsjdu+BhW6MNiczetHVdoLWyDWSTVX0AdmO4wKbk+kFQvuNM1fQtN47rm",
-	"l8job7D76X5nS7BFf0l4YeWO57OL1aLuYAL+lc3ymQ3LjI0NbcegDY7mzqZLcJusYESbRqoIE7UkikOQ",
-	"hMoBN66obdioRNI7QZvdbiLpULoW7EorMHLtAdrGcB9oHEk0oLGtZmhkPx1Txpukv5gCYly/TKSic2lb",
-	"gJlkEVNpeqhCtBZ7Mj2QeK1u/PQlUjbdqsXGco9pvfxFhHHKjmYbcx0xf5J3sD0svS8zPkp+WuacGS9Z",
-	"4MFjkMC1NNb2xAzD4uiaaF7TvgthyIxarkPQJKfmee2qUssr2HZDUw4NI6DBXE+Qsaf2O24mIgQyolMW",
-	"zskGMuyAm5c10MADCEwEKpUI6HhtukQKQolUItQTJcZALCHUvIqODTDD3zMaKZxbz9lM3HI36cvnpiaE",
-	"ER4IpEGOkScWUWJE6IBXqCkXa7nHoFBVVTD/WT469h2ZVl9PSS5kgCvUZAfpJuf5/pAij2nSdZPKggWj",
-	"joywVXBxb9YRMiYcvETvY+ZCEkpy5T+JXWcYzViETCURxnJwRKsg439pWaOqG7Doj0lDbFOlQyIY0ygw",
-	"kmBE8MDCxl7rebHt8WZzwAs6Lhkkfwrizocg9gccDRItqpgkeZhxfKzNHULFEYZKwZFF3R8m5mKja52A",
-	"kiNxDSH14StFYhbL4taSSNuPFozp5zKxaNyYTNv9xdLz1a+kLcF/yKOEOggliXhItmOp9ElzKFsyO2dZ",
-	"6XFqnpFkg4ah0eJaxBU68m0muRoynNsKEzQFgMdANuxPXKgBTw+7baa9u5WYkSfZGZ3hPHnTRYlq3zbH",
-	"rbEn/TtPmzEm3+JtNslbpiYiVsR8beoMlfCMLWEiuSccyPm/HyFsMAWuqkTEL6BKPfGKF3K8KxW5KRqp",
-	"9DIQxIVLGPfDWLJrqLtyAvtSVt6jsDTlXWo8pYVlcWr4uGJqJe4+8eUDWju1LQ1r5MyIjWMsG/zew77f",
-	"0ut5YfOuCbbIBlbzugTLZDZzUiGVAXWiAXtZ1gqGDh671ESIzxUbF7rmboh8FMQlXtbCz3MH3Fto4ufl",
-	"pUXWXnDTJV6u86NHNpJGjpb1zUubA54IlSdkKqQipiOg/blJ+jeiKAbMJTrWGHDJzYQqsD3vtbMzNp3v",
-	"KwO8TKpC2z9ZlhVV25g9soVX12i2XvGcuQTocdiwVCVS6X8Udt3s8A/GXIMxLzJ8qQkwq9zuzaYi7Sla",
-	"yZ0H1hqQRAIkE97wRKNuUOKZ8/+eCd+lrQntcwzTnJv7BMEyvIWgmQFNTNCsAG1yOicjFmpLZDhPh24m",
-	"ahlLKKx2MmUgWklnGsslwpgUWgtV91qpYUPb8POB2c+tbE6Y787MpLV96pRvenhnPaYsnB5aPj+aASZo",
-	"E9XNnvV6WP/yqNK9WsYKowqvxcESBpw3qRt+QGvHTj2EETbTXDXr92bolDvWLJWsVmP9kKZLpKnGZmXL",
-	"5JzktCLy0p40LAtJe3WeaVChMR8s3k+QXq/X0j9rm6ZJsERbEl9MIYup2hK25oBjkTXGLKhNdGSVJRHl",
-	"kvp6duOgmFz0hPFx2yRwKJ+nVXEh9a/kgGM9nEn4YTbbiObnxCu37vSMesEgCtZ6oYUjJyJKV+QaUc6F",
-	"qbMjU3ENMg3mImdXdk7AiqrSFWJYgfcWQzuceL0ApjOhgPvzxmuYayfMXj6Tdt1ENFzBPHUA8Qus4rKB",
-	"LBP3wa3MStE2bBJLi0N8Vb+xmVqAWkVgwJwLm+LHTrRoyKUz2uhYwEYjwPxZUolnkFnR4tRrktcwl2QI",
-	"oeBjooSBzV6vVarn2tkjExFXR6ByF2qscis7SfTtmoYxendYfoghfKMVNyjWMGIVIRkLERB/IpgPm6k8",
-	"tL0/U4G4sDMF6bj8UGf+lN5/a/yfy7//rU523jOmZguO3xW6kDmt4dPRzmgPGrv+Nm3sDZ9B43nw86ix",
-	"Q5/4T+HZaJvuDPN9wto7GgjTwMk5DYFKIGM2Uo2biM6a60fbKi4+eeSAW7GXYI0nXO5E99i64keYbrl+",
-	"QosFC5ctz5eUUsmW3/rEgts1DHpta0dAAzzyUjLt91GHGDnIAiPf9jDNxwKZdbnBQuwhBE1yrg18krPv",
-	"0/FxID1oTcAsEWcPazetxQuPzwB7q99L7xv8xrT4C6iUEo0aZEoao6fGWrqTL5VcAnx7WU3SWyaUgzmu",
-	"ew5cZ8Dh/t9wvLxlbkNG5GbCwrwTySRJ2ht61p/Nk7t5HKvXBzx9EKvSZ5RpJ/YkLUy3dleuO7qnGUgb",
-	"UmkeLrP3Bjxn8FVaBQjw98FGabztvwhD3VkFfdNSFEOZCRPuIwPKPN2sryG2smO+X8BOVPmTL24Dmhwj",
-	"zo4Pk06qfLRngTxVwTT7CbnpuTR/+hkneFWcUjoh/UDlH7UnsR+5EOQOViDjSE0cbtII1HdfFv/gzP6X",
-	"szffiOvM3EzP9dcGlatkzCx311ulCXqKvWPUJBLx2LjzaYigcDNUEkFoEu+DR6Za1NhaVCznEDbFcv76",
-	"wsWikgbjErhkil1DOHe13Xljbs+xQWH4qJrEw+Pj6Ym79CZr+OgDBAPuTenH3O9N4jETi/k3zaweuQKY",
-	"yQzi/FlDD0/ReURNhD2oJ2JVF3FOb2l77JhzHz4qogQZMR4kqEkQev76gmws4nKzLj76oS4AsL1GV6dP",
-	"peM4GHzDw5Br5L8Lu1gdpr1v89AybK/YeHIn4PIk9NDAYfOfkYiqadJ0Hxohs+SpsgZyS+sFmBf7DJRB",
-	"OBeRSkwSSkKgqPy9RnJHvy0eZXzcJIfmgCLxGulpeq822SEiVQDFnm502k4jfxY/aTVij+0Xfit0AG3k",
-	"Pl0+bvC+qtvm0vB9drft/fTwd3R+i0lFtL2XkeiG6Zub1yU29L0kzn7++qJNVncHc5PIpykyTK+p8jab",
-	"5JhOoZ004xzw3Nlim4mK2HRq6TSduq0tU6wF2Gm1CkWCJojfJi2M6m63WqRl/8sd8baunX5KRHiPW31o",
-	"N2l09AWR0EV6umHBGBS2axyGpmeaZa8XYQz25yKjtLefP39u28Y4b3uHv3T7jb2dtIOullV3DIUu9Ol5",
-	"5GDoYu/eGkM4yZgUChCTG7AQqG6fjusms49t4TM4w3duPP+whVd420gCuf4StWZwJroq7OA0HhtACKqC",
-	"RV+xwNq1yURpOnCxuzj+gKerbJDWdEu4gpmyOh4GPH/Lqil8xnYAM6DKdi5ID6ZOaDQNQVbmmjrG/M5L",
-	"pIdVjSvrgxcyin9CB/Vbkrvd77vRu7v6fGmSMc72zx6d3hBh0l+UhIxfaaeEqc3kpgNOPC1KveaAn4NN",
-	"8+ovyJD6V1qbeb1R41hwaLzRrqGnXx+DIrvmkDZPUuLpQbnq7ENG38vTqdxMjhxIOQEahQyyXp772byG",
-	"J6ViYZgcsqzPqOaXsDSf+g1s1TX15RfpyN2qs47HQttbARsxCIhk3Ids98sb//g6+vvn6hpLHFM4GX+v",
-	"MMLvFpawafelgWFzllKmKcd8mz93obwjOWJsTDEmuKnSx903G+/aQgp7lMoeVsax2Sgve36ShnYMT9pI",
-	"0n6uU9De9s6AexUX0RqnoihJZH1keU1h0k+IOQc+k2SIB6jM3ah10uKeguKhQtz3sesfXU5ZBfBV5NVf",
-	"PiC+s4YTEGHfZuz5+ZKy8K99cPy+/sPyYxPFILqpo04PQOfPS8hi+Nyc3xTm+mh3wNcPnGeVI+Zs9W5d",
-	"ZPtRTjKsFdZOF5vGuL9RcBvrrON85T6TJBJhbQTZdh5d82ynbSH7vYZl898VH8i3W33keOw9Tqn8KKVe",
-	"WUptaLxW0BmZVhZzK2Mkh3VdmxcCIEzJ5CBXofmM/t6etLcdLWRbO2o+1X4iCQUfQ5Q0m8ErGkz7w3vE",
-	"TTJQv4deSPkGGeZkx4+gyVck+myzCTWdJTdqiX6NWAmOkNfeTdLJTmTXVWxaZmhrxT3gSc2mS+AjnkMY",
-	"24CLm7adrAmFfA/0+oNGH6Zu0xKnhHDkklXi+a62m97Y5Y5/x8yP5ZVpPyVLvp5W/x72XjU9+HNPUT4X",
-	"HH6S9iGXeNoy8szpE880Zvf2Mylnjm9knU1CKap0gG0ihHVmgsOAA7Y/Ns1XBG8YOKStYjNzYimnnXE5",
-	"K2WXIDxoeVn+loVHdrzX4mTTIP/PytF/OXfWEN2CJLmbhbeVuwLi/hImrlSieILFaFHTxszO1SbURBnT",
-	"6y+1AeeHQCMsLbP3HnqmmfqA11x3WLjtsLI3EAKg4TxN2zXeO4dfvEPS2d4h54r8Sqcgf5Lk/ENMI7yO",
-	"AiO8zpHgAV52m1736HQ4DeeaH0LS5WPGQZIjhffdJrc8Or+8cNK7GJ2/7+2RnRb5+fneU9J6/uSZU7xU",
-	"0Tl/u/0b2fv11fonoAoXaH6P0im1tJKGlYnF9UNU/ZcXVZYZraz6SSZ7u5bUmgAN1eRf9Q1L0mbQrdwZ",
-	"kVkksC0pkySeYV4+EGBakCgR+4bMAqrokJor+UrW9yuc9yHtbzPDGlm9bCXNFYVd18DNlShpRXB6AYJF",
-	"p+3g30xArcRpP0n6nMyAd057JBB+PMUml5J46RhzOg09l/iCX4MmOKIEXtRRiU87lP79S5FafYEVXq9R",
-	"uvalEqeLy1qO1v5EayjBVUQxby6JXcRKJGsELUVyCb/ZRdWmfS5GWKzekqbtrlTL8Ptb583R3fCbAFmq",
-	"ME3jfg+CQwtoLQ6xJ+q6bA+8wND2TL2J7pqLODEF4hLtWJAnrd1KFJ5hSNYw0Dfk+jPsBotXeEbXRgE+",
-	"TJO5bLXVu1B8uXhb0rtLbfwZUq3KqR4Jbe0EgMtE0rZkveFN6RWQKOYeBvuzy0raW1uhfmsipGo/az1r",
-	"oX1pQStbmFmfa9e0vc21o81VVWKXvHIwvpO7vijLzRRbq8iK907T9gk8MEXduZeSxFF1qxPjDAdkJMJQ",
-	"3JhAUGBvnrcD2AMc5fdf2n5CIxGVzjrm3s+6ClVUzSPhuRiyMr3Ekm4NCV9qlxzCUR6ejB5uL2//fwAA",
-	"AP//",
+	"7H3ZchtHtuCvnKnpCJPRBRBc5LbAuDEDkZRFmyJ5SbA1fQ2NKlF1AGSzkAlVZpFCKzjhp/mA8T/cD/OX",
+	"TOTJrA0oLKREStfWgy0CqMrl5Nm3/OiFcjyRAoVWXvujN0IWYUJ/HnXZ0PwboQoTPtFcCq/tdUcIN5go",
+	"LgXIAegRwiSRURrqfVAoIuAauIDgeNA4lQIbr5kORwHIhL6yn5qe76lwhGNmxtfTCXptT+mEi6F3d3fn",
+	"exOWsDFqt5ATPuZ6fiXHGscKJpjAhA3Rh+3ff/1tu9Uyg3Pz+/sUk6nne4KNzfgxjVKeOMIBS2PttXda",
+	"vjeQyZhpr+1xoXd3PN8bsw98nI699nar5XtjLtwnP1swFxqHmHhmwWdJhMnxYT24pPnxOwU8ytc2YXpU",
+	"LI1Hnu8l+D7lCUZeWycplteZLy1N6clZgPneORvi/NzmWxDpuI+JD4NEjmF7EXAMBOths70CNK01oHNu",
+	"EWQRfBz+PCqErtTi80nVox7PnXlZTaRQSOj8gkUX+D5FRTgdSqFR0J9sMol5yMzKtv6pzPI+eviBjScx",
+	"HS4miUzsK5GZ4O+dk+PDTvf47PTd0cXF2YXnexFqxmPltX/56A04xpHX9nDMeOz5Xizt0F7b68vInP0Y",
+	"lSLE8cap0tBHYHDDYh4BvQMsihJUyrt7W37Wrd0+SSPCgPEYMyCh0sdm3t3BdrjT/xs29tizqLGHPwwa",
+	"z/st1tgOd6Jd3Bs8Y9/3vTvfU2kYmlnaAxYrvCtD9i8JDry299+3Ch61ZX9VW0cGGkfiBmM5QQvl+ZN1",
+	"6wGugAtacBOCWbgFEHOlFeANJlODjP0Yx8A0SBEicNETgYNrsA/B1enPp2dvTt+9PD46OQzAoIgCZOEI",
+	"CODEEOUEEwuZSKICITVodo37PRG86By+uzj696ujy24AY2RC0RvmRMwqzaO3GMcNg1QYwU+XZ6fNnjBw",
+	"OpBiEPNwHaT5TBAMDs5OX54cH3SJfTMYywRBTTDkAx6CwUJQaTgCpiA4et05PnnX7fx8dBo0zXJfyqTP",
+	"owjFE6735dnFi+PDw6PToE1QDVkcY2LgylI9QqHNxBhBP9UwZlOCdiRBj7iiNR8LjYlg8VFBaU+y7uPT",
+	"7tHFaefE4WMbmIBU4IcJhma5hrzSBPdpT44QzaaGKDDhITARue2min6I5XCIEaQiwoR+yekgon2eSv1S",
+	"piJ6wi2ennXfvTy7Oj0M2iCkxZsElUyTEGlN52waSxZ1pTxhiZVmT7S0884/Ts46h++6Z2fvTjoXPx45",
+	"7MloUt44KCr+LwRSI2BjG17zF9CfghOUm3YTCYZSRNwM/dIyxSfcx8XRwdnp4TFxtped45MjA+xC63K8",
+	"iuXqmx4xbZkOxFIMMYEwTRIUet9QxoiLIdwyBeGIiSFazLnE5IaHeCXYDeMx68dPeVCXRxd/Pz44end1",
+	"2vl75/ik8+IkO6qIadZnypCAMETdNyjPwhFGkPDhSIOQt/uQoE6mEDONCW3mSlTYwhPu5Oq0c9V9dXTa",
+	"PT7odI8cTVjRGyYYmSWxWMHGmCvFxdCHMYudRJAJ4IeJ0URAy2sU+3CbSDF0IlsaZVipW5lEm26PKp1M",
+	"ZKIxeo0RZ11STp5wo5dX5+dnF92jw3evjw6PO++6/zifJTBzYsHsKowUyZUB0ps6qR7lk7U/epPEyFnN",
+	"rVZlUGDVes0IF6iMXntXUmnmTJCSUrJ8wEv7WDdJ0bN6XqYk/pIP4dulvc0VQ9n/J4a0gtJ65vZDh7ty",
+	"AV371J3vGSV21dNGCZ5bJ73oZ/PVLfOAGMC5w6uS7soiy+pYfF5aO+lx/sx2HGfJBjFfjdmHExRDPfLa",
+	"f9shGyL7uO3Pn4jA2/LLy7aZPze71dlFVEet3XqCTCNZdw/bNzdG6rzZcciV5iLUme2jyPTInl22OWtp",
+	"ahwfi0lq8Zh9OLZvZpZq9jHfEEsSNiUoSo0zsH9mXpo3mMpwswtbDB9n3z0MQhXALN/7YenRu8w8W4EL",
+	"dmmn5tE7MzUP8SBzdix/MX/S8IPrdCUvuE7pSS3D65XP0kNzHOM6zYzOykqzQesO4JCpUV+yJLpMx2OW",
+	"TOcZiTH8K2ZqxDQ2NKdZ5siMfBXqxfRSM52uh4zF0/n7XalZXJmUC/39njfvHTAQuEGRFodSJZTLdAxy",
+	"YF0oxoizDidMuIys/sISJAESMhFiHCMZ8WtMq+X6QNFy4vCoStPLOXP2TpVGn80TpeHA6hRv53ffCUOZ",
+	"Cq1gzCKs7n7NbdLY+XFURz8ig5fZOXy4HaEwNjBNttbwNZLEzVXaVBUn5jBsBgGqwF4H4z9NJZijn69C",
+	"MchXdeWkenVjMVOaSK9T4xZ9M0KLJwJvjc1H8CZFfhKzEKN9YH2FQtN5mwcTtEqYqB76ajZxYPBmbSoP",
+	"UdhFq3ov3LPKgpWffRzwROm1xeNFMc9KutMGIy8nKPRy5qMLH6HjQ5/EeT5VUyvBfn4PM5BeiVwnXOnV",
+	"FLQW6KtIezcP72V0NWFDLtg6SsB58eSj0GNlLbXwqyosJVVqp1WjS/neEXlg55E+4WNj0TERQSxvMQmZ",
+	"wgj6U+tswOTG2KkllMo8ueUZn+1VNOfduumNlfZCRjW6gfUkr2HkHZgH70oO5npZkjlPBzIVkT/DYch9",
+	"qCUoZnbIRNmdtTZ902oOaRUrUGxGkkKCLGL9GEFZTt+s42slB/bHZf7kyAeWqyPB/2o41bdxHAVgQ2j7",
+	"8D6VGl04zBnh2QCqdnKlmVUdqxOfiXiag9LhBSSpUHDL9QiCzvn5u6PTv/9bhETGYxQ6aHqrdHo6+gJg",
+	"5a3XIX2BBTWgVdoA1ocxC0dcYCMHNYUsyFNsFoQiHZupawIXJbe453sVHzt9rrhLPN/LPb2e7+WuRc/3",
+	"Xh91X50dvjNfdU5Ozt7Qw5kb2/O9kpva873Ln6/yv49PL69evjw+OD467b677J4d/Exf0lrfXXY73SPz",
+	"+fDo9flZ9+j04B/vSqPWeN7Mt7N+RdpJnT/E872LTvfo3cnx62O7v6pH2Cx13vdVOqcZYnf0UYNJmJMo",
+	"4U7JN9z0Zg0zF0CaM12l1hjBhOlRJhzlYIAi4mLoYiAbAdFys9V8nzKhuZ4Gmz5I60XNY7vkj6wlhCJU",
+	"VaPcGCYyQjcTV2XEcnGtLLbponiWHmuhtZBdvHGuUfKt+QXv6E+BGQVcSbGaxCwAS9spJlxIYotlcR7+",
+	"W8keidffWza+NMb5EuFo569b+CtksRE+sytWuQ2ZHZC8rjmG2RntW4sn+jSF3y32q1DzT+SQi4d5TTDT",
+	"KZZiw9iJyckD3W4zW8oUkMkyl5nVvedVDfIURR29vtnNozXC6yW94X7+szr1IXOP1Ynmdd0hhS+EdPPc",
+	"tFjHMphE94WRsQmOo/VyICouvcjLX863V1myXzqy8tL8Je5AAsCn0Wdhun1x8ixQZd4C5wK79z3ezF85",
+	"b/y4/Jj18D2TqbOzUmrO/KzOdTmPOYLr84o7dF7fDZlmsRwCOSMLHXTWpfAQZ1GxZ7/q+My3N7dEfxbs",
+	"Sw/N+sfvx1U/40FUcqRWZkgtgkw+xcKtfkYD3rKvwg/2B7Xfy1x6DuuDidNkf/+//w8mjEf0hxrxyQTt",
+	"3xHG/AYTjAJSaYPc/ROUVVE3DK2GsMcNQUlabgDDYrOXa9XTyoE8oUT9JgZXi8GFmFUJnsycWH7a6wGi",
+	"wJT1nidUW/NRh5/rPZ0h7zpPz3KzhxNCAdjzCneZFcUuO3ieBS/hub5NeX3YazV845TSbI1BTA/ARqvs",
+	"/bKuYiAuvDkrLauTtuqDVbUBHJsBzcJEKgUsju3ctdJ42fizJ2b9QVm+tHZxG7vx+tMprIvqAn/4/dff",
+	"/rYD/alG5VuXA9MQI1MapEBIJxPr9oQYtcaEfKHmh4gPObkkFlsrP9SwgXOyzE+dnlXvbq34V33zt4Cd",
+	"33/97VkLwhFLWKgxUTNTf9+qTL1TN3VFlZqHfzVluqoT1J55Fj2cQ3iWhCN+g3UuyiRFm7WaPbOf/5Vn",
+	"GuRxiyycmPZjHlIOLIG/SKEiNc9qd255fSljZCS4HyB9ZiL9D5ZOi9XopUewvmqcx/DXUK/vLazqJFBF",
+	"AS6DqTYPwC9Q4D7SySHUp5ln5Zj2FzfQ3GI+owpc2t4fVPstJ8Tcm0du7yxhktu763BJOeBxzcwHUmgW",
+	"anABpn3r31VgMxIU2nBrjAMNMq1xVrtahRMucLv2iEoP7NQ+EDpLbv4HOZ4wsei3VOik/rfJSIoF6CKV",
+	"0S9dNGVemX0AS6k7ZwPph1jBs7CsRjj91bBd+UIG6zL21D9YwH6NZ/OzmFGTLs9gd/v77xvbwOLJiDV2",
+	"KCTlGwkYsgnXLCZcnjCjg5g3/vcvncZ/vP24c/eXOgGUH2xpSbs7lfd7vb/+j19ajedvzf9gY7O51Xj7",
+	"ccffbS0YsYIQFfCtddjlrIcntBOfwhysFZcr7LS3tSAaJKhGD/O2J/ZlyratQ/D7ONErY9WvdMiVfmjC",
+	"6f0CA2ulUBZK9Uwo4UFJuHNBBLeKWlDIOlkRhKnScoxJAP10qvYhUJoNBoENiuuS35LMCTLK9yFg0ZiL",
+	"AFisJIyZIDPNJb9VoojZ6BbRBgOjb5lXa100l1aFrC5w9/dff9vdMcZg0Pn919/+I/AhaP3+62/PA1pR",
+	"0Aj2IRX8fYo1bKfVeN54+3HX313AfS4XKqfzNsZKI6MS+5uP7Me3bKqA8MwwSyZcRD+rZyyBjR56W2cp",
+	"lLWXRVNoY7mYGcDpM4M0rpvFPFc7STdPl5+RZXbujHCrk//0pgsbry53nn2/SYkpKCIqZuukeiQT/i/S",
+	"otrwAlmCCfz+638GteFqW4+hjmtmuKR6IAWp0Dwm1LQLsrUbrpJD1XoE6nLoqlxoJrg/Ye9T9EFxMYwp",
+	"YW0f8IMt3gGujeEdlEdQ9ZuhhWVVIhlJWAisjt2WoT2z3vLIZZDVkb1d36cZKkVlxJe3U0q5wHN7+UxB",
+	"odks6k+wflPBHyabF4Z07Igzi6wD1BVpviWF4WEyUC1w7ncpK/aDBvvAPrmalMYJDGRyy5LIEAkDoxVV",
+	"fPmLHZefks1gN3vP2oma1LA8G0YB5fUaQymv2SMBUB5n+1v9Rbn+YsGpXKn19a/PfyQs1PymRliSmIYI",
+	"6XemUWUSxegwsEFaCkgRTzfrfXb31/YSp4AtTbk2z9TDsjZ7vdjdZ/Eq5grvXJ7sIzgYc+/FCpynx+4F",
+	"v8/kScz27jgvze9nIF+c0pHt7O2CU/w0WZwlhH95SfyZU97/0JnuZk4M04Tr6aUZ3MKnT6qg0ZCLTy8z",
+	"ZP3pTdebZYgdUdV5qRFNkDgj10DQmEexHHJBHyioPq+o0v6IW1hdNF/uSOuJrT3mYiCz2mZmdS3XweVy",
+	"JCeDWMoENLKxwf0kdq+q9taWa7LSDOV4S2WPzkUsSqNwy3lfdbvn0Dk/NpYeAzVmcQxHF+ewBdgI5XiM",
+	"SYjQTxUXqFQ7NzaNEdgTjuSUDyyLzeR2K0XKSJL5eTmMsRyZKHqLKIiygotmT/TEgRQ3KOiXdk80qHUI",
+	"9GXEUVlH1xjjA2asguNDGwS6ujo+VPuk7ijNxhP77cXLA9jd3X1uXrrqHjTNWK+lwKntokKqH4y5kAmQ",
+	"XgcbQSHVzVEWTplgk962tQGZNefCgHn1tzEqHTW2IfjYy7C057XJLPShR+hqPv/+63/eGQTpCZh91Apj",
+	"6Nk8VfPNxx4lufc8862jSPvBOZnthzzvvefd3QV1Cw5ZkhgoVvP82+Xs6e8UyFthQ76cMoepG9XOD2al",
+	"hcfcIIqNdCrfxjiVD0HDQO2dRfxm4IPUI0xuuUJgIPDWaKm0rCtxLcwsTrMgczmrSCBomuNL8J+2awiB",
+	"ea/VqmtZw8XQrH5Mw3YqvVFK+KXZNS4yhntpq7Ubluw9+gKD/QqxK7N9s6qypW0Q2dp/wAYaE9h+ZvAp",
+	"NfpM0VCjCc5j50aiYaS1cc2ohZlrSSOR2q5fuEY+joU0e4KC2SEK6+JwLMEoYAlHzShVfA1+sJWNYfg9",
+	"13GVr3TOjz3fc501vLa33Ww1W1QpN0HBJtxre7vNVnPXpaUTK91iE751s73FUj3aIgZI4kiqmqq+C9Rp",
+	"4rxbqXKRcgYlCMGE8aQJHQGpwxPXxYketE0iMp9bTwz5jc2jV2yMsNfatl1kzInn35IdBJ2SwhnlyuYQ",
+	"tYK91m5PlLruuI5JWuUTGUqYJPIGhT2HHLuoRdRJxvSL8pOsTukebbGs/uexiP3P0sGVPYxt70AmCYa6",
+	"8UomChvPvbXbTFVStO+qAtVwp9nmXjut1mdrr1FpeFHTXePEtvnhgjp97NmZ6wbMV7hV6j1Gr2yvfmW2",
+	"Swq9t7v6vaIBlHlje403ZlsA0XvP1llhTY+TO997tg5Eqj2f6K01llrTB6esL3ntX94ajc1l7pmTMuya",
+	"WHJBlSUPuGZDRQ40o1e9NUPNMgdpw3iLuMONvHbmoKFskXE/yxoMV1C3Rv7stPaMkDICxogb6kw2QsdA",
+	"bpkC4hx+TyiZd9AyNKzYgGr3Epwgs3kiCd4gi1XWKmgBfctUP4jA16OQmaDOWvS5V+8XsiDgyuxLXmME",
+	"G9KmONsINDXn2Xwwof250d+iJ2krJaxcjfbWDB/iCnlYbe5mpOMKqUVtMKuo+iPqA9sdJkfXR+LqFXN6",
+	"Qd9C27iu+Sk8+gucfn7exRZc0l/mXlh54uXoYj2rOxhheO2ifPbACmVjw+gxpIOTurPpAx2TY4yk0yid",
+	"UKAWkjRGBUz1hDVFXcNGLbPeCUbt9jNOR9y1olc6hlFqD9C2invPwEiRAk1tNWPL+9mQcdGE7mwIiAvz",
+	"MijNpsq1ALPBIq7z8FANa632ZHok9lrf+OlTuGx+VLON5Z5Se/mTMOOcHO0xljpifqfuoXs4fF+mfMzZ",
+	"aYVxZq1kSYXHqFAYbmz0iQm5xck0MbRmbBfgRIyGr2PUhHP7vDFVmaMVarthMIfFCbJoaiYoyNPYHbcj",
+	"GSMM2JjHU9gggu0J+7JZNIoII+uByjkCGV6bPigJDJSWsZkoUwZShbGhVTJskFv6nrBE09xmzmZmlvtZ",
+	"Xz4/VyEs86BFWuBYfuIAJQfAeqJGTPmUyz1ETaKqhvgvyt6xr0i1+nxCciYCXCMmO4Q3Jcv3Gxd5SpXu",
+	"KMssmFHqYECtgqtnsw6Tse7gJXKfIhcKGJTSfzK9zhKa1Qi5zjyM884RI4Ks/WV4ja5vwGI+Zg2xbZYO",
+	"JDhkSWQ5wQCoYGFjr/W82vZ4s9kTFRmXDVKugrh3EcR+T5BCYlgVV1BeM41Publ9rClhqGUchdf9cXwu",
+	"zrvWiRicyBuMWYifyRMzmxa3FkfafjJnTLcUiSXlxkbaHs6Wnq9+JW8J/o0fZdgBDDL2kB3HUu6Tx1C2",
+	"VFFnWWtxGppRsMHi2Epxw+IqHfk2s1gN9Kcuw4RUARQpwob7SUjdE3mx22beu1vLCTwranT60+xNnziq",
+	"e9uWW1NP+l8Co8bYeEuw2YQ3XI9kqsF+bfMMtQysLmE9uWcC4fLfT2htOEah61jEj6jneuJVL+T4ZS7J",
+	"TbNE55eBECx84CKMU8VvcNGVE9SXsvYehaUh77nGU4ZZVqfGDyum1vL+E799RG1nYUvDBXxmwIcppQ1+",
+	"7W7fL2n1vHBx1wxasEHZvD5QmsxmiSvkPGARa6BelgsZQ4fKLg0S0nPVxoW+vRui7AXxISha+AV+TwQz",
+	"TfyCMrco2gtu+hCUOj8GsJE1cnSkb1/a7ImMqTyDsVQabEdA93MTureyygbsJTpOGfDhdsQ0up73xtgZ",
+	"2s73tQ5ernSl7Z+a5xV1x1g8skVX1xiyXvGcvQToachwLkuk1v6onLo94W+EuQZhXhXw0iPkTrg9mExl",
+	"3lO0ljoPnDagQCFmE96KTKJuMAhs/X9g3Xd5a0L3HKcw5+Y+0LIsbdHS7IDWJ2h3QDo5m8KAx0YT6U/z",
+	"oZuZWKYUCiedbBqIEdKFxPJBWpXCSKH6XisLyNA1/Hxk8vNrmxOWuzNz5XSfRcI3L95Zjygr1UPL5yc1",
+	"wDptkkWzF70e1r88au5eLauFMU3X4lAKA82b5Q0/orbjpu7jgJpprpr1a1N05jvWLOWsTmJ946ZLuKmB",
+	"Zm3L5BLndCzyras0nGeS7uo826DCQD6avZ8gv16vZX42Ok0TKEVbQSjHWPhUXQpbsycoyZp8FswFOorM",
+	"koQJxUIzuzVQbCx6xMWwbQM4TEzzrLiYhdeqJygfzgb8KJptWfNzCOZbdwZWvJAThXK9SMNRI5nkO/It",
+	"KxfS5tnBWN6gyp25RNm1nRMoo2ruCjHKwHtDrh0BwXGE44nUKMJp42ecGiPMXT6Td90kMFzjNDcA6QvK",
+	"4nKOLOv3oaMsUtE2XBDLsEN61byxmWuARkSQw1xIF+KnTrSkyOUzOu9YxAcDpPhZlolngVnT4jRows84",
+	"VdDHWIohaGnX5q7Xmsvn2tmDkUzrPVClCzVWmZWdzPt2w+KUrDtKPyQXvpWKG4xyGCmLEIZSRhCOJA9x",
+	"M+eHrvdnzhBnTqbCHZcXdZar9P5b4/+8/etfFvHOB/rUXMLxL5UuZF6r//1gZ7CHjd1wmzX2+j9g43n0",
+	"t0Fjhz0Lv8cfBttsp1/uE9beMYuwDZy88xiZQhjygW7cJmzSXN/bVnPxyRM73Kq9BBdYwvOd6J5aVnxz",
+	"0y2XT6SxUOKyo/k5oTSny2995NHdGgq90bUTZBGVvMyp9vskQywf5JHlb3sU5uORKrrcUCJ2H6MmXBoF",
+	"H0r6fT4+DWQGXeAwy9jZ4+pNa9HC0xPA3ur38vsGvzAu/og6x0QrBrlWVulZoC3dy5bKLgG+e1uP0lvW",
+	"lUMxrgcOvEiBo/O/FXR5y9S5jOB2xOOyEckVZO0NA2fPltHdPk7Z6z2RP0hZ6RPGjRF7liemO72r1B09",
+	"MARkFKk8Dlfoez1RUvhqtQJa8NdBRrm/7b8IQd1bBH3RVBSLmRkR7hMBqjLerC8htooy308gJ6bD0Se3",
+	"Ac3KiIvyYejkwsdYFkRTNUSzn6GbmcvQZ1hQQlBHKXMV0o+U/rGwEvuJE0HuoQVyQdgk8Db3QH31afGP",
+	"Tux/On3ztbwp1M28rn+hU7mOx0xKd73VqqDn1DtGjxKZDq05n7sIKjdDZR6EJgTvAxgbVuNyUSmdQ7oQ",
+	"y+XPVz4llTS4UCgU1/wG46lv9M5be3uOcwrjB92EgMrH84q7/CZr/BAiRj0RjNmH0u9NCLj1xfybIdYA",
+	"rhEnqlhxudYwoCq6APRIukI9mepFHuf8lran9jl38YMGLWHARZSBJgPo5c9XsDELy81F/tH3ixwA22t0",
+	"dfo4V45Dzjcqhlwj/l05xXo37UObh86v7RUfju61uDIKPfbiqPnPQCb1OGm7Dw2IWMpYuWDlDtcra57t",
+	"MzC/hEuZ6EwlYRAjI+EfNLI7+l3yKBfDJhzaAkUIGnk1fbAw2CETXVmKq2702l6jXIuftRpxZfuV3yod",
+	"QBulT2+f1nlf121zqfu+uNv2YXL4K6rf4kqD0fcKFN2wfXPLssS5vpf42S9/vmrD6u5gfub5tEmG+TVV",
+	"wWYTTtkY21kzzp4o1Ra7SFTCx2OHp/nUbaOZUi7ATqtVSRK0Tvw2tMiru91qQcv9VyrxdqadeUomdI/b",
+	"Ytdu1ujoEzyhs/h0y6MhamrX2I9tzzRHXi/iFN3PVUJpbz9//ty1jfHeHB/+eNRt7O3kHXQNr7qnK3Sm",
+	"T88TO0Nne/cuUISziEklATG7AYsWddRlw0WTuce26Bma4StXnr/pwiusbUKBUn+JhWpwwbpq9ODcHxth",
+	"jLqGRF/xyOm12UR5OHC2uzj9QNVVzklruyVc40Q7GY89Ub5l1SY+UzuACTLtOhfkhakjloxjVLWxpo5V",
+	"v8sc6XFF48r84JmI4h/QQP2S6O7O+3747q+uL80ixsX5udLpDRln/UUh5uLaGCVcb2Y3HQgIDCsNmj1x",
+	"iS7Ma76APguvjTQLjgeNUymw8dqYhoF5fYgadm2RtshC4nmhXH30ocDv5eFUYScnCmQCkCUxx6KX534x",
+	"r6VJpXkcZ0WWiyOq5S0sjad+AV11TXn5STJyt67W8VQafSviA44RKC5CLE5//uCfXkZ//VS9QBOnEE5B",
+	"3yuU8Pu5JVzYfalj2NZSqjzkWG7z58+kd2QlxlYV41LYLH06fXvwvkukcKVUrliZxuaDMu/5TlncsTTp",
+	"PEn7pU5Be9s7PRHUXERrjYoqJ1GLPctrMpNuhsyl5XMFfSqgsnejLuIWD2QUj+Xifohe/+R8ygmAz8Kv",
+	"/vQO8Z01jICE+jZTz8+XjMd/7sLxh9oPy8smqk50m0edF0CX6yVU1X1u6zelvT7a74n1HedF5oitrd5d",
+	"5Nl+kkqGtdza+WZzH/cXcm5TnnVaztznChIZL/Qgu86ja9Z2uhayX6tbtvxd9YFyu9Un9sc+oErlWyr1",
+	"ylRqi+MLGZ3lafNsbqWP5HBR1+YZBwjXKivkqjSfMd+7SnvX0UK1jaEWMmMnQizFEJOs2Qxd0WDbHz7A",
+	"b1Is9WvohVRukGErO745TT4j0heHDcx2ltxYiPRr+EpohLL0bkKnqMhelLHpiKFtBHdPZDmbPuAHqkMY",
+	"OoeLn7edXOAK+Rrw9RuOPk7epkNOhfHAh1Xs+b66mznY5YZ/x85P6ZV5PyWHvoER/wH1XrU9+EtPMTGV",
+	"Ar9T7iEfAqMZBbb6JLCN2YP9gsvZ8o2is0msZJ0McE2EKM9MCuwJpPbHtvmKFA27DuWy2OyclMrpZlxO",
+	"SsUlCI+aXla+ZeGJDe+1KNk2yP+jUvSfzpy1SDfDSe6n4W2VroB4OIdJa4UoVbBYKWrbmLm52sCslzG/",
+	"/tIocGGMLKHUMnfvYWCbqffEgusOK7cd1vYGogWYdZ7n7RofHMOv3iHpbe/ApYaf2BjVdwou36csoeso",
+	"yMPrnUgR0WW3+XWPXkeweGroIYYjMeQCFZxouu82u+XR+/GFl9/F6P11bw92WvC353vfQ+v5sx+86qWK",
+	"3uWb7X/A3k+v1q+Aqlyg+TVyp1zTyhpWZhrXN1b1X55VOWJ0vOo7lZ3tWlxrhCzWo38tbliSN4NulWpE",
+	"JomktqRcQTqhuHwk0bYg0TINLZpFTLM+s1fyzWnfr2jex9S/7QxrRPWKnTRXJHbdoLBXouQZwfkFCA6c",
+	"Y9QJD9WSVsREQrZpk0w1gsbxJCZRI6K8E5T5QoRTGHGl5TBhYz9ruUK1MoOYD0fa74mJlDEMWTpEBRvU",
+	"GcYHHsXoAwst//HhlnGjKG76QI4tiNLszob+FNT7OLTf9wT5SCFhGht0n7+7HsI86uelxz9KSFJhyxaO",
+	"Pkykoioga6JJmMo06YmxFFzLxCiTAvWtTK4XmGCvHbRWYoHGD3prEjM+c/6zLrS5I3YzZC7S80SOUY8w",
+	"VeTmBZuguvzYS++M8/UuRAB3hUMzw9VaLOhmUb+zCYrO+TFEMkzH1OVUQZCPMWXjOPAhlOIGDccxEP7p",
+	"8uy0lqDcUOb3T6Wq+hvM6H6VuXt/aolqdlvLAdwdGRVFCp0wSpxQ4DaxEsgGQEuBPAff4qZy2z+ZXGw5",
+	"aVHfZaWXwfcfndcn94Nvtsh7YO3ngKFb6EIYUlPcdfk+igpHd00VrHvf3sRKMTAfjGUJz1q7tSC8IJ+8",
+	"5aBfkO1fUDtgusM1ubEa0ON0GSx2W38K1Zer12X98tZo/xZV64LqJ9KouxHSNgm1HVpvBGN2jYZJBxTt",
+	"KW6raW9txeatkVS6/UPrhxYZGG5p84KqaHTu277HpX7EpbRaapM4H43plO6vKoJz1d46qua987x/BolD",
+	"GV6XXsoih/W9bqw3JIKBjGN5az2BtidMPoCr4Jl//6VrKDWQyVyxa+n9oq1UTdkEIZ5PPkvbTC6TmRld",
+	"AtdGIyuvp8CHu7d3/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

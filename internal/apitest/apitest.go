@@ -17,13 +17,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/shopfloor/shopfloor/client"
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/db"
+	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 	"github.com/shopfloor/shopfloor/internal/server"
 )
@@ -36,7 +37,7 @@ const TestJWTSecret = "test-secret-that-is-at-least-32-bytes-long"
 type Env struct {
 	T      testing.TB
 	URL    string
-	Pool   *pgxpool.Pool
+	Pool   *database.Pool
 	Config config.Config
 	// Client calls the server through the spec-checking transport.
 	Client *client.ClientWithResponses
@@ -71,13 +72,13 @@ func New(t testing.TB, opts ...Option) *Env {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	pool, err := server.NewPool(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := server.New(cfg, pool, log)
+	m := metrics.New()
+	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	srv, err := server.New(cfg, pool, log, m)
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Environments the service knows. Development relaxes what only matters in production:
@@ -34,6 +36,9 @@ type Config struct {
 	DBConnectTimeout   time.Duration
 	DBIdleTimeout      time.Duration
 	DBStatementTimeout time.Duration
+	DBAcquireTimeout   time.Duration
+	DBSlowQuery        time.Duration
+	DBQueryExecMode    pgx.QueryExecMode
 
 	JWTSecret       []byte
 	JWTIssuer       string
@@ -68,6 +73,9 @@ var Vars = []Var{
 	{"DB_CONNECT_TIMEOUT", "2s", "How long opening one connection may take."},
 	{"DB_IDLE_TIMEOUT", "30s", "An idle connection is closed after this long."},
 	{"DB_STATEMENT_TIMEOUT", "5s", "PostgreSQL `statement_timeout` for every connection; 0 disables it."},
+	{"DB_ACQUIRE_TIMEOUT", "2s", "How long a request waits for a free connection before it gets 503 `SERVICE_UNAVAILABLE`."},
+	{"DB_SLOW_QUERY", "200ms", "Statements slower than this are logged (query name and duration, never parameters); 0 disables."},
+	{"DB_QUERY_EXEC_MODE", "cache_statement", "pgx query mode: `cache_statement` (prepared, fastest), or `exec` / `simple_protocol` behind PgBouncer in transaction pooling mode."},
 	{"JWT_SECRET", "(none)", "HMAC key for access tokens, at least 32 bytes. Required outside development."},
 	{"JWT_ISSUER", "shopfloor", "`iss` claim written and required in access tokens."},
 	{"JWT_AUDIENCE", "shopfloor-api", "`aud` claim written and required in access tokens."},
@@ -127,6 +135,9 @@ func (p *parser) database() Config {
 		DBConnectTimeout:   p.duration("DB_CONNECT_TIMEOUT", 2*time.Second, time.Millisecond),
 		DBIdleTimeout:      p.duration("DB_IDLE_TIMEOUT", 30*time.Second, time.Second),
 		DBStatementTimeout: p.duration("DB_STATEMENT_TIMEOUT", 5*time.Second, 0),
+		DBAcquireTimeout:   p.duration("DB_ACQUIRE_TIMEOUT", 2*time.Second, time.Millisecond),
+		DBSlowQuery:        p.duration("DB_SLOW_QUERY", 200*time.Millisecond, 0),
+		DBQueryExecMode:    p.execMode("DB_QUERY_EXEC_MODE"),
 		BcryptCost:         p.intRange("BCRYPT_COST", 12, 10, 31),
 		LogLevel:           p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		LogFormat:          p.oneOf("LOG_FORMAT", "json", "json", "text"),
@@ -190,6 +201,19 @@ func (p *parser) duration(name string, def, lo time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+var execModes = map[string]pgx.QueryExecMode{
+	"cache_statement": pgx.QueryExecModeCacheStatement,
+	"cache_describe":  pgx.QueryExecModeCacheDescribe,
+	"describe_exec":   pgx.QueryExecModeDescribeExec,
+	"exec":            pgx.QueryExecModeExec,
+	"simple_protocol": pgx.QueryExecModeSimpleProtocol,
+}
+
+func (p *parser) execMode(name string) pgx.QueryExecMode {
+	v := p.oneOf(name, "cache_statement", "cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol")
+	return execModes[v]
 }
 
 func (p *parser) networks(name string) []*net.IPNet {

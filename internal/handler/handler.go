@@ -7,41 +7,47 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/auth"
+	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/db"
+	"github.com/shopfloor/shopfloor/internal/metrics"
 )
 
 var _ api.StrictServerInterface = (*Handler)(nil)
 
 // Deps is what a Handler needs; every field is required.
 type Deps struct {
-	Pool       *pgxpool.Pool
+	Pool       *database.Pool
 	Log        *slog.Logger
 	Hasher     *auth.Hasher
 	Tokens     *auth.TokenIssuer
 	RefreshTTL time.Duration
 	SpecYAML   []byte
 	SpecJSON   []byte
+	Metrics    *metrics.Metrics
 }
 
 // Handler answers every operation of the API.
 type Handler struct {
 	Deps
-	q *db.Queries
+	q           *db.Queries
+	metricsHTTP http.Handler
 }
 
 // New returns a Handler over the given dependencies.
 func New(d Deps) *Handler {
-	return &Handler{Deps: d, q: db.New(d.Pool)}
+	return &Handler{Deps: d, q: db.New(d.Pool),
+		metricsHTTP: promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})}
 }
 
 // logger returns the handler's logger with the request id and the caller attached, so

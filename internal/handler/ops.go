@@ -48,3 +48,16 @@ func (s specJSON) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
 func (h *Handler) GetOpenAPIJSON(context.Context, api.GetOpenAPIJSONRequestObject) (api.GetOpenAPIJSONResponseObject, error) {
 	return specJSON(h.SpecJSON), nil
 }
+
+// metricsResponse writes the registry in the Prometheus text format.
+type metricsResponse struct{ h http.Handler }
+
+func (m metricsResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+	m.h.ServeHTTP(w, &http.Request{Method: http.MethodGet, Header: http.Header{}})
+	return nil
+}
+
+// GetMetrics serves the Prometheus metrics.
+func (h *Handler) GetMetrics(context.Context, api.GetMetricsRequestObject) (api.GetMetricsResponseObject, error) {
+	return metricsResponse{h: h.metricsHTTP}, nil
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/auth"
+	"github.com/shopfloor/shopfloor/internal/database"
 )
 
 func isExpired(err error) bool { return errors.Is(err, auth.ErrTokenExpired) }
@@ -100,7 +101,7 @@ func unavailable(err error) bool {
 	switch {
 	case errors.As(err, &connErr), errors.As(err, &netErr):
 		return true
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, database.ErrAcquireTimeout):
 		return true
 	}
 	var pgErr *pgconn.PgError

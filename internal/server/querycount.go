@@ -1,34 +1,17 @@
 package server
 
 import (
-	"context"
 	"strconv"
-	"sync/atomic"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/database"
 )
 
 // QueryCountHeader carries the number of SQL statements a request sent, outside
 // production only, so tests can prove that no endpoint issues N+1 queries.
 const QueryCountHeader = "X-Query-Count"
-
-type queryCounterKey struct{}
-
-// queryTracer counts the statements sent on behalf of each request; requests carry
-// their counter in the context.
-type queryTracer struct{}
-
-func (queryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	if n, ok := ctx.Value(queryCounterKey{}).(*atomic.Int64); ok {
-		n.Add(1)
-	}
-	return ctx
-}
-
-func (queryTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // countQueries gives the request a statement counter and, outside production, writes
 // it in a header just before the response starts.
@@ -38,9 +21,8 @@ func countQueries(cfg config.Config) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			n := new(atomic.Int64)
-			req := c.Request()
-			c.SetRequest(req.WithContext(context.WithValue(req.Context(), queryCounterKey{}, n)))
+			ctx, n := database.WithStatementCounter(c.Request().Context())
+			c.SetRequest(c.Request().WithContext(ctx))
 			c.Response().Before(func() {
 				c.Response().Header().Set(QueryCountHeader, strconv.FormatInt(n.Load(), 10))
 			})

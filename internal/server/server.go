@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	slogecho "github.com/samber/slog-echo"
 
@@ -22,21 +21,30 @@ import (
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/handler"
+	"github.com/shopfloor/shopfloor/internal/metrics"
 )
+
+// slog-echo names the request id attribute through a package variable; it is set
+// once here rather than in New, where every server (tests start many at once)
+// would write it while others read it.
+func init() { slogecho.RequestIDKey = "requestId" }
 
 // Server is the HTTP side of Shopfloor, ready to be handed to an http.Server.
 type Server struct {
-	cfg    config.Config
-	log    *slog.Logger
-	echo   *echo.Echo
-	ops    operations
-	tokens *auth.TokenIssuer
+	cfg     config.Config
+	log     *slog.Logger
+	echo    *echo.Echo
+	ops     operations
+	tokens  *auth.TokenIssuer
+	metrics *metrics.Metrics
 }
 
-// New builds the server on an open pool. It fails only on a bad configuration or an
-// invalid embedded spec, both of which should stop the program at start.
-func New(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*Server, error) {
+// New builds the server on an open pool, reporting to m. It fails only on a bad
+// configuration or an invalid embedded spec, both of which should stop the program
+// at start.
+func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Metrics) (*Server, error) {
 	doc, ops, err := loadOperations(shopfloor.OpenAPIYAML)
 	if err != nil {
 		return nil, err
@@ -61,16 +69,18 @@ func New(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*Server, erro
 		RefreshTTL: cfg.RefreshTokenTTL,
 		SpecYAML:   shopfloor.OpenAPIYAML,
 		SpecJSON:   specJSON,
+		Metrics:    m,
 	})
+	m.WatchPool(pool)
 
-	slogecho.RequestIDKey = "requestId"
-	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens}
+	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg)
 	e.Use(
 		s.requestID,
+		s.measure,
 		slogecho.NewWithConfig(log, slogecho.Config{
 			DefaultLevel:     slog.LevelInfo,
 			ClientErrorLevel: slog.LevelInfo,

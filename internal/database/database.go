@@ -1,0 +1,188 @@
+// Package database opens Shopfloor's one bounded connection pool and watches what
+// goes through it: how long a request may wait for a connection, how many statements
+// each request sends, how long each named query takes, and which ones are slow.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shopfloor/shopfloor/internal/config"
+)
+
+// ErrAcquireTimeout means every connection stayed busy for DB_ACQUIRE_TIMEOUT; the
+// request is refused (503) rather than left to hang.
+var ErrAcquireTimeout = errors.New("database: no connection became free within DB_ACQUIRE_TIMEOUT")
+
+// Pool is pgxpool with a bound on how long a request waits for a connection. It
+// satisfies the generated queries' DBTX and pgx.BeginFunc's Begin.
+type Pool struct {
+	*pgxpool.Pool
+	acquireTimeout time.Duration
+	waiting        atomic.Int64
+}
+
+// Options are the observers a pool reports to; all may be nil.
+type Options struct {
+	Log *slog.Logger
+	// ObserveQuery receives the duration of every statement by sqlc query name.
+	ObserveQuery func(name string, d time.Duration)
+}
+
+// Open builds the pool from the configuration: at most DB_MAX_CONNS connections,
+// idle ones closed after DB_IDLE_TIMEOUT, each connect bounded by DB_CONNECT_TIMEOUT,
+// each statement by DB_STATEMENT_TIMEOUT, each wait for a connection by
+// DB_ACQUIRE_TIMEOUT. It does not connect: the first request does.
+func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set")
+	}
+	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
+	}
+	pc.MaxConns = cfg.DBMaxConns
+	pc.MaxConnIdleTime = cfg.DBIdleTimeout
+	pc.HealthCheckPeriod = 15 * time.Second
+	pc.ConnConfig.ConnectTimeout = cfg.DBConnectTimeout
+	pc.ConnConfig.DefaultQueryExecMode = cfg.DBQueryExecMode
+	params := pc.ConnConfig.RuntimeParams
+	params["application_name"] = "shopfloor"
+	params["statement_timeout"] = strconv.FormatInt(cfg.DBStatementTimeout.Milliseconds(), 10)
+	if cfg.DBQueryExecMode == pgx.QueryExecModeCacheStatement {
+		// The list queries take optional filters ("$1 IS NULL OR col = $1"); a generic
+		// plan cannot drop the unset ones and so misses the index that serves the set
+		// ones. Planning each execution with its values costs far less. (The other exec
+		// modes use unnamed statements, which are always planned with their values.)
+		params["plan_cache_mode"] = "force_custom_plan"
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	pc.ConnConfig.Tracer = &tracer{log: log, slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	return &Pool{Pool: pool, acquireTimeout: cfg.DBAcquireTimeout}, nil
+}
+
+// Waiting is the number of requests waiting for a connection right now.
+func (p *Pool) Waiting() int64 { return p.waiting.Load() }
+
+func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
+	actx, cancel := context.WithTimeout(ctx, p.acquireTimeout)
+	defer cancel()
+	c, err := p.Pool.Acquire(actx)
+	if err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+		return nil, ErrAcquireTimeout
+	}
+	return c, err
+}
+
+// Exec runs a statement on a connection held only for that statement.
+func (p *Pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	c, err := p.acquire(ctx)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	defer c.Release()
+	return c.Exec(ctx, sql, args...)
+}
+
+// Query runs a query whose connection returns to the pool when the rows are closed.
+func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	c, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.Query(ctx, sql, args...)
+	if err != nil {
+		c.Release()
+		return nil, err
+	}
+	return &releasingRows{Rows: rows, release: sync.OnceFunc(c.Release)}, nil
+}
+
+// QueryRow runs a one-row query whose connection returns to the pool after Scan.
+func (p *Pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	c, err := p.acquire(ctx)
+	if err != nil {
+		return errRow{err}
+	}
+	return releasingRow{row: c.QueryRow(ctx, sql, args...), release: c.Release}
+}
+
+// Begin starts a transaction whose connection returns to the pool at commit or rollback.
+func (p *Pool) Begin(ctx context.Context) (pgx.Tx, error) {
+	c, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		c.Release()
+		return nil, err
+	}
+	return &releasingTx{Tx: tx, release: sync.OnceFunc(c.Release)}, nil
+}
+
+type releasingRows struct {
+	pgx.Rows
+	release func()
+}
+
+func (r *releasingRows) Close() {
+	r.Rows.Close()
+	r.release()
+}
+
+func (r *releasingRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.release() // rows are exhausted and closed: the connection is free
+	return false
+}
+
+type releasingRow struct {
+	row     pgx.Row
+	release func()
+}
+
+func (r releasingRow) Scan(dest ...any) error {
+	defer r.release()
+	return r.row.Scan(dest...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type releasingTx struct {
+	pgx.Tx
+	release func()
+}
+
+func (t *releasingTx) Commit(ctx context.Context) error {
+	defer t.release()
+	return t.Tx.Commit(ctx)
+}
+
+func (t *releasingTx) Rollback(ctx context.Context) error {
+	defer t.release()
+	return t.Tx.Rollback(ctx)
+}

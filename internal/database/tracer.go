@@ -1,0 +1,81 @@
+package database
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shopfloor/shopfloor/internal/apperr"
+)
+
+type counterKey struct{}
+
+// WithStatementCounter gives ctx a counter of the statements sent on its behalf, so
+// that a request can report how many it sent (no N+1 hides from that).
+func WithStatementCounter(ctx context.Context) (context.Context, *atomic.Int64) {
+	n := new(atomic.Int64)
+	return context.WithValue(ctx, counterKey{}, n), n
+}
+
+type traceKey struct{}
+
+type traceStart struct {
+	name  string
+	start time.Time
+}
+
+// tracer counts statements per request, times each by its sqlc query name, and logs
+// the slow ones. It never logs parameter values: they may hold personal data.
+type tracer struct {
+	log     *slog.Logger
+	slow    time.Duration
+	observe func(name string, d time.Duration)
+}
+
+func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
+	return context.WithValue(ctx, traceKey{}, traceStart{name: QueryName(data.SQL), start: time.Now()})
+}
+
+func (t *tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	s, ok := ctx.Value(traceKey{}).(traceStart)
+	if !ok {
+		return
+	}
+	d := time.Since(s.start)
+	if t.observe != nil {
+		t.observe(s.name, d)
+	}
+	if t.slow > 0 && d >= t.slow {
+		attrs := []any{"query", s.name, "duration", d.String(), "requestId", apperr.RequestID(ctx)}
+		if data.Err != nil {
+			attrs = append(attrs, "failed", true)
+		}
+		t.log.WarnContext(ctx, "slow query", attrs...)
+	}
+}
+
+// QueryName is the sqlc name of a generated query ("-- name: UserGet :one"), or the
+// statement's first word in lower case for the few statements pgx sends itself
+// (begin, commit, rollback, savepoint).
+func QueryName(sql string) string {
+	if rest, ok := strings.CutPrefix(sql, "-- name: "); ok {
+		if i := strings.IndexAny(rest, " \n"); i > 0 {
+			return rest[:i]
+		}
+	}
+	sql = strings.TrimSpace(sql)
+	if i := strings.IndexAny(sql, " \n;"); i > 0 {
+		sql = sql[:i]
+	}
+	if len(sql) > 20 {
+		sql = sql[:20]
+	}
+	return strings.ToLower(sql)
+}
