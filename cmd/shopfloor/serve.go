@@ -47,6 +47,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -60,7 +61,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(ln) }()
+	if cfg.TLSCertFile != "" {
+		go func() { errc <- httpServer.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile) }()
+	} else {
+		go func() { errc <- httpServer.Serve(ln) }()
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "version", buildVersion())
 	if ready != nil {
 		ready(ln.Addr().String())

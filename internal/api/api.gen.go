@@ -800,6 +800,9 @@ type PayloadTooLarge = ErrorEnvelope
 // PreconditionFailed defines model for PreconditionFailed.
 type PreconditionFailed = ErrorEnvelope
 
+// RateLimited defines model for RateLimited.
+type RateLimited = ErrorEnvelope
+
 // ServiceUnavailable defines model for ServiceUnavailable.
 type ServiceUnavailable = ErrorEnvelope
 
@@ -1678,6 +1681,15 @@ type PayloadTooLargeJSONResponse ErrorEnvelope
 
 type PreconditionFailedJSONResponse ErrorEnvelope
 
+type RateLimitedResponseHeaders struct {
+	RetryAfter *int
+}
+type RateLimitedJSONResponse struct {
+	Body ErrorEnvelope
+
+	Headers RateLimitedResponseHeaders
+}
+
 type ServiceUnavailableJSONResponse ErrorEnvelope
 
 type UnauthenticatedJSONResponse ErrorEnvelope
@@ -1778,6 +1790,23 @@ func (response LoginUser415JSONResponse) VisitLoginUserResponse(w http.ResponseW
 	return err
 }
 
+type LoginUser429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response LoginUser429JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginUser500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response LoginUser500JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
@@ -1866,6 +1895,23 @@ func (response LogoutUser415JSONResponse) VisitLogoutUserResponse(w http.Respons
 	return err
 }
 
+type LogoutUser429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response LogoutUser429JSONResponse) VisitLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LogoutUser500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response LogoutUser500JSONResponse) VisitLogoutUserResponse(w http.ResponseWriter) error {
@@ -1925,6 +1971,23 @@ func (response GetCurrentUser401JSONResponse) VisitGetCurrentUserResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCurrentUser429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GetCurrentUser429JSONResponse) VisitGetCurrentUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2027,6 +2090,23 @@ func (response ChangePassword415JSONResponse) VisitChangePasswordResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ChangePassword429JSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2139,6 +2219,23 @@ func (response RefreshTokens415JSONResponse) VisitRefreshTokensResponse(w http.R
 	return err
 }
 
+type RefreshTokens429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response RefreshTokens429JSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RefreshTokens500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RefreshTokens500JSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
@@ -2247,6 +2344,23 @@ func (response RegisterUser415JSONResponse) VisitRegisterUserResponse(w http.Res
 	return err
 }
 
+type RegisterUser429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response RegisterUser429JSONResponse) VisitRegisterUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterUser500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RegisterUser500JSONResponse) VisitRegisterUserResponse(w http.ResponseWriter) error {
@@ -2335,6 +2449,23 @@ func (response GetDashboardSummary403JSONResponse) VisitGetDashboardSummaryRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDashboardSummary429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GetDashboardSummary429JSONResponse) VisitGetDashboardSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2431,6 +2562,23 @@ func (response ListDashboardUsers403JSONResponse) VisitListDashboardUsersRespons
 	return err
 }
 
+type ListDashboardUsers429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListDashboardUsers429JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListDashboardUsers500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListDashboardUsers500JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
@@ -2519,6 +2667,23 @@ func (response ListOrders403JSONResponse) VisitListOrdersResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListOrders429JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2646,6 +2811,23 @@ func (response CreateOrder415JSONResponse) VisitCreateOrderResponse(w http.Respo
 	return err
 }
 
+type CreateOrder429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response CreateOrder429JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateOrder500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateOrder500JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
@@ -2734,6 +2916,23 @@ func (response GetOrder404JSONResponse) VisitGetOrderResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GetOrder429JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2840,6 +3039,23 @@ func (response CancelOrder409JSONResponse) VisitCancelOrderResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response CancelOrder429JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2995,6 +3211,23 @@ func (response UpdateOrderStatus415JSONResponse) VisitUpdateOrderStatusResponse(
 	return err
 }
 
+type UpdateOrderStatus429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response UpdateOrderStatus429JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateOrderStatus500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateOrderStatus500JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
@@ -3055,6 +3288,23 @@ func (response ListProducts400JSONResponse) VisitListProductsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListProducts429JSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3205,6 +3455,23 @@ func (response CreateProduct415JSONResponse) VisitCreateProductResponse(w http.R
 	return err
 }
 
+type CreateProduct429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response CreateProduct429JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateProduct500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateProduct500JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
@@ -3311,6 +3578,23 @@ func (response ArchiveProduct404JSONResponse) VisitArchiveProductResponse(w http
 	return err
 }
 
+type ArchiveProduct429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ArchiveProduct429JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ArchiveProduct500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ArchiveProduct500JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
@@ -3412,6 +3696,23 @@ func (response GetProduct404JSONResponse) VisitGetProductResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GetProduct429JSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3592,6 +3893,23 @@ func (response UpdateProduct415JSONResponse) VisitUpdateProductResponse(w http.R
 	return err
 }
 
+type UpdateProduct429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response UpdateProduct429JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateProduct500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateProduct500JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
@@ -3680,6 +3998,23 @@ func (response ListUsers403JSONResponse) VisitListUsersResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListUsers429JSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3790,6 +4125,23 @@ func (response DeactivateUser404JSONResponse) VisitDeactivateUserResponse(w http
 	return err
 }
 
+type DeactivateUser429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response DeactivateUser429JSONResponse) VisitDeactivateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeactivateUser500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response DeactivateUser500JSONResponse) VisitDeactivateUserResponse(w http.ResponseWriter) error {
@@ -3892,6 +4244,23 @@ func (response GetUser404JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GetUser429JSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4033,6 +4402,23 @@ func (response UpdateUser415JSONResponse) VisitUpdateUserResponse(w http.Respons
 	return err
 }
 
+type UpdateUser429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response UpdateUser429JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateUser500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateUser500JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
@@ -4166,6 +4552,23 @@ func (response ReplaceUserProfile415JSONResponse) VisitReplaceUserProfileRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUserProfile429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ReplaceUserProfile429JSONResponse) VisitReplaceUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5356,155 +5759,157 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3ZchtHtuCvnKnpCJPRBRBc5LbAuDEDkZRFmyJ5SbA1fQ2NKlF1AGSzkAlVZpFCKzjhp/mA8T/cD/OX",
-	"TOTJrA0oLKREStfWgy0CqMrl5Nm3/OiFcjyRAoVWXvujN0IWYUJ/HnXZ0PwboQoTPtFcCq/tdUcIN5go",
-	"LgXIAegRwiSRURrqfVAoIuAauIDgeNA4lQIbr5kORwHIhL6yn5qe76lwhGNmxtfTCXptT+mEi6F3d3fn",
-	"exOWsDFqt5ATPuZ6fiXHGscKJpjAhA3Rh+3ff/1tu9Uyg3Pz+/sUk6nne4KNzfgxjVKeOMIBS2PttXda",
-	"vjeQyZhpr+1xoXd3PN8bsw98nI699nar5XtjLtwnP1swFxqHmHhmwWdJhMnxYT24pPnxOwU8ytc2YXpU",
-	"LI1Hnu8l+D7lCUZeWycplteZLy1N6clZgPneORvi/NzmWxDpuI+JD4NEjmF7EXAMBOths70CNK01oHNu",
-	"EWQRfBz+PCqErtTi80nVox7PnXlZTaRQSOj8gkUX+D5FRTgdSqFR0J9sMol5yMzKtv6pzPI+eviBjScx",
-	"HS4miUzsK5GZ4O+dk+PDTvf47PTd0cXF2YXnexFqxmPltX/56A04xpHX9nDMeOz5Xizt0F7b68vInP0Y",
-	"lSLE8cap0tBHYHDDYh4BvQMsihJUyrt7W37Wrd0+SSPCgPEYMyCh0sdm3t3BdrjT/xs29tizqLGHPwwa",
-	"z/st1tgOd6Jd3Bs8Y9/3vTvfU2kYmlnaAxYrvCtD9i8JDry299+3Ch61ZX9VW0cGGkfiBmM5QQvl+ZN1",
-	"6wGugAtacBOCWbgFEHOlFeANJlODjP0Yx8A0SBEicNETgYNrsA/B1enPp2dvTt+9PD46OQzAoIgCZOEI",
-	"CODEEOUEEwuZSKICITVodo37PRG86By+uzj696ujy24AY2RC0RvmRMwqzaO3GMcNg1QYwU+XZ6fNnjBw",
-	"OpBiEPNwHaT5TBAMDs5OX54cH3SJfTMYywRBTTDkAx6CwUJQaTgCpiA4et05PnnX7fx8dBo0zXJfyqTP",
-	"owjFE6735dnFi+PDw6PToE1QDVkcY2LgylI9QqHNxBhBP9UwZlOCdiRBj7iiNR8LjYlg8VFBaU+y7uPT",
-	"7tHFaefE4WMbmIBU4IcJhma5hrzSBPdpT44QzaaGKDDhITARue2min6I5XCIEaQiwoR+yekgon2eSv1S",
-	"piJ6wi2ennXfvTy7Oj0M2iCkxZsElUyTEGlN52waSxZ1pTxhiZVmT7S0884/Ts46h++6Z2fvTjoXPx45",
-	"7MloUt44KCr+LwRSI2BjG17zF9CfghOUm3YTCYZSRNwM/dIyxSfcx8XRwdnp4TFxtped45MjA+xC63K8",
-	"iuXqmx4xbZkOxFIMMYEwTRIUet9QxoiLIdwyBeGIiSFazLnE5IaHeCXYDeMx68dPeVCXRxd/Pz44end1",
-	"2vl75/ik8+IkO6qIadZnypCAMETdNyjPwhFGkPDhSIOQt/uQoE6mEDONCW3mSlTYwhPu5Oq0c9V9dXTa",
-	"PT7odI8cTVjRGyYYmSWxWMHGmCvFxdCHMYudRJAJ4IeJ0URAy2sU+3CbSDF0IlsaZVipW5lEm26PKp1M",
-	"ZKIxeo0RZ11STp5wo5dX5+dnF92jw3evjw6PO++6/zifJTBzYsHsKowUyZUB0ps6qR7lk7U/epPEyFnN",
-	"rVZlUGDVes0IF6iMXntXUmnmTJCSUrJ8wEv7WDdJ0bN6XqYk/pIP4dulvc0VQ9n/J4a0gtJ65vZDh7ty",
-	"AV371J3vGSV21dNGCZ5bJ73oZ/PVLfOAGMC5w6uS7soiy+pYfF5aO+lx/sx2HGfJBjFfjdmHExRDPfLa",
-	"f9shGyL7uO3Pn4jA2/LLy7aZPze71dlFVEet3XqCTCNZdw/bNzdG6rzZcciV5iLUme2jyPTInl22OWtp",
-	"ahwfi0lq8Zh9OLZvZpZq9jHfEEsSNiUoSo0zsH9mXpo3mMpwswtbDB9n3z0MQhXALN/7YenRu8w8W4EL",
-	"dmmn5tE7MzUP8SBzdix/MX/S8IPrdCUvuE7pSS3D65XP0kNzHOM6zYzOykqzQesO4JCpUV+yJLpMx2OW",
-	"TOcZiTH8K2ZqxDQ2NKdZ5siMfBXqxfRSM52uh4zF0/n7XalZXJmUC/39njfvHTAQuEGRFodSJZTLdAxy",
-	"YF0oxoizDidMuIys/sISJAESMhFiHCMZ8WtMq+X6QNFy4vCoStPLOXP2TpVGn80TpeHA6hRv53ffCUOZ",
-	"Cq1gzCKs7n7NbdLY+XFURz8ig5fZOXy4HaEwNjBNttbwNZLEzVXaVBUn5jBsBgGqwF4H4z9NJZijn69C",
-	"MchXdeWkenVjMVOaSK9T4xZ9M0KLJwJvjc1H8CZFfhKzEKN9YH2FQtN5mwcTtEqYqB76ajZxYPBmbSoP",
-	"UdhFq3ov3LPKgpWffRzwROm1xeNFMc9KutMGIy8nKPRy5qMLH6HjQ5/EeT5VUyvBfn4PM5BeiVwnXOnV",
-	"FLQW6KtIezcP72V0NWFDLtg6SsB58eSj0GNlLbXwqyosJVVqp1WjS/neEXlg55E+4WNj0TERQSxvMQmZ",
-	"wgj6U+tswOTG2KkllMo8ueUZn+1VNOfduumNlfZCRjW6gfUkr2HkHZgH70oO5npZkjlPBzIVkT/DYch9",
-	"qCUoZnbIRNmdtTZ902oOaRUrUGxGkkKCLGL9GEFZTt+s42slB/bHZf7kyAeWqyPB/2o41bdxHAVgQ2j7",
-	"8D6VGl04zBnh2QCqdnKlmVUdqxOfiXiag9LhBSSpUHDL9QiCzvn5u6PTv/9bhETGYxQ6aHqrdHo6+gJg",
-	"5a3XIX2BBTWgVdoA1ocxC0dcYCMHNYUsyFNsFoQiHZupawIXJbe453sVHzt9rrhLPN/LPb2e7+WuRc/3",
-	"Xh91X50dvjNfdU5Ozt7Qw5kb2/O9kpva873Ln6/yv49PL69evjw+OD467b677J4d/Exf0lrfXXY73SPz",
-	"+fDo9flZ9+j04B/vSqPWeN7Mt7N+RdpJnT/E872LTvfo3cnx62O7v6pH2Cx13vdVOqcZYnf0UYNJmJMo",
-	"4U7JN9z0Zg0zF0CaM12l1hjBhOlRJhzlYIAi4mLoYiAbAdFys9V8nzKhuZ4Gmz5I60XNY7vkj6wlhCJU",
-	"VaPcGCYyQjcTV2XEcnGtLLbponiWHmuhtZBdvHGuUfKt+QXv6E+BGQVcSbGaxCwAS9spJlxIYotlcR7+",
-	"W8keidffWza+NMb5EuFo569b+CtksRE+sytWuQ2ZHZC8rjmG2RntW4sn+jSF3y32q1DzT+SQi4d5TTDT",
-	"KZZiw9iJyckD3W4zW8oUkMkyl5nVvedVDfIURR29vtnNozXC6yW94X7+szr1IXOP1Ynmdd0hhS+EdPPc",
-	"tFjHMphE94WRsQmOo/VyICouvcjLX863V1myXzqy8tL8Je5AAsCn0Wdhun1x8ixQZd4C5wK79z3ezF85",
-	"b/y4/Jj18D2TqbOzUmrO/KzOdTmPOYLr84o7dF7fDZlmsRwCOSMLHXTWpfAQZ1GxZ7/q+My3N7dEfxbs",
-	"Sw/N+sfvx1U/40FUcqRWZkgtgkw+xcKtfkYD3rKvwg/2B7Xfy1x6DuuDidNkf/+//w8mjEf0hxrxyQTt",
-	"3xHG/AYTjAJSaYPc/ROUVVE3DK2GsMcNQUlabgDDYrOXa9XTyoE8oUT9JgZXi8GFmFUJnsycWH7a6wGi",
-	"wJT1nidUW/NRh5/rPZ0h7zpPz3KzhxNCAdjzCneZFcUuO3ieBS/hub5NeX3YazV845TSbI1BTA/ARqvs",
-	"/bKuYiAuvDkrLauTtuqDVbUBHJsBzcJEKgUsju3ctdJ42fizJ2b9QVm+tHZxG7vx+tMprIvqAn/4/dff",
-	"/rYD/alG5VuXA9MQI1MapEBIJxPr9oQYtcaEfKHmh4gPObkkFlsrP9SwgXOyzE+dnlXvbq34V33zt4Cd",
-	"33/97VkLwhFLWKgxUTNTf9+qTL1TN3VFlZqHfzVluqoT1J55Fj2cQ3iWhCN+g3UuyiRFm7WaPbOf/5Vn",
-	"GuRxiyycmPZjHlIOLIG/SKEiNc9qd255fSljZCS4HyB9ZiL9D5ZOi9XopUewvmqcx/DXUK/vLazqJFBF",
-	"AS6DqTYPwC9Q4D7SySHUp5ln5Zj2FzfQ3GI+owpc2t4fVPstJ8Tcm0du7yxhktu763BJOeBxzcwHUmgW",
-	"anABpn3r31VgMxIU2nBrjAMNMq1xVrtahRMucLv2iEoP7NQ+EDpLbv4HOZ4wsei3VOik/rfJSIoF6CKV",
-	"0S9dNGVemX0AS6k7ZwPph1jBs7CsRjj91bBd+UIG6zL21D9YwH6NZ/OzmFGTLs9gd/v77xvbwOLJiDV2",
-	"KCTlGwkYsgnXLCZcnjCjg5g3/vcvncZ/vP24c/eXOgGUH2xpSbs7lfd7vb/+j19ajedvzf9gY7O51Xj7",
-	"ccffbS0YsYIQFfCtddjlrIcntBOfwhysFZcr7LS3tSAaJKhGD/O2J/ZlyratQ/D7ONErY9WvdMiVfmjC",
-	"6f0CA2ulUBZK9Uwo4UFJuHNBBLeKWlDIOlkRhKnScoxJAP10qvYhUJoNBoENiuuS35LMCTLK9yFg0ZiL",
-	"AFisJIyZIDPNJb9VoojZ6BbRBgOjb5lXa100l1aFrC5w9/dff9vdMcZg0Pn919/+I/AhaP3+62/PA1pR",
-	"0Aj2IRX8fYo1bKfVeN54+3HX313AfS4XKqfzNsZKI6MS+5uP7Me3bKqA8MwwSyZcRD+rZyyBjR56W2cp",
-	"lLWXRVNoY7mYGcDpM4M0rpvFPFc7STdPl5+RZXbujHCrk//0pgsbry53nn2/SYkpKCIqZuukeiQT/i/S",
-	"otrwAlmCCfz+638GteFqW4+hjmtmuKR6IAWp0Dwm1LQLsrUbrpJD1XoE6nLoqlxoJrg/Ye9T9EFxMYwp",
-	"YW0f8IMt3gGujeEdlEdQ9ZuhhWVVIhlJWAisjt2WoT2z3vLIZZDVkb1d36cZKkVlxJe3U0q5wHN7+UxB",
-	"odks6k+wflPBHyabF4Z07Igzi6wD1BVpviWF4WEyUC1w7ncpK/aDBvvAPrmalMYJDGRyy5LIEAkDoxVV",
-	"fPmLHZefks1gN3vP2oma1LA8G0YB5fUaQymv2SMBUB5n+1v9Rbn+YsGpXKn19a/PfyQs1PymRliSmIYI",
-	"6XemUWUSxegwsEFaCkgRTzfrfXb31/YSp4AtTbk2z9TDsjZ7vdjdZ/Eq5grvXJ7sIzgYc+/FCpynx+4F",
-	"v8/kScz27jgvze9nIF+c0pHt7O2CU/w0WZwlhH95SfyZU97/0JnuZk4M04Tr6aUZ3MKnT6qg0ZCLTy8z",
-	"ZP3pTdebZYgdUdV5qRFNkDgj10DQmEexHHJBHyioPq+o0v6IW1hdNF/uSOuJrT3mYiCz2mZmdS3XweVy",
-	"JCeDWMoENLKxwf0kdq+q9taWa7LSDOV4S2WPzkUsSqNwy3lfdbvn0Dk/NpYeAzVmcQxHF+ewBdgI5XiM",
-	"SYjQTxUXqFQ7NzaNEdgTjuSUDyyLzeR2K0XKSJL5eTmMsRyZKHqLKIiygotmT/TEgRQ3KOiXdk80qHUI",
-	"9GXEUVlH1xjjA2asguNDGwS6ujo+VPuk7ijNxhP77cXLA9jd3X1uXrrqHjTNWK+lwKntokKqH4y5kAmQ",
-	"XgcbQSHVzVEWTplgk962tQGZNefCgHn1tzEqHTW2IfjYy7C057XJLPShR+hqPv/+63/eGQTpCZh91Apj",
-	"6Nk8VfPNxx4lufc8862jSPvBOZnthzzvvefd3QV1Cw5ZkhgoVvP82+Xs6e8UyFthQ76cMoepG9XOD2al",
-	"hcfcIIqNdCrfxjiVD0HDQO2dRfxm4IPUI0xuuUJgIPDWaKm0rCtxLcwsTrMgczmrSCBomuNL8J+2awiB",
-	"ea/VqmtZw8XQrH5Mw3YqvVFK+KXZNS4yhntpq7Ubluw9+gKD/QqxK7N9s6qypW0Q2dp/wAYaE9h+ZvAp",
-	"NfpM0VCjCc5j50aiYaS1cc2ohZlrSSOR2q5fuEY+joU0e4KC2SEK6+JwLMEoYAlHzShVfA1+sJWNYfg9",
-	"13GVr3TOjz3fc501vLa33Ww1W1QpN0HBJtxre7vNVnPXpaUTK91iE751s73FUj3aIgZI4kiqmqq+C9Rp",
-	"4rxbqXKRcgYlCMGE8aQJHQGpwxPXxYketE0iMp9bTwz5jc2jV2yMsNfatl1kzInn35IdBJ2SwhnlyuYQ",
-	"tYK91m5PlLruuI5JWuUTGUqYJPIGhT2HHLuoRdRJxvSL8pOsTukebbGs/uexiP3P0sGVPYxt70AmCYa6",
-	"8UomChvPvbXbTFVStO+qAtVwp9nmXjut1mdrr1FpeFHTXePEtvnhgjp97NmZ6wbMV7hV6j1Gr2yvfmW2",
-	"Swq9t7v6vaIBlHlje403ZlsA0XvP1llhTY+TO997tg5Eqj2f6K01llrTB6esL3ntX94ajc1l7pmTMuya",
-	"WHJBlSUPuGZDRQ40o1e9NUPNMgdpw3iLuMONvHbmoKFskXE/yxoMV1C3Rv7stPaMkDICxogb6kw2QsdA",
-	"bpkC4hx+TyiZd9AyNKzYgGr3Epwgs3kiCd4gi1XWKmgBfctUP4jA16OQmaDOWvS5V+8XsiDgyuxLXmME",
-	"G9KmONsINDXn2Xwwof250d+iJ2krJaxcjfbWDB/iCnlYbe5mpOMKqUVtMKuo+iPqA9sdJkfXR+LqFXN6",
-	"Qd9C27iu+Sk8+gucfn7exRZc0l/mXlh54uXoYj2rOxhheO2ifPbACmVjw+gxpIOTurPpAx2TY4yk0yid",
-	"UKAWkjRGBUz1hDVFXcNGLbPeCUbt9jNOR9y1olc6hlFqD9C2invPwEiRAk1tNWPL+9mQcdGE7mwIiAvz",
-	"MijNpsq1ALPBIq7z8FANa632ZHok9lrf+OlTuGx+VLON5Z5Se/mTMOOcHO0xljpifqfuoXs4fF+mfMzZ",
-	"aYVxZq1kSYXHqFAYbmz0iQm5xck0MbRmbBfgRIyGr2PUhHP7vDFVmaMVarthMIfFCbJoaiYoyNPYHbcj",
-	"GSMM2JjHU9gggu0J+7JZNIoII+uByjkCGV6bPigJDJSWsZkoUwZShbGhVTJskFv6nrBE09xmzmZmlvtZ",
-	"Xz4/VyEs86BFWuBYfuIAJQfAeqJGTPmUyz1ETaKqhvgvyt6xr0i1+nxCciYCXCMmO4Q3Jcv3Gxd5SpXu",
-	"KMssmFHqYECtgqtnsw6Tse7gJXKfIhcKGJTSfzK9zhKa1Qi5zjyM884RI4Ks/WV4ja5vwGI+Zg2xbZYO",
-	"JDhkSWQ5wQCoYGFjr/W82vZ4s9kTFRmXDVKugrh3EcR+T5BCYlgVV1BeM41Publ9rClhqGUchdf9cXwu",
-	"zrvWiRicyBuMWYifyRMzmxa3FkfafjJnTLcUiSXlxkbaHs6Wnq9+JW8J/o0fZdgBDDL2kB3HUu6Tx1C2",
-	"VFFnWWtxGppRsMHi2Epxw+IqHfk2s1gN9Kcuw4RUARQpwob7SUjdE3mx22beu1vLCTwranT60+xNnziq",
-	"e9uWW1NP+l8Co8bYeEuw2YQ3XI9kqsF+bfMMtQysLmE9uWcC4fLfT2htOEah61jEj6jneuJVL+T4ZS7J",
-	"TbNE55eBECx84CKMU8VvcNGVE9SXsvYehaUh77nGU4ZZVqfGDyum1vL+E799RG1nYUvDBXxmwIcppQ1+",
-	"7W7fL2n1vHBx1wxasEHZvD5QmsxmiSvkPGARa6BelgsZQ4fKLg0S0nPVxoW+vRui7AXxISha+AV+TwQz",
-	"TfyCMrco2gtu+hCUOj8GsJE1cnSkb1/a7ImMqTyDsVQabEdA93MTureyygbsJTpOGfDhdsQ0up73xtgZ",
-	"2s73tQ5ernSl7Z+a5xV1x1g8skVX1xiyXvGcvQToachwLkuk1v6onLo94W+EuQZhXhXw0iPkTrg9mExl",
-	"3lO0ljoPnDagQCFmE96KTKJuMAhs/X9g3Xd5a0L3HKcw5+Y+0LIsbdHS7IDWJ2h3QDo5m8KAx0YT6U/z",
-	"oZuZWKYUCiedbBqIEdKFxPJBWpXCSKH6XisLyNA1/Hxk8vNrmxOWuzNz5XSfRcI3L95Zjygr1UPL5yc1",
-	"wDptkkWzF70e1r88au5eLauFMU3X4lAKA82b5Q0/orbjpu7jgJpprpr1a1N05jvWLOWsTmJ946ZLuKmB",
-	"Zm3L5BLndCzyras0nGeS7uo826DCQD6avZ8gv16vZX42Ok0TKEVbQSjHWPhUXQpbsycoyZp8FswFOorM",
-	"koQJxUIzuzVQbCx6xMWwbQM4TEzzrLiYhdeqJygfzgb8KJptWfNzCOZbdwZWvJAThXK9SMNRI5nkO/It",
-	"KxfS5tnBWN6gyp25RNm1nRMoo2ruCjHKwHtDrh0BwXGE44nUKMJp42ecGiPMXT6Td90kMFzjNDcA6QvK",
-	"4nKOLOv3oaMsUtE2XBDLsEN61byxmWuARkSQw1xIF+KnTrSkyOUzOu9YxAcDpPhZlolngVnT4jRows84",
-	"VdDHWIohaGnX5q7Xmsvn2tmDkUzrPVClCzVWmZWdzPt2w+KUrDtKPyQXvpWKG4xyGCmLEIZSRhCOJA9x",
-	"M+eHrvdnzhBnTqbCHZcXdZar9P5b4/+8/etfFvHOB/rUXMLxL5UuZF6r//1gZ7CHjd1wmzX2+j9g43n0",
-	"t0Fjhz0Lv8cfBttsp1/uE9beMYuwDZy88xiZQhjygW7cJmzSXN/bVnPxyRM73Kq9BBdYwvOd6J5aVnxz",
-	"0y2XT6SxUOKyo/k5oTSny2995NHdGgq90bUTZBGVvMyp9vskQywf5JHlb3sU5uORKrrcUCJ2H6MmXBoF",
-	"H0r6fT4+DWQGXeAwy9jZ4+pNa9HC0xPA3ur38vsGvzAu/og6x0QrBrlWVulZoC3dy5bKLgG+e1uP0lvW",
-	"lUMxrgcOvEiBo/O/FXR5y9S5jOB2xOOyEckVZO0NA2fPltHdPk7Z6z2RP0hZ6RPGjRF7liemO72r1B09",
-	"MARkFKk8Dlfoez1RUvhqtQJa8NdBRrm/7b8IQd1bBH3RVBSLmRkR7hMBqjLerC8htooy308gJ6bD0Se3",
-	"Ac3KiIvyYejkwsdYFkRTNUSzn6GbmcvQZ1hQQlBHKXMV0o+U/rGwEvuJE0HuoQVyQdgk8Db3QH31afGP",
-	"Tux/On3ztbwp1M28rn+hU7mOx0xKd73VqqDn1DtGjxKZDq05n7sIKjdDZR6EJgTvAxgbVuNyUSmdQ7oQ",
-	"y+XPVz4llTS4UCgU1/wG46lv9M5be3uOcwrjB92EgMrH84q7/CZr/BAiRj0RjNmH0u9NCLj1xfybIdYA",
-	"rhEnqlhxudYwoCq6APRIukI9mepFHuf8lran9jl38YMGLWHARZSBJgPo5c9XsDELy81F/tH3ixwA22t0",
-	"dfo4V45Dzjcqhlwj/l05xXo37UObh86v7RUfju61uDIKPfbiqPnPQCb1OGm7Dw2IWMpYuWDlDtcra57t",
-	"MzC/hEuZ6EwlYRAjI+EfNLI7+l3yKBfDJhzaAkUIGnk1fbAw2CETXVmKq2702l6jXIuftRpxZfuV3yod",
-	"QBulT2+f1nlf121zqfu+uNv2YXL4K6rf4kqD0fcKFN2wfXPLssS5vpf42S9/vmrD6u5gfub5tEmG+TVV",
-	"wWYTTtkY21kzzp4o1Ra7SFTCx2OHp/nUbaOZUi7ATqtVSRK0Tvw2tMiru91qQcv9VyrxdqadeUomdI/b",
-	"Ytdu1ujoEzyhs/h0y6MhamrX2I9tzzRHXi/iFN3PVUJpbz9//ty1jfHeHB/+eNRt7O3kHXQNr7qnK3Sm",
-	"T88TO0Nne/cuUISziEklATG7AYsWddRlw0WTuce26Bma4StXnr/pwiusbUKBUn+JhWpwwbpq9ODcHxth",
-	"jLqGRF/xyOm12UR5OHC2uzj9QNVVzklruyVc40Q7GY89Ub5l1SY+UzuACTLtOhfkhakjloxjVLWxpo5V",
-	"v8sc6XFF48r84JmI4h/QQP2S6O7O+3747q+uL80ixsX5udLpDRln/UUh5uLaGCVcb2Y3HQgIDCsNmj1x",
-	"iS7Ma76APguvjTQLjgeNUymw8dqYhoF5fYgadm2RtshC4nmhXH30ocDv5eFUYScnCmQCkCUxx6KX534x",
-	"r6VJpXkcZ0WWiyOq5S0sjad+AV11TXn5STJyt67W8VQafSviA44RKC5CLE5//uCfXkZ//VS9QBOnEE5B",
-	"3yuU8Pu5JVzYfalj2NZSqjzkWG7z58+kd2QlxlYV41LYLH06fXvwvkukcKVUrliZxuaDMu/5TlncsTTp",
-	"PEn7pU5Be9s7PRHUXERrjYoqJ1GLPctrMpNuhsyl5XMFfSqgsnejLuIWD2QUj+Xifohe/+R8ygmAz8Kv",
-	"/vQO8Z01jICE+jZTz8+XjMd/7sLxh9oPy8smqk50m0edF0CX6yVU1X1u6zelvT7a74n1HedF5oitrd5d",
-	"5Nl+kkqGtdza+WZzH/cXcm5TnnVaztznChIZL/Qgu86ja9Z2uhayX6tbtvxd9YFyu9Un9sc+oErlWyr1",
-	"ylRqi+MLGZ3lafNsbqWP5HBR1+YZBwjXKivkqjSfMd+7SnvX0UK1jaEWMmMnQizFEJOs2Qxd0WDbHz7A",
-	"b1Is9WvohVRukGErO745TT4j0heHDcx2ltxYiPRr+EpohLL0bkKnqMhelLHpiKFtBHdPZDmbPuAHqkMY",
-	"OoeLn7edXOAK+Rrw9RuOPk7epkNOhfHAh1Xs+b66mznY5YZ/x85P6ZV5PyWHvoER/wH1XrU9+EtPMTGV",
-	"Ar9T7iEfAqMZBbb6JLCN2YP9gsvZ8o2is0msZJ0McE2EKM9MCuwJpPbHtvmKFA27DuWy2OyclMrpZlxO",
-	"SsUlCI+aXla+ZeGJDe+1KNk2yP+jUvSfzpy1SDfDSe6n4W2VroB4OIdJa4UoVbBYKWrbmLm52sCslzG/",
-	"/tIocGGMLKHUMnfvYWCbqffEgusOK7cd1vYGogWYdZ7n7RofHMOv3iHpbe/ApYaf2BjVdwou36csoeso",
-	"yMPrnUgR0WW3+XWPXkeweGroIYYjMeQCFZxouu82u+XR+/GFl9/F6P11bw92WvC353vfQ+v5sx+86qWK",
-	"3uWb7X/A3k+v1q+Aqlyg+TVyp1zTyhpWZhrXN1b1X55VOWJ0vOo7lZ3tWlxrhCzWo38tbliSN4NulWpE",
-	"JomktqRcQTqhuHwk0bYg0TINLZpFTLM+s1fyzWnfr2jex9S/7QxrRPWKnTRXJHbdoLBXouQZwfkFCA6c",
-	"Y9QJD9WSVsREQrZpk0w1gsbxJCZRI6K8E5T5QoRTGHGl5TBhYz9ruUK1MoOYD0fa74mJlDEMWTpEBRvU",
-	"GcYHHsXoAwst//HhlnGjKG76QI4tiNLszob+FNT7OLTf9wT5SCFhGht0n7+7HsI86uelxz9KSFJhyxaO",
-	"Pkykoioga6JJmMo06YmxFFzLxCiTAvWtTK4XmGCvHbRWYoHGD3prEjM+c/6zLrS5I3YzZC7S80SOUY8w",
-	"VeTmBZuguvzYS++M8/UuRAB3hUMzw9VaLOhmUb+zCYrO+TFEMkzH1OVUQZCPMWXjOPAhlOIGDccxEP7p",
-	"8uy0lqDcUOb3T6Wq+hvM6H6VuXt/aolqdlvLAdwdGRVFCp0wSpxQ4DaxEsgGQEuBPAff4qZy2z+ZXGw5",
-	"aVHfZaWXwfcfndcn94Nvtsh7YO3ngKFb6EIYUlPcdfk+igpHd00VrHvf3sRKMTAfjGUJz1q7tSC8IJ+8",
-	"5aBfkO1fUDtgusM1ubEa0ON0GSx2W38K1Zer12X98tZo/xZV64LqJ9KouxHSNgm1HVpvBGN2jYZJBxTt",
-	"KW6raW9txeatkVS6/UPrhxYZGG5p84KqaHTu277HpX7EpbRaapM4H43plO6vKoJz1d46qua987x/BolD",
-	"GV6XXsoih/W9bqw3JIKBjGN5az2BtidMPoCr4Jl//6VrKDWQyVyxa+n9oq1UTdkEIZ5PPkvbTC6TmRld",
-	"AtdGIyuvp8CHu7d3/z8AAP//",
+	"7H3rchs3s+Cr9M5+VZHqG1LUxUlM1aldWpJjJbKkI1GfNyf0esCZJolPQ4AeYCTzc2krv/YBNu9wHixP",
+	"soUG5kYOL5Itxcnxj8QiiWuj791ofPRCOZ5IgUIrr/3RGyGLMKE/j7psaP6NUIUJn2guhdf2uiOEG0wU",
+	"lwLkAPQIYZLIKA31PigUEXANXEBwPGicSoGN10yHowBkQl/ZT03P91Q4wjEz4+vpBL22p3TCxdC7u7vz",
+	"vQlL2Bi1W8gJH3M9v5JjjWMFE0xgwobow/bvv/623WqZwbn5/X2KydTzPcHGZvyYRilPHOGApbH22jst",
+	"3xvIZMy01/a40Ls7nu+N2Qc+Tsdee7vV8r0xF+6Tny2YC41DTDyz4LMkwuT4sB5c0vz4jQIe5WubMD0q",
+	"lsYjz/cSfJ/yBCOvrZMUy+vMl5am1HIWYL53zoY4P7f5FkQ67mPiwyCRY9heBBwDwXrYbK8ATWsN6Jxb",
+	"BFkEH4c/jwqhK7X4fFL1qMdzZzqriRQKCZ1fsOgC36eoCKdDKTQK+pNNJjEPmVnZ1j+VWd5HDz+w8SSm",
+	"w8UkkYntEpkJ/tE5OT7sdI/PTt8dXVycXXi+F6FmPFZe+5eP3oBjHHltD8eMx57vxdIO7bW9vozM2Y9R",
+	"KUIcb5wqDX0EBjcs5hFQH2BRlKBS3t3bclu3dtuSRoQB4zFmQEKlj828u4PtcKf/HTb22LOosYffDxrP",
+	"+y3W2A53ol3cGzxj3/a9O99TaRiaWdoDFiu8K0P2bwkOvLb337cKHrVlf1VbRwYaR+IGYzlBC+X5k3Xr",
+	"Aa6AC1pwE4JZuAUQc6UV4A0mU4OM/RjHwDRIESJw0ROBg2uwD8HV6U+nZ29O3708Pjo5DMCgiAJk4QgI",
+	"4MQQ5QQTC5lIogIhNWh2jfs9EbzoHL67OPr3q6PLbgBjZEJRD3MiZpWm6S3GccMgFUbw4+XZabMnDJwO",
+	"pBjEPFwHaT4TBIODs9OXJ8cHXWLfDMYyQVATDPmAh2CwEFQajoApCI5ed45P3nU7Px2dBk2z3Jcy6fMo",
+	"QvGE6315dvHi+PDw6DRoE1RDFseYGLiyVI9QaDMxRtBPNYzZlKAdSdAjrmjNx0JjIlh8VFDak6z7+LR7",
+	"dHHaOXH42AYmIBX4YYKhWa4hrzTBfdqTI0SzqSEKTHgITERuu6miH2I5HGIEqYgwoV9yOohon6dSv5Sp",
+	"iJ5wi6dn3Xcvz65OD4M2CGnxJkEl0yREWtM5m8aSRV0pT1hipdkTLe288/PJWefwXffs7N1J5+KHI4c9",
+	"GU3KGwdFxf+FQGoEbGzDa/4C+lNwgnLTbiLBUIqIm6FfWqb4hPu4ODo4Oz08Js72snN8cmSAXWhdjlex",
+	"XH3TI6Yt04FYiiEmEKZJgkLvG8oYcTGEW6YgHDExRIs5F0wjqWNPurOLTvfo3cnx6+MubUlLCWMmphla",
+	"K6vcGDKGMOYoNByfw4Y0Wo9MDDVwYYikJxIccqUtb7Y/UicSd5tNCC5QJ9NGZ6AxCUCxqYLbEQrQEnQy",
+	"BTZkXBhu7JfV5FKfefXikvBBmRFuGTcydmCYaGL6cDGsKsJLtSgDlktMbniIV4LdMB6zfvyUZHJ5dPGP",
+	"44Ojd1ennX90jk86L04yQomYZn2mDAMShqX2zQZZOMIIEj4caRDydt/uGWKmMSFUuhIVpvyEO7k67Vx1",
+	"Xx2ddo8POhajhHSKT5hgZJbEYgUbY64UF0Mfxix28lgmgB8mRg8ELa9R7MNtIsXQKUzSmCJK3cok2nR7",
+	"VOlkIhON0WuMOOvSqT7hRi+vzs/PLrpHh+9eHx0ed951fz6fZW/mxILZVRgZnqtihOadVI/yydofvUli",
+	"tBzNrU5rUGDVes0IF6iMVXFXUijnDMCSSrh8wEvbrJuk6FktO1PRf8mH8O3S3uYUJfv/xJBWUFrP3H7o",
+	"cFcuoGtb3fmeMSFWtTYmyNw6qaOfzVe3zANiv+cOr0qWA4usoGHxeWntpEX7M9txfD0bhJgN+3CCYqhH",
+	"Xvu7HbLgso/b/vyJCLwtd162zbzd7FZnF1EdtXbrCTKNZFs/bN9c41jNc+VDrjQXoc4sT0WGX9Z22eas",
+	"na9xfCwmqcVj9uHY9sz8BNnHfEMsSdiUoCg1zsD+mek0b66W4WYXthg+zrp+GIQqgFm+98NS07vMOF6B",
+	"C3Zpp6bpnZmah3iQuZqWd8xbGn5wna7kBdcptdQyvF7ZlhrNcYzrNDP5KyvNBq07gEOmRn3JkugyHY9Z",
+	"Mp1nJEYzqTgJIqaxoTnNMkdm5ClSL6aXmul0PWQsWuf9u1KzuDIpF/rbPW9eqzAQuEGRFocyo76kY5AD",
+	"68AyJrR192HCZWS1R5YgCZCQiRDjGMmFssa0Wq4PFC0nDo+qNL2cM2d9qjT6bJ4oDQdWp3g7v/tOGMpU",
+	"aAVjFmF192tuk8bOj6M6+hG5G5idwydFE42lYSZba/gaSeLmKm2qihNzGDaDAFVgr4Pxn6YSzNHPF6EY",
+	"5Ku6clK9urGYKU2k16lxSr8he2GEIPDWWNwEbzKjJjELMdoH1lfGQrl1DRO0SpioHvpqNnFg8GZtKg9R",
+	"2EWreh/os8qClZ99HPBE6bXF40Uxz0q60wYjLyco9HLmowsPreNDn8R5PlVTK8F+fg8zkF6JXCdc6dUU",
+	"tBboq0h7Nw/vZXQ1YUMu2DpKwHnR8lHosbKWWvhVFZaSKrXTqtGlfO+I/N/zSJ/wsbHomIgglreYhExh",
+	"BP2pdfVgcmPs1BJKZX708ozP9iqa827d9MZKeyGjGt3A+vHXMPIOTMO7knu/XpZkruuBTEXkz3AYct5q",
+	"CYqZHTJRdiauTd+0mkNaxQoUm5GkkCCLWD9GUJbTN+v4Wil88HGZNz/ygeXqSPC/Gk71bRxHAVjPzD68",
+	"T6VGF4x0RnjuL6qdXGlmVcfqxGcinuagdHgBSSoU3HI9gqBzfv7u6PQf/xYhkfEYhQ6a3iqdno6+AFh5",
+	"63VIX2BBDWiVNoD1YczCERfYyEFNASPy05sFoUjHZuqasFEpKOH5XiXCQZ8r7hLP93I/u+d7uWPX873X",
+	"R91XZ4fvzFedk5OzN9Q4CyJ4vlcKEni+d/nTVf738enl1cuXxwfHR6fdd5fds4Of6Eta67vLbqd7ZD4f",
+	"Hr0+P+senR78/K40ao3f03w769WlndT5QzzfKzsYaeKyP94sdd73VTqnGWJ39FGDSZiTKOFOyTPf9GYN",
+	"Mxe+mzNdpdYYwYTpUSYc5WCAIuJi6CJQGwHRcrPVfJ8yobmeBps+SOvDziPr5A2uJYQiUFij3BgmMkI3",
+	"E1dlxHJRxSyy7GKolh5robWQXbxxjmnyrfkF7+hPgRkFXEmxmsQsAEvbKSZcSGKLZXEefF3JHonX31s2",
+	"vjTG+RLhaOevW/grZLERPrMrVrkNmR2QvK45htkZba/FE32awu8W+0Wo+SdyyMXDvCaY6RRLsWHsxOTk",
+	"gW63mS1lCshkmcvM6t7zqgZ5iqKOXt/s5tEayQ0lveF+/rM69SFzj9WJ5nXdIYUvhHTz3LRYxzKYRPeF",
+	"kbEJjqP1MlAqLr3Iyzvn26ss2S8dWXlp/hJ3IAHg0+izMN3+cPIsUGXeAucCu/c93sxfOW/8uOyk9fA9",
+	"k6mzs1Ji1PysznU5jzmC6/OKO3Re3w2ZZrEcAjkjCx101qXwEGdRsWe/6vjMtze3RH8W7EsPzfrH78dV",
+	"P+NBVDLUVuanLYJMPsXCrX5GA96yr8IP9he138tceg7rg4nTZH//v/8PJoxH9Ica8ckE7d8RxvwGE4wC",
+	"UmmD3P0TlFVRNwythrDHDUEpcm4Aw2KzzrXqaeVAnlCifhWDq8XgQsyqBE9mTiw/7fUAUWDKeu0J1dZs",
+	"6vBzvdYZ8q7TepabPZwQCsCeV7jLrCh2udnzLHgJz/VtwvHDutXwjVNKcjYGMTWAjVbZ+2VdxUBceHNW",
+	"WlYnbdUHq2oDODb/nIWJVApYHNu5a6XxsvFnT8z6g7Jsde3iNnbj9adTWBfVBX7/+6+/fbcD/alG5VuX",
+	"A9MQI1MapEBIJxPr9oQYtcaEfKHmh4gPObkkFlsr39ewgXOyzE+dnlXvbq34V33zt4Cd33/97VkLwhFL",
+	"WKgxUTNTf9uqTL1TN3VFlZqHfzVhvaoT1J55Fj2cQ3iWhCN+g3UuyiRFmzOctdnP/8ozDfK4RRZOTPsx",
+	"DykDmcBfpFCRmme1O7e8vpQxMhLcD5A+M5H+B0unxWr00iNYXzXOY/hrqNf3FlZ1EqiiAJfBVJsH4Bco",
+	"cB/p5BDq08yzckz7DzfQ3GI+owpc2t5fVPstJ8Tcm0du7yxhktu763BJOeBxzcwHUmgWanABpn3r31Vg",
+	"MxIU2nBrjAMNMq1xVrubIidc4HbtEZUa7NQ2CJ0lN/+DHE+YWPRbKnRS/9tkJMUCdJHK6JcumjKvzD6A",
+	"pdSds4H0Q6zgWVhWI5z+atiu7JDBuow99Q0L2K/RNj+LGTXp8gx2t7/9trENLJ6MWGOHQlK+kYAhm3DN",
+	"YsLlCTM6iOnxv3/pNP7j7cedu7/VCaD8YEtL2t2p9O/1/v4/fmk1nr81/4ONzeZW4+3HHX+3tWDECkJU",
+	"wLfWYZezHp7QTnwKc7BWXK6w097WgmiQoBo9zNue2M6UbVuH4PdxolfGql/pkCv90ITT+wUG1kqhLJTq",
+	"mVDCg5Jw54IIbhW1oJB1siIIU6XlGJMA+ulU7UOgNBsMAhsU1yW/JZkTZJTvQ8CiMRcBsFjR5Q0y01zy",
+	"WyWKmI1uEW0wMPqW6Vrrorm0KmR1gbu///rb7o4xBoPO77/+9h+BD0Hr919/ex7QioJGsA+p4O9TrGE7",
+	"rcbzxtuPu/7uAu5zuVA5nbcxVhoZldjffGQ/vmVTBYRnQDdYXEQ/u01aAhs1eltnKZS1l0VTaGO5mBnA",
+	"6TODNK6bxbSrnaSbp8vPyDI7d0a41cl/fNOFjVeXO8++3aTEFBQRXSXspHokE/4v0qLa8AJZggn8/ut/",
+	"BrXhansfQx2LxbdvUqF5TKhpF2TvbribHKrWI1CXQ1flQjPB/Ql7n6IPiothTAlr+4Af7NUp4NoY3kF5",
+	"BFW/GVpYdkskIwkLgdWx2zK0Z9ZbHrkMsjqyt+v7NEOluBnxx9sppVzgub18pqDQbBb1J1i/qeAPk80L",
+	"Qzp2xJlF1gHqijTfksLwMBmoFjj3u5QV+0GDbbBPrialcQIDmdyyJDJEwsBoRRVf/mLH5adkM9jN3vPu",
+	"RE1qWJ4No4Dyeo2hlN+YJAFQHmf76/2L8v2LBadypdbXvz7/kbBQ85saYUliGiKk35lGlUkUo8PABmkp",
+	"IEU83az32d1f20ucArY05dq0qYdlbfZ6sbvP4lXMFd65PNlHcDDm3osVOE/N7gW/z+RJzPbuOC/N72cg",
+	"X5zSke3s7YJT/DRZnCWE//GS+DOnvP+lM93NnBimCdfTSzO4hU+fVEGjIRefXmbI+uObrjfLEDuiqvPS",
+	"TfkgcUaugaAxj+iKPH2goPq8okr7I25hddF8uSOtJ/buMRcDmd1tZlbXcvVzLkdyMoilTEAjGxvcT2LX",
+	"VbW3tlyJm2Yox1sqazoXsSiNwi3nfdXtnkPn/NhYegzUmMUxHF2cwxZgI5TjMSYhQj9VXKBS7dzYtJUA",
+	"HMkpH1gWm8ntVoqUkSTz8+swxnJkoqjsoiDKLlw0e6InDqS4QUG/tHuiQYVboC8jjso6usYYHzBjFRwf",
+	"2iDQ1dXxodondUdpNp7Yby9eHsDu7u5z0+mqe9A0Y72WAqe2hg2pfjDmQiZAeh1sBIVUN0dZOGWCTept",
+	"7wZk1pwLA+a3v41R6aixDcHHXoalPa9NZqEPPUJX8/n3X//zziBIT8BsUyuMoWfzVM03H3uU5N7zzLeO",
+	"Iu0H52S2H/K89553dxfULThkSWKgWM3zb5ezp79RIG+FDflyyhymWmA735uVFh5zgyg20ql8G+NUPgQN",
+	"A7V3FvGbgQ9SjzC55QqBgcBbo6XSsq7EtTCzOM2CzOXsRgJBk1Fhh3/ami0E5r1Wq65gEBdDs/oxDdup",
+	"VKYp4Zdm17jIGO6lrdZuWLL36AsM9ivErsz2zarKlrZBZGv/ARtoTGD7mcGn1OgzRTmTJjiPnRuJhpHW",
+	"xjWjFmauJY1Eart+4cooORZiq2XEPERhXRyOJRgFLOGoGaWKr8EPtrIxDL/nOq7ylc75sed7rq6J1/a2",
+	"m61mi27KTVCwCffa3m6z1dx1aenESrfYhG/dbG+xVI+2iAGSOJKq5lbfBeo0cd6tVLlIOYMShGDCeNKE",
+	"joDU4YmroUUNbZGIzOfWE0N+Y/PoFRsj7LW2bQ0fc+L5t2QHQaekcEa5sjlErWCvtdsTpZpHrl6VVvlE",
+	"hhImibxBV7Ukxy4q0HWSMf3i+kl2T+keRcms/uexiP3P0sGVPYxt70AmCYa68UomChvPvbWLfFVStO+q",
+	"AtVwp9nSajut1mcrr1EpeFFTXePEFlnigip97NmZ6wbMV7hVqvxGXbZXd5mtkkL9dlf3K8pvmR7ba/SY",
+	"LcBE/Z6ts8KaGiem887z1Z3L9YTufO/ZOlCsVumiXmtsr6Z2TlnH8tq/vDVansv2M6drWDyx8YKSS15z",
+	"zYaKnG5GF3trhpplKNKG/hZxlBt57UxIww1ExjEtOzGcRN0ambXT2jOCzQglI6KoltwIHdO5ZQqI2/g9",
+	"oWRe88zQvWIDuu+X4ASZzS1J8AZZrLLiTgt4gkz1g5jCelQ1Ewhai6b36n1JFgRcmX3Ja4xgQ9q0aBu1",
+	"poI+mw8mzq8kc1+SsShNWlEJk1eTijX3h7hC7lZL+BkpvEI6UrHTKnr/gPrAVqHJUfyRpEfFbF9QndKW",
+	"J2x+kiz4c2BMjiPFtl1CYub6WIkl5chnPUs9GGF47SKQ9pALRWjD6FhkH5AqtukDHa1jwKRvKZ1QEBmS",
+	"NEYFTFXLxVEROFvXwZgEfsZRiYtXdF7HmEqlC9rWqOgZGClS7qngamxljC0rB93Z8BQXpjMozabKlSez",
+	"gSyu89BVDQuv1ot6JDZeX5TqU7h5flSzJQefUrP6yvRXk7A9+lJ91W/UPfQiRyPLFKM5u7MwNq3VL+ki",
+	"NSoUhusbXWdCbn4ytQx9GlsMOBGwkR8YNeHctjemN3P0RWVEDLaxOEEWTc0EBUkbO+p2JGOEARvzeAob",
+	"ROQ9YTubRaOIMMpqTzouQobkpg9KAgOlZUzlI52ikiqMDX2ToYbc8oQJSzTNbeZsZm4GP6sz6OfqjWU4",
+	"tEgLHMuDHKDkAFhP1IhDn3LTh6hJJNYwjIuyt+8LUvs+nzCeiWjXiOMO4U3Jkv/Keb50dfMoy66YUTip",
+	"rCubOc91GJN1iS/RLyh6o4BBKQUq0zktcVptlevMyzrvIDKiztqThj/p+iI05mNWkt1mKkGCQ5ZElnsM",
+	"gC5tbOy1nlcLb282e6IiS7NByjdB7n0RZL8nSPEx7I0rKK+Zxqf85D7WXOOoZTZF5OFx/E7Ow9iJGJzI",
+	"G4xZiJ/JGzWbGrgWF9t+ModUtxSNJiXKRhsfzsrW4A55UfqvPOxhJrPFKGCQsZTsCJdyrDz2tKWK+6m1",
+	"FrShMwUbLI6ttmDYYqWS4WYW44L+1GXmkMqBIkXYcD8JqXsivyS4mVec13ICz4q7Tf1p1tMW13a97TV1",
+	"eknhl8CoSzZOFWw24Q3XI5lqsF/b/EwtA6uzWA/4mUC4/PcTWhuOUeg6tvID6rlagtVnZH6ZSw7ULNH5",
+	"EzYECx+4CONU8Rtc9FAK1fOsff1jaarAXMEuw2CrU+OHFVNref+J3z6iVrWwFOQC3jTgw5TSLb94d/mf",
+	"zCJ74WLcGYRhgzKnfaCUpM0SJ8n5xiJ2QnVDFzKTDl1xNYhL7apFIn37CkrZq+NDUJRLDPyeCGYKJgZl",
+	"DlOUctz0IShV2QxgIyua6diF7bTZExkjegZjqTTY6ovu5yZ0b2WVddjnopzS4cPtiGl0rzsYQ2xo33io",
+	"dYxzpSslFtU8f6k7xqLJFj3SZFjBinb2uaunId25jJxa26hy6vaEvxLzIxHzVQFjPULuhOiDSVvmNV9r",
+	"KfrAaR0KFGI24a3IJPcGg8DWZwisCzMvHenacQpDb+4DLcvSIy3NDmj9onYHZC+wKQx4bDSe/jQfupmJ",
+	"f0pxcVLQpukYZaCQjD5Iq7oYaVdfC2cB6bqCrI9Msn5t8chy9WyunI61SMjnl6vWI+TK7a7l85O6YZ1Q",
+	"yaLZi1oc6z+tNvfqnNX2mKZHoyjFhObN8rofUatyU7tHVlbO+qUpVPMVhZZyYyflvnLgz8yBzQnUlsEu",
+	"cVvHVt+626PzjNU9RmmLjpjTimbfnMgfrGyZn43u1ARKu1cQyjEWfmWXltjsCUqcJx8McwGiIlsoYUKx",
+	"0D5sZIwnmysw4mLYtoEvJqZ5pmPMwmvVE5TjaIOrlG1g2flzCObLsQZWJJFTiPL3SJNSI5nkO/It+xfS",
+	"5k7CWN6gyh3axA1qq2FQltzco3yUVfmGXFUCguMIxxOpUYTTxk84NQaie1Aor6RKYLjGaW6c0heUmecc",
+	"c9aPRUdZpBduuOCfYaHU1fTYzDVNI1YoaCCkS8Gg6sKkMOYzOm9fxAcDpLhjll1pgVlTtjZowk84VdDH",
+	"WIohaGnX5h6sm8vR29mDkUzrPWqlR1JWmbydzJt4w+KULE9KKaUwhpWkG4zyUikzFIZSRhCOJA9xM+eh",
+	"rp5rzkRnTqb6oNXSi7rlm5f/rfF/3v79b4v47QN9hC6J/JdKZTmv1f92sDPYw8ZuuM0ae/3vsfE8+m7Q",
+	"2GHPwm/x+8E22+mXa7+1d8wibFEu7zxGphCGfKAbtwmbNNf3HtY8ZvPEDsRqfcgFVvp8dcGnli9f3Y6f",
+	"X6aRZkQJ7I5PzAmyOZth6yOP7tYwHIxOnyCL6OrTnAmxT3LH8k4eWZ64R+FRHqmi2hEl5PcxasKlMSSg",
+	"ZEfk49NAZtAFDsCMBT6ufrYW/Tw90eyt7pe/+vknxN8fUOfYa8Ut18oqVwu0snvZednz3Xdv68lgy7qm",
+	"KDb4wIEXKYqEM7eCHv6ZOhcY3I54XDZwuYKsNGbgbO0yidjmdPOhJ/KGdKNhwrgxsM/ySw1OvytV1g8M",
+	"0RmFLY9fFnplT5QUy1rtgxb8ZZBe7j/8sxDhvUXdny1VyGJzRrj7RLSqjGvrS6Kt4lr5J5Ag0+Hok8vO",
+	"ZtfWi+vq0MmFnLF6iA5rCG0/Q1Ezl6HpsKCeoI665m7kP1J6zsKb/0+cqHMPDZULwiaBt7lH7Yt3hDw+",
+	"g/iqC6/mSq/lTaEK57UnFjrW6/jSpPQeYa16fE71jfQokenQuidyl0fl9bLMI9KE4H0AY8OeXE4ypdtI",
+	"F5q6/OnKp6SfBhcKheKa32A89Y1OfGtfeHKOcfygmxBQiYP8Vmj+1j1+CBGjngjG7EPp9yYE3PqW/s0Q",
+	"eADXiBNVrLh8Hzagm54B6JF0l0llqhd53fOXBJ/a797FDxq0hAEXUQaaDKCXP13BxiwsNxf5iN8vcmhs",
+	"r1F57OPclTFyJtKF3TVyDSqnWO+qfmiB2/m1veLD0b0WV0ahx14cFagayKQeJ22FLPuaexkrF6zc4Xpl",
+	"zbO1MOaXcCkTnakxDGJkpDAEjQDGyITKEoK5GDbh0F6ihaCRV3wIFgZ8ZKIrS3E3cL221yjXi8jK4bjS",
+	"EpXfKlVqG6VPb582gFFXEXZpCKN4f/mBsvvPfceQKw1GryzQesPWgy7LH+f+XxJruPzpqg2rq975mffX",
+	"Jo7mz68Fm004ZWNsZ0Vme6J0Z95F8BI+HjvczqduGw2Y8i52Wq1K4qcNZLShRZ7t7VYLWu6/UukCZ3aa",
+	"VjKh9wkXu7ezAl6f4A2excFbHg1RUxnSfmxrATqSfBGn6H6uEld7+/nz564ckvfm+PCHo25jbyevDG34",
+	"2z3dwTP1p57YITxbk3qBwp1FjSpJpdnLbrSooy4bLprMNduiNjTDF66kf9W5H8ETQGhTqrWyUN0u2F2N",
+	"vp37pCOMUdeQ9SseOf05mygPo85W2qcf6Dafc1TbyiHXONFOl8CeKL84bBPgqTTGBJl2VTzyC9cjloxj",
+	"VLUxuo5V88tc7HFF8Mo88ZlI7F/ReP6TkYjDkfvRiL/63nQWnS/O3JUR2JBxVp8XYi6ujcHE9Wb2UoiA",
+	"wLDsoNkTl+hC6uYL6LPw2kjN4HjQOJUCG6+N2RqY7kPUsGsLFogs/SC/zFkftSloYnnoWtjJiWqZAGRJ",
+	"zLGohbtfzGvpWGkex9lF4MXR6/IWlsau/wA9ek25/EmyeLfuPu6pNHpdxAccI1BchFic/vzBP70u8Nfk",
+	"BAusBAp9FTxhhYFwPzeLS4tY6hy3931VHt4tl9b0Z9JvsqvzVk3kUtgbHoQxFll8l+jiru65S/g0Nh+U",
+	"+dU3yuKbpWPnGdsvVefa297piaDm8Wdr8FS5j1rsXV+TAXUzAigtnyvo04U9+x7xIg7zQObyWG7+h9gc",
+	"T87bnND4LDzuv3xQYGcNAyWhWulUZ/cl4/HXa8n3LYjwUNtm+ZWbaiDB5tPnF/vLd21UNYRg7xhL+8y7",
+	"3xPrBw+KzB5bM2B3kXf/SW7BrOXazzeb+/n/IAc/5dun5RscXEEi44VedFcheM37x67U85fqmi5/V21Q",
+	"Lov8xD7pB9xw+ppS/ygp9ZYuFjJHywfnWeNKn8/hoorsMw4drlV2cbBSvMl87ypIuOouqm2MyJAZGxZi",
+	"KYaYZMWa6PkVW9r0AX6gYqlfQv2xcrEYeyvoqxPoDyaUAkGA2UqzGwsJZQ3fD41Q1hKa0CkqDSzK3HUE",
+	"1DYKQk9kubs+4Ae6wzJ0DiQ/L0O7wLXzJeD4V7z+cvJ3HUIrjAc+rBID99UrDTIsd2R07PyUZpvXMHMo",
+	"HxjVJKD6zfYdj1IrJqZS4DfKNfIhMFpbYG87BfZxh2C/4Kb2ulBRGShWsk7WuMJdlDsoBfYEUgl1W7xI",
+	"ioZdh3KZiXZOSul1My4nv+IhlUdNGSy/1PLEjoS1qN8+svGX5QJfzfM1LtQTDsxwn/tpn1ulp2cezpXS",
+	"WmFNt6ystLblBt1cbWDW05o/u2uUyzBGllC6oHtvNbCPOPTEgmdWK6+s1tbjogWYdZ7npVgfnGNRfbvW",
+	"296BSw0/sjGqbxRcvk9ZQs/gkJfbO5Eioke282dmvY5g8dTQUAxHYsgFKjjR9M529rqs98MLL38D1vv7",
+	"3h7stOC753vfQuv5s++96mOu3uWb7Z9h78dX69/Sqzzc+yVytFyjy4rRZprdV/b2X5K9OQJ2/O0bleHD",
+	"WpxuhCzWo38tLviTF6Fvle4kTRJJZYq5gnRCeRORRFvCR8s0tKgZMc36zD4fOmcZvKJ5H9M2sDOsEUEt",
+	"dtJckax3g8I+35RnhuePtThwjlEnPFRLypkT2dlCaTLVCBrHk5jEk4jy6mvmCxFOYcSVlsOEjf2sZBHd",
+	"zRrEfDjSfk9MpIxhyNIhKtigyko+8ChGH1hoeZYPt4wbhXTTB3LuQZRm78v0p6Dex6H9vifITwwJ09iI",
+	"DWa7p2xMUz+/Uv+DhCQV9srL0YeJVHTrzJqPEqYyTXpiLAXXMjFKq0B9K5PrBebhawetlVig8YPemsSM",
+	"z5z/rBtx7ojdDJmb+DyRY9QjTBW5usEmKi8/9lKfcb7ehQjgnptpZrhaiwXdLFp6NkHROT+GSIbpmCoY",
+	"KwjyMaZsHAc+hFLcoOFSBsI/Xp6d1hKUG8r8/qlUVf/aIr0FNfdGWS1RzW5rOYC7I6PWSKETRkkqCtwm",
+	"VgLZAGgpkOfgS3FqTPLXIchlmJMW1WFXehl8f+68PrkffLNF3gNrPwcM3UIXwpAKXq/L91FUOLorFmJD",
+	"HPbVaIod+mAsWHjW2q0F4QXFJSwH/QPZ/gWV+qb3ppMbqzU9TmXPYrf1p1DtXH3a75e3xmKwqFqXjHAi",
+	"jYocIW2TUNuh9UYwZtdomHRAEa/iZa321lZseo2k0u3vW9+3yChxS5sXVMXDB76taV6qNV5KlabSpPMR",
+	"qU7prb0iQFmtM6Vq+p3ndWFIHMrwutQpi57W132yXpcIBjKO5a31Utr6SPkA7ibXfP+XrrjaQCZzl6tL",
+	"/YsSazXXZwjxfPKn2mKMmczM6BK4NhpZeT0FPty9vfv/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

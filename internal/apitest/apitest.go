@@ -63,6 +63,10 @@ func New(t testing.TB, opts ...Option) *Env {
 			return TestJWTSecret
 		case "BCRYPT_COST":
 			return "10"
+		case "RATE_LIMIT_GLOBAL":
+			return "off" // tests fire many requests from one IP; limit tests set their own
+		case "RATE_LIMIT_LOGIN", "RATE_LIMIT_REGISTER", "RATE_LIMIT_REFRESH":
+			return "1000/1m"
 		}
 		return ""
 	})

@@ -5,6 +5,7 @@ package config
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/shopfloor/shopfloor/internal/ratelimit"
 )
 
 // Environments the service knows. Development relaxes what only matters in production:
@@ -51,6 +54,16 @@ type Config struct {
 
 	BodyLimitBytes  int64
 	TrustedProxies  []*net.IPNet
+	CORSOrigins     []string
+	TLSCertFile     string
+	TLSKeyFile      string
+
+	RedisURL          string
+	RateLimitGlobal   ratelimit.Rule
+	RateLimitLogin    ratelimit.Rule
+	RateLimitRegister ratelimit.Rule
+	RateLimitRefresh  ratelimit.Rule
+
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -85,6 +98,14 @@ var Vars = []Var{
 	{"BCRYPT_MAX_CONCURRENT", "number of CPUs", "Most bcrypt hashes computed at once, so a login flood cannot starve other requests."},
 	{"BODY_LIMIT_BYTES", "1048576", "Largest request body accepted; larger ones get 413."},
 	{"TRUSTED_PROXIES", "(none)", "Comma-separated IPs or CIDRs whose `X-Forwarded-For` is believed for the client IP."},
+	{"CORS_ALLOWED_ORIGINS", "(none)", "Comma-separated origins (e.g. `https://shop.example.com`) allowed to call the API from a browser; none by default."},
+	{"TLS_CERT_FILE", "(none)", "PEM certificate; with `TLS_KEY_FILE`, the server speaks HTTPS only and sends HSTS."},
+	{"TLS_KEY_FILE", "(none)", "PEM private key for `TLS_CERT_FILE`."},
+	{"REDIS_URL", "(none)", "When set (e.g. `redis://127.0.0.1:6379/0`), rate limits are shared by every replica through Redis; otherwise they are per process."},
+	{"RATE_LIMIT_GLOBAL", "1200/1m", "Requests per client IP to `/api/v1`, as `N/window`; `off` disables."},
+	{"RATE_LIMIT_LOGIN", "10/1m", "Login attempts per client IP and, separately, per email."},
+	{"RATE_LIMIT_REGISTER", "5/1m", "Registrations per client IP and, separately, per email."},
+	{"RATE_LIMIT_REFRESH", "30/1m", "Token refreshes per client IP."},
 	{"LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`."},
 	{"LOG_FORMAT", "json", "`json` or `text`."},
 	{"SHUTDOWN_TIMEOUT", "15s", "How long SIGTERM waits for in-flight requests before closing."},
@@ -104,6 +125,21 @@ func Load(getenv func(string) string) (Config, error) {
 	c.BcryptMaxConcurrent = p.intRange("BCRYPT_MAX_CONCURRENT", max(1, runtime.NumCPU()), 1, 1024)
 	c.BodyLimitBytes = int64(p.intRange("BODY_LIMIT_BYTES", 1<<20, 1024, 1<<30))
 	c.TrustedProxies = p.networks("TRUSTED_PROXIES")
+	c.CORSOrigins = p.list("CORS_ALLOWED_ORIGINS")
+	c.TLSCertFile = p.str("TLS_CERT_FILE", "")
+	c.TLSKeyFile = p.str("TLS_KEY_FILE", "")
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		p.fail("TLS_CERT_FILE", "and TLS_KEY_FILE must be set together")
+	} else if c.TLSCertFile != "" {
+		if _, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile); err != nil {
+			p.fail("TLS_CERT_FILE", "and TLS_KEY_FILE do not hold a usable certificate and key: "+err.Error())
+		}
+	}
+	c.RedisURL = p.str("REDIS_URL", "")
+	c.RateLimitGlobal = p.rule("RATE_LIMIT_GLOBAL", "global", "1200/1m")
+	c.RateLimitLogin = p.rule("RATE_LIMIT_LOGIN", "login", "10/1m")
+	c.RateLimitRegister = p.rule("RATE_LIMIT_REGISTER", "register", "5/1m")
+	c.RateLimitRefresh = p.rule("RATE_LIMIT_REFRESH", "refresh", "30/1m")
 	c.ShutdownTimeout = p.duration("SHUTDOWN_TIMEOUT", 15*time.Second, time.Second)
 
 	switch secret := getenv("JWT_SECRET"); {
@@ -214,6 +250,24 @@ var execModes = map[string]pgx.QueryExecMode{
 func (p *parser) execMode(name string) pgx.QueryExecMode {
 	v := p.oneOf(name, "cache_statement", "cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol")
 	return execModes[v]
+}
+
+func (p *parser) rule(name, ruleName, def string) ratelimit.Rule {
+	r, err := ratelimit.ParseRule(ruleName, p.str(name, def))
+	if err != nil {
+		p.fail(name, err.Error())
+	}
+	return r
+}
+
+func (p *parser) list(name string) []string {
+	var out []string
+	for _, part := range strings.Split(p.getenv(name), ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 func (p *parser) networks(name string) []*net.IPNet {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
 	slogecho "github.com/samber/slog-echo"
 
 	"github.com/shopfloor/shopfloor"
@@ -24,6 +25,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/handler"
 	"github.com/shopfloor/shopfloor/internal/metrics"
+	"github.com/shopfloor/shopfloor/internal/ratelimit"
 )
 
 // slog-echo names the request id attribute through a package variable; it is set
@@ -39,6 +41,16 @@ type Server struct {
 	ops     operations
 	tokens  *auth.TokenIssuer
 	metrics *metrics.Metrics
+	limiter ratelimit.Limiter
+	redis   *redis.Client
+}
+
+// Close releases what the server holds besides the pool (the Redis client).
+func (s *Server) Close() error {
+	if s.redis != nil {
+		return s.redis.Close()
+	}
+	return nil
 }
 
 // New builds the server on an open pool, reporting to m. It fails only on a bad
@@ -73,7 +85,15 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 	})
 	m.WatchPool(pool)
 
-	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m}
+	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m, limiter: ratelimit.NewMemory()}
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		s.redis = redis.NewClient(opts)
+		s.limiter = ratelimit.NewRedis(s.redis, s.limiter, log)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -88,9 +108,13 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 			WithRequestID:    true,
 		}),
 		errorsToHandler,
+		s.secureHeaders,
+		s.cors(),
 		countQueries(cfg),
 		s.recoverPanics,
+		s.limitGlobal,
 		s.validateRequest,
+		s.limitAuth,
 		s.authenticate,
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(h, nil))

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +10,11 @@ import (
 	"net/http"
 	"net/mail"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -20,6 +24,7 @@ import (
 
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
+	"github.com/shopfloor/shopfloor/internal/handler"
 )
 
 func init() {
@@ -105,15 +110,20 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		req := c.Request()
+		var body []byte
 		if op.jsonBody {
-			if err := s.checkBody(req, op); err != nil {
+			data, err := s.checkBody(req, op)
+			if err != nil {
 				return err
 			}
+			body = data
+			c.Set(bodyKey, data)
 		}
 		params := make(map[string]string, len(c.ParamNames()))
 		for i, name := range c.ParamNames() {
 			params[name] = c.ParamValues()[i]
 		}
+		textProblems := unstorableText(c, body)
 		input := &openapi3filter.RequestValidationInput{
 			Request:    req,
 			PathParams: params,
@@ -124,38 +134,146 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			},
 		}
 		if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
-			return translateValidation(err)
+			return translateValidation(err, append(textProblems, ruleProblems(op, body)...)...)
+		}
+		if len(textProblems) > 0 {
+			return apperr.Validation(textProblems...)
 		}
 		return next(c)
 	}
 }
 
-// checkBody enforces the size limit and the media type, and reads the body so the
-// validator and the handler can both see it.
-func (s *Server) checkBody(req *http.Request, op *operation) error {
+// checkBody enforces the size limit, the media type and well-formed JSON, and reads
+// the body so the validator and the handler can both see it. It returns the body.
+func (s *Server) checkBody(req *http.Request, op *operation) ([]byte, error) {
 	if req.ContentLength > s.cfg.BodyLimitBytes {
-		return tooLarge(s.cfg.BodyLimitBytes)
+		return nil, tooLarge(s.cfg.BodyLimitBytes)
 	}
 	data, err := io.ReadAll(io.LimitReader(req.Body, s.cfg.BodyLimitBytes+1))
 	if err != nil {
-		return apperr.BadRequest("The request body could not be read")
+		return nil, apperr.BadRequest("The request body could not be read")
 	}
 	if int64(len(data)) > s.cfg.BodyLimitBytes {
-		return tooLarge(s.cfg.BodyLimitBytes)
+		return nil, tooLarge(s.cfg.BodyLimitBytes)
 	}
 	req.Body = io.NopCloser(bytes.NewReader(data))
 	if len(bytes.TrimSpace(data)) == 0 {
 		if op.bodyRequired {
-			return apperr.Validation(apperr.Detail("body", api.Body, "a JSON request body is required"))
+			return nil, apperr.Validation(apperr.Detail("body", api.Body, "a JSON request body is required"))
 		}
-		return nil
+		return nil, nil
 	}
 	mediaType, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	if err != nil || mediaType != echo.MIMEApplicationJSON {
-		return &apperr.Error{Status: http.StatusUnsupportedMediaType, Code: api.UNSUPPORTEDMEDIATYPE,
+		return nil, &apperr.Error{Status: http.StatusUnsupportedMediaType, Code: api.UNSUPPORTEDMEDIATYPE,
 			Message: "The request body must be sent as Content-Type: application/json"}
 	}
-	return nil
+	if !utf8.Valid(data) {
+		return nil, apperr.BadRequest("The request body is not valid UTF-8")
+	}
+	if jsonDepth(data) > maxJSONDepth {
+		return nil, apperr.BadRequest(fmt.Sprintf("The request body nests deeper than %d levels", maxJSONDepth))
+	}
+	// The validator and the binder both stop after the first JSON value, so trailing
+	// text (or a second document) would otherwise be ignored rather than refused.
+	if !json.Valid(data) {
+		return nil, apperr.BadRequest("The request body is not valid JSON")
+	}
+	return data, nil
+}
+
+// maxJSONDepth bounds how deeply a request body may nest; no operation needs more
+// than a few levels, and deep nesting only costs the decoder.
+const maxJSONDepth = 32
+
+// jsonDepth is the deepest nesting of objects and arrays in data, found in one pass
+// without decoding (brackets inside strings do not count), so that a hostile body is
+// refused before any decoder sees it.
+func jsonDepth(data []byte) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for _, b := range data {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			switch b {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
+			}
+		case b == '"':
+			inString = true
+		case b == '{' || b == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case b == '}' || b == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// ruleProblems returns the handler's own checks of a body the schema refused, so the
+// answer lists them too instead of only after the schema problems are fixed.
+func ruleProblems(op *operation, body []byte) []api.ErrorDetail {
+	var m map[string]any
+	if len(body) == 0 || json.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	return handler.BodyProblems(op.route.Operation.OperationID, m)
+}
+
+const unstorableMessage = "must be UTF-8 text without NUL characters"
+
+// unstorableText finds text that PostgreSQL cannot store or compare (NUL characters,
+// invalid UTF-8) in the parameters and in every string of a well-formed JSON body, so
+// that it is refused as a validation error naming the field instead of failing in
+// the database as a 500.
+func unstorableText(c echo.Context, body []byte) []api.ErrorDetail {
+	bad := func(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
+	var details []api.ErrorDetail
+	for i, name := range c.ParamNames() {
+		if bad(c.ParamValues()[i]) {
+			details = append(details, apperr.Detail(name, api.Path, unstorableMessage))
+		}
+	}
+	for name, values := range c.QueryParams() {
+		if slices.ContainsFunc(values, bad) {
+			details = append(details, apperr.Detail(name, api.Query, unstorableMessage))
+		}
+	}
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return details // invalid UTF-8 in a body is replaced when decoded; only NUL remains
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return details
+	}
+	var walk func(v any, path []string)
+	walk = func(v any, path []string) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				walk(e, append(path, k))
+			}
+		case []any:
+			for i, e := range v {
+				walk(e, append(path, strconv.Itoa(i)))
+			}
+		case string:
+			if strings.IndexByte(v, 0) >= 0 {
+				field := strings.Join(path, ".")
+				if field == "" {
+					field = "body"
+				}
+				details = append(details, apperr.Detail(field, api.Body, unstorableMessage))
+			}
+		}
+	}
+	walk(v, nil)
+	return details
 }
 
 func tooLarge(limit int64) *apperr.Error {
@@ -164,22 +282,26 @@ func tooLarge(limit int64) *apperr.Error {
 }
 
 // translateValidation turns kin-openapi's errors into one envelope that lists every
-// problem with its field, location and a readable message.
-func translateValidation(err error) error {
+// problem with its field, location and a readable message, together with extra
+// problems found outside the spec about fields the spec found nothing wrong with.
+func translateValidation(err error, extra ...api.ErrorDetail) error {
 	var details []api.ErrorDetail
 	malformed := false
 	unknownOnly := true
 	var walk func(err error, reqErr *openapi3filter.RequestError)
 	walk = func(err error, reqErr *openapi3filter.RequestError) {
-		var multi openapi3.MultiError
+		// A MultiError is matched by its own type, not errors.As: errors.As would also
+		// find one nested inside a RequestError and lose that error's parameter.
+		if multi, ok := err.(openapi3.MultiError); ok {
+			for _, e := range multi {
+				walk(e, reqErr)
+			}
+			return
+		}
 		var re *openapi3filter.RequestError
 		var se *openapi3.SchemaError
 		var pe *openapi3filter.ParseError
 		switch {
-		case errors.As(err, &multi):
-			for _, e := range multi {
-				walk(e, reqErr)
-			}
 		case errors.As(err, &re) && re != reqErr:
 			if re.Err == nil {
 				details = append(details, requestErrorDetail(re, re.Reason))
@@ -206,6 +328,16 @@ func translateValidation(err error) error {
 	walk(err, nil)
 	if malformed {
 		return apperr.BadRequest("The request body is not valid JSON")
+	}
+	reported := make(map[string]bool, len(details))
+	for _, d := range details {
+		reported[string(d.Location)+" "+d.Field] = true
+	}
+	for _, d := range extra {
+		if !reported[string(d.Location)+" "+d.Field] {
+			details = append(details, d)
+			unknownOnly = false
+		}
 	}
 	sort.SliceStable(details, func(i, j int) bool { return details[i].Field < details[j].Field })
 	e := apperr.Validation(details...)
@@ -248,10 +380,10 @@ func schemaErrorDetail(se *openapi3.SchemaError, re *openapi3filter.RequestError
 	unknown := false
 	var msg string
 	if m := propertyReason.FindStringSubmatch(se.Reason); m != nil {
-		path = append(path, m[1])
 		if m[2] == "missing" {
-			msg = "is required"
+			msg = "is required" // the pointer already ends with the missing property
 		} else {
+			path = append(path, m[1])
 			msg = "is not a known field"
 			unknown = true
 		}

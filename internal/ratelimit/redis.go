@@ -1,0 +1,65 @@
+package ratelimit
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// incr counts a request in a fixed window that starts with the subject's first
+// request, atomically, and returns the count and the milliseconds left in the window.
+var incr = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+`)
+
+// Redis is a Limiter shared by every replica that points at the same Redis. When
+// Redis fails it falls back to a per-process limiter (so nothing turns into a 500
+// and logins stay bounded per replica) and logs the failure at most every 10s.
+type Redis struct {
+	client   redis.UniversalClient
+	fallback Limiter
+	log      *slog.Logger
+	lastLog  atomic.Int64
+	timeout  time.Duration
+}
+
+// NewRedis returns a limiter over client with fallback for when Redis fails.
+func NewRedis(client redis.UniversalClient, fallback Limiter, log *slog.Logger) *Redis {
+	return &Redis{client: client, fallback: fallback, log: log, timeout: 100 * time.Millisecond}
+}
+
+// Allow counts the request in Redis, or in the fallback when Redis does not answer.
+func (r *Redis) Allow(ctx context.Context, rule Rule, subject string) (Decision, error) {
+	if rule.Off() {
+		return Decision{Allowed: true}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	res, err := incr.Run(ctx, r.client, []string{"shopfloor:ratelimit:" + rule.Name + ":" + subject},
+		rule.Window.Milliseconds()).Int64Slice()
+	if err != nil || len(res) != 2 {
+		if now := time.Now().UnixNano(); now-r.lastLog.Load() > int64(10*time.Second) {
+			r.lastLog.Store(now)
+			r.log.WarnContext(ctx, "rate limiter cannot reach Redis; limiting per replica until it returns", "error", errString(err))
+		}
+		return r.fallback.Allow(ctx, rule, subject)
+	}
+	if int(res[0]) > rule.Limit {
+		return Decision{RetryAfter: time.Duration(res[1]) * time.Millisecond}, nil
+	}
+	return Decision{Allowed: true}, nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "unexpected reply"
+	}
+	return err.Error()
+}
