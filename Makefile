@@ -2,12 +2,12 @@
 # `make test` checks generated code, vets, and runs every test against real PostgreSQL.
 GO ?= go
 
-.PHONY: run test generate check-generated vet build postgres
+.PHONY: run test generate check-generated vet lint build postgres
 
 run: postgres
 	$(GO) run ./cmd/shopfloor dev
 
-test: postgres check-generated vet
+test: postgres check-generated vet lint
 	$(GO) test -race -count=1 ./...
 
 # Regenerates the server, the client and the queries from openapi.yaml and queries/.
@@ -20,6 +20,11 @@ check-generated:
 
 vet:
 	$(GO) vet ./...
+
+# Lints openapi.yaml with Redocly CLI's recommended rules (pinned in tools/redocly);
+# any error or warning fails.
+lint:
+	@./scripts/lint-spec.sh
 
 build:
 	$(GO) build -o bin/shopfloor ./cmd/shopfloor

@@ -4622,6 +4622,20 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	return err
 }
 
+type GetHealth400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetHealth400JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMetricsRequestObject struct {
 }
 
@@ -4637,6 +4651,20 @@ func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.Respons
 	w.WriteHeader(200)
 
 	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetMetrics400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetMetrics400JSONResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
 	return err
 }
 
@@ -4657,6 +4685,20 @@ func (response GetOpenAPIJSON200JSONResponse) VisitGetOpenAPIJSONResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIJSON400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenAPIJSON400JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4688,6 +4730,20 @@ func (response GetOpenAPIYAML200ApplicationyamlResponse) VisitGetOpenAPIYAMLResp
 	return err
 }
 
+type GetOpenAPIYAML400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenAPIYAML400JSONResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadinessRequestObject struct {
 }
 
@@ -4705,6 +4761,20 @@ func (response GetReadiness200JSONResponse) VisitGetReadinessResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadiness400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetReadiness400JSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5759,157 +5829,158 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs3s+Cr9M5+VZHqG1LUxUlM1aldWpJjJbKkI1GfNyf0esCZJolPQ4AeYCTzc2krv/YBNu9wHixP",
-	"soUG5kYOL5Itxcnxj8QiiWuj791ofPRCOZ5IgUIrr/3RGyGLMKE/j7psaP6NUIUJn2guhdf2uiOEG0wU",
-	"lwLkAPQIYZLIKA31PigUEXANXEBwPGicSoGN10yHowBkQl/ZT03P91Q4wjEz4+vpBL22p3TCxdC7u7vz",
-	"vQlL2Bi1W8gJH3M9v5JjjWMFE0xgwobow/bvv/623WqZwbn5/X2KydTzPcHGZvyYRilPHOGApbH22jst",
-	"3xvIZMy01/a40Ls7nu+N2Qc+Tsdee7vV8r0xF+6Tny2YC41DTDyz4LMkwuT4sB5c0vz4jQIe5WubMD0q",
-	"lsYjz/cSfJ/yBCOvrZMUy+vMl5am1HIWYL53zoY4P7f5FkQ67mPiwyCRY9heBBwDwXrYbK8ATWsN6Jxb",
-	"BFkEH4c/jwqhK7X4fFL1qMdzZzqriRQKCZ1fsOgC36eoCKdDKTQK+pNNJjEPmVnZ1j+VWd5HDz+w8SSm",
-	"w8UkkYntEpkJ/tE5OT7sdI/PTt8dXVycXXi+F6FmPFZe+5eP3oBjHHltD8eMx57vxdIO7bW9vozM2Y9R",
-	"KUIcb5wqDX0EBjcs5hFQH2BRlKBS3t3bclu3dtuSRoQB4zFmQEKlj828u4PtcKf/HTb22LOosYffDxrP",
-	"+y3W2A53ol3cGzxj3/a9O99TaRiaWdoDFiu8K0P2bwkOvLb337cKHrVlf1VbRwYaR+IGYzlBC+X5k3Xr",
-	"Aa6AC1pwE4JZuAUQc6UV4A0mU4OM/RjHwDRIESJw0ROBg2uwD8HV6U+nZ29O3708Pjo5DMCgiAJk4QgI",
-	"4MQQ5QQTC5lIogIhNWh2jfs9EbzoHL67OPr3q6PLbgBjZEJRD3MiZpWm6S3GccMgFUbw4+XZabMnDJwO",
-	"pBjEPFwHaT4TBIODs9OXJ8cHXWLfDMYyQVATDPmAh2CwEFQajoApCI5ed45P3nU7Px2dBk2z3Jcy6fMo",
-	"QvGE6315dvHi+PDw6DRoE1RDFseYGLiyVI9QaDMxRtBPNYzZlKAdSdAjrmjNx0JjIlh8VFDak6z7+LR7",
-	"dHHaOXH42AYmIBX4YYKhWa4hrzTBfdqTI0SzqSEKTHgITERuu6miH2I5HGIEqYgwoV9yOohon6dSv5Sp",
-	"iJ5wi6dn3Xcvz65OD4M2CGnxJkEl0yREWtM5m8aSRV0pT1hipdkTLe288/PJWefwXffs7N1J5+KHI4c9",
-	"GU3KGwdFxf+FQGoEbGzDa/4C+lNwgnLTbiLBUIqIm6FfWqb4hPu4ODo4Oz08Js72snN8cmSAXWhdjlex",
-	"XH3TI6Yt04FYiiEmEKZJgkLvG8oYcTGEW6YgHDExRIs5F0wjqWNPurOLTvfo3cnx6+MubUlLCWMmphla",
-	"K6vcGDKGMOYoNByfw4Y0Wo9MDDVwYYikJxIccqUtb7Y/UicSd5tNCC5QJ9NGZ6AxCUCxqYLbEQrQEnQy",
-	"BTZkXBhu7JfV5FKfefXikvBBmRFuGTcydmCYaGL6cDGsKsJLtSgDlktMbniIV4LdMB6zfvyUZHJ5dPGP",
-	"44Ojd1ennX90jk86L04yQomYZn2mDAMShqX2zQZZOMIIEj4caRDydt/uGWKmMSFUuhIVpvyEO7k67Vx1",
-	"Xx2ddo8POhajhHSKT5hgZJbEYgUbY64UF0Mfxix28lgmgB8mRg8ELa9R7MNtIsXQKUzSmCJK3cok2nR7",
-	"VOlkIhON0WuMOOvSqT7hRi+vzs/PLrpHh+9eHx0ed951fz6fZW/mxILZVRgZnqtihOadVI/yydofvUli",
-	"tBzNrU5rUGDVes0IF6iMVXFXUijnDMCSSrh8wEvbrJuk6FktO1PRf8mH8O3S3uYUJfv/xJBWUFrP3H7o",
-	"cFcuoGtb3fmeMSFWtTYmyNw6qaOfzVe3zANiv+cOr0qWA4usoGHxeWntpEX7M9txfD0bhJgN+3CCYqhH",
-	"Xvu7HbLgso/b/vyJCLwtd162zbzd7FZnF1EdtXbrCTKNZFs/bN9c41jNc+VDrjQXoc4sT0WGX9Z22eas",
-	"na9xfCwmqcVj9uHY9sz8BNnHfEMsSdiUoCg1zsD+mek0b66W4WYXthg+zrp+GIQqgFm+98NS07vMOF6B",
-	"C3Zpp6bpnZmah3iQuZqWd8xbGn5wna7kBdcptdQyvF7ZlhrNcYzrNDP5KyvNBq07gEOmRn3JkugyHY9Z",
-	"Mp1nJEYzqTgJIqaxoTnNMkdm5ClSL6aXmul0PWQsWuf9u1KzuDIpF/rbPW9eqzAQuEGRFocyo76kY5AD",
-	"68AyJrR192HCZWS1R5YgCZCQiRDjGMmFssa0Wq4PFC0nDo+qNL2cM2d9qjT6bJ4oDQdWp3g7v/tOGMpU",
-	"aAVjFmF192tuk8bOj6M6+hG5G5idwydFE42lYSZba/gaSeLmKm2qihNzGDaDAFVgr4Pxn6YSzNHPF6EY",
-	"5Ku6clK9urGYKU2k16lxSr8he2GEIPDWWNwEbzKjJjELMdoH1lfGQrl1DRO0SpioHvpqNnFg8GZtKg9R",
-	"2EWreh/os8qClZ99HPBE6bXF40Uxz0q60wYjLyco9HLmowsPreNDn8R5PlVTK8F+fg8zkF6JXCdc6dUU",
-	"tBboq0h7Nw/vZXQ1YUMu2DpKwHnR8lHosbKWWvhVFZaSKrXTqtGlfO+I/N/zSJ/wsbHomIgglreYhExh",
-	"BP2pdfVgcmPs1BJKZX708ozP9iqa827d9MZKeyGjGt3A+vHXMPIOTMO7knu/XpZkruuBTEXkz3AYct5q",
-	"CYqZHTJRdiauTd+0mkNaxQoUm5GkkCCLWD9GUJbTN+v4Wil88HGZNz/ygeXqSPC/Gk71bRxHAVjPzD68",
-	"T6VGF4x0RnjuL6qdXGlmVcfqxGcinuagdHgBSSoU3HI9gqBzfv7u6PQf/xYhkfEYhQ6a3iqdno6+AFh5",
-	"63VIX2BBDWiVNoD1YczCERfYyEFNASPy05sFoUjHZuqasFEpKOH5XiXCQZ8r7hLP93I/u+d7uWPX873X",
-	"R91XZ4fvzFedk5OzN9Q4CyJ4vlcKEni+d/nTVf738enl1cuXxwfHR6fdd5fds4Of6Eta67vLbqd7ZD4f",
-	"Hr0+P+senR78/K40ao3f03w769WlndT5QzzfKzsYaeKyP94sdd73VTqnGWJ39FGDSZiTKOFOyTPf9GYN",
-	"Mxe+mzNdpdYYwYTpUSYc5WCAIuJi6CJQGwHRcrPVfJ8yobmeBps+SOvDziPr5A2uJYQiUFij3BgmMkI3",
-	"E1dlxHJRxSyy7GKolh5robWQXbxxjmnyrfkF7+hPgRkFXEmxmsQsAEvbKSZcSGKLZXEefF3JHonX31s2",
-	"vjTG+RLhaOevW/grZLERPrMrVrkNmR2QvK45htkZba/FE32awu8W+0Wo+SdyyMXDvCaY6RRLsWHsxOTk",
-	"gW63mS1lCshkmcvM6t7zqgZ5iqKOXt/s5tEayQ0lveF+/rM69SFzj9WJ5nXdIYUvhHTz3LRYxzKYRPeF",
-	"kbEJjqP1MlAqLr3Iyzvn26ss2S8dWXlp/hJ3IAHg0+izMN3+cPIsUGXeAucCu/c93sxfOW/8uOyk9fA9",
-	"k6mzs1Ji1PysznU5jzmC6/OKO3Re3w2ZZrEcAjkjCx101qXwEGdRsWe/6vjMtze3RH8W7EsPzfrH78dV",
-	"P+NBVDLUVuanLYJMPsXCrX5GA96yr8IP9he138tceg7rg4nTZH//v/8PJoxH9Ica8ckE7d8RxvwGE4wC",
-	"UmmD3P0TlFVRNwythrDHDUEpcm4Aw2KzzrXqaeVAnlCifhWDq8XgQsyqBE9mTiw/7fUAUWDKeu0J1dZs",
-	"6vBzvdYZ8q7TepabPZwQCsCeV7jLrCh2udnzLHgJz/VtwvHDutXwjVNKcjYGMTWAjVbZ+2VdxUBceHNW",
-	"WlYnbdUHq2oDODb/nIWJVApYHNu5a6XxsvFnT8z6g7Jsde3iNnbj9adTWBfVBX7/+6+/fbcD/alG5VuX",
-	"A9MQI1MapEBIJxPr9oQYtcaEfKHmh4gPObkkFlsr39ewgXOyzE+dnlXvbq34V33zt4Cd33/97VkLwhFL",
-	"WKgxUTNTf9uqTL1TN3VFlZqHfzVhvaoT1J55Fj2cQ3iWhCN+g3UuyiRFmzOctdnP/8ozDfK4RRZOTPsx",
-	"DykDmcBfpFCRmme1O7e8vpQxMhLcD5A+M5H+B0unxWr00iNYXzXOY/hrqNf3FlZ1EqiiAJfBVJsH4Bco",
-	"cB/p5BDq08yzckz7DzfQ3GI+owpc2t5fVPstJ8Tcm0du7yxhktu763BJOeBxzcwHUmgWanABpn3r31Vg",
-	"MxIU2nBrjAMNMq1xVrubIidc4HbtEZUa7NQ2CJ0lN/+DHE+YWPRbKnRS/9tkJMUCdJHK6JcumjKvzD6A",
-	"pdSds4H0Q6zgWVhWI5z+atiu7JDBuow99Q0L2K/RNj+LGTXp8gx2t7/9trENLJ6MWGOHQlK+kYAhm3DN",
-	"YsLlCTM6iOnxv3/pNP7j7cedu7/VCaD8YEtL2t2p9O/1/v4/fmk1nr81/4ONzeZW4+3HHX+3tWDECkJU",
-	"wLfWYZezHp7QTnwKc7BWXK6w097WgmiQoBo9zNue2M6UbVuH4PdxolfGql/pkCv90ITT+wUG1kqhLJTq",
-	"mVDCg5Jw54IIbhW1oJB1siIIU6XlGJMA+ulU7UOgNBsMAhsU1yW/JZkTZJTvQ8CiMRcBsFjR5Q0y01zy",
-	"WyWKmI1uEW0wMPqW6Vrrorm0KmR1gbu///rb7o4xBoPO77/+9h+BD0Hr919/ex7QioJGsA+p4O9TrGE7",
-	"rcbzxtuPu/7uAu5zuVA5nbcxVhoZldjffGQ/vmVTBYRnQDdYXEQ/u01aAhs1eltnKZS1l0VTaGO5mBnA",
-	"6TODNK6bxbSrnaSbp8vPyDI7d0a41cl/fNOFjVeXO8++3aTEFBQRXSXspHokE/4v0qLa8AJZggn8/ut/",
-	"BrXhansfQx2LxbdvUqF5TKhpF2TvbribHKrWI1CXQ1flQjPB/Ql7n6IPiothTAlr+4Af7NUp4NoY3kF5",
-	"BFW/GVpYdkskIwkLgdWx2zK0Z9ZbHrkMsjqyt+v7NEOluBnxx9sppVzgub18pqDQbBb1J1i/qeAPk80L",
-	"Qzp2xJlF1gHqijTfksLwMBmoFjj3u5QV+0GDbbBPrialcQIDmdyyJDJEwsBoRRVf/mLH5adkM9jN3vPu",
-	"RE1qWJ4No4Dyeo2hlN+YJAFQHmf76/2L8v2LBadypdbXvz7/kbBQ85saYUliGiKk35lGlUkUo8PABmkp",
-	"IEU83az32d1f20ucArY05dq0qYdlbfZ6sbvP4lXMFd65PNlHcDDm3osVOE/N7gW/z+RJzPbuOC/N72cg",
-	"X5zSke3s7YJT/DRZnCWE//GS+DOnvP+lM93NnBimCdfTSzO4hU+fVEGjIRefXmbI+uObrjfLEDuiqvPS",
-	"TfkgcUaugaAxj+iKPH2goPq8okr7I25hddF8uSOtJ/buMRcDmd1tZlbXcvVzLkdyMoilTEAjGxvcT2LX",
-	"VbW3tlyJm2Yox1sqazoXsSiNwi3nfdXtnkPn/NhYegzUmMUxHF2cwxZgI5TjMSYhQj9VXKBS7dzYtJUA",
-	"HMkpH1gWm8ntVoqUkSTz8+swxnJkoqjsoiDKLlw0e6InDqS4QUG/tHuiQYVboC8jjso6usYYHzBjFRwf",
-	"2iDQ1dXxodondUdpNp7Yby9eHsDu7u5z0+mqe9A0Y72WAqe2hg2pfjDmQiZAeh1sBIVUN0dZOGWCTept",
-	"7wZk1pwLA+a3v41R6aixDcHHXoalPa9NZqEPPUJX8/n3X//zziBIT8BsUyuMoWfzVM03H3uU5N7zzLeO",
-	"Iu0H52S2H/K89553dxfULThkSWKgWM3zb5ezp79RIG+FDflyyhymWmA735uVFh5zgyg20ql8G+NUPgQN",
-	"A7V3FvGbgQ9SjzC55QqBgcBbo6XSsq7EtTCzOM2CzOXsRgJBk1Fhh3/ami0E5r1Wq65gEBdDs/oxDdup",
-	"VKYp4Zdm17jIGO6lrdZuWLL36AsM9ivErsz2zarKlrZBZGv/ARtoTGD7mcGn1OgzRTmTJjiPnRuJhpHW",
-	"xjWjFmauJY1Eart+4cooORZiq2XEPERhXRyOJRgFLOGoGaWKr8EPtrIxDL/nOq7ylc75sed7rq6J1/a2",
-	"m61mi27KTVCwCffa3m6z1dx1aenESrfYhG/dbG+xVI+2iAGSOJKq5lbfBeo0cd6tVLlIOYMShGDCeNKE",
-	"joDU4YmroUUNbZGIzOfWE0N+Y/PoFRsj7LW2bQ0fc+L5t2QHQaekcEa5sjlErWCvtdsTpZpHrl6VVvlE",
-	"hhImibxBV7Ukxy4q0HWSMf3i+kl2T+keRcms/uexiP3P0sGVPYxt70AmCYa68UomChvPvbWLfFVStO+q",
-	"AtVwp9nSajut1mcrr1EpeFFTXePEFlnigip97NmZ6wbMV7hVqvxGXbZXd5mtkkL9dlf3K8pvmR7ba/SY",
-	"LcBE/Z6ts8KaGiem887z1Z3L9YTufO/ZOlCsVumiXmtsr6Z2TlnH8tq/vDVansv2M6drWDyx8YKSS15z",
-	"zYaKnG5GF3trhpplKNKG/hZxlBt57UxIww1ExjEtOzGcRN0ambXT2jOCzQglI6KoltwIHdO5ZQqI2/g9",
-	"oWRe88zQvWIDuu+X4ASZzS1J8AZZrLLiTgt4gkz1g5jCelQ1Ewhai6b36n1JFgRcmX3Ja4xgQ9q0aBu1",
-	"poI+mw8mzq8kc1+SsShNWlEJk1eTijX3h7hC7lZL+BkpvEI6UrHTKnr/gPrAVqHJUfyRpEfFbF9QndKW",
-	"J2x+kiz4c2BMjiPFtl1CYub6WIkl5chnPUs9GGF47SKQ9pALRWjD6FhkH5AqtukDHa1jwKRvKZ1QEBmS",
-	"NEYFTFXLxVEROFvXwZgEfsZRiYtXdF7HmEqlC9rWqOgZGClS7qngamxljC0rB93Z8BQXpjMozabKlSez",
-	"gSyu89BVDQuv1ot6JDZeX5TqU7h5flSzJQefUrP6yvRXk7A9+lJ91W/UPfQiRyPLFKM5u7MwNq3VL+ki",
-	"NSoUhusbXWdCbn4ytQx9GlsMOBGwkR8YNeHctjemN3P0RWVEDLaxOEEWTc0EBUkbO+p2JGOEARvzeAob",
-	"ROQ9YTubRaOIMMpqTzouQobkpg9KAgOlZUzlI52ikiqMDX2ToYbc8oQJSzTNbeZsZm4GP6sz6OfqjWU4",
-	"tEgLHMuDHKDkAFhP1IhDn3LTh6hJJNYwjIuyt+8LUvs+nzCeiWjXiOMO4U3Jkv/Keb50dfMoy66YUTip",
-	"rCubOc91GJN1iS/RLyh6o4BBKQUq0zktcVptlevMyzrvIDKiztqThj/p+iI05mNWkt1mKkGCQ5ZElnsM",
-	"gC5tbOy1nlcLb282e6IiS7NByjdB7n0RZL8nSPEx7I0rKK+Zxqf85D7WXOOoZTZF5OFx/E7Ow9iJGJzI",
-	"G4xZiJ/JGzWbGrgWF9t+ModUtxSNJiXKRhsfzsrW4A55UfqvPOxhJrPFKGCQsZTsCJdyrDz2tKWK+6m1",
-	"FrShMwUbLI6ttmDYYqWS4WYW44L+1GXmkMqBIkXYcD8JqXsivyS4mVec13ICz4q7Tf1p1tMW13a97TV1",
-	"eknhl8CoSzZOFWw24Q3XI5lqsF/b/EwtA6uzWA/4mUC4/PcTWhuOUeg6tvID6rlagtVnZH6ZSw7ULNH5",
-	"EzYECx+4CONU8Rtc9FAK1fOsff1jaarAXMEuw2CrU+OHFVNref+J3z6iVrWwFOQC3jTgw5TSLb94d/mf",
-	"zCJ74WLcGYRhgzKnfaCUpM0SJ8n5xiJ2QnVDFzKTDl1xNYhL7apFIn37CkrZq+NDUJRLDPyeCGYKJgZl",
-	"DlOUctz0IShV2QxgIyua6diF7bTZExkjegZjqTTY6ovu5yZ0b2WVddjnopzS4cPtiGl0rzsYQ2xo33io",
-	"dYxzpSslFtU8f6k7xqLJFj3SZFjBinb2uaunId25jJxa26hy6vaEvxLzIxHzVQFjPULuhOiDSVvmNV9r",
-	"KfrAaR0KFGI24a3IJPcGg8DWZwisCzMvHenacQpDb+4DLcvSIy3NDmj9onYHZC+wKQx4bDSe/jQfupmJ",
-	"f0pxcVLQpukYZaCQjD5Iq7oYaVdfC2cB6bqCrI9Msn5t8chy9WyunI61SMjnl6vWI+TK7a7l85O6YZ1Q",
-	"yaLZi1oc6z+tNvfqnNX2mKZHoyjFhObN8rofUatyU7tHVlbO+qUpVPMVhZZyYyflvnLgz8yBzQnUlsEu",
-	"cVvHVt+626PzjNU9RmmLjpjTimbfnMgfrGyZn43u1ARKu1cQyjEWfmWXltjsCUqcJx8McwGiIlsoYUKx",
-	"0D5sZIwnmysw4mLYtoEvJqZ5pmPMwmvVE5TjaIOrlG1g2flzCObLsQZWJJFTiPL3SJNSI5nkO/It+xfS",
-	"5k7CWN6gyh3axA1qq2FQltzco3yUVfmGXFUCguMIxxOpUYTTxk84NQaie1Aor6RKYLjGaW6c0heUmecc",
-	"c9aPRUdZpBduuOCfYaHU1fTYzDVNI1YoaCCkS8Gg6sKkMOYzOm9fxAcDpLhjll1pgVlTtjZowk84VdDH",
-	"WIohaGnX5h6sm8vR29mDkUzrPWqlR1JWmbydzJt4w+KULE9KKaUwhpWkG4zyUikzFIZSRhCOJA9xM+eh",
-	"rp5rzkRnTqb6oNXSi7rlm5f/rfF/3v79b4v47QN9hC6J/JdKZTmv1f92sDPYw8ZuuM0ae/3vsfE8+m7Q",
-	"2GHPwm/x+8E22+mXa7+1d8wibFEu7zxGphCGfKAbtwmbNNf3HtY8ZvPEDsRqfcgFVvp8dcGnli9f3Y6f",
-	"X6aRZkQJ7I5PzAmyOZth6yOP7tYwHIxOnyCL6OrTnAmxT3LH8k4eWZ64R+FRHqmi2hEl5PcxasKlMSSg",
-	"ZEfk49NAZtAFDsCMBT6ufrYW/Tw90eyt7pe/+vknxN8fUOfYa8Ut18oqVwu0snvZednz3Xdv68lgy7qm",
-	"KDb4wIEXKYqEM7eCHv6ZOhcY3I54XDZwuYKsNGbgbO0yidjmdPOhJ/KGdKNhwrgxsM/ySw1OvytV1g8M",
-	"0RmFLY9fFnplT5QUy1rtgxb8ZZBe7j/8sxDhvUXdny1VyGJzRrj7RLSqjGvrS6Kt4lr5J5Ag0+Hok8vO",
-	"ZtfWi+vq0MmFnLF6iA5rCG0/Q1Ezl6HpsKCeoI665m7kP1J6zsKb/0+cqHMPDZULwiaBt7lH7Yt3hDw+",
-	"g/iqC6/mSq/lTaEK57UnFjrW6/jSpPQeYa16fE71jfQokenQuidyl0fl9bLMI9KE4H0AY8OeXE4ypdtI",
-	"F5q6/OnKp6SfBhcKheKa32A89Y1OfGtfeHKOcfygmxBQiYP8Vmj+1j1+CBGjngjG7EPp9yYE3PqW/s0Q",
-	"eADXiBNVrLh8Hzagm54B6JF0l0llqhd53fOXBJ/a797FDxq0hAEXUQaaDKCXP13BxiwsNxf5iN8vcmhs",
-	"r1F57OPclTFyJtKF3TVyDSqnWO+qfmiB2/m1veLD0b0WV0ahx14cFagayKQeJ22FLPuaexkrF6zc4Xpl",
-	"zbO1MOaXcCkTnakxDGJkpDAEjQDGyITKEoK5GDbh0F6ihaCRV3wIFgZ8ZKIrS3E3cL221yjXi8jK4bjS",
-	"EpXfKlVqG6VPb582gFFXEXZpCKN4f/mBsvvPfceQKw1GryzQesPWgy7LH+f+XxJruPzpqg2rq975mffX",
-	"Jo7mz68Fm004ZWNsZ0Vme6J0Z95F8BI+HjvczqduGw2Y8i52Wq1K4qcNZLShRZ7t7VYLWu6/UukCZ3aa",
-	"VjKh9wkXu7ezAl6f4A2excFbHg1RUxnSfmxrATqSfBGn6H6uEld7+/nz564ckvfm+PCHo25jbyevDG34",
-	"2z3dwTP1p57YITxbk3qBwp1FjSpJpdnLbrSooy4bLprMNduiNjTDF66kf9W5H8ETQGhTqrWyUN0u2F2N",
-	"vp37pCOMUdeQ9SseOf05mygPo85W2qcf6Dafc1TbyiHXONFOl8CeKL84bBPgqTTGBJl2VTzyC9cjloxj",
-	"VLUxuo5V88tc7HFF8Mo88ZlI7F/ReP6TkYjDkfvRiL/63nQWnS/O3JUR2JBxVp8XYi6ujcHE9Wb2UoiA",
-	"wLDsoNkTl+hC6uYL6LPw2kjN4HjQOJUCG6+N2RqY7kPUsGsLFogs/SC/zFkftSloYnnoWtjJiWqZAGRJ",
-	"zLGohbtfzGvpWGkex9lF4MXR6/IWlsau/wA9ek25/EmyeLfuPu6pNHpdxAccI1BchFic/vzBP70u8Nfk",
-	"BAusBAp9FTxhhYFwPzeLS4tY6hy3931VHt4tl9b0Z9JvsqvzVk3kUtgbHoQxFll8l+jiru65S/g0Nh+U",
-	"+dU3yuKbpWPnGdsvVefa297piaDm8Wdr8FS5j1rsXV+TAXUzAigtnyvo04U9+x7xIg7zQObyWG7+h9gc",
-	"T87bnND4LDzuv3xQYGcNAyWhWulUZ/cl4/HXa8n3LYjwUNtm+ZWbaiDB5tPnF/vLd21UNYRg7xhL+8y7",
-	"3xPrBw+KzB5bM2B3kXf/SW7BrOXazzeb+/n/IAc/5dun5RscXEEi44VedFcheM37x67U85fqmi5/V21Q",
-	"Lov8xD7pB9xw+ppS/ygp9ZYuFjJHywfnWeNKn8/hoorsMw4drlV2cbBSvMl87ypIuOouqm2MyJAZGxZi",
-	"KYaYZMWa6PkVW9r0AX6gYqlfQv2xcrEYeyvoqxPoDyaUAkGA2UqzGwsJZQ3fD41Q1hKa0CkqDSzK3HUE",
-	"1DYKQk9kubs+4Ae6wzJ0DiQ/L0O7wLXzJeD4V7z+cvJ3HUIrjAc+rBID99UrDTIsd2R07PyUZpvXMHMo",
-	"HxjVJKD6zfYdj1IrJqZS4DfKNfIhMFpbYG87BfZxh2C/4Kb2ulBRGShWsk7WuMJdlDsoBfYEUgl1W7xI",
-	"ioZdh3KZiXZOSul1My4nv+IhlUdNGSy/1PLEjoS1qN8+svGX5QJfzfM1LtQTDsxwn/tpn1ulp2cezpXS",
-	"WmFNt6ystLblBt1cbWDW05o/u2uUyzBGllC6oHtvNbCPOPTEgmdWK6+s1tbjogWYdZ7npVgfnGNRfbvW",
-	"296BSw0/sjGqbxRcvk9ZQs/gkJfbO5Eioke282dmvY5g8dTQUAxHYsgFKjjR9M529rqs98MLL38D1vv7",
-	"3h7stOC753vfQuv5s++96mOu3uWb7Z9h78dX69/Sqzzc+yVytFyjy4rRZprdV/b2X5K9OQJ2/O0bleHD",
-	"WpxuhCzWo38tLviTF6Fvle4kTRJJZYq5gnRCeRORRFvCR8s0tKgZMc36zD4fOmcZvKJ5H9M2sDOsEUEt",
-	"dtJckax3g8I+35RnhuePtThwjlEnPFRLypkT2dlCaTLVCBrHk5jEk4jy6mvmCxFOYcSVlsOEjf2sZBHd",
-	"zRrEfDjSfk9MpIxhyNIhKtigyko+8ChGH1hoeZYPt4wbhXTTB3LuQZRm78v0p6Dex6H9vifITwwJ09iI",
-	"DWa7p2xMUz+/Uv+DhCQV9srL0YeJVHTrzJqPEqYyTXpiLAXXMjFKq0B9K5PrBebhawetlVig8YPemsSM",
-	"z5z/rBtx7ojdDJmb+DyRY9QjTBW5usEmKi8/9lKfcb7ehQjgnptpZrhaiwXdLFp6NkHROT+GSIbpmCoY",
-	"KwjyMaZsHAc+hFLcoOFSBsI/Xp6d1hKUG8r8/qlUVf/aIr0FNfdGWS1RzW5rOYC7I6PWSKETRkkqCtwm",
-	"VgLZAGgpkOfgS3FqTPLXIchlmJMW1WFXehl8f+68PrkffLNF3gNrPwcM3UIXwpAKXq/L91FUOLorFmJD",
-	"HPbVaIod+mAsWHjW2q0F4QXFJSwH/QPZ/gWV+qb3ppMbqzU9TmXPYrf1p1DtXH3a75e3xmKwqFqXjHAi",
-	"jYocIW2TUNuh9UYwZtdomHRAEa/iZa321lZseo2k0u3vW9+3yChxS5sXVMXDB76taV6qNV5KlabSpPMR",
-	"qU7prb0iQFmtM6Vq+p3ndWFIHMrwutQpi57W132yXpcIBjKO5a31Utr6SPkA7ibXfP+XrrjaQCZzl6tL",
-	"/YsSazXXZwjxfPKn2mKMmczM6BK4NhpZeT0FPty9vfv/AQAA//8=",
+	"7H3rctvGtuarrMGcqki1QYq6OImpOjVDS3KsRJa0JWp7ckKP0QQWyd4Cu2l0QzK3S1P5NQ8weYfzYHmS",
+	"qV7duJHgRbKlODn+kVgkgb6u+1r99UcvlOOJFCi08tofvRGyCBP686jLhubfCFWY8InmUnhtrztCuMFE",
+	"cSlADkCPECaJjNJQ74NCEQHXwAUEx4PGqRTYeM10OApAJvSV/dT0fE+FIxwz076eTtBre0onXAy9u7s7",
+	"35uwhI1Ru4Gc8DHX8yM51jhWMMEEJmyIPmz//utv262WaZyb39+nmEw93xNsbNqPqZVyxxEOWBprr73T",
+	"8r2BTMZMe22PC7274/nemH3g43TstbdbLd8bc+E++dmAudA4xMQzAz5LIkyOD+uXS5ofv1HAo3xsE6ZH",
+	"xdB45Plegu9TnmDktXWSYnmc+dDSlJ6cXTDfO2dDnO/bfAsiHfcx8WGQyDFsL1ocs4L1a7O9Ymlaa6zO",
+	"uSWQRevj6OdRV+hKLd6fVD3q9tyZl9VECoVEzi9YdIHvU1RE06EUGgX9ySaTmIfMjGzrn8oM76OHH9h4",
+	"EtPmYpLIxL4SmQ7+0Tk5Pux0j89O3x1dXJxdeL4XoWY8Vl77l4/egGMceW0Px4zHnu/F0jbttb2+jMze",
+	"j1EpIhxvnCoNfQQGNyzmEdA7wKIoQaW8u7flZ93Y7ZPUIgwYjzFbJFT62PS7O9gOd/rfYWOPPYsae/j9",
+	"oPG832KN7XAn2sW9wTP2bd+78z2VhqHppT1gscK78sr+W4IDr+39961CRm3ZX9XWkVmNI3GDsZygXeX5",
+	"nXXjAa6ACxpwE4LZdQsg5korwBtMpoYY+zGOgWmQIkTgoicCt67BPgRXpz+dnr05fffy+OjkMABDIgqQ",
+	"hSOgBSeBKCeY2JWJJCoQUoNm17jfE8GLzuG7i6O/Xx1ddgMYIxOK3jA7YkZpHr3FOG4YosIIfrw8O4UN",
+	"mdAPV92Xje99I0oFKo1RT0SIRv7pEROwuwMx3mCsNpvw95SmkktRYGLRoIAl2BMJDlKFEWgpfTMnLoZm",
+	"XGMflAQGY67UBGMNAx5rTGikZrlA8RiFjqfAh0ImGDV7wuzpgRSDmIfrEPhn2u3g4Oz05cnxQZdUDYOx",
+	"TBDUBEM+4CEYjgGVhiNgCoKj153jk3fdzk9Hp0HTDPelTPo8ilA84Xhfnl28OD48PDoN2kQBIYtju7Is",
+	"1SMU2nSMEfRTDWM2pf2KJOgRVzTmY6ExESw+KqTCk4z7+LR7dHHaOXG80zaklQr8MMHQDNeIgjTBfZqT",
+	"ExpmUkMUmPAQmIjcdFNFP8RyOMQIUhERIZd4NqJ5nkr9UqYiesIpnp513708uzo9DNogpKWbBJVMkxBp",
+	"TOdsGksWdaU8YYnVvE80tPPOzydnncN33bOzdyedix+OHPVk8kPeuFVU/F8IZPLAxja85i+gPwWn1Dft",
+	"JBIMpYi4afqlFeBPOI+Lo4Oz08NjksIvO8cnR2axCwvRyVWWm5p6xLQVkBBLMcQEwjRJUOh9wxkjI69u",
+	"mYJwxMQQLeVcMI1kOj7pzC463aN3J8evj7s0JS0ljJmYZmStrCFm2BjCmKPQcHxuJLwPA5kYbuDCMIkR",
+	"yUOutBXZ9kd6iVTzZhOCC9TJtNEZaEwCUGyq4HaEArQEnUyBDRkXRhr7ZZO+9M68KXRJ9KBMC7eMG3tg",
+	"YIRoYt7hYlg12pdafGZZLjG54SFeCXbDeMz68VOyyeXRxT+OD47eXZ12/tE5Pum8OMkYJWKa9ZkyAkgY",
+	"kdo3E2ThCCNI+HCkQcjbfTtniJnGhEjpSlSE8hPO5Oq0c9V9dXTaPT7oWIoS0hlpYYKRGRKLFWwYDc3F",
+	"0Icxi53tIBPADxNjs4KW1yj24TaRYuiMO2ncJqVuZRJtujmqdDKRicboNUacdWlXn3Cil1fn52cX3aPD",
+	"d6+PDo8777o/n8+KN7NjwewojA7PzUYi806qR3ln7Y/eJDHGj+bW/jYksGq8poULVMYDuisZv3POasl8",
+	"Xd7gpX2sm6ToWY8gcyd+yZvw7dDe5hwl+//EkEZQGs/cfGhzVw6ga5+68z3j7qx62rhLc+OkF/2sv7ph",
+	"HpD4PXd0VfJyWGQVDYvPS2Mni9+fmY6T61kjJGzYhxMUQz3y2t/tkLeZfdz253dE4G355WXTzJ+bners",
+	"IKqt1k49QaaR4gAPmzfXOFbzUvmQK81FqDMvWZGTmj27bHI2JqFxfCwmqaVj9uHYvpnFNLKP+YRYkrAp",
+	"raLUOLP2z8xL8651ed3swBavj4sEPGyFKguzfO6HpUfvMkd+BS3YoZ2aR+9M1zzEgywstvzF/EkjD67T",
+	"lbLgOqUntQyvVz5LD81JjOs0C09URpo1WrcBh0yN+pIl0WU6HrNkOi9IjGVSCWhETGNDc+pljs0oqqVe",
+	"TC810+l6xFg8nb/flZrFlU650N/uefNWhVmBGxRpsSkz5ks6BjmwwTbj7tvQJCZcRtZ6ZAmSAgmZCDGO",
+	"kcI9a3Sr5fqLouXE0VGVp5dL5uydKo8+m2dKI4HVKd7Oz74ThjIVWsGYRVid/ZrTpLbz7ai2fkShEWb7",
+	"8MnQJPffdLZW8zWaxPVVmlSVJuYobIYAqou9DsV/mkkwxz9fhGGQj+rKafXqxGKmNLFepyaA/ob8hRGC",
+	"wFvjcdN6kxs1iVmI0T6wvjIeyq17MEFrhInqpq8WEweGbtbm8hCFHbSqj9c+qwxY+dnHAU+UXls9XhT9",
+	"rOQ7bSjycoJCLxc+uogmOzn0SZLnUy210trPz2FmpVcS1wlXejUHrbX0VaK9m1/vZXw1YUMu2DpGwHnx",
+	"5KPwY2UstetXNVhKptROq8aW8r0jitXPE33Cx8ajYyKCWN5iEjKFEfSnNtSDyY3xU0sklcX8yz0+26tY",
+	"zrt13Rsv7YWMamwDm3NYw8k7MA/elVIR9bokC7MPZCoif0bCUPBWS1BsamPbpWDi2vxNozmkUawgsRlN",
+	"CgmyiPVjBGUlfbNOrpVSHR+XZR4iH1hujgT/q+FM38ZxFICNzOzD+1RqdIlT54Tn8aLazpVm1nSsdnwm",
+	"4mm+lI4uIEmFgluuRxB0zs/fHZ3+498jJDYeo9BB01tl09PWFwtWnnod0RdUULO0SpuF9WHMwhEX2MiX",
+	"mpJbFKc3A0KRjk3XNSmuUgLF871KNoY+V8Ilnu/lcXbP9/LArud7r4+6r84O35mvOicnZ2/o4SyJ4Ple",
+	"KUng+d7lT1f538enl1cvXx4fHB+ddt9dds8OfqIvaazvLrud7pH5fHj0+vyse3R68PO7Uqs1cU/z7WxU",
+	"l2ZSFw/xfK8cYKSOy/F4M9T52Fdpn2aY3fFHDSVhzqJEO6XIfNObdcxcqnHOdZVaYwQTpkeZcpSDAYqI",
+	"i6HLlm0ExMvNVvN9yoTmehpsUoaLzNcsf0XR4FpGKJKaNcaNESIjdD1xVSYslwHNsuAu32v5sXa1FoqL",
+	"Ny4wTbE1v5Ad/SkwY4ArKVazmF3A0nSKDhey2GJdnCeKV4pHkvX31o0vjXO+RDna/usG/gpZbJTP7IhV",
+	"7kNmGySva7Zhtkf71uKOPs3gd4P9Isz8Eznk4mFRE8xsiqXUMHZqcvLAsNvMlDIDZLIsZGZt73lTgyJF",
+	"UUev73bzaI1CjJLdcL/4WZ35kIXH6lTzuuGQIhZCtnnuWqzjGUyi+66R8QmOo/WqZSohvcjLX86nVxmy",
+	"X9qy8tD8JeFAWoBP48/CdfvD2bMglXkPnAvs3nd7s3jlvPPjKqnWo/dMp872SkVc87260OU85Qiuzyvh",
+	"0Hl7N2SaxXIIFIwsbNDZkMJDgkXFnP1q4DOf3twQ/dllX7ppNj5+P6n6GTeiUk23spZu0crkXSyc6md0",
+	"4K34KuJgf1H/vSyl56g+mDhL9vf/+/9gwnhEf6gRn0zQ/h1hzG8wwSggkzbIwz9B2RR1zdBoiHpcE1TO",
+	"5xowIjZ7udY8rWzIE2rUr2pwtRpcSFmV5MnMjuW7vd5CFJSy3vNEams+6uhzvacz4l3n6Vlp9nBGKBb2",
+	"vCJdZlWxqyOfF8FLZK5vi6Mf9lqN3DilgmzjENMDsNEqR79sqBhICm/Oastqp636ZFVtAsfWyrMwkUoB",
+	"i2Pbd602Xtb+7I7ZeFBWWa9d3sZOvH53Cu+iOsDvf//1t+92oD/VqHwbcmAaYmRKgxQI6WRiw54Qo9aY",
+	"UCzU/BDxIaeQxGJv5fsaMXBOnvmps7Pqw62V+Kpv/haw8/uvvz1rQThiCQs1Jmqm629bla536rqumFLz",
+	"618trq/aBLV7nmUP5wieJeGI32BdiDJJ0dY3Z8/s53/llQZ53iJLJ6b9mIdULU3LX5RQkZlnrTs3vL6U",
+	"MTJS3A/QPjOZ/gdrp8Vm9NItWN80znP4a5jX91ZWdRqoYgCXl6m2DsAvSOA+2skR1Ke5Z+Wc9h/uoLnB",
+	"fEYTuDS9v6j1Wy6IubeM3N5ZIiS3d9eRknLA45qeD6TQLNTgEkz7Nr6bH0hAm26NcaBBpjXBaneq5YQL",
+	"3K7dotIDO7UPhM6Tm/9BjidMLPotFTqp/20ykmIBuUhl7EuXTZk3Zh8gUur22az0Q7zg2bWsZjj91Wu7",
+	"8oVsrcvUU/9gsfZrPJvvxYyZdHkGu9vfftvYBhZPRqyxQykp32jAkE24ZjHR8oQZG8S88b9/6TT+4+3H",
+	"nbt/q1NA+caWhrS7U3m/1/vb//il1Xj+1vwPNjabW423H3f83daCFisEUVm+tTa7XPXwhH7iU7iDtepy",
+	"hZ/2tnaJBgmq0cOi7Yl9mapt6wj8PkH0Slv1Ix1ypR9acHq/xMBaJZSFUT2TSnhQEe5cEsGNonYpZJ2u",
+	"CMJUaTnGJIB+OlX7ECjNBoPAJsV1KW5J7gQ55fsQsGjMRQAsVnR4g9w0V/xWySJmrVtCGwyMvWVerQ3R",
+	"XFoTsjrA3d9//W13xziDQef3X3/7j8CHoPX7r789D2hEQSPYh1Tw9ynWiJ1W43nj7cddf3eB9LlcaJzO",
+	"+xgrnYxK7m8+sx/fsqkCojOgEywuo5+dfC0tGz30ts5TKFsvi7rQxnMxPYCzZwZpXNeLea62k25eLj+j",
+	"y2zfGeNWO//xTRc2Xl3uPPt2kwpTUER0lLCT6pFM+L/IimrDC2QJJvD7r/8Z1Kar7XkMdSwWn75JheYx",
+	"kaYdkD274U5yqNqIQF0NXVUKzST3J+x9ij4oLoYxFaztA36wR6eAa+N4B+UWVP1kaGDZKZGMJewKrM7d",
+	"lld7ZrzllstLVsf2dnyf5qgUJyP+eD+lVAs8N5fPlBSaraL+BO83FfxhunlhSse2ODPIuoW6Isu3ZDA8",
+	"TAeqBcH9LlXFftBgH9inUJPSOIGBTG5ZEhkmYWCsokosf3Hg8lOqGexk73l2oqY0LK+GUUB1vcZRyk9M",
+	"kgIot7P99fxF+fzFgl25UuvbX59/S1io+U2NsiQ1DRHS70yjyjSKsWFgg6wUkCKebtbH7O5v7SXOAFta",
+	"cm2eqV/L2ur1YnafJaqYG7xzdbKPEGDMoxcraJ4eu9f6faZIYjZ3J3mpfz9b8sUlHdnM3i7YxU/TxVlB",
+	"+B+viT9zyftfutLd9IlhmnA9vTSN2/XpkyloLOTi08uMWH980/VmBWJHVG1eOikfJM7JNSto3CM6Ik8f",
+	"KKk+b6jS/EhaWFs0H+5I64k9e8zFQGZnm5m1tRzWz+VITgaxlAloZGND+0nsXlXtrS0Hx9MM5XhLZY/O",
+	"ZSxKrXAreV91u+fQOT82nh4DNWZxDEcX57AF2AjleIxJiNBPFReoVDt3Ni0SgGM55QPLcjO530qZMtJk",
+	"fn4cxniOZcAXBVF24KLZEz1xIMUNCvql3RMNCzLTlxFHZQNdY4wPmPEKjg9tEujq6vhQ7ZO5ozQbT+y3",
+	"Fy8PYHd397l56ap70DRtvZYCpxZvh0w/GHMhEyC7DjaCQqubrSyCMsEmvW3PBmTenEsD5qe/jVPpuLEN",
+	"wcdeRqU9r01uoQ89Ilfz+fdf//POEEhPwOyjVhlDz9apmm8+9qjIveeZbx1H2g8uyGw/5HXvPe/uLqgb",
+	"cMiSxKxitc6/Xa6e/kaBvBU25cupcphwy3a+NyMtIuaGUGymU/k2x6l8CBpm1d5Zwm8GPkg9wuSWKwQG",
+	"Am+NlUrDuhLXwvTiLAtyl7MTCbSajIAd/mkxW2iZ91qtOnCjDAiImu1UkGlK9EVAQguc4V7aau2GJX+P",
+	"vsBgv8LsykzfjKrsaRtCtv4fsIHGBLafGXpKjT1TwJk0wUXsXEvUjLQ+rmm1cHMtayRS2/ELB/nkRIhF",
+	"y4h5iMKGOJxIMAZYwlEzKhVfQx5sZW0Yec91XJUrnfNjz/ccronX9rabrWaLTspNULAJ99rebrPV3HVl",
+	"6SRKt9iEb91sb7FUj7ZIAJI6kqrmVN8F6jRx0a1UuUw5g9IKwYTxpAkdAamjE4f3RQ9akIgs5tYTQ35j",
+	"6+gVGyPstbYtho/Z8fxb8oOgUzI4o9zYHKJWsNfa7YkS5pHD1tIq78hwwiSRN+hQS3LqIjCxk0zoF8dP",
+	"snNK9wBQs/afxyL2P0sbV44wtr0DmSQY6sYrmShsPPfWBiSrlGjfVRWqkU6zMHA7rdZng9eoAF7UoGuc",
+	"WJAlLgjpY8/2XNdgPsKtEkodvbK9+pVZlBR6b3f1ewX8lnlje403ZgGY6L1n64ywBuPEvLzzfPXLZTyh",
+	"O997ts4qVlG66K01pleDnVO2sbz2L2+Nleeq/czuGhFPYrzg5FLUXLOhoqCbscXemqZmBYq0qb9FEuVG",
+	"XjsX0kgDkUlMK06MJFG3RmfttPaMYjNKCRxmnXnHCp1bpoCkjd8TSuaYZ4bvFRvQeb8EJ8hsbUmCN8hi",
+	"lYE7LZAJMtUPEgrrcdVMImgtnt6rjyXZJeDKzEteY0SYfmZFbNaaAH02H8ycX1nmvixjSZqsohIlr2YV",
+	"6+4PcYXerUL4GS28QjsSMGuVvH9AfWBRaHISfyTtUXHbFyBpWnjC5ifpgj8HxeQ0UkzbFSRmoY+VVFLO",
+	"fNaL1IMRhtcuA2k3uTCENoyNRf4BmWKbPtDWOgFM9pbSCSWRIUljVMBUFS6OQOAsroNxCfxMopIUr9i8",
+	"TjCVoAva1qnomTVSZNwTOGxsdYyFlYPubHqKC/MyKM2mysGT2UQW13nqqkaEV/GiHkmM14NSfYo0z7dq",
+	"FnLwKS2rr0J/NQvbrS/hq36j7mEXOR5ZZhjN+Z2Fs2m9fkkHqVGhMFLf2DoTCvOTq2X40/hiwImBjf7A",
+	"qAnn9nnjejPHXwQjYqiNxQmyaAqE1puxtPGjbkcyRhiwMY+nsEFM3hP2ZTNoFBFGGfakkyLkSG46iF+l",
+	"ZUzwkc5QSRXGhr/JUUNuZcKEJZr6Nn02szCDn+EM+rl5YwWOgxQ2i2NlkFsoOQDWEzXq0Kfa9CFqUok1",
+	"AuOiHO37gsy+z6eMZzLaNeq4Q3RT8uS/Sp4v3dw8yqorZgxOgnVlM/u5jmCyIfEl9gVlbxQwKJVAZTan",
+	"ZU5rrXKdRVnnA0RG1Vl/0sgnXQ9CYz5m8PG2UgkSHLIkstJjAHRoY2Ov9bwKvL3Z7ImKLs0aKZ8EufdB",
+	"kP2eIMPHiDeuoDxmap/qk/tYc4yjVtgUmYfHiTu5CGMnYnAibzBmIX6maNRsaeBaUmz7yQJS3VI2mowo",
+	"m218uChbQzrkoPRfZdjDXGZLUcAgEynZFi6VWHnuaUsV51NrPWjDZwo2WBxba8GIxQqS4WaW44L+1FXm",
+	"kMmBIkXYcD8JqXsiPyS4mSPOazmBZ8XZpv40e9OCa7u37TF1uvXhl8CYSzZPFWw24Q3XI5lqsF/b+kwt",
+	"A2uz2Aj4mUC4/PsJjQ3HKHSdWPkB9RyWYPXKm1/migM1S3R+3Q6thQ9chHGq+A0uutSF8DxrbypZWiow",
+	"B9hlBGy1a/ywomst79/x20e0qhZCQS6QTQM+TKnc8osPl//JPLIXLsedrTBsUOW0D1SStFmSJLncWCRO",
+	"CDd0oTDp0BFXQ7j0XBUk0rc3tpSjOj4EBVxi4PdEMAOYGJQlTAHluOlDUELZDGAjA8104sK+tNkTmSB6",
+	"BmOpNFj0RfdzE7q3sio67NVWzujw4XbENLrbHYwjNrR3PNQGxrnSFYhFNS9f6raxeGSLLpQyomDFc/Zq",
+	"rqdh3bmKnFrfqLLrdoe/MvMjMfNVscZ6hNwp0QeztswxX2s5+sBZHQoUYtbhrcg09waDwOIzBDaEmUNH",
+	"uuc4paE394GGZfmRhmYbtHFROwPyF9g0u+6oP82bbmbqn0pcnBa0ZTrGGCg0ow/Smi5G29Vj4SxgXQfI",
+	"+sgs69eCR5bRs7lyNtYiJZ8frlqPkSunu5b3T+aGDUIli3ovsDjWvwZu7oY8a+0xTZdGUYkJ9ZvVdT+i",
+	"VeW6dpesrOz1SzOo5hGFlkpjp+W+SuDPLIHNDtTCYJekrROrb93p0XnB6i7OtKAjZrei2Tsn8ss1W+Zn",
+	"Yzs1gcruFYRyjEVc2ZUlNnuCCucpBsNcgqioFkqYUCy0FxsZ58nWCoy4GLZt4ouJaV7pGLPwWvUE1Tja",
+	"5CpVG1hx/hyCeTjWwKokCgpR/R5ZUmokk3xGvhX/QtraSRjLG1R5QJukQS0aBlXJzV0gSFWVbyhUJSA4",
+	"jnA8kRpFOG38hFPjILoLhXIkVVqGa5zmzil9QZV5LjBn41i0lUV54YZL/hkRSq+aNzZzS9OoFUoaCOlK",
+	"MAhdmAzGvEcX7Yv4YICUd8yqK+1i1sDWBk34CacK+hhLMQQt7djchXVzNXo7ezCSaX1ErXRJyiqXt5NF",
+	"E29YnJLnSSWllMawmnSDUV0qVYbCUMoIwpHkIW7mMtThueZCdGZnqhdaLT2oWz55+d8a/+ft3/5tkbx9",
+	"YIzQFZH/UkGW81r9bwc7gz1s7IbbrLHX/x4bz6PvBo0d9iz8Fr8fbLOdfhn7rb1jBmFBubzzGJlCGPKB",
+	"btwmbNJcP3pYc5nNEwcQq/iQC7z0eXTBp9YvX8OOn1+nkWVEBexOTswpsjmfYesjj+7WcByMTZ8gi+jo",
+	"05wLsU96x8pOHlmZuEfpUR6pAu2ICvL7GDXh0jgSUPIj8vapIdPoggBgJgIf1z5bi3+enmn2Vr+X3/r5",
+	"J6TfH1Dn1GvVLdfKGlcLrLJ7+XnZVeN3b+vZYMuGpig3+MCGFxmKRDO3gi7+mboQGNyOeFx2cLmCDBoz",
+	"cL52mUXs43TyoSfyB+lEw4Rx42Cf5YcanH1XQtYPDNMZgy3PXxZ2ZU+UDMta64MG/GWwXh4//LMw4b1V",
+	"3Z+tVMhSc8a4+8S0qkxr62uireJY+SewINPh6JNhZ7Nj68VxdejkSs54PcSHNYy2n5Go6cvwdFhwT1DH",
+	"XXMn8h+pPGfhyf8nLtS5h4XKBVGTwNs8ovbFB0IeX0B8tYVXS6XX8qYwhXPsiYWB9Tq5NCndR1hrHp8T",
+	"vpEeJTId2vBEHvKo3F6WRUSaELwPYGzEk6tJpnIb6VJTlz9d+VT00+BCoVBc8xuMp76xiW/tDU8uMI4f",
+	"dBMCgjjIT4Xmd93jhxAx6olgzD6Ufm9CwG1s6d8NgwdwjThRxYjL52EDOukZgB5Jd5hUpnpR1D2/SfCp",
+	"4+5d/KBBSxhwEWVLky3o5U9XsDG7lpuLYsTvFwU0ttdAHvs4d2SMgol0YHeNWoPKLtaHqh8KcDs/tld8",
+	"OLrX4Mok9NiDI4CqgUzqadIiZNnb3MtUuWDkjtYrY57FwpgfwqVMdGbGMIiRkcEQNAIYIxMqKwjmYtiE",
+	"Q3uIFoJGjvgQLEz4yERXhuJO4Hptr1HGi8jgcBy0ROW3Ckpto/Tp7dMmMOoQYZemMIr7lx+ou//cZwy5",
+	"0mDsyoKsNywedFn/uPD/klzD5U9XbViNeudn0V9bOJpfvxZsNuGUjbGdgcz2ROnMvMvgJXw8drSdd902",
+	"FjDVXey0WpXCT5vIaEOLItvbrRa03H8l6ALndpqnZEL3Ey4Ob2cAXp8QDZ6lwVseDVETDGk/tliAjiVf",
+	"xCm6n6vM1d5+/vy5g0Py3hwf/nDUbezt5MjQRr7dMxw8gz/1xAHhWUzqBQZ3ljWqFJVmN7vRoI66bLio",
+	"M/fYFj1DPXzhRvpXm/sRIgFENiWslYXmdiHuauztPCYdYYy6hq1f8cjZz1lHeRp1FmmffqDTfC5QbZFD",
+	"rnGinS2BPVG+cdgWwBM0xgSZdige+YHrEUvGMaraHF3HmvllKfa4KnhlnfhMJvav6Dz/yVjE0cj9eMRf",
+	"fW46y84Xe+5gBDZknOHzQszFtXGYuN7MbgoREBiRHTR74hJdSt18AX0WXhutGRwPGqdSYOO1cVsD8/oQ",
+	"NexawAKRlR/khznrszYFTyxPXQvbOXEtE4AsiTkWWLj7Rb+Wj5XmcZwdBF6cvS5PYWnu+g+wo9fUy5+k",
+	"i3frzuOeSmPXRXzAMQLFRYjF7s9v/NPbAn9NSbDAS6DUVyETVjgI9wuzuLKIpcFxe95X5endMrSmP1N+",
+	"kx2dt2Yil8Ke8CCKscTiu0IXd3TPHcKntvmgLK++UZbeLB+7yNh+CZ1rb3unJ4Kay5+tw1OVPmpxdH1N",
+	"AdTNGKA0fK6gTwf27H3EiyTMA4XLY4X5H+JzPLlsc0rjs8i4//JJgZ01HJSEsNIJZ/cl4/HXY8n3BUR4",
+	"qG+z/MhNNZFg6+nzg/3lszaqmkKwZ4ylvebd74n1kwdFZY/FDNhdFN1/klMwa4X288nmcf4/KMBP9fZp",
+	"+QQHV5DIeGEU3SEEr3n+2EE9f6mh6fJ31QfKsMhPHJN+wAmnryX1j1JSb/lioXC0cnBeNK6M+RwuQmSf",
+	"CehwrbKDgxXwJvO9Q5Bw6C6qbZzIkBkfFmIphphkYE10/YqFNn1AHKgY6peAP1YGi7Gngr4Ggf5gRikI",
+	"BJhFmt1YyChrxH6ohbKV0IROgTSwqHLXMVDbGAg9kdXu+oAf6AzL0AWQ/ByGdkFo50ug8a90/eXU7zqC",
+	"VhgPfFilBu5rVxpiWB7I6Nj+qcw2xzBzJB8Y0yQg/GZ7j0fpKSamUuA3yj3kQ2CstsCedgrs5Q7BfiFN",
+	"7XGhAhkoVrJO1zjgLqodlAJ7AglC3YIXSdGw41CuMtH2SSW9rsfl7FdcpPKoJYPlm1qeOJCwFvfbSzb+",
+	"slLgq3u+xoF6ooEZ6XM/63OrdPXMw6VSWqus6ZSV1dYWbtD11QZmI635tbvGuAxjZAmVC7r7VgN7iUNP",
+	"LLhmtXLLai0eFw3AjPM8h2J9cI1F9e5ab3sHLjX8yMaovlFw+T5lCV2DQ1Fu70SKiC7Zzq+Z9TqCxVPD",
+	"QzEciSEXqOBE0z3b2e2y3g8vvPwOWO9ve3uw04Lvnu99C63nz773qpe5epdvtn+GvR9frX9Kr3Jx75co",
+	"0XKLLgOjzSy7r+Ltv6R4cwzs5Ns3KqOHtSTdCFmsR/9aDPiTg9C3SmeSJokkmGKuIJ1Q3UQk0UL4aJmG",
+	"ljQjplmf2etD5zyDV9TvY/oGtoc1MqjFTB7GQUvr+25Q2Buf8mLy/H4XtwNj1AkP1RIEdOrHYqvJVCNo",
+	"HE9i0mgiygHbzBcinMKIKy2HCRv7GcoRHecaxHw40n5PTKSMYcjSISrYIDAmH3gUow8stGLOh1vGjQ27",
+	"6QPFAyFKsytp+lNQ7+PQft8TFFqGhGlsxIYZ3O035lE/P4X/g4QkFfaUzNGHiVR0UM16nBKmMk16YiwF",
+	"1zIxdq5AfSuT6wUe5Wu3WisJR+MHvTWJGZ8hmdnI4xxVuB6yyPJ5IseoR5gqio6DrW3+7JRS6macT3Eh",
+	"zbhLbZoZR9QSTjfLyZ5NUHTOjyGSYTomnGQFQd7GlI3jwIdQihs0stBsyo+XZ6e1bOuaMr9/Ku/W3+lI",
+	"N07N3YRWy7qz0/rse9IdGXtLCp0wqp5R4Oa9cl/Mmi7dl7ktoQQ6Jvm1FRTLzBmYAOKVXrYlP3den9xv",
+	"S7JB3oM3/qBld3NbuOwE3r2uDkNR0U4O+MSma+wN2JQH9cF44/CstVu76heUY7Gi/Q9UYRcEW053Zyc3",
+	"D7YAHwfYtFig+o2rvly92fCXt8ZhsgyxqBbDsQtl2HI+umUKBqjDkcNlb+aXi22RD+aGMq9ki3sefAvh",
+	"XoJWL1WGExLrfAKuU7pasMjHVmG1VM175zkMDqlyGV6XXsqSxfUwVzbIFMFAxrG8tUFZCweVN+AOrs2/",
+	"/9JhyQ1kMneWvPR+gShXc1qIaNOn8LHFnsz0fca6wLUxQMvjKfb/7u3d/w8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

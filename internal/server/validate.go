@@ -52,6 +52,7 @@ type operation struct {
 	needsBearer  bool
 	jsonBody     bool
 	bodyRequired bool
+	queryParams  map[string]bool
 }
 
 // operations maps Echo's "METHOD /path/:param" to the spec's operation, so that the
@@ -81,6 +82,14 @@ func loadOperations(spec []byte) (*openapi3.T, operations, error) {
 			for _, req := range security {
 				if _, ok := req["bearerAuth"]; ok {
 					o.needsBearer = true
+				}
+			}
+			o.queryParams = map[string]bool{}
+			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, p := range params {
+					if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+						o.queryParams[p.Value.Name] = true
+					}
 				}
 			}
 			if rb := op.RequestBody; rb != nil && rb.Value != nil {
@@ -123,7 +132,7 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		for i, name := range c.ParamNames() {
 			params[name] = c.ParamValues()[i]
 		}
-		textProblems := unstorableText(c, body)
+		textProblems := append(unknownQueryParams(c, op), unstorableText(c, body)...)
 		input := &openapi3filter.RequestValidationInput{
 			Request:    req,
 			PathParams: params,
@@ -273,6 +282,18 @@ func unstorableText(c echo.Context, body []byte) []api.ErrorDetail {
 		}
 	}
 	walk(v, nil)
+	return details
+}
+
+// unknownQueryParams names every query parameter the operation does not take, so
+// that a misspelt filter (?stauts=paid) is refused instead of silently ignored.
+func unknownQueryParams(c echo.Context, op *operation) []api.ErrorDetail {
+	var details []api.ErrorDetail
+	for name := range c.QueryParams() {
+		if _, ok := op.queryParams[name]; !ok {
+			details = append(details, apperr.Detail(name, api.Query, "is not a parameter of this operation"))
+		}
+	}
 	return details
 }
 
