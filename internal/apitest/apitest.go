@@ -11,6 +11,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +70,9 @@ func New(t testing.TB, opts ...Option) *Env {
 			return "off" // tests fire many requests from one IP; limit tests set their own
 		case "RATE_LIMIT_LOGIN", "RATE_LIMIT_REGISTER", "RATE_LIMIT_REFRESH":
 			return "1000/1m"
+		case "DB_QUERY_EXEC_MODE":
+			// scripts/e2e-pgbouncer.sh runs the suite through PgBouncer with "exec".
+			return os.Getenv(k)
 		}
 		return ""
 	})
@@ -195,4 +201,30 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// ProxyURL starts a reverse proxy in front of the server that checks every response
+// against the spec, for clients that are not Go (the TypeScript example, a browser):
+// their traffic is held to the same contract as the Go tests'.
+func (e *Env) ProxyURL() string {
+	e.T.Helper()
+	target, err := url.Parse(e.URL)
+	require.NoError(e.T, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(res *http.Response) error {
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
+		res.Body = io.NopCloser(bytes.NewReader(body))
+		if problem := CheckResponse(res.Request, res.StatusCode, res.Header, body); problem != "" {
+			e.T.Errorf("response does not match openapi.yaml: %s %s → %d: %s\nbody: %s",
+				res.Request.Method, res.Request.URL.Path, res.StatusCode, problem, truncate(body))
+		}
+		return nil
+	}
+	ts := httptest.NewServer(proxy)
+	e.T.Cleanup(ts.Close)
+	return ts.URL
 }
