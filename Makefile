@@ -2,12 +2,12 @@
 # `make test` checks generated code, vets, and runs every test against real PostgreSQL.
 GO ?= go
 
-.PHONY: run test generate check-generated vet lint build postgres
+.PHONY: run test generate check-generated vet lint api-diff api-check build postgres
 
 run: postgres
 	$(GO) run ./cmd/shopfloor dev
 
-test: postgres check-generated vet lint
+test: postgres check-generated vet lint api-check
 	$(GO) test -race -count=1 ./...
 
 # Regenerates the server, the client and the queries from openapi.yaml and queries/.
@@ -25,6 +25,15 @@ vet:
 # any error or warning fails.
 lint:
 	@./scripts/lint-spec.sh
+
+# Prints what changed in openapi.yaml since a git ref: make api-diff BASE=v1.0.0
+api-diff:
+	@./scripts/api-diff.sh $(or $(BASE),$(shell cat .api-base))
+
+# Fails on a breaking change against the released spec (.api-base) unless
+# info.version's major number went up.
+api-check:
+	@./scripts/api-check.sh
 
 build:
 	$(GO) build -o bin/shopfloor ./cmd/shopfloor
