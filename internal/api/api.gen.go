@@ -1021,6 +1021,12 @@ type ServerInterface interface {
 	// ReplaceUserProfile Replace a user's profile (self, admin)
 	// (PUT /api/v1/users/{id}/profile)
 	ReplaceUserProfile(ctx echo.Context, id UserID) error
+	// GetDocs Interactive API reference
+	// (GET /docs)
+	GetDocs(ctx echo.Context) error
+	// GetDocsScript The reference page's script
+	// (GET /docs/redoc.standalone.js)
+	GetDocsScript(ctx echo.Context) error
 	// GetHealth Liveness
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
@@ -1544,6 +1550,24 @@ func (w *ServerInterfaceWrapper) ReplaceUserProfile(ctx echo.Context) error {
 	return err
 }
 
+// GetDocs converts echo context to params.
+func (w *ServerInterfaceWrapper) GetDocs(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetDocs(ctx)
+	return err
+}
+
+// GetDocsScript converts echo context to params.
+func (w *ServerInterfaceWrapper) GetDocsScript(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetDocsScript(ctx)
+	return err
+}
+
 // GetHealth converts echo context to params.
 func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	var err error
@@ -1662,6 +1686,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
 	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
+	router.GET(options.BaseURL+"/docs", wrapper.GetDocs, options.OperationMiddlewares["getDocs"]...)
+	router.GET(options.BaseURL+"/docs/redoc.standalone.js", wrapper.GetDocsScript, options.OperationMiddlewares["getDocsScript"]...)
 	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML, options.OperationMiddlewares["getOpenAPIYAML"]...)
 	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 
@@ -4601,6 +4627,88 @@ func (response ReplaceUserProfile503JSONResponse) VisitReplaceUserProfileRespons
 	return err
 }
 
+type GetDocsRequestObject struct {
+}
+
+type GetDocsResponseObject interface {
+	VisitGetDocsResponse(w http.ResponseWriter) error
+}
+
+type GetDocs200TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetDocs200TexthtmlResponse) VisitGetDocsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetDocs400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDocs400JSONResponse) VisitGetDocsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDocsScriptRequestObject struct {
+}
+
+type GetDocsScriptResponseObject interface {
+	VisitGetDocsScriptResponse(w http.ResponseWriter) error
+}
+
+type GetDocsScript200TextjavascriptResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetDocsScript200TextjavascriptResponse) VisitGetDocsScriptResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/javascript")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetDocsScript400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDocsScript400JSONResponse) VisitGetDocsScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -4864,6 +4972,12 @@ type StrictServerInterface interface {
 	// ReplaceUserProfile Replace a user's profile (self, admin)
 	// (PUT /api/v1/users/{id}/profile)
 	ReplaceUserProfile(ctx context.Context, request ReplaceUserProfileRequestObject) (ReplaceUserProfileResponseObject, error)
+	// GetDocs Interactive API reference
+	// (GET /docs)
+	GetDocs(ctx context.Context, request GetDocsRequestObject) (GetDocsResponseObject, error)
+	// GetDocsScript The reference page's script
+	// (GET /docs/redoc.standalone.js)
+	GetDocsScript(ctx context.Context, request GetDocsScriptRequestObject) (GetDocsScriptResponseObject, error)
 	// GetHealth Liveness
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -5709,6 +5823,52 @@ func (sh *strictHandler) ReplaceUserProfile(ctx echo.Context, id UserID) error {
 	return nil
 }
 
+// GetDocs operation middleware
+func (sh *strictHandler) GetDocs(ctx echo.Context) error {
+	var request GetDocsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDocs(ctx.Request().Context(), request.(GetDocsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDocs")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDocsResponseObject); ok {
+		return validResponse.VisitGetDocsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetDocsScript operation middleware
+func (sh *strictHandler) GetDocsScript(ctx echo.Context) error {
+	var request GetDocsScriptRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDocsScript(ctx.Request().Context(), request.(GetDocsScriptRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDocsScript")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDocsScriptResponseObject); ok {
+		return validResponse.VisitGetDocsScriptResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	var request GetHealthRequestObject
@@ -5829,158 +5989,161 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rctvGtuarrMGcqki1QYq6OImpOjVDS3KsRJa0JWp7ckKP0QQWyd4Cu2l0QzK3S1P5NQ8weYfzYHmS",
-	"qV7duJHgRbKlODn+kVgkgb6u+1r99UcvlOOJFCi08tofvRGyCBP686jLhubfCFWY8InmUnhtrztCuMFE",
-	"cSlADkCPECaJjNJQ74NCEQHXwAUEx4PGqRTYeM10OApAJvSV/dT0fE+FIxwz076eTtBre0onXAy9u7s7",
-	"35uwhI1Ru4Gc8DHX8yM51jhWMMEEJmyIPmz//utv262WaZyb39+nmEw93xNsbNqPqZVyxxEOWBprr73T",
-	"8r2BTMZMe22PC7274/nemH3g43TstbdbLd8bc+E++dmAudA4xMQzAz5LIkyOD+uXS5ofv1HAo3xsE6ZH",
-	"xdB45Plegu9TnmDktXWSYnmc+dDSlJ6cXTDfO2dDnO/bfAsiHfcx8WGQyDFsL1ocs4L1a7O9Ymlaa6zO",
-	"uSWQRevj6OdRV+hKLd6fVD3q9tyZl9VECoVEzi9YdIHvU1RE06EUGgX9ySaTmIfMjGzrn8oM76OHH9h4",
-	"EtPmYpLIxL4SmQ7+0Tk5Pux0j89O3x1dXJxdeL4XoWY8Vl77l4/egGMceW0Px4zHnu/F0jbttb2+jMze",
-	"j1EpIhxvnCoNfQQGNyzmEdA7wKIoQaW8u7flZ93Y7ZPUIgwYjzFbJFT62PS7O9gOd/rfYWOPPYsae/j9",
-	"oPG832KN7XAn2sW9wTP2bd+78z2VhqHppT1gscK78sr+W4IDr+39961CRm3ZX9XWkVmNI3GDsZygXeX5",
-	"nXXjAa6ACxpwE4LZdQsg5korwBtMpoYY+zGOgWmQIkTgoicCt67BPgRXpz+dnr05fffy+OjkMABDIgqQ",
-	"hSOgBSeBKCeY2JWJJCoQUoNm17jfE8GLzuG7i6O/Xx1ddgMYIxOK3jA7YkZpHr3FOG4YosIIfrw8O4UN",
-	"mdAPV92Xje99I0oFKo1RT0SIRv7pEROwuwMx3mCsNpvw95SmkktRYGLRoIAl2BMJDlKFEWgpfTMnLoZm",
-	"XGMflAQGY67UBGMNAx5rTGikZrlA8RiFjqfAh0ImGDV7wuzpgRSDmIfrEPhn2u3g4Oz05cnxQZdUDYOx",
-	"TBDUBEM+4CEYjgGVhiNgCoKj153jk3fdzk9Hp0HTDPelTPo8ilA84Xhfnl28OD48PDoN2kQBIYtju7Is",
-	"1SMU2nSMEfRTDWM2pf2KJOgRVzTmY6ExESw+KqTCk4z7+LR7dHHaOXG80zaklQr8MMHQDNeIgjTBfZqT",
-	"ExpmUkMUmPAQmIjcdFNFP8RyOMQIUhERIZd4NqJ5nkr9UqYiesIpnp513708uzo9DNogpKWbBJVMkxBp",
-	"TOdsGksWdaU8YYnVvE80tPPOzydnncN33bOzdyedix+OHPVk8kPeuFVU/F8IZPLAxja85i+gPwWn1Dft",
-	"JBIMpYi4afqlFeBPOI+Lo4Oz08NjksIvO8cnR2axCwvRyVWWm5p6xLQVkBBLMcQEwjRJUOh9wxkjI69u",
-	"mYJwxMQQLeVcMI1kOj7pzC463aN3J8evj7s0JS0ljJmYZmStrCFm2BjCmKPQcHxuJLwPA5kYbuDCMIkR",
-	"yUOutBXZ9kd6iVTzZhOCC9TJtNEZaEwCUGyq4HaEArQEnUyBDRkXRhr7ZZO+9M68KXRJ9KBMC7eMG3tg",
-	"YIRoYt7hYlg12pdafGZZLjG54SFeCXbDeMz68VOyyeXRxT+OD47eXZ12/tE5Pum8OMkYJWKa9ZkyAkgY",
-	"kdo3E2ThCCNI+HCkQcjbfTtniJnGhEjpSlSE8hPO5Oq0c9V9dXTaPT7oWIoS0hlpYYKRGRKLFWwYDc3F",
-	"0Icxi53tIBPADxNjs4KW1yj24TaRYuiMO2ncJqVuZRJtujmqdDKRicboNUacdWlXn3Cil1fn52cX3aPD",
-	"d6+PDo8777o/n8+KN7NjwewojA7PzUYi806qR3ln7Y/eJDHGj+bW/jYksGq8poULVMYDuisZv3POasl8",
-	"Xd7gpX2sm6ToWY8gcyd+yZvw7dDe5hwl+//EkEZQGs/cfGhzVw6ga5+68z3j7qx62rhLc+OkF/2sv7ph",
-	"HpD4PXd0VfJyWGQVDYvPS2Mni9+fmY6T61kjJGzYhxMUQz3y2t/tkLeZfdz253dE4G355WXTzJ+bners",
-	"IKqt1k49QaaR4gAPmzfXOFbzUvmQK81FqDMvWZGTmj27bHI2JqFxfCwmqaVj9uHYvpnFNLKP+YRYkrAp",
-	"raLUOLP2z8xL8651ed3swBavj4sEPGyFKguzfO6HpUfvMkd+BS3YoZ2aR+9M1zzEgywstvzF/EkjD67T",
-	"lbLgOqUntQyvVz5LD81JjOs0C09URpo1WrcBh0yN+pIl0WU6HrNkOi9IjGVSCWhETGNDc+pljs0oqqVe",
-	"TC810+l6xFg8nb/flZrFlU650N/uefNWhVmBGxRpsSkz5ks6BjmwwTbj7tvQJCZcRtZ6ZAmSAgmZCDGO",
-	"kcI9a3Sr5fqLouXE0VGVp5dL5uydKo8+m2dKI4HVKd7Oz74ThjIVWsGYRVid/ZrTpLbz7ai2fkShEWb7",
-	"8MnQJPffdLZW8zWaxPVVmlSVJuYobIYAqou9DsV/mkkwxz9fhGGQj+rKafXqxGKmNLFepyaA/ob8hRGC",
-	"wFvjcdN6kxs1iVmI0T6wvjIeyq17MEFrhInqpq8WEweGbtbm8hCFHbSqj9c+qwxY+dnHAU+UXls9XhT9",
-	"rOQ7bSjycoJCLxc+uogmOzn0SZLnUy210trPz2FmpVcS1wlXejUHrbX0VaK9m1/vZXw1YUMu2DpGwHnx",
-	"5KPwY2UstetXNVhKptROq8aW8r0jitXPE33Cx8ajYyKCWN5iEjKFEfSnNtSDyY3xU0sklcX8yz0+26tY",
-	"zrt13Rsv7YWMamwDm3NYw8k7MA/elVIR9bokC7MPZCoif0bCUPBWS1BsamPbpWDi2vxNozmkUawgsRlN",
-	"CgmyiPVjBGUlfbNOrpVSHR+XZR4iH1hujgT/q+FM38ZxFICNzOzD+1RqdIlT54Tn8aLazpVm1nSsdnwm",
-	"4mm+lI4uIEmFgluuRxB0zs/fHZ3+498jJDYeo9BB01tl09PWFwtWnnod0RdUULO0SpuF9WHMwhEX2MiX",
-	"mpJbFKc3A0KRjk3XNSmuUgLF871KNoY+V8Ilnu/lcXbP9/LArud7r4+6r84O35mvOicnZ2/o4SyJ4Ple",
-	"KUng+d7lT1f538enl1cvXx4fHB+ddt9dds8OfqIvaazvLrud7pH5fHj0+vyse3R68PO7Uqs1cU/z7WxU",
-	"l2ZSFw/xfK8cYKSOy/F4M9T52Fdpn2aY3fFHDSVhzqJEO6XIfNObdcxcqnHOdZVaYwQTpkeZcpSDAYqI",
-	"i6HLlm0ExMvNVvN9yoTmehpsUoaLzNcsf0XR4FpGKJKaNcaNESIjdD1xVSYslwHNsuAu32v5sXa1FoqL",
-	"Ny4wTbE1v5Ad/SkwY4ArKVazmF3A0nSKDhey2GJdnCeKV4pHkvX31o0vjXO+RDna/usG/gpZbJTP7IhV",
-	"7kNmGySva7Zhtkf71uKOPs3gd4P9Isz8Eznk4mFRE8xsiqXUMHZqcvLAsNvMlDIDZLIsZGZt73lTgyJF",
-	"UUev73bzaI1CjJLdcL/4WZ35kIXH6lTzuuGQIhZCtnnuWqzjGUyi+66R8QmOo/WqZSohvcjLX86nVxmy",
-	"X9qy8tD8JeFAWoBP48/CdfvD2bMglXkPnAvs3nd7s3jlvPPjKqnWo/dMp872SkVc87260OU85Qiuzyvh",
-	"0Hl7N2SaxXIIFIwsbNDZkMJDgkXFnP1q4DOf3twQ/dllX7ppNj5+P6n6GTeiUk23spZu0crkXSyc6md0",
-	"4K34KuJgf1H/vSyl56g+mDhL9vf/+/9gwnhEf6gRn0zQ/h1hzG8wwSggkzbIwz9B2RR1zdBoiHpcE1TO",
-	"5xowIjZ7udY8rWzIE2rUr2pwtRpcSFmV5MnMjuW7vd5CFJSy3vNEams+6uhzvacz4l3n6Vlp9nBGKBb2",
-	"vCJdZlWxqyOfF8FLZK5vi6Mf9lqN3DilgmzjENMDsNEqR79sqBhICm/Oastqp636ZFVtAsfWyrMwkUoB",
-	"i2Pbd602Xtb+7I7ZeFBWWa9d3sZOvH53Cu+iOsDvf//1t+92oD/VqHwbcmAaYmRKgxQI6WRiw54Qo9aY",
-	"UCzU/BDxIaeQxGJv5fsaMXBOnvmps7Pqw62V+Kpv/haw8/uvvz1rQThiCQs1Jmqm629bla536rqumFLz",
-	"618trq/aBLV7nmUP5wieJeGI32BdiDJJ0dY3Z8/s53/llQZ53iJLJ6b9mIdULU3LX5RQkZlnrTs3vL6U",
-	"MTJS3A/QPjOZ/gdrp8Vm9NItWN80znP4a5jX91ZWdRqoYgCXl6m2DsAvSOA+2skR1Ke5Z+Wc9h/uoLnB",
-	"fEYTuDS9v6j1Wy6IubeM3N5ZIiS3d9eRknLA45qeD6TQLNTgEkz7Nr6bH0hAm26NcaBBpjXBaneq5YQL",
-	"3K7dotIDO7UPhM6Tm/9BjidMLPotFTqp/20ykmIBuUhl7EuXTZk3Zh8gUur22az0Q7zg2bWsZjj91Wu7",
-	"8oVsrcvUU/9gsfZrPJvvxYyZdHkGu9vfftvYBhZPRqyxQykp32jAkE24ZjHR8oQZG8S88b9/6TT+4+3H",
-	"nbt/q1NA+caWhrS7U3m/1/vb//il1Xj+1vwPNjabW423H3f83daCFisEUVm+tTa7XPXwhH7iU7iDtepy",
-	"hZ/2tnaJBgmq0cOi7Yl9mapt6wj8PkH0Slv1Ix1ypR9acHq/xMBaJZSFUT2TSnhQEe5cEsGNonYpZJ2u",
-	"CMJUaTnGJIB+OlX7ECjNBoPAJsV1KW5J7gQ55fsQsGjMRQAsVnR4g9w0V/xWySJmrVtCGwyMvWVerQ3R",
-	"XFoTsjrA3d9//W13xziDQef3X3/7j8CHoPX7r789D2hEQSPYh1Tw9ynWiJ1W43nj7cddf3eB9LlcaJzO",
-	"+xgrnYxK7m8+sx/fsqkCojOgEywuo5+dfC0tGz30ts5TKFsvi7rQxnMxPYCzZwZpXNeLea62k25eLj+j",
-	"y2zfGeNWO//xTRc2Xl3uPPt2kwpTUER0lLCT6pFM+L/IimrDC2QJJvD7r/8Z1Kar7XkMdSwWn75JheYx",
-	"kaYdkD274U5yqNqIQF0NXVUKzST3J+x9ij4oLoYxFaztA36wR6eAa+N4B+UWVP1kaGDZKZGMJewKrM7d",
-	"lld7ZrzllstLVsf2dnyf5qgUJyP+eD+lVAs8N5fPlBSaraL+BO83FfxhunlhSse2ODPIuoW6Isu3ZDA8",
-	"TAeqBcH9LlXFftBgH9inUJPSOIGBTG5ZEhkmYWCsokosf3Hg8lOqGexk73l2oqY0LK+GUUB1vcZRyk9M",
-	"kgIot7P99fxF+fzFgl25UuvbX59/S1io+U2NsiQ1DRHS70yjyjSKsWFgg6wUkCKebtbH7O5v7SXOAFta",
-	"cm2eqV/L2ur1YnafJaqYG7xzdbKPEGDMoxcraJ4eu9f6faZIYjZ3J3mpfz9b8sUlHdnM3i7YxU/TxVlB",
-	"+B+viT9zyftfutLd9IlhmnA9vTSN2/XpkyloLOTi08uMWH980/VmBWJHVG1eOikfJM7JNSto3CM6Ik8f",
-	"KKk+b6jS/EhaWFs0H+5I64k9e8zFQGZnm5m1tRzWz+VITgaxlAloZGND+0nsXlXtrS0Hx9MM5XhLZY/O",
-	"ZSxKrXAreV91u+fQOT82nh4DNWZxDEcX57AF2AjleIxJiNBPFReoVDt3Ni0SgGM55QPLcjO530qZMtJk",
-	"fn4cxniOZcAXBVF24KLZEz1xIMUNCvql3RMNCzLTlxFHZQNdY4wPmPEKjg9tEujq6vhQ7ZO5ozQbT+y3",
-	"Fy8PYHd397l56ap70DRtvZYCpxZvh0w/GHMhEyC7DjaCQqubrSyCMsEmvW3PBmTenEsD5qe/jVPpuLEN",
-	"wcdeRqU9r01uoQ89Ilfz+fdf//POEEhPwOyjVhlDz9apmm8+9qjIveeZbx1H2g8uyGw/5HXvPe/uLqgb",
-	"cMiSxKxitc6/Xa6e/kaBvBU25cupcphwy3a+NyMtIuaGUGymU/k2x6l8CBpm1d5Zwm8GPkg9wuSWKwQG",
-	"Am+NlUrDuhLXwvTiLAtyl7MTCbSajIAd/mkxW2iZ91qtOnCjDAiImu1UkGlK9EVAQguc4V7aau2GJX+P",
-	"vsBgv8LsykzfjKrsaRtCtv4fsIHGBLafGXpKjT1TwJk0wUXsXEvUjLQ+rmm1cHMtayRS2/ELB/nkRIhF",
-	"y4h5iMKGOJxIMAZYwlEzKhVfQx5sZW0Yec91XJUrnfNjz/ccronX9rabrWaLTspNULAJ99rebrPV3HVl",
-	"6SRKt9iEb91sb7FUj7ZIAJI6kqrmVN8F6jRx0a1UuUw5g9IKwYTxpAkdAamjE4f3RQ9akIgs5tYTQ35j",
-	"6+gVGyPstbYtho/Z8fxb8oOgUzI4o9zYHKJWsNfa7YkS5pHD1tIq78hwwiSRN+hQS3LqIjCxk0zoF8dP",
-	"snNK9wBQs/afxyL2P0sbV44wtr0DmSQY6sYrmShsPPfWBiSrlGjfVRWqkU6zMHA7rdZng9eoAF7UoGuc",
-	"WJAlLgjpY8/2XNdgPsKtEkodvbK9+pVZlBR6b3f1ewX8lnlje403ZgGY6L1n64ywBuPEvLzzfPXLZTyh",
-	"O997ts4qVlG66K01pleDnVO2sbz2L2+Nleeq/czuGhFPYrzg5FLUXLOhoqCbscXemqZmBYq0qb9FEuVG",
-	"XjsX0kgDkUlMK06MJFG3RmfttPaMYjNKCRxmnXnHCp1bpoCkjd8TSuaYZ4bvFRvQeb8EJ8hsbUmCN8hi",
-	"lYE7LZAJMtUPEgrrcdVMImgtnt6rjyXZJeDKzEteY0SYfmZFbNaaAH02H8ycX1nmvixjSZqsohIlr2YV",
-	"6+4PcYXerUL4GS28QjsSMGuVvH9AfWBRaHISfyTtUXHbFyBpWnjC5ifpgj8HxeQ0UkzbFSRmoY+VVFLO",
-	"fNaL1IMRhtcuA2k3uTCENoyNRf4BmWKbPtDWOgFM9pbSCSWRIUljVMBUFS6OQOAsroNxCfxMopIUr9i8",
-	"TjCVoAva1qnomTVSZNwTOGxsdYyFlYPubHqKC/MyKM2mysGT2UQW13nqqkaEV/GiHkmM14NSfYo0z7dq",
-	"FnLwKS2rr0J/NQvbrS/hq36j7mEXOR5ZZhjN+Z2Fs2m9fkkHqVGhMFLf2DoTCvOTq2X40/hiwImBjf7A",
-	"qAnn9nnjejPHXwQjYqiNxQmyaAqE1puxtPGjbkcyRhiwMY+nsEFM3hP2ZTNoFBFGGfakkyLkSG46iF+l",
-	"ZUzwkc5QSRXGhr/JUUNuZcKEJZr6Nn02szCDn+EM+rl5YwWOgxQ2i2NlkFsoOQDWEzXq0Kfa9CFqUok1",
-	"AuOiHO37gsy+z6eMZzLaNeq4Q3RT8uS/Sp4v3dw8yqorZgxOgnVlM/u5jmCyIfEl9gVlbxQwKJVAZTan",
-	"ZU5rrXKdRVnnA0RG1Vl/0sgnXQ9CYz5m8PG2UgkSHLIkstJjAHRoY2Ov9bwKvL3Z7ImKLs0aKZ8EufdB",
-	"kP2eIMPHiDeuoDxmap/qk/tYc4yjVtgUmYfHiTu5CGMnYnAibzBmIX6maNRsaeBaUmz7yQJS3VI2mowo",
-	"m218uChbQzrkoPRfZdjDXGZLUcAgEynZFi6VWHnuaUsV51NrPWjDZwo2WBxba8GIxQqS4WaW44L+1FXm",
-	"kMmBIkXYcD8JqXsiPyS4mSPOazmBZ8XZpv40e9OCa7u37TF1uvXhl8CYSzZPFWw24Q3XI5lqsF/b+kwt",
-	"A2uz2Aj4mUC4/PsJjQ3HKHSdWPkB9RyWYPXKm1/migM1S3R+3Q6thQ9chHGq+A0uutSF8DxrbypZWiow",
-	"B9hlBGy1a/ywomst79/x20e0qhZCQS6QTQM+TKnc8osPl//JPLIXLsedrTBsUOW0D1SStFmSJLncWCRO",
-	"CDd0oTDp0BFXQ7j0XBUk0rc3tpSjOj4EBVxi4PdEMAOYGJQlTAHluOlDUELZDGAjA8104sK+tNkTmSB6",
-	"BmOpNFj0RfdzE7q3sio67NVWzujw4XbENLrbHYwjNrR3PNQGxrnSFYhFNS9f6raxeGSLLpQyomDFc/Zq",
-	"rqdh3bmKnFrfqLLrdoe/MvMjMfNVscZ6hNwp0QeztswxX2s5+sBZHQoUYtbhrcg09waDwOIzBDaEmUNH",
-	"uuc4paE394GGZfmRhmYbtHFROwPyF9g0u+6oP82bbmbqn0pcnBa0ZTrGGCg0ow/Smi5G29Vj4SxgXQfI",
-	"+sgs69eCR5bRs7lyNtYiJZ8frlqPkSunu5b3T+aGDUIli3ovsDjWvwZu7oY8a+0xTZdGUYkJ9ZvVdT+i",
-	"VeW6dpesrOz1SzOo5hGFlkpjp+W+SuDPLIHNDtTCYJekrROrb93p0XnB6i7OtKAjZrei2Tsn8ss1W+Zn",
-	"Yzs1gcruFYRyjEVc2ZUlNnuCCucpBsNcgqioFkqYUCy0FxsZ58nWCoy4GLZt4ouJaV7pGLPwWvUE1Tja",
-	"5CpVG1hx/hyCeTjWwKokCgpR/R5ZUmokk3xGvhX/QtraSRjLG1R5QJukQS0aBlXJzV0gSFWVbyhUJSA4",
-	"jnA8kRpFOG38hFPjILoLhXIkVVqGa5zmzil9QZV5LjBn41i0lUV54YZL/hkRSq+aNzZzS9OoFUoaCOlK",
-	"MAhdmAzGvEcX7Yv4YICUd8yqK+1i1sDWBk34CacK+hhLMQQt7djchXVzNXo7ezCSaX1ErXRJyiqXt5NF",
-	"E29YnJLnSSWllMawmnSDUV0qVYbCUMoIwpHkIW7mMtThueZCdGZnqhdaLT2oWz55+d8a/+ft3/5tkbx9",
-	"YIzQFZH/UkGW81r9bwc7gz1s7IbbrLHX/x4bz6PvBo0d9iz8Fr8fbLOdfhn7rb1jBmFBubzzGJlCGPKB",
-	"btwmbNJcP3pYc5nNEwcQq/iQC7z0eXTBp9YvX8OOn1+nkWVEBexOTswpsjmfYesjj+7WcByMTZ8gi+jo",
-	"05wLsU96x8pOHlmZuEfpUR6pAu2ICvL7GDXh0jgSUPIj8vapIdPoggBgJgIf1z5bi3+enmn2Vr+X3/r5",
-	"J6TfH1Dn1GvVLdfKGlcLrLJ7+XnZVeN3b+vZYMuGpig3+MCGFxmKRDO3gi7+mboQGNyOeFx2cLmCDBoz",
-	"cL52mUXs43TyoSfyB+lEw4Rx42Cf5YcanH1XQtYPDNMZgy3PXxZ2ZU+UDMta64MG/GWwXh4//LMw4b1V",
-	"3Z+tVMhSc8a4+8S0qkxr62uireJY+SewINPh6JNhZ7Nj68VxdejkSs54PcSHNYy2n5Go6cvwdFhwT1DH",
-	"XXMn8h+pPGfhyf8nLtS5h4XKBVGTwNs8ovbFB0IeX0B8tYVXS6XX8qYwhXPsiYWB9Tq5NCndR1hrHp8T",
-	"vpEeJTId2vBEHvKo3F6WRUSaELwPYGzEk6tJpnIb6VJTlz9d+VT00+BCoVBc8xuMp76xiW/tDU8uMI4f",
-	"dBMCgjjIT4Xmd93jhxAx6olgzD6Ufm9CwG1s6d8NgwdwjThRxYjL52EDOukZgB5Jd5hUpnpR1D2/SfCp",
-	"4+5d/KBBSxhwEWVLky3o5U9XsDG7lpuLYsTvFwU0ttdAHvs4d2SMgol0YHeNWoPKLtaHqh8KcDs/tld8",
-	"OLrX4Mok9NiDI4CqgUzqadIiZNnb3MtUuWDkjtYrY57FwpgfwqVMdGbGMIiRkcEQNAIYIxMqKwjmYtiE",
-	"Q3uIFoJGjvgQLEz4yERXhuJO4Hptr1HGi8jgcBy0ROW3Ckpto/Tp7dMmMOoQYZemMIr7lx+ou//cZwy5",
-	"0mDsyoKsNywedFn/uPD/klzD5U9XbViNeudn0V9bOJpfvxZsNuGUjbGdgcz2ROnMvMvgJXw8drSdd902",
-	"FjDVXey0WpXCT5vIaEOLItvbrRa03H8l6ALndpqnZEL3Ey4Ob2cAXp8QDZ6lwVseDVETDGk/tliAjiVf",
-	"xCm6n6vM1d5+/vy5g0Py3hwf/nDUbezt5MjQRr7dMxw8gz/1xAHhWUzqBQZ3ljWqFJVmN7vRoI66bLio",
-	"M/fYFj1DPXzhRvpXm/sRIgFENiWslYXmdiHuauztPCYdYYy6hq1f8cjZz1lHeRp1FmmffqDTfC5QbZFD",
-	"rnGinS2BPVG+cdgWwBM0xgSZdige+YHrEUvGMaraHF3HmvllKfa4KnhlnfhMJvav6Dz/yVjE0cj9eMRf",
-	"fW46y84Xe+5gBDZknOHzQszFtXGYuN7MbgoREBiRHTR74hJdSt18AX0WXhutGRwPGqdSYOO1cVsD8/oQ",
-	"NexawAKRlR/khznrszYFTyxPXQvbOXEtE4AsiTkWWLj7Rb+Wj5XmcZwdBF6cvS5PYWnu+g+wo9fUy5+k",
-	"i3frzuOeSmPXRXzAMQLFRYjF7s9v/NPbAn9NSbDAS6DUVyETVjgI9wuzuLKIpcFxe95X5endMrSmP1N+",
-	"kx2dt2Yil8Ke8CCKscTiu0IXd3TPHcKntvmgLK++UZbeLB+7yNh+CZ1rb3unJ4Kay5+tw1OVPmpxdH1N",
-	"AdTNGKA0fK6gTwf27H3EiyTMA4XLY4X5H+JzPLlsc0rjs8i4//JJgZ01HJSEsNIJZ/cl4/HXY8n3BUR4",
-	"qG+z/MhNNZFg6+nzg/3lszaqmkKwZ4ylvebd74n1kwdFZY/FDNhdFN1/klMwa4X288nmcf4/KMBP9fZp",
-	"+QQHV5DIeGEU3SEEr3n+2EE9f6mh6fJ31QfKsMhPHJN+wAmnryX1j1JSb/lioXC0cnBeNK6M+RwuQmSf",
-	"CehwrbKDgxXwJvO9Q5Bw6C6qbZzIkBkfFmIphphkYE10/YqFNn1AHKgY6peAP1YGi7Gngr4Ggf5gRikI",
-	"BJhFmt1YyChrxH6ohbKV0IROgTSwqHLXMVDbGAg9kdXu+oAf6AzL0AWQ/ByGdkFo50ug8a90/eXU7zqC",
-	"VhgPfFilBu5rVxpiWB7I6Nj+qcw2xzBzJB8Y0yQg/GZ7j0fpKSamUuA3yj3kQ2CstsCedgrs5Q7BfiFN",
-	"7XGhAhkoVrJO1zjgLqodlAJ7AglC3YIXSdGw41CuMtH2SSW9rsfl7FdcpPKoJYPlm1qeOJCwFvfbSzb+",
-	"slLgq3u+xoF6ooEZ6XM/63OrdPXMw6VSWqus6ZSV1dYWbtD11QZmI635tbvGuAxjZAmVC7r7VgN7iUNP",
-	"LLhmtXLLai0eFw3AjPM8h2J9cI1F9e5ab3sHLjX8yMaovlFw+T5lCV2DQ1Fu70SKiC7Zzq+Z9TqCxVPD",
-	"QzEciSEXqOBE0z3b2e2y3g8vvPwOWO9ve3uw04Lvnu99C63nz773qpe5epdvtn+GvR9frX9Kr3Jx75co",
-	"0XKLLgOjzSy7r+Ltv6R4cwzs5Ns3KqOHtSTdCFmsR/9aDPiTg9C3SmeSJokkmGKuIJ1Q3UQk0UL4aJmG",
-	"ljQjplmf2etD5zyDV9TvY/oGtoc1MqjFTB7GQUvr+25Q2Buf8mLy/H4XtwNj1AkP1RIEdOrHYqvJVCNo",
-	"HE9i0mgiygHbzBcinMKIKy2HCRv7GcoRHecaxHw40n5PTKSMYcjSISrYIDAmH3gUow8stGLOh1vGjQ27",
-	"6QPFAyFKsytp+lNQ7+PQft8TFFqGhGlsxIYZ3O035lE/P4X/g4QkFfaUzNGHiVR0UM16nBKmMk16YiwF",
-	"1zIxdq5AfSuT6wUe5Wu3WisJR+MHvTWJGZ8hmdnI4xxVuB6yyPJ5IseoR5gqio6DrW3+7JRS6macT3Eh",
-	"zbhLbZoZR9QSTjfLyZ5NUHTOjyGSYTomnGQFQd7GlI3jwIdQihs0stBsyo+XZ6e1bOuaMr9/Ku/W3+lI",
-	"N07N3YRWy7qz0/rse9IdGXtLCp0wqp5R4Oa9cl/Mmi7dl7ktoQQ6Jvm1FRTLzBmYAOKVXrYlP3den9xv",
-	"S7JB3oM3/qBld3NbuOwE3r2uDkNR0U4O+MSma+wN2JQH9cF44/CstVu76heUY7Gi/Q9UYRcEW053Zyc3",
-	"D7YAHwfYtFig+o2rvly92fCXt8ZhsgyxqBbDsQtl2HI+umUKBqjDkcNlb+aXi22RD+aGMq9ki3sefAvh",
-	"XoJWL1WGExLrfAKuU7pasMjHVmG1VM175zkMDqlyGV6XXsqSxfUwVzbIFMFAxrG8tUFZCweVN+AOrs2/",
-	"/9JhyQ1kMneWvPR+gShXc1qIaNOn8LHFnsz0fca6wLUxQMvjKfb/7u3d/w8AAP//",
+	"7H3bctvGtuCvrMGcqki1QYq6ODum6tQMLcmxElnSlqjtyQk9RhNYJDsCu2l0QzK3S1N5mg+Y/MP5sHzJ",
+	"VK9u3EjwItlSnBw/JBZJoC+r1/3WH71QjidSoNDKa3/0RsgiTOjPoy4bmn8jVGHCJ5pL4bW97gjhBhPF",
+	"pQA5AD1CmCQySkO9DwpFBFwDFxAcDxqnUmDjNdPhKACZ0Ff2U9PzPRWOcMzM+Ho6Qa/tKZ1wMfTu7u58",
+	"b8ISNkbtFnLCx1zPr+RY41jBBBOYsCH6sP37r79tt1pmcG5+f59iMvV8T7CxGT+mUcoTRzhgaay99k7L",
+	"9wYyGTPttT0u9O6O53tj9oGP07HX3m61fG/MhfvkZwvmQuMQE88s+CyJMDk+rAeXND9+o4BH+domTI+K",
+	"pfHI870E36c8wchr6yTF8jrzpaUpPTkLMN87Z0Ocn9t8CyId9zHxYZDIMWwvAo6BYD1stleAprUGdM4t",
+	"giyCj8OfR4XQlVp8Pql61OO5My+riRQKCZ1fsOgC36eoCKdDKTQK+pNNJjEPmVnZ1i/KLO+jhx/YeBLT",
+	"4WKSyMS+EpkJ/tk5OT7sdI/PTt8dXVycXXi+F6FmPFZe++eP3oBjHHltD8eMx57vxdIO7bW9vozM2Y9R",
+	"KUIcb5wqDX0EBjcs5hHQO8CiKEGlvLu35Wfd2u2TNCIMGI8xAxIqfWzm3R1shzv9v2Njjz2LGnv43aDx",
+	"vN9ije1wJ9rFvcEz9m3fu/M9lYahmaU9YLHCuzJk/y3Bgdf2/vtWwaO27K9q68hA40jcYCwnaKE8f7Ju",
+	"PcAVcEELbkIwC7cAYq60ArzBZGqQsR/jGJgGKUIELnoicHAN9iG4Ov3x9OzN6buXx0cnhwEYFFGALBwB",
+	"AZwYopxgYiETSVQgpAbNrnG/J4IXncN3F0f/uDq67AYwRiYUvWFOxKzSPHqLcdwwSIUR/HB5dgobMqEf",
+	"rrovG9/5hpUKVBqjnogQDf/TIyZgdwdivMFYbTbhHyltJeeiwMSiRQFLsCcSHKQKI9BS+mZPXAzNusY+",
+	"KAkMxlypCcYaBjzWmNBKDbhA8RiFjqfAh0ImGDV7wpzpgRSDmIfrIPhnOu3g4Oz05cnxQZdEDYOxTBDU",
+	"BEM+4CEYigGVhiNgCoKj153jk3fdzo9Hp0HTLPelTPo8ilA84Xpfnl28OD48PDoN2oQBIYtjC1mW6hEK",
+	"bSbGCPqphjGb0nlFEvSIK1rzsdCYCBYfFVzhSdZ9fNo9ujjtnDjaaRvUSgV+mGBolmtYQZrgPu3JMQ2z",
+	"qSEKTHgITERuu6miH2I5HGIEqYgIkUs0G9E+T6V+KVMRPeEWT8+6716eXZ0eBm0Q0uJNgkqmSYi0pnM2",
+	"jSWLulKesMRK3ida2nnnp5OzzuG77tnZu5POxfdHDnsy/iFvHBQV/xcCqTywsQ2v+QvoT8EJ9U27iQRD",
+	"KSJuhn5pGfgT7uPi6ODs9PCYuPDLzvHJkQF2oSE6vspyVVOPmLYMEmIphphAmCYJCr1vKGNk+NUtUxCO",
+	"mBiixZwLppFUxyfd2UWne/Tu5Pj1cZe2pKWEMRPTDK2VVcQMGUMYcxQajs8Nh/dhIBNDDVwYIjEseciV",
+	"tizb/kgvkWjebEJwgTqZNjoDjUkAik0V3I5QgJagkymwIePCcGO/rNKX3plXhS4JH5QZ4ZZxow8MDBNN",
+	"zDtcDKtK+1KNz4DlEpMbHuKVYDeMx6wfPyWZXB5d/PP44Ojd1Wnnn53jk86Lk4xQIqZZnynDgIRhqX2z",
+	"QRaOMIKED0cahLzdt3uGmGlMCJWuRIUpP+FOrk47V91XR6fd44OOxSghnZIWJhiZJbFYwYaR0FwMfRiz",
+	"2OkOMgH8MDE6K2h5jWIfbhMphk65k8ZsUupWJtGm26NKJxOZaIxeY8RZl071CTd6eXV+fnbRPTp89/ro",
+	"8LjzrvvT+Sx7MycWzK7CyPBcbSQ076R6lE/W/uhNEqP8aG71b4MCq9ZrRrhAZSygu5LyO2esltTX5QNe",
+	"2se6SYqetQgyc+LnfAjfLu1tTlGy/wuGtILSeub2Q4e7cgFd+9Sd7xlzZ9XTxlyaWye96Gfz1S3zgNjv",
+	"ucOrkpXDIitoWHxeWjtp/P7MdhxfzwYhZsM+nKAY6pHX/vsOWZvZx21//kQE3pZfXrbN/LnZrc4uojpq",
+	"7dYTZBrJD/CwfXONYzXPlQ+50lyEOrOSFRmp2bPLNmd9EhrHx2KSWjxmH47tm5lPI/uYb4glCZsSFKXG",
+	"Gdg/My/Nm9ZluNmFLYaP8wQ8DEIVwCzf+2Hp0bvMkF+BC3Zpp+bROzM1D/Egc4stfzF/0vCD63QlL7hO",
+	"6Uktw+uVz9JDcxzjOs3cE5WVZoPWHcAhU6O+ZEl0mY7HLJnOMxKjmVQcGhHT2NCcZpkjM/JqqRfTS810",
+	"uh4yFk/n73elZnFlUi70t3vevFZhIHCDIi0OZUZ9SccgB9bZZsx965rEhMvIao8sQRIgIRMhxjGSu2eN",
+	"abVcHyhaThweVWl6OWfO3qnS6LN5ojQcWJ3i7fzuO2EoU6EVjFmE1d2vuU0aOz+O6uhH5Bphdg6fFE0y",
+	"/81kaw1fI0ncXKVNVXFiDsNmEKAK7HUw/tNUgjn6+SIUg3xVV06qVzcWM6WJ9Do1DvQ3ZC+MEATeGoub",
+	"4E1m1CRmIUb7wPrKWCi37sEErRImqoe+mk0cGLxZm8pDFHbRqt5f+6yyYOVnHwc8UXpt8XhRzLOS7rTB",
+	"yMsJCr2c+ejCm+z40Cdxnk/V1Eqwn9/DDKRXItcJV3o1Ba0F+irS3s3DexldTdiQC7aOEnBePPko9FhZ",
+	"Sy38qgpLSZXaadXoUr53RL76eaRP+NhYdExEEMtbTEKmMIL+1Lp6MLkxdmoJpTKff3nGZ3sVzXm3bnpj",
+	"pb2QUY1uYGMOaxh5B+bBu1Iool6WZG72gUxF5M9wGHLeagmKTa1vu+RMXJu+aTWHtIoVKDYjSSFBFrF+",
+	"jKAsp2/W8bVSqOPjsshD5APL1ZHgfzWc6ts4jgKwnpl9eJ9KjS5w6ozw3F9UO7nSzKqO1YnPRDzNQenw",
+	"ApJUKLjlegRB5/z83dHpP/89QiLjMQodNL1VOj0dfQGw8tbrkL7AghrQKm0A68OYhSMusJGDmoJb5Kc3",
+	"C0KRjs3UNSGuUgDF871KNIY+V9wlnu/lfnbP93LHrud7r4+6r84O35mvOicnZ2/o4SyI4PleKUjg+d7l",
+	"j1f538enl1cvXx4fHB+ddt9dds8OfqQvaa3vLrud7pH5fHj0+vyse3R68NO70qg1fk/z7axXl3ZS5w/x",
+	"fK/sYKSJy/54s9R531fpnGaI3dFHDSZhTqKEOyXPfNObNcxcqHHOdJVaYwQTpkeZcJSDAYqIi6GLlm0E",
+	"RMvNVvN9yoTmehpsUoSL1NcsfkXe4FpCKIKaNcqNYSIjdDNxVUYsFwHNouAu3mvpsRZaC9nFG+eYJt+a",
+	"X/CO/hSYUcCVFKtJzAKwtJ1iwoUktlgW54HileyReP29ZeNLY5wvEY52/rqFv0IWG+Ezu2KV25DZAcnr",
+	"mmOYndG+tXiiT1P43WK/CDX/RA65eJjXBDOdYik2jJ2YnDzQ7TazpUwBmSxzmVnde17VIE9R1NHrm908",
+	"WiMRo6Q33M9/Vqc+ZO6xOtG8rjuk8IWQbp6bFutYBpPovjAyNsFxtF62TMWlF3n5y/n2Kkv2S0dWXpq/",
+	"xB1IAPg0+ixMtz+cPAtUmbfAucDufY8381fOGz8uk2o9fM9k6uyslMQ1P6tzXc5jjuD6vOIOndd3Q6ZZ",
+	"LIdAzshCB511KTzEWVTs2a86PvPtzS3RnwX70kOz/vH7cdXPeBCVbLqVuXSLIJNPsXCrn9GAt+yr8IP9",
+	"Re33Mpeew/pg4jTZ3//v/4MJ4xH9oUZ8MkH7d4Qxv8EEo4BU2iB3/wRlVdQNQ6sh7HFDUDqfG8Cw2Ozl",
+	"WvW0ciBPKFG/isHVYnAhZlWCJzMnlp/2eoAoMGW95wnV1nzU4ed6T2fIu87Ts9zs4YRQAPa8wl1mRbHL",
+	"I59nwUt4rm+Tox/2Wg3fOKWEbGMQ0wOw0Sp7v6yrGIgLb85Ky+qkrfpgVW0Ax+bKszCRSgGLYzt3rTRe",
+	"Nv7siVl/UJZZr13cxm68/nQK66K6wO9+//W3v+9Af6pR+dblwDTEyJQGKRDSycS6PSFGrTEhX6j5IeJD",
+	"Ti6JxdbKdzVs4Jws81OnZ9W7Wyv+Vd/8LWDn919/e9aCcMQSFmpM1MzU37YqU+/UTV1RpebhX02ur+oE",
+	"tWeeRQ/nEJ4l4YjfYJ2LMknR5jdnz+znf+WZBnncIgsnpv2Yh5QtTeAvUqhIzbPanVteX8oYGQnuB0if",
+	"mUj/g6XTYjV66RGsrxrnMfw11Ot7C6s6CVRRgMtgqs0D8AsUuI90cgj1aeZZOab9hxtobjGfUQUube8v",
+	"qv2WE2LuzSO3d5Ywye3ddbikHPC4ZuYDKTQLNbgA07717+YFCWjDrTEONMi0xlntqlpOuMDt2iMqPbBT",
+	"+0DoLLn5H+R4wsSi31Khk/rfJiMpFqCLVEa/dNGUeWX2ASyl7pwNpB9iBc/Cshrh9FfDduULGazL2FP/",
+	"YAH7NZ7Nz2JGTbo8g93tb79tbAOLJyPW2KGQlG8kYMgmXLOYcHnCjA5i3vjfP3ca//H2487dv9UJoPxg",
+	"S0va3am83+v97X/83Go8f2v+Bxubza3G2487/m5rwYgVhKiAb63DLmc9PKGd+BTmYK24XGGnva0F0SBB",
+	"NXqYtz2xL1O2bR2C38eJXhmrfqVDrvRDE07vFxhYK4WyUKpnQgkPSsKdCyK4VdSCQtbJiiBMlZZjTALo",
+	"p1O1D4HSbDAIbFBcl/yWZE6QUb4PAYvGXATAYkXFG2SmueS3ShQxG90i2mBg9C3zaq2L5tKqkNUF7v7+",
+	"62+7O8YYDDq///rbfwQ+BK3ff/3teUArChrBPqSCv0+xhu20Gs8bbz/u+rsLuM/lQuV03sZYaWRUYn/z",
+	"kf34lk0VEJ4BVbC4iH5W+VoCGz30ts5SKGsvi6bQxnIxM4DTZwZpXDeLea52km6eLj8jy+zcGeFWJ//h",
+	"TRc2Xl3uPPt2kxJTUERUSthJ9Ugm/F+kRbXhBbIEE/j91/8MasPVth5DHYvF1Tep0Dwm1LQLsrUbrpJD",
+	"1XoE6nLoqlxoJrg/Ye9T9EFxMYwpYW0f8IMtnQKujeEdlEdQ9ZuhhWVVIhlJWAisjt2WoT2z3vLIZZDV",
+	"kb1d36cZKkVlxB9vp5Rygef28pmCQrNZ1J9g/aaCP0w2Lwzp2BFnFlkHqCvSfEsKw8NkoFrg3O9SVuwH",
+	"DfaBfXI1KY0TGMjkliWRIRIGRiuq+PIXOy4/JZvBbvaetRM1qWF5NowCyus1hlJeMUkCoDzO9tf6i3L9",
+	"xYJTuVLr61+f/0hYqPlNjbAkMQ0R0u9Mo8okitFhYIO0FJAinm7W++zur+0lTgFbmnJtnqmHZW32erG7",
+	"z+JVzBXeuTzZR3Aw5t6LFThPj90Lfp/Jk5jt3XFemt/PQL44pSPb2dsFp/hpsjhLCP/jJfFnTnn/S2e6",
+	"mzkxTBOup5dmcAufPqmCRkMuPr3MkPWHN11vliF2RFXnpUr5IHFGroGgMY+oRJ4+UFB9XlGl/RG3sLpo",
+	"vtyR1hNbe8zFQGa1zczqWq7Xz+VITgaxlAloZGOD+0nsXlXtrS3XjqcZyvGWyh6di1iURuGW877qds+h",
+	"c35sLD0GasziGI4uzmELsBHK8RiTEKGfKi5QqXZubNpOAI7klA8si83kditFykiS+Xk5jLEcyw1fFERZ",
+	"wUWzJ3riQIobFPRLuycatslMX0YclXV0jTE+YMYqOD60QaCrq+NDtU/qjtJsPLHfXrw8gN3d3efmpavu",
+	"QdOM9VoKnNp+O6T6wZgLmQDpdbARFFLdHGXhlAk26W1bG5BZcy4MmFd/G6PSUWMbgo+9DEt7XpvMQh96",
+	"hK7m8++//uedQZCegNlHrTCGns1TNd987FGSe88z3zqKtB+ck9l+yPPee97dXVC34JAliYFiNc+/Xc6e",
+	"/kaBvBU25Mspc5j6lu18Z1ZaeMwNothIp/JtjFP5EDQM1N5ZxG8GPkg9wuSWKwQGAm+NlkrLuhLXwszi",
+	"NAsyl7OKBIImo8YOv9ieLQTmvVarrrlR1giIhu1UOtOU8IsaCS0whntpq7Ubluw9+gKD/QqxK7N9s6qy",
+	"pW0Q2dp/wAYaE9h+ZvApNfpM0c6kCc5j50aiYaS1cc2ohZlrSSOR2q5fuJZPjoXYbhkxD1FYF4djCUYB",
+	"SzhqRqnia/CDrWwMw++5jqt8pXN+7Pme62vitb3tZqvZokq5CQo24V7b2222mrsuLZ1Y6Rab8K2b7S2W",
+	"6tEWMUASR1LVVPVdoE4T591KlYuUMyhBCCaMJ03oCEgdnrh+X/SgbRKR+dx6YshvbB69YmOEvda27eFj",
+	"Tjz/luwg6JQUzihXNoeoFey1dnui1PPI9dbSKp/IUMIkkTfoupbk2EXNxE4ypl+Un2R1SvdooGb1P49F",
+	"7H+WDq7sYWx7BzJJMNSNVzJR2Hjurd2QrJKifVcVqIY7zbaB22m1Plt7jUrDi5ruGie2yRIX1Oljz85c",
+	"N2C+wq1Slzp6ZXv1K7NdUui93dXvFe23zBvba7wx24CJ3nu2zgprepyYl3eer3653E/ozveerQPFapcu",
+	"emuN7dX0zinrWF7757dGy3PZfuZ0DYsnNl5QcslrrtlQkdPN6GJvzVCzDEXa0N8ijnIjr50JabiByDim",
+	"ZSeGk6hbI7N2WntGsBmhBK5nnXnHMp1bpoC4jd8TSuY9zwzdKzager8EJ8hsbkmCN8hilTV3WsATZKof",
+	"xBTWo6qZQNBaNL1X70uyIODK7EteY0Q9/QxEbNSaGvpsPpg4v5LMfUnGojRpRSVMXk0q1twf4gq5W23h",
+	"Z6TwCulIjVmr6P096gPbhSZH8UeSHhWzfUEnTduesPlJsuDPgTE5jhTbdgmJmetjJZaUI5/1LPVghOG1",
+	"i0DaQy4UoQ2jY5F9QKrYpg90tI4Bk76ldEJBZEjSGBUwVW0XR03gbF8HYxL4GUclLl7ReR1jKrUuaFuj",
+	"omdgpEi5p+awsZUxtq0cdGfDU1yYl0FpNlWuPZkNZHGdh65qWHi1X9QjsfH6plSfws3zo5ptOfiUmtVX",
+	"pr+ahO3Rl/qrfqPuoRc5GlmmGM3ZnYWxaa1+SYXUqFAYrm90nQm5+cnUMvRpbDHgRMBGfmDUhHP7vDG9",
+	"maMvaiNisI3FCbJoCtStNyNpY0fdjmSMMGBjHk9hg4i8J+zLZtEoIoyy3pOOi5Ahuela/CotY2of6RSV",
+	"VGFs6JsMNeSWJ0xYomluM2czczP4WZ9BP1dvLMNxLYUNcCwPcoCSA2A9USMOfcpNH6ImkVjDMC7K3r4v",
+	"SO37fMJ4JqJdI447hDclS/4r5/nS1c2jLLtiRuGktq5s5jzXYUzWJb5Ev6DojQIGpRSoTOe0xGm1Va4z",
+	"L+u8g8iIOmtPGv6k65vQmI9Z+3ibqQQJDlkSWe4xACra2NhrPa823t5s9kRFlmaDlCtB7l0Ist8TpPgY",
+	"9sYVlNdM41N+ch9ryjhqmU0ReXgcv5PzMHYiBifyBmMW4mfyRs2mBq7FxbafzCHVLUWjSYmy0caHs7I1",
+	"uEPelP4rD3uYyWwxChhkLCU7wqUcK489bamiPrXWgjZ0pmCDxbHVFgxbrHQy3MxiXNCfuswcUjlQpAgb",
+	"7ichdU/kRYKbecd5LSfwrKht6k+zN21zbfe2LVOnWx9+Doy6ZONUwWYT3nA9kqkG+7XNz9QysDqL9YCf",
+	"CYTLf5zQ2nCMQtexle9Rz/USrF558/NccqBmic6v2yFY+MBFGKeK3+CiS12on2ftTSVLUwXmGnYZBlud",
+	"Gj+smFrL+0/89hG1qoWtIBfwpgEfppRu+cW7y/9kFtkLF+POIAwblDntA6UkbZY4Sc43FrET6hu6kJl0",
+	"qMTVIC49V20S6dsbW8peHR+Col1i4PdEMNMwMShzmKKV46YPQanLZgAbWdNMxy7sS5s9kTGiZzCWSoPt",
+	"vuh+bkL3VlZZh73ayikdPtyOmEZ3u4MxxIb2jodaxzhXutJiUc3zl7pjLB7ZogulDCtY8Zy9mutpSHcu",
+	"I6fWNqqcuj3hr8T8SMR8VcBYj5A7Ifpg0pZ5z9daij5wWocChZhNeCsyyb3BILD9GQLrwsxbR7rnOIWh",
+	"N/eBlmXpkZZmB7R+UbsDshfYNLvuqD/Nh25m4p9SXJwUtGk6RhkoJKMP0qouRtrV98JZQLquIesjk6xf",
+	"2zyy3D2bK6djLRLyeXHVeoRcqe5aPj+pG9YJlSyavejFsf41cHM35Fltj2m6NIpSTGjeLK/7EbUqN7W7",
+	"ZGXlrF+aQjXfUWgpN3ZS7isH/swc2JxAbRvsErd1bPWtqx6dZ6zu4kzbdMScVjR750R+uWbL/Gx0pyZQ",
+	"2r2CUI6x8Cu7tMRmT1DiPPlgmAsQFdlCCROKhfZiI2M82VyBERfDtg18MTHNMx1jFl6rnqAcRxtcpWwD",
+	"y86fQzDfjjWwIomcQpS/R5qUGskk35Fv2b+QNncSxvIGVe7QJm5Q2w2DsuTmLhCkrMo35KoSEBxHOJ5I",
+	"jSKcNn7EqTEQ3YVCeSdVAsM1TnPjlL6gzDznmLN+LDrKIr1wwwX/DAulV80bm7mmacQKBQ2EdCkY1F2Y",
+	"FMZ8Rufti/hggBR3zLIrLTBr2tYGTfgRpwr6GEsxBC3t2tyFdXM5ejt7MJJpvUetdEnKKpO3k3kTb1ic",
+	"kuVJKaUUxrCSdINRXiplhsJQygjCkeQhbuY81PVzzZnozMlUL7RaWqhbrrz8b43/8/Zv/7aI3z7QR+iS",
+	"yH+udJbzWv1vBzuDPWzshtussdf/DhvPo78PGjvsWfgtfjfYZjv9cu+39o5ZhG3K5Z3HyBTCkA904zZh",
+	"k+b63sOay2ye2IFY7Q+5wEqf7y741PLlq9vx88s00owogd3xiTlBNmczbH3k0d0ahoPR6RNkEZU+zZkQ",
+	"+yR3LO/kkeWJexQe5ZEquh1RQn4foyZcGkMCSnZEPj4NZAZd4ADMWODj6mdr0c/TE83e6vfyWz//hPj7",
+	"Peoce6245VpZ5WqBVnYvOy+7avzubT0ZbFnXFMUGHzjwIkWRcOZW0MU/U+cCg9sRj8sGLleQtcYMnK1d",
+	"JhH7OFU+9ET+IFU0TBg3BvZZXtTg9LtSZ/3AEJ1R2PL4ZaFX9kRJsazVPmjBXwbp5f7DPwsR3lvU/dlS",
+	"hSw2Z4S7T0Sryri2viTaKsrKP4EEmQ5Hn9x2NitbL8rVoZMLOWP1EB3WENp+hqJmLkPTYUE9QR11zVXk",
+	"P1J6zsLK/ydO1LmHhsoFYZPA29yj9sU7Qh6fQXzVhVdzpdfyplCF894TCx3rdXxpUrqPsFY9Pqf+RnqU",
+	"yHRo3RO5y6Nye1nmEWlC8D6AsWFPLieZ0m2kC01d/njlU9JPgwuFQnHNbzCe+kYnvrU3PDnHOH7QTQio",
+	"xUFeFZrfdY8fQsSoJ4Ix+1D6vQkBt76lfzcEHsA14kQVKy7XwwZU6RmAHklXTCpTvcjrnt8k+NR+9y5+",
+	"0KAlDLiIMtBkAL388Qo2ZmG5uchH/H6RQ2N7jc5jH+dKxsiZSAW7a+QaVE6x3lX90Aa382t7xYejey2u",
+	"jEKPvThqUDWQST1O2g5Z9jb3MlYuWLnD9cqaZ3thzC/hUiY6U2MYxMhIYQgaAYyRCZUlBHMxbMKhLaKF",
+	"oJF3fAgWBnxkoitLcRW4XttrlPtFZO1wXGuJym+VLrWN0qe3TxvAqOsIuzSEUdy//EDZ/eeuMeRKg9Er",
+	"C7TesP2gy/LHuf+XxBouf7xqw+qud37m/bWJo/n1a8FmE07ZGNtZk9meKNXMuwhewsdjh9v51G2jAVPe",
+	"xU6rVUn8tIGMNrTIs73dakHL/VdqXeDMTvOUTOh+wsXu7ayB1yd4g2dx8JZHQ9TUhrQf216AjiRfxCm6",
+	"n6vE1d5+/vy5a4fkvTk+/P6o29jbyTtDG/52T3fwTP+pJ3YIz/akXqBwZ1GjSlJpdrMbLeqoy4aLJnOP",
+	"bdEzNMMXrqR/1bkfwRNAaFPqtbJQ3S7YXY2+nfukI4xR15D1Kx45/TmbKA+jznbapx+oms85qm3nkGuc",
+	"aKdLYE+Ubxy2CfDUGmOCTLsuHnnB9Ygl4xhVbYyuY9X8Mhd7XBG8Mk98JhL7VzSe/2Qk4nDkfjTir66b",
+	"zqLzxZm7NgIbMs7680LMxbUxmLjezG4KERAYlh00e+ISXUjdfAF9Fl4bqRkcDxqnUmDjtTFbA/P6EDXs",
+	"2oYFIks/yIs566M2BU0sD10LOzlRLROALIk5Fr1w94t5LR0rzeM4KwReHL0ub2Fp7PoP0KPXlMufJIt3",
+	"6+pxT6XR6yI+4BiB4iLE4vTnD/7pdYG/JidYYCVQ6KvgCSsMhPu5WVxaxFLnuK33VXl4t9xa059Jv8lK",
+	"562ayKWwFR6EMRZZfJfo4kr3XBE+jc0HZX71jbL4ZunYecb2S9259rZ3eiKoufzZGjxV7qMWe9fXZEDd",
+	"jABKy+cK+lSwZ+8jXsRhHshcHsvN/xCb48l5mxMan4XH/ZcPCuysYaAk1Cud+uy+ZDz+WpZ834YID7Vt",
+	"lpfcVAMJNp8+L+wv19qoagjB1hhLe8273xPrBw+KzB7bM2B3kXf/Sapg1nLt55vN/fx/kIOf8u3TcgUH",
+	"V5DIeKEX3XUIXrP+2LV6/lJd0+Xvqg+U2yI/sU/6ARVOX1PqHyWl3tLFQuZo+eA8a1zp8zlc1JF9xqHD",
+	"tcoKByvNm8z3roOE6+6i2saIDJmxYSGWYohJ1qyJrl+xrU0f4Acqlvol9B8rN4uxVUFfnUB/MKEUCALM",
+	"dprdWEgoa/h+aISyltCETtFpYFHmriOgtlEQeiLL3fUBP1ANy9A5kPy8De0C186XgONf8frLyd91CK0w",
+	"HviwSgzcV680yLDckdGx81Oabd7DzKF8YFSTgPo323s8Sk8xMZUCv1HuIR8Co7UFttopsJc7BPsFN7Xl",
+	"QkVnoFjJOlnjGndR7qAU2BNILdRt8yIpGnYdymUm2jkppdfNuJz8iotUHjVlsHxTyxM7EtaifnvJxl+W",
+	"C3w1z9coqCccmOE+99M+t0pXzzycK6W1wpqqrKy0tu0G3VxtYNbTml+7a5TLMEaWULqgu281sJc49MSC",
+	"a1Yrt6zW9uOiBZh1nuetWB+cY1G9u9bb3oFLDT+wMapvFFy+T1lC1+CQl9s7kSKiS7bza2a9jmDx1NBQ",
+	"DEdiyAUqONF0z3Z2u6z3/QsvvwPW+9veHuy04O/P976F1vNn33nVy1y9yzfbP8HeD6/Wr9KrXNz7JXK0",
+	"XKPLmtFmmt1X9vZfkr05Anb87RuV4cNanC6S4bJuPxcYydD6RhIUESakiWy5SzWaBruDpr2vxQZbuAaB",
+	"GCnDlHDcxyjCzEnXE30uWDK1tX8abmVy7bxkQlIZciKMkkgdkBe1+DLLXUmAGj/orZEex1XKm3U61ZJX",
+	"glTBHSLt+mE0tSSWRzhg9Te6uSifrpxvnl8BUzqkrcQcRVNpJiIWS4HNX9SSrumRDL+hTiPuaeinIorR",
+	"nz0UsGfSXATsSxp1TZD/wm6YXcYDAG8/f3aAz5+pgUu2q4UgHyGL9ehfi0kjv5yhVarVmySS2ndzBemE",
+	"8okiiba1lZZpaFl2xDTrM3ut7hzMX9G8j2kz2xnWyCwodvLZD+WE36CwN6EtPIEx6oSHy3Cc5rE9B2Wq",
+	"ETSOJzFpeiLKGxmaL0Q4hRFXWg4TNvaz7l9U5jiI+XCk/Z6YSBnDkKVDVLBBTcp84EQxLLTi34dbxo1t",
+	"t+kD+ckhSrOrmvpTUO/j0H7fExRygYRpbMRGSLhbocyjft6d4nsJSSps9djRh4lUVMBpPTESpjJNemIs",
+	"BdeSuK5AbTjmAsb42kFrPUKdxIyLe9KomyHjG+eJHKMeYaooagQ25/+zY0ppmnG+xYU4U5ZLCxGnm+Uq",
+	"nE1QGB4cyTAdU/9wVZJtUzaOAx9CKW7Q6AjmUH64PDutJVs3lPn9U2m3/q5Tuolt7obAWtKd3dYjsFRj",
+	"h0ihjSDzDdTcvleei4Hp0nOZOxJKLMEkv86FfPw5AdPFCUovO5KfOq9P7nck2SLvKb/+ALC7vS0EOzW1",
+	"X1eGoahIJ9cQyCpo9mZ4yg/wAWOF8Ky1Wwv1C4o9Wtb+B4qwC2rnT3fKJzcPtowep+FvAaD6g6u+XL3x",
+	"8+e3d2Y0IohFOUqOXCjynNPRLVMwQB2O3H0FzfzSvS3yTbilzAvZ4v4T315tULpyoFQxQR2K5wPTndKV",
+	"m0WeQrXdnKp57zxvD0WiXIbXpZeyJIr69m/W+RrBQMaxvLXBCtsmLR/AFXTOv//S9VgcyGSux0Lp/aLT",
+	"Yk0VHeGmT2EV25M1k/cZ6QLXxjArr6c4/7u3d/8/AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

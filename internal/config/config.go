@@ -52,11 +52,11 @@ type Config struct {
 	BcryptCost          int
 	BcryptMaxConcurrent int
 
-	BodyLimitBytes  int64
-	TrustedProxies  []*net.IPNet
-	CORSOrigins     []string
-	TLSCertFile     string
-	TLSKeyFile      string
+	BodyLimitBytes int64
+	TrustedProxies []*net.IPNet
+	CORSOrigins    []string
+	TLSCertFile    string
+	TLSKeyFile     string
 
 	RedisURL          string
 	RateLimitGlobal   ratelimit.Rule

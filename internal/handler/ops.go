@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
+	"github.com/shopfloor/shopfloor/internal/docs"
 )
 
 // GetHealth answers while the process is up, without touching the database.
@@ -60,4 +61,16 @@ func (m metricsResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
 // GetMetrics serves the Prometheus metrics.
 func (h *Handler) GetMetrics(context.Context, api.GetMetricsRequestObject) (api.GetMetricsResponseObject, error) {
 	return metricsResponse{h: h.metricsHTTP}, nil
+}
+
+// GetDocs serves the API reference page.
+func (h *Handler) GetDocs(context.Context, api.GetDocsRequestObject) (api.GetDocsResponseObject, error) {
+	return api.GetDocs200TexthtmlResponse{Body: bytes.NewReader(docs.Page), ContentLength: int64(len(docs.Page))}, nil
+}
+
+// GetDocsScript serves the Redoc bundle the reference page runs.
+func (h *Handler) GetDocsScript(context.Context, api.GetDocsScriptRequestObject) (api.GetDocsScriptResponseObject, error) {
+	return api.GetDocsScript200TextjavascriptResponse{
+		Body: bytes.NewReader(docs.RedocScript), ContentLength: int64(len(docs.RedocScript)),
+	}, nil
 }

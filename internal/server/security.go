@@ -6,6 +6,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/shopfloor/shopfloor/internal/docs"
 )
 
 // secureHeaders sets the headers every API response should carry: no MIME sniffing,
@@ -18,7 +20,11 @@ func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		if p := c.Request().URL.Path; p == "/docs" || strings.HasPrefix(p, "/docs/") {
+			h.Set("Content-Security-Policy", docs.ContentSecurityPolicy)
+		} else {
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		}
 		if tls {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
