@@ -364,7 +364,9 @@ type DashboardSummaryEnvelope struct {
 type DashboardUser struct {
 	// LastOrderAt When the newest order was placed; absent when there is none.
 	LastOrderAt *time.Time `json:"lastOrderAt,omitempty"`
-	OrderCount  int64      `json:"orderCount"`
+
+	// OrderCount Every order the user placed, cancelled ones included.
+	OrderCount int64 `json:"orderCount"`
 
 	// RecentOrders The 5 newest orders, newest first.
 	RecentOrders []RecentOrder `json:"recentOrders"`
@@ -1146,7 +1148,8 @@ type ClientInterface interface {
 	//
 	// Users (all, and new in the period), orders by status, revenue (orders not
 	// cancelled) and the top 5 products by revenue, for orders placed in
-	// [`from`, `to`). Without `from` and `to`, all time. One SQL statement.
+	// [`from`, `to`); `from` must be before `to` (else 400). Without `from` and
+	// `to`, all time. One SQL statement.
 	//
 	// Corresponds with GET /api/v1/dashboard/summary (the `GetDashboardSummary` operationId).
 	GetDashboardSummary(ctx context.Context, params *GetDashboardSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1165,7 +1168,8 @@ type ClientInterface interface {
 	//
 	// Customers see their own orders (a `userId` other than their own is 403); staff
 	// and admins see every order and may filter by `userId`. `from` is inclusive and
-	// `to` exclusive, on the time the order was placed.
+	// `to` exclusive, on the time the order was placed; `from` must be before `to`
+	// (else 400).
 	//
 	// Corresponds with GET /api/v1/orders (the `ListOrders` operationId).
 	ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1178,9 +1182,12 @@ type ClientInterface interface {
 	// and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
 	//
 	// With an `Idempotency-Key`, a retry with the same key and the same body returns
-	// the first response (same status and body) without placing another order; the
-	// same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-	// the caller and expire after 24 hours.
+	// the response that placed the order (same status and body) without placing
+	// another; concurrent retries wait for the first and get its response. The same
+	// key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+	// remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+	// retried once the problem is fixed. Keys belong to the caller and expire after
+	// 24 hours.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1195,9 +1202,12 @@ type ClientInterface interface {
 	// and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
 	//
 	// With an `Idempotency-Key`, a retry with the same key and the same body returns
-	// the first response (same status and body) without placing another order; the
-	// same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-	// the caller and expire after 24 hours.
+	// the response that placed the order (same status and body) without placing
+	// another; concurrent retries wait for the first and get its response. The same
+	// key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+	// remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+	// retried once the problem is fixed. Keys belong to the caller and expire after
+	// 24 hours.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1665,7 +1675,8 @@ func (c *Client) RegisterUser(ctx context.Context, body RegisterUserJSONRequestB
 //
 // Users (all, and new in the period), orders by status, revenue (orders not
 // cancelled) and the top 5 products by revenue, for orders placed in
-// [`from`, `to`). Without `from` and `to`, all time. One SQL statement.
+// [`from`, `to`); `from` must be before `to` (else 400). Without `from` and
+// `to`, all time. One SQL statement.
 //
 // Corresponds with GET /api/v1/dashboard/summary (the `GetDashboardSummary` operationId).
 func (c *Client) GetDashboardSummary(ctx context.Context, params *GetDashboardSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1704,7 +1715,8 @@ func (c *Client) ListDashboardUsers(ctx context.Context, params *ListDashboardUs
 //
 // Customers see their own orders (a `userId` other than their own is 403); staff
 // and admins see every order and may filter by `userId`. `from` is inclusive and
-// `to` exclusive, on the time the order was placed.
+// `to` exclusive, on the time the order was placed; `from` must be before `to`
+// (else 400).
 //
 // Corresponds with GET /api/v1/orders (the `ListOrders` operationId).
 func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1727,9 +1739,12 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEd
 // and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
 //
 // With an `Idempotency-Key`, a retry with the same key and the same body returns
-// the first response (same status and body) without placing another order; the
-// same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-// the caller and expire after 24 hours.
+// the response that placed the order (same status and body) without placing
+// another; concurrent retries wait for the first and get its response. The same
+// key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+// remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+// retried once the problem is fixed. Keys belong to the caller and expire after
+// 24 hours.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1754,9 +1769,12 @@ func (c *Client) CreateOrderWithBody(ctx context.Context, params *CreateOrderPar
 // and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
 //
 // With an `Idempotency-Key`, a retry with the same key and the same body returns
-// the first response (same status and body) without placing another order; the
-// same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-// the caller and expire after 24 hours.
+// the response that placed the order (same status and body) without placing
+// another; concurrent retries wait for the first and get its response. The same
+// key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+// remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+// retried once the problem is fixed. Keys belong to the caller and expire after
+// 24 hours.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3826,7 +3844,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Users (all, and new in the period), orders by status, revenue (orders not
 	// cancelled) and the top 5 products by revenue, for orders placed in
-	// [`from`, `to`). Without `from` and `to`, all time. One SQL statement.
+	// [`from`, `to`); `from` must be before `to` (else 400). Without `from` and
+	// `to`, all time. One SQL statement.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3849,7 +3868,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Customers see their own orders (a `userId` other than their own is 403); staff
 	// and admins see every order and may filter by `userId`. `from` is inclusive and
-	// `to` exclusive, on the time the order was placed.
+	// `to` exclusive, on the time the order was placed; `from` must be before `to`
+	// (else 400).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3864,9 +3884,12 @@ type ClientWithResponsesInterface interface {
 	// and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
 	//
 	// With an `Idempotency-Key`, a retry with the same key and the same body returns
-	// the first response (same status and body) without placing another order; the
-	// same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-	// the caller and expire after 24 hours.
+	// the response that placed the order (same status and body) without placing
+	// another; concurrent retries wait for the first and get its response. The same
+	// key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+	// remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+	// retried once the problem is fixed. Keys belong to the caller and expire after
+	// 24 hours.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3881,9 +3904,12 @@ type ClientWithResponsesInterface interface {
 	// and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
 	//
 	// With an `Idempotency-Key`, a retry with the same key and the same body returns
-	// the first response (same status and body) without placing another order; the
-	// same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-	// the caller and expire after 24 hours.
+	// the response that placed the order (same status and body) without placing
+	// another; concurrent retries wait for the first and get its response. The same
+	// key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+	// remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+	// retried once the problem is fixed. Keys belong to the caller and expire after
+	// 24 hours.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6913,7 +6939,8 @@ func (c *ClientWithResponses) RegisterUserWithResponse(ctx context.Context, body
 //
 // Users (all, and new in the period), orders by status, revenue (orders not
 // cancelled) and the top 5 products by revenue, for orders placed in
-// [`from`, `to`). Without `from` and `to`, all time. One SQL statement.
+// [`from`, `to`); `from` must be before `to` (else 400). Without `from` and
+// `to`, all time. One SQL statement.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6948,7 +6975,8 @@ func (c *ClientWithResponses) ListDashboardUsersWithResponse(ctx context.Context
 //
 // Customers see their own orders (a `userId` other than their own is 403); staff
 // and admins see every order and may filter by `userId`. `from` is inclusive and
-// `to` exclusive, on the time the order was placed.
+// `to` exclusive, on the time the order was placed; `from` must be before `to`
+// (else 400).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6969,9 +6997,12 @@ func (c *ClientWithResponses) ListOrdersWithResponse(ctx context.Context, params
 // and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
 //
 // With an `Idempotency-Key`, a retry with the same key and the same body returns
-// the first response (same status and body) without placing another order; the
-// same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-// the caller and expire after 24 hours.
+// the response that placed the order (same status and body) without placing
+// another; concurrent retries wait for the first and get its response. The same
+// key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+// remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+// retried once the problem is fixed. Keys belong to the caller and expire after
+// 24 hours.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6992,9 +7023,12 @@ func (c *ClientWithResponses) CreateOrderWithBodyWithResponse(ctx context.Contex
 // and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
 //
 // With an `Idempotency-Key`, a retry with the same key and the same body returns
-// the first response (same status and body) without placing another order; the
-// same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-// the caller and expire after 24 hours.
+// the response that placed the order (same status and body) without placing
+// another; concurrent retries wait for the first and get its response. The same
+// key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+// remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+// retried once the problem is fixed. Keys belong to the caller and expire after
+// 24 hours.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

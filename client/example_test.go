@@ -1,0 +1,44 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/shopfloor/shopfloor/client"
+)
+
+// A Go program logs in, then sends the access token with every call through a
+// request editor. Expected errors come back typed: the envelope of each documented
+// status has its own field.
+func Example() {
+	ctx := context.Background()
+	c, err := client.NewClientWithResponses("http://localhost:8080")
+	if err != nil {
+		panic(err)
+	}
+	login, err := c.LoginUserWithResponse(ctx, client.LoginUserJSONRequestBody{
+		Email: "alice@shopfloor.test", Password: "Customer-Demo-2026",
+	})
+	if err != nil {
+		panic(err) // the server could not be reached
+	}
+	if login.JSON401 != nil {
+		fmt.Println("refused:", login.JSON401.Error.Code, login.JSON401.Error.Message)
+		return
+	}
+	token := login.JSON200.Data.Tokens.AccessToken
+	bearer := func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+
+	inStock := true
+	products, err := c.ListProductsWithResponse(ctx, &client.ListProductsParams{InStock: &inStock}, bearer)
+	if err != nil || products.JSON200 == nil {
+		panic(fmt.Sprint("list products: ", err))
+	}
+	for _, p := range products.JSON200.Data {
+		fmt.Printf("%s %s %d\n", p.Sku, p.Name, p.PriceCents)
+	}
+}
