@@ -6145,10 +6145,10 @@ var swaggerSpec = []string{
 	"0YeJVHSA00ZiJExlmvTEWAquJUldgdpIzAWC8bVbrfUYdRIzLu7Jo66HTG6cJ3KMeoSpoqwR2Jr/z04p",
 	"pW7G+RQX0kxZLy0knAxCBM4mKIwMjmSYjglfXZV025SN48CHUIobNDaC2ZQfLs9Oa9nWNWV+/1Terb+q",
 	"li7Sm7vgsZZ1Z6f1CCLV+CFSaKPIfLNqbt4r98Ws6dJ9mdsSKizBJL/uhmL8OQPTxRJKL9uSnzqvT+63",
-	"Jdkg76m//oBld3NbuOwE+r+uDkNR0U4O4MgaaPZif6oP8IGg4561dmtX/YJyj1a0/4Eq7IKuO9DS0s5D",
-	"PaPHAUQuFqh+46ovVy9s/fntnWmNGGJRjZJjF8o853x0yxQMUIcjd59DM7+UcItiE24o80q2uB/Gt1c/",
-	"lK5kKJ2YIATn+cR0p3RjalGnUIXPUzXvnedwV6TKZXhdeikroqiHs7PB1wgGMo7lrU1WWNi3vAF3oHP+",
-	"/ZcOW3IgkzmMhdL7BcJkzSk6ok2f0ioWizbT9xnrAtfGMSuPp9j/u7d3/z8AAP//",
+	"Jdkg/9xb4ua9cEvoQoB19RuKiuZy4EfWeLOX/lPtgA8EK/estVu7IxeUl7Ri/w9Ubxd0FYKWlq4e6jU9",
+	"DlhysUD1G1d9uXqZ689v70xrxCyL6pccK1FWOuexW6ZggDocubsemvmFhVsUt3BDmVfAxd0xvr0WonRd",
+	"Q+k0BaE7zyetO6XbVIsahiq0nqp57zyHwiI1L8Pr0ktZgUU91J0NzEYwkHEsb20iw0LC5Q24w57z7790",
+	"uJMDmczhL5TeL9Ana07YEW36lHKxOLWZLZCxLnBtnLbyeIr9v3t79/8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

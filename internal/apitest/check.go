@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -157,4 +160,44 @@ func truncate(b []byte) string {
 		return string(b[:2000]) + "…"
 	}
 	return string(b)
+}
+
+// CheckCoverage fails when some (operationId, documented status) pair of the spec was
+// not produced by a validated response in this test binary, listing what is missing.
+// It judges only a full run: with -run, -skip or -short it says nothing.
+func CheckCoverage() error {
+	for _, name := range []string{"test.run", "test.skip"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
+			return nil
+		}
+	}
+	if testing.Short() {
+		return nil
+	}
+	doc, _, err := Spec()
+	if err != nil {
+		return err
+	}
+	coverageMu.Lock()
+	defer coverageMu.Unlock()
+	var missing []string
+	total := 0
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for status := range op.Responses.Map() {
+				total++
+				if coverage[op.OperationID+" "+status] == 0 {
+					missing = append(missing, op.OperationID+" "+status)
+				}
+			}
+		}
+	}
+	sort.Strings(missing)
+	fmt.Fprintf(os.Stderr, "contract coverage: %d of %d documented (operation, status) pairs produced and validated\n",
+		total-len(missing), total)
+	if len(missing) > 0 {
+		return fmt.Errorf("contract coverage: no test produced these documented responses:\n  %s",
+			strings.Join(missing, "\n  "))
+	}
+	return nil
 }

@@ -37,6 +37,15 @@ import (
 // and its database is only used to issue CREATE and DROP DATABASE.
 const EnvURL = "TEST_DATABASE_URL"
 
+// EnvAdminURL names an optional second URL to the same server, used instead of
+// TEST_DATABASE_URL for creating, migrating and dropping databases. It is for
+// a TEST_DATABASE_URL that goes through PgBouncer in transaction pooling mode:
+// the pooler keeps server connections open to every database it has served,
+// which PostgreSQL refuses for a CREATE DATABASE template, and it breaks the
+// session advisory lock the migrations hold. The tests themselves still
+// connect through TEST_DATABASE_URL.
+const EnvAdminURL = "TEST_ADMIN_DATABASE_URL"
+
 var (
 	mainCalled atomic.Bool
 
@@ -45,6 +54,7 @@ var (
 
 	// Set by setup, read-only afterwards.
 	adminURL string             // maintenance database: CREATE/DROP DATABASE run here
+	testURL  string             // what NewDB's URLs are built from (adminURL unless EnvAdminURL is set)
 	template string             // "" until the template exists
 	cluster  *pgcluster.Cluster // nil with TEST_DATABASE_URL
 	tempDir  string             // the private cluster's data directory
@@ -57,9 +67,21 @@ var (
 // Main runs the tests and then drops the template database and stops the
 // private cluster, which a plain m.Run would leave behind. Call it from
 // TestMain; it does not return.
-func Main(m *testing.M) {
+//
+// Each after func runs when the tests passed, before the teardown; an error it
+// returns is printed and fails the run (the contract coverage check uses this).
+func Main(m *testing.M, after ...func() error) {
 	mainCalled.Store(true)
 	code := m.Run()
+	for _, f := range after {
+		if code != 0 {
+			break
+		}
+		if err := f(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
 	if err := teardown(); err != nil {
 		fmt.Fprintf(os.Stderr, "pgtest: teardown: %v\n", err)
 		if code == 0 {
@@ -100,7 +122,7 @@ func NewDB(t testing.TB) string {
 			t.Errorf("pgtest: dropping database %s: %v", name, err)
 		}
 	})
-	return withDatabase(adminURL, name)
+	return withDatabase(testURL, name)
 }
 
 // NewPool returns a pool on a NewDB database, closed before the database is
@@ -136,8 +158,15 @@ func setup() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	if u := os.Getenv(EnvURL); u != "" {
-		adminURL = u
-		if err := adminExec(ctx, "SELECT 1"); err != nil {
+		adminURL, testURL = u, u
+		if a := os.Getenv(EnvAdminURL); a != "" {
+			adminURL = a
+			if err := adminExec(ctx, "SELECT 1"); err != nil {
+				setupErr = fmt.Errorf("%s is set, but: %w", EnvAdminURL, err)
+				return
+			}
+		}
+		if err := execOn(ctx, u, "SELECT 1"); err != nil {
 			setupErr = fmt.Errorf("%s is set, but: %w", EnvURL, err)
 			return
 		}
@@ -160,6 +189,7 @@ func setup() {
 			log.Warn("no watchdog for the test cluster; a crashed test may leave it running", "err", err)
 		}
 		adminURL = c.URL("postgres")
+		testURL = adminURL
 	}
 
 	name := "shopfloor_template_" + procTag
@@ -201,7 +231,18 @@ func teardown() error {
 // adminExec runs one statement on the maintenance database over a connection
 // of its own, so it keeps working across a restart of the cluster.
 func adminExec(ctx context.Context, sql string) error {
-	conn, err := pgx.Connect(ctx, adminURL)
+	return execOn(ctx, adminURL, sql)
+}
+
+// execOn runs one statement over a connection of its own to dbURL, with the
+// simple protocol, which every pooler passes through.
+func execOn(ctx context.Context, dbURL, sql string) error {
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		return err
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}

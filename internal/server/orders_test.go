@@ -1,0 +1,960 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/shopfloor/shopfloor/client"
+	"github.com/shopfloor/shopfloor/internal/apitest"
+	"github.com/shopfloor/shopfloor/internal/auth"
+	"github.com/shopfloor/shopfloor/internal/config"
+)
+
+func shopItem(id uuid.UUID, quantity int32) client.OrderItemInput {
+	return client.OrderItemInput{ProductId: id, Quantity: quantity}
+}
+
+// shopPlaceOrder places an order through the API and requires it to succeed.
+func shopPlaceOrder(t *testing.T, env *apitest.Env, u apitest.User, items ...client.OrderItemInput) client.Order {
+	t.Helper()
+	res, err := env.Client.CreateOrderWithResponse(context.Background(), nil, client.CreateOrderRequest{Items: items}, u.Auth())
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
+	return res.JSON201.Data
+}
+
+// shopMoveOrder moves an order forward through the API as staff, one step at a time,
+// until it reaches status ("cancelled" cancels it).
+func shopMoveOrder(t *testing.T, env *apitest.Env, staff apitest.User, id uuid.UUID, status client.OrderStatus) {
+	t.Helper()
+	ctx := context.Background()
+	if status == client.OrderStatusCancelled {
+		res, err := env.Client.CancelOrderWithResponse(ctx, id, staff.Auth())
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+		return
+	}
+	for _, next := range []client.UpdateOrderStatusRequestStatus{"paid", "shipped", "delivered"} {
+		if status == client.OrderStatusPending {
+			return
+		}
+		res, err := env.Client.UpdateOrderStatusWithResponse(ctx, id, client.UpdateOrderStatusRequest{Status: next}, staff.Auth())
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+		if string(next) == string(status) {
+			return
+		}
+	}
+}
+
+// shopOrderStatus reads an order's status from the database.
+func shopOrderStatus(t *testing.T, env *apitest.Env, id uuid.UUID) string {
+	t.Helper()
+	var s string
+	require.NoError(t, env.Pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE id = $1`, id).Scan(&s))
+	return s
+}
+
+// shopRequireCleanLogs fails when the server logged a deadlock or answered a 5xx.
+func shopRequireCleanLogs(t *testing.T, env *apitest.Env) {
+	t.Helper()
+	logs := env.Logs()
+	require.NotContains(t, strings.ToLower(logs), "deadlock")
+	require.NotContains(t, logs, `"status":500`)
+	require.NotContains(t, logs, `"status":503`)
+	require.NotContains(t, logs, "request failed")
+}
+
+func TestCreateOrderTakesPricesFromTheCatalogAndTakesStock(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	customer := shopCustomer(t, env)
+	staff := shopStaff(t, env)
+	anvil := shopCreateProduct(t, env, shopProductOpts{Sku: "ANVIL-1", Name: "Anvil", PriceCents: 2500, Stock: 10})
+	bolt := shopCreateProduct(t, env, shopProductOpts{Sku: "BOLT-1", Name: "Bolt", PriceCents: 199, Stock: 100})
+
+	res, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{
+		Items: []client.OrderItemInput{shopItem(bolt.ID, 10), shopItem(anvil.ID, 2)},
+		Note:  shopPtr("Leave it at the door"),
+	}, customer.Auth())
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
+	order := res.JSON201.Data
+	require.NotEqual(t, uuid.Nil, order.Id)
+	require.Equal(t, customer.ID, order.UserId)
+	require.Equal(t, client.OrderStatusPending, order.Status)
+	require.Equal(t, int64(2*2500+10*199), order.TotalCents)
+	require.Equal(t, "Leave it at the door", *order.Note)
+	require.WithinDuration(t, time.Now(), order.CreatedAt, time.Minute)
+	require.Equal(t, []client.OrderItem{
+		{ProductId: anvil.ID, Sku: "ANVIL-1", Name: "Anvil", Quantity: 2, UnitPriceCents: 2500, LineTotalCents: 5000},
+		{ProductId: bolt.ID, Sku: "BOLT-1", Name: "Bolt", Quantity: 10, UnitPriceCents: 199, LineTotalCents: 1990},
+	}, order.Items)
+
+	require.Equal(t, int32(8), shopStock(t, env, anvil.ID))
+	require.Equal(t, int32(90), shopStock(t, env, bolt.ID))
+	require.Equal(t, int64(1), shopCount(t, env, `SELECT count(*) FROM orders WHERE user_id = $1 AND total_cents = 6990`, customer.ID))
+	require.Equal(t, int64(12), shopCount(t, env, `SELECT sum(quantity) FROM order_items WHERE order_id = $1`, order.Id))
+
+	t.Run("reading the order gives what placing it answered", func(t *testing.T) {
+		read, err := env.Client.GetOrderWithResponse(ctx, order.Id, customer.Auth())
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, read.StatusCode())
+		require.Equal(t, order, read.JSON200.Data)
+	})
+	t.Run("a later price change does not touch a placed order", func(t *testing.T) {
+		changed, err := env.Client.UpdateProductWithResponse(ctx, anvil.ID, nil,
+			client.UpdateProductRequest{PriceCents: shopPtr[int64](9999)}, staff.Auth())
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, changed.StatusCode())
+		read, err := env.Client.GetOrderWithResponse(ctx, order.Id, customer.Auth())
+		require.NoError(t, err)
+		require.Equal(t, int64(2500), read.JSON200.Data.Items[0].UnitPriceCents)
+		require.Equal(t, int64(6990), read.JSON200.Data.TotalCents)
+	})
+	t.Run("a client cannot send prices", func(t *testing.T) {
+		for _, body := range []string{
+			fmt.Sprintf(`{"items":[{"productId":%q,"quantity":1,"unitPriceCents":1}]}`, bolt.ID),
+			fmt.Sprintf(`{"items":[{"productId":%q,"quantity":1}],"totalCents":1}`, bolt.ID),
+		} {
+			res, raw := env.Do(http.MethodPost, "/api/v1/orders", "application/json", []byte(body), "Authorization", "Bearer "+customer.Token)
+			e := shopRawError(t, res, raw, http.StatusBadRequest, client.UNKNOWNFIELD)
+			require.Len(t, *e.Details, 1)
+			require.Contains(t, []string{"items.0.unitPriceCents", "totalCents"}, (*e.Details)[0].Field)
+		}
+		require.Equal(t, int32(90), shopStock(t, env, bolt.ID))
+	})
+	t.Run("a blank note is not stored", func(t *testing.T) {
+		res, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{
+			Items: []client.OrderItemInput{shopItem(bolt.ID, 1)}, Note: shopPtr("   ")}, customer.Auth())
+		require.NoError(t, err)
+		require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
+		require.Nil(t, res.JSON201.Data.Note)
+	})
+}
+
+func TestCreateOrderOfOneHundredItems(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	customer := shopCustomer(t, env)
+	ids := shopCreateProducts(t, env, 100, 10, 5)
+	items := make([]client.OrderItemInput, len(ids))
+	for i, id := range ids {
+		items[i] = shopItem(id, int32(1+i%5))
+	}
+	order := shopPlaceOrder(t, env, customer, items...)
+	require.Len(t, order.Items, 100)
+	var want int64
+	for _, it := range items {
+		want += int64(it.Quantity) * 10
+	}
+	require.Equal(t, want, order.TotalCents)
+	require.Equal(t, int64(100*5)-want/10, shopCount(t, env, `SELECT sum(stock) FROM products`))
+}
+
+func TestCreateOrderRefusesBadItems(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	customer := shopCustomer(t, env)
+	p := shopCreateProduct(t, env, shopProductOpts{Sku: "ITEM-1", Stock: 5})
+	q := shopCreateProduct(t, env, shopProductOpts{Sku: "ITEM-2", Stock: 5})
+	archived := shopCreateProduct(t, env, shopProductOpts{Sku: "ITEM-OLD", Stock: 5, Archived: true})
+
+	many := make([]client.OrderItemInput, 101)
+	for i := range many {
+		many[i] = shopItem(uuid.New(), 1)
+	}
+	tests := []struct {
+		name    string
+		auth    client.RequestEditorFn
+		key     *string
+		body    client.CreateOrderRequest
+		status  int
+		code    client.ErrorCode
+		details []string
+	}{
+		{name: "an order without items is refused", body: client.CreateOrderRequest{Items: []client.OrderItemInput{}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items"}},
+		{name: "an order of 101 items is refused", body: client.CreateOrderRequest{Items: many},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items"}},
+		{name: "a product ordered twice is refused",
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1), shopItem(q.ID, 1), shopItem(p.ID, 2)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.2.productId"}},
+		{name: "a quantity of 0 is refused", body: client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 0)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.quantity"}},
+		{name: "a quantity of 1001 is refused", body: client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1001)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.quantity"}},
+		{name: "every bad quantity is reported at once",
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 0), shopItem(q.ID, 1001)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.quantity", "body items.1.quantity"}},
+		{name: "an unknown product is refused",
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1), shopItem(uuid.New(), 1)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.1.productId"}},
+		{name: "an archived product is refused",
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(archived.ID, 1), shopItem(p.ID, 1)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.productId"}},
+		{name: "unknown and archived products are reported together",
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(uuid.New(), 1), shopItem(archived.ID, 1), shopItem(p.ID, 99)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.productId", "body items.1.productId"}},
+		{name: "a note over 500 characters is refused",
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}, Note: shopPtr(strings.Repeat("n", 501))},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body note"}},
+		{name: "an Idempotency-Key with a space is refused", key: shopPtr("has space"),
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"header Idempotency-Key"}},
+		{name: "an Idempotency-Key over 200 characters is refused", key: shopPtr(strings.Repeat("k", 201)),
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}},
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"header Idempotency-Key"}},
+		{name: "an anonymous caller must authenticate", auth: shopNoAuth,
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}},
+			status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			editor := customer.Auth()
+			if tt.auth != nil {
+				editor = tt.auth
+			}
+			res, err := env.Client.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: tt.key}, tt.body, editor)
+			require.NoError(t, err)
+			e := shopRequireError(t, res, tt.status, tt.code)
+			shopRequireDetails(t, e, tt.details...)
+			require.Equal(t, int32(5), shopStock(t, env, p.ID))
+			require.Equal(t, int32(5), shopStock(t, env, q.ID))
+			require.Equal(t, int32(5), shopStock(t, env, archived.ID))
+			require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM orders`))
+		})
+	}
+	t.Run("a body that is not an order is refused", func(t *testing.T) {
+		res, raw := env.Do(http.MethodPost, "/api/v1/orders", "application/json", []byte(`{"items":`), "Authorization", "Bearer "+customer.Token)
+		shopRawError(t, res, raw, http.StatusBadRequest, client.BADREQUEST)
+		res, raw = env.Do(http.MethodPost, "/api/v1/orders", "application/json", []byte(`{}`), "Authorization", "Bearer "+customer.Token)
+		e := shopRawError(t, res, raw, http.StatusBadRequest, client.VALIDATIONERROR)
+		shopRequireDetails(t, e, "body items")
+	})
+}
+
+func TestCreateOrderWithTooLittleStockMovesNoStock(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	customer := shopCustomer(t, env)
+	plenty := shopCreateProduct(t, env, shopProductOpts{Sku: "PLENTY-1", Stock: 50})
+	scarce := shopCreateProduct(t, env, shopProductOpts{Sku: "SCARCE-1", Stock: 2})
+	none := shopCreateProduct(t, env, shopProductOpts{Sku: "NONE-1", Stock: 0})
+
+	res, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{Items: []client.OrderItemInput{
+		shopItem(plenty.ID, 5), shopItem(scarce.ID, 3), shopItem(none.ID, 1),
+	}}, customer.Auth())
+	require.NoError(t, err)
+	e := shopRequireError(t, res, http.StatusConflict, client.INSUFFICIENTSTOCK)
+	shopRequireDetails(t, e, "body items.1.quantity", "body items.2.quantity")
+	require.Contains(t, shopDetailMessage(t, e, "items.1.quantity"), "3 requested but only 2")
+	require.Contains(t, shopDetailMessage(t, e, "items.1.quantity"), "SCARCE-1")
+	require.Contains(t, shopDetailMessage(t, e, "items.2.quantity"), "1 requested but only 0")
+	require.Contains(t, shopDetailMessage(t, e, "items.2.quantity"), "NONE-1")
+
+	require.Equal(t, int32(50), shopStock(t, env, plenty.ID), "stock moved on a product that had enough")
+	require.Equal(t, int32(2), shopStock(t, env, scarce.ID))
+	require.Equal(t, int32(0), shopStock(t, env, none.ID))
+	require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM orders`))
+	require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM order_items`))
+
+	t.Run("ordering exactly the stock succeeds and leaves none", func(t *testing.T) {
+		shopPlaceOrder(t, env, customer, shopItem(scarce.ID, 2), shopItem(plenty.ID, 50))
+		require.Equal(t, int32(0), shopStock(t, env, scarce.ID))
+		require.Equal(t, int32(0), shopStock(t, env, plenty.ID))
+	})
+}
+
+func TestCreateOrderWithIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	alice := shopCustomer(t, env)
+	bob := shopCustomer(t, env)
+	p := shopCreateProduct(t, env, shopProductOpts{Sku: "IDEM-1", PriceCents: 400, Stock: 100})
+	q := shopCreateProduct(t, env, shopProductOpts{Sku: "IDEM-2", PriceCents: 900, Stock: 100})
+	body := client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 2), shopItem(q.ID, 1)}, Note: shopPtr("once")}
+	place := func(u apitest.User, key string, b client.CreateOrderRequest) *client.CreateOrderResponse {
+		t.Helper()
+		res, err := env.Client.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: &key}, b, u.Auth())
+		require.NoError(t, err)
+		return res
+	}
+	ordersOf := func(u apitest.User) int64 {
+		return shopCount(t, env, `SELECT count(*) FROM orders WHERE user_id = $1`, u.ID)
+	}
+
+	key := "order-" + uuid.NewString()
+	first := place(alice, key, body)
+	require.Equal(t, http.StatusCreated, first.StatusCode(), string(first.Body))
+	orderID := first.JSON201.Data.Id
+
+	t.Run("a retry with the same key and body replays the first response", func(t *testing.T) {
+		for range 3 {
+			retry := place(alice, key, body)
+			require.Equal(t, http.StatusCreated, retry.StatusCode())
+			require.True(t, bytes.Equal(first.Body, retry.Body), "bodies differ:\n%s\n%s", first.Body, retry.Body)
+			require.Equal(t, "application/json", retry.HTTPResponse.Header.Get("Content-Type"))
+		}
+		require.Equal(t, int64(1), ordersOf(alice))
+		require.Equal(t, int32(98), shopStock(t, env, p.ID), "a replay took stock again")
+		require.Equal(t, int32(99), shopStock(t, env, q.ID))
+	})
+	t.Run("the same key with another body is 409 IDEMPOTENCY_CONFLICT", func(t *testing.T) {
+		for _, other := range []client.CreateOrderRequest{
+			{Items: []client.OrderItemInput{shopItem(p.ID, 3), shopItem(q.ID, 1)}, Note: shopPtr("once")},
+			{Items: []client.OrderItemInput{shopItem(p.ID, 2), shopItem(q.ID, 1)}},
+		} {
+			res := place(alice, key, other)
+			e := shopRequireError(t, res, http.StatusConflict, client.IDEMPOTENCYCONFLICT)
+			shopRequireDetails(t, e, "header Idempotency-Key")
+		}
+		require.Equal(t, int64(1), ordersOf(alice))
+		require.Equal(t, int32(98), shopStock(t, env, p.ID))
+	})
+	t.Run("keys belong to their user: another user's same key places its own order", func(t *testing.T) {
+		res := place(bob, key, body)
+		require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
+		require.NotEqual(t, orderID, res.JSON201.Data.Id)
+		require.Equal(t, bob.ID, res.JSON201.Data.UserId)
+		require.Equal(t, int64(1), ordersOf(bob))
+		require.Equal(t, int64(1), ordersOf(alice))
+		require.Equal(t, int32(96), shopStock(t, env, p.ID))
+	})
+	t.Run("an expired key may be used again", func(t *testing.T) {
+		shopExec(t, env, `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND key = $2`, alice.ID, key)
+		again := place(alice, key, body)
+		require.Equal(t, http.StatusCreated, again.StatusCode(), string(again.Body))
+		require.NotEqual(t, orderID, again.JSON201.Data.Id)
+		require.Equal(t, int64(2), ordersOf(alice))
+
+		// From now on the key replays the new order.
+		retry := place(alice, key, body)
+		require.Equal(t, http.StatusCreated, retry.StatusCode())
+		require.True(t, bytes.Equal(again.Body, retry.Body))
+		require.Equal(t, int64(2), ordersOf(alice))
+	})
+	t.Run("an expired key may be used for another body", func(t *testing.T) {
+		shopExec(t, env, `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND key = $2`, alice.ID, key)
+		other := client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(q.ID, 4)}}
+		res := place(alice, key, other)
+		require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
+		require.Equal(t, int64(3600), res.JSON201.Data.TotalCents)
+		require.Equal(t, int64(3), ordersOf(alice))
+	})
+	t.Run("without a key every request places an order", func(t *testing.T) {
+		before := ordersOf(bob)
+		shopPlaceOrder(t, env, bob, body.Items...)
+		shopPlaceOrder(t, env, bob, body.Items...)
+		require.Equal(t, before+2, ordersOf(bob))
+	})
+}
+
+func TestListOrders(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	alice := shopCustomer(t, env)
+	bob := shopCustomer(t, env)
+	staff := shopStaff(t, env)
+	p := shopCreateProduct(t, env, shopProductOpts{Stock: 1000, PriceCents: 100})
+
+	// Placed in this order, an hour apart from 10:00: A1, B1, A2, B2, A3.
+	base := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	at := func(hour int) time.Time { return base.Add(time.Duration(hour) * time.Hour) }
+	ids := map[string]uuid.UUID{}
+	for i, o := range []struct {
+		name string
+		user apitest.User
+	}{{"A1", alice}, {"B1", bob}, {"A2", alice}, {"B2", bob}, {"A3", alice}} {
+		order := shopPlaceOrder(t, env, o.user, shopItem(p.ID, int32(i+1)))
+		shopExec(t, env, `UPDATE orders SET created_at = $2 WHERE id = $1`, order.Id, at(i))
+		ids[o.name] = order.Id
+	}
+	shopMoveOrder(t, env, staff, ids["A2"], client.OrderStatusCancelled)
+	shopMoveOrder(t, env, staff, ids["B1"], client.OrderStatusPaid)
+
+	status := func(s client.OrderStatus) *client.OrderStatus { return &s }
+	tests := []struct {
+		name   string
+		caller apitest.User
+		params client.ListOrdersParams
+		want   []string
+		paging *client.Pagination
+	}{
+		{name: "a customer sees only their own orders, newest first", caller: alice,
+			want: []string{"A3", "A2", "A1"}},
+		{name: "a customer may name themselves as userId", caller: alice, params: client.ListOrdersParams{UserId: &alice.ID},
+			want: []string{"A3", "A2", "A1"}},
+		{name: "another customer sees only theirs", caller: bob,
+			want: []string{"B2", "B1"}},
+		{name: "a customer filters their own orders by status", caller: alice, params: client.ListOrdersParams{Status: status("pending")},
+			want: []string{"A3", "A1"}},
+		{name: "staff see every order, newest first", caller: staff,
+			want: []string{"A3", "B2", "A2", "B1", "A1"}},
+		{name: "staff filter by user", caller: staff, params: client.ListOrdersParams{UserId: &bob.ID},
+			want: []string{"B2", "B1"}},
+		{name: "staff filter by status cancelled", caller: staff, params: client.ListOrdersParams{Status: status("cancelled")},
+			want: []string{"A2"}},
+		{name: "staff filter by status paid", caller: staff, params: client.ListOrdersParams{Status: status("paid")},
+			want: []string{"B1"}},
+		{name: "staff filter by status pending", caller: staff, params: client.ListOrdersParams{Status: status("pending")},
+			want: []string{"A3", "B2", "A1"}},
+		{name: "staff combine user and status", caller: staff, params: client.ListOrdersParams{UserId: &alice.ID, Status: status("pending")},
+			want: []string{"A3", "A1"}},
+		{name: "a status nobody has gives an empty page", caller: staff, params: client.ListOrdersParams{Status: status("delivered")},
+			want: []string{}},
+		{name: "from is inclusive and to exclusive", caller: staff, params: client.ListOrdersParams{From: shopPtr(at(1)), To: shopPtr(at(3))},
+			want: []string{"A2", "B1"}},
+		{name: "from alone keeps what was placed at or after it", caller: staff, params: client.ListOrdersParams{From: shopPtr(at(3))},
+			want: []string{"A3", "B2"}},
+		{name: "to alone keeps what was placed before it", caller: staff, params: client.ListOrdersParams{To: shopPtr(at(1))},
+			want: []string{"A1"}},
+		{name: "times in another offset mean the same instant", caller: staff,
+			params: client.ListOrdersParams{From: shopPtr(at(1).In(time.FixedZone("CET", 3600))), To: shopPtr(at(2).In(time.FixedZone("EST", -5*3600)))},
+			want:   []string{"B1"}},
+		{name: "a customer's period keeps only their own orders", caller: bob, params: client.ListOrdersParams{From: shopPtr(at(0)), To: shopPtr(at(3))},
+			want: []string{"B1"}},
+		{name: "pages are cut from the newest", caller: staff, params: client.ListOrdersParams{Limit: shopPtr[int32](2), Page: shopPtr[int32](2)},
+			want: []string{"A2", "B1"}, paging: &client.Pagination{Page: 2, Limit: 2, Total: 5, Pages: 3}},
+		{name: "a page past the end is empty and still counts", caller: staff, params: client.ListOrdersParams{Limit: shopPtr[int32](2), Page: shopPtr[int32](4)},
+			want: []string{}, paging: &client.Pagination{Page: 4, Limit: 2, Total: 5, Pages: 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := env.Client.ListOrdersWithResponse(ctx, &tt.params, tt.caller.Auth())
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+			got := make([]string, len(res.JSON200.Data))
+			for i, o := range res.JSON200.Data {
+				for name, id := range ids {
+					if id == o.Id {
+						got[i] = name
+					}
+				}
+			}
+			require.Equal(t, tt.want, got)
+			paging := client.Pagination{Page: 1, Limit: 20, Total: int64(len(tt.want)), Pages: int32((len(tt.want) + 19) / 20)}
+			if tt.paging != nil {
+				paging = *tt.paging
+			}
+			require.Equal(t, paging, res.JSON200.Pagination)
+		})
+	}
+
+	t.Run("the summaries carry status, total and owner", func(t *testing.T) {
+		res, err := env.Client.ListOrdersWithResponse(ctx, &client.ListOrdersParams{UserId: &bob.ID}, staff.Auth())
+		require.NoError(t, err)
+		b1 := res.JSON200.Data[1]
+		require.Equal(t, ids["B1"], b1.Id)
+		require.Equal(t, bob.ID, b1.UserId)
+		require.Equal(t, client.OrderStatusPaid, b1.Status)
+		require.Equal(t, int64(200), b1.TotalCents)
+		require.True(t, b1.CreatedAt.Equal(at(1)))
+	})
+
+	refusals := []struct {
+		name    string
+		auth    client.RequestEditorFn
+		query   string
+		status  int
+		code    client.ErrorCode
+		details []string
+	}{
+		{name: "a customer may not list another user's orders", auth: alice.Auth(), query: "userId=" + bob.ID.String(),
+			status: http.StatusForbidden, code: client.FORBIDDEN},
+		{name: "from equal to to is refused", auth: staff.Auth(), query: "from=2025-03-01T12:00:00Z&to=2025-03-01T12:00:00Z",
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query from"}},
+		{name: "from after to is refused", auth: staff.Auth(), query: "from=2025-03-02T00:00:00Z&to=2025-03-01T00:00:00Z",
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query from"}},
+		{name: "an unknown status is refused", auth: staff.Auth(), query: "status=lost",
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query status"}},
+		{name: "a userId that is not a UUID is refused", auth: staff.Auth(), query: "userId=42",
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query userId"}},
+		{name: "a from that is not a date-time is refused", auth: staff.Auth(), query: "from=yesterday",
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query from"}},
+		{name: "an anonymous caller must authenticate", auth: shopNoAuth,
+			status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, env.URL+"/api/v1/orders?"+tt.query, nil)
+			require.NoError(t, err)
+			require.NoError(t, tt.auth(ctx, req))
+			res, err := env.HTTP.Do(req)
+			require.NoError(t, err)
+			parsed, err := client.ParseListOrdersResponse(res)
+			require.NoError(t, err)
+			e := shopRequireError(t, parsed, tt.status, tt.code)
+			shopRequireDetails(t, e, tt.details...)
+		})
+	}
+}
+
+func TestGetOrder(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	owner := shopCustomer(t, env)
+	stranger := shopCustomer(t, env)
+	staff := shopStaff(t, env)
+	admin := shopUsers(t, env, auth.RoleAdmin, 1)[0]
+	zebra := shopCreateProduct(t, env, shopProductOpts{Sku: "ZEBRA-1", Name: "Zebra plush", PriceCents: 1500, Stock: 5})
+	apple := shopCreateProduct(t, env, shopProductOpts{Sku: "APPLE-1", Name: "Apple crate", PriceCents: 250, Stock: 5})
+	order := shopPlaceOrder(t, env, owner, shopItem(zebra.ID, 1), shopItem(apple.ID, 4))
+
+	for _, tt := range []struct {
+		name   string
+		caller apitest.User
+	}{
+		{"the owner reads the order with its items and product names", owner},
+		{"staff read any order", staff},
+		{"admins read any order", admin},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := env.Client.GetOrderWithResponse(ctx, order.Id, tt.caller.Auth())
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+			got := res.JSON200.Data
+			require.Equal(t, order, got)
+			require.Equal(t, owner.ID, got.UserId)
+			require.Equal(t, int64(1500+4*250), got.TotalCents)
+			require.Equal(t, []client.OrderItem{
+				{ProductId: apple.ID, Sku: "APPLE-1", Name: "Apple crate", Quantity: 4, UnitPriceCents: 250, LineTotalCents: 1000},
+				{ProductId: zebra.ID, Sku: "ZEBRA-1", Name: "Zebra plush", Quantity: 1, UnitPriceCents: 1500, LineTotalCents: 1500},
+			}, got.Items)
+		})
+	}
+	for _, tt := range []struct {
+		name   string
+		id     uuid.UUID
+		auth   client.RequestEditorFn
+		status int
+		code   client.ErrorCode
+	}{
+		{name: "another customer gets 404, as if the order did not exist", id: order.Id, auth: stranger.Auth(), status: http.StatusNotFound, code: client.NOTFOUND},
+		{name: "an unknown id is 404", id: uuid.New(), auth: staff.Auth(), status: http.StatusNotFound, code: client.NOTFOUND},
+		{name: "an anonymous caller must authenticate", id: order.Id, auth: shopNoAuth, status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := env.Client.GetOrderWithResponse(ctx, tt.id, tt.auth)
+			require.NoError(t, err)
+			shopRequireError(t, res, tt.status, tt.code)
+		})
+	}
+	t.Run("another customer's 404 reads exactly like an unknown id's", func(t *testing.T) {
+		theirs, err := env.Client.GetOrderWithResponse(ctx, order.Id, stranger.Auth())
+		require.NoError(t, err)
+		unknown, err := env.Client.GetOrderWithResponse(ctx, uuid.New(), stranger.Auth())
+		require.NoError(t, err)
+		require.Equal(t, unknown.JSON404.Error.Message, theirs.JSON404.Error.Message)
+	})
+	t.Run("a malformed id is 400 naming the path parameter", func(t *testing.T) {
+		res, raw := env.Do(http.MethodGet, "/api/v1/orders/123", "", nil, "Authorization", "Bearer "+owner.Token)
+		e := shopRawError(t, res, raw, http.StatusBadRequest, client.VALIDATIONERROR)
+		shopRequireDetails(t, e, "path id")
+	})
+}
+
+func TestCancelOrder(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	owner := shopCustomer(t, env)
+	stranger := shopCustomer(t, env)
+	staff := shopStaff(t, env)
+
+	tests := []struct {
+		name     string
+		from     client.OrderStatus
+		caller   apitest.User
+		unknown  bool
+		status   int
+		code     client.ErrorCode
+		returned bool // whether the stock comes back
+	}{
+		{name: "the owner cancels a pending order and its stock returns", from: "pending", caller: owner,
+			status: http.StatusOK, returned: true},
+		{name: "staff cancel a pending order and its stock returns", from: "pending", caller: staff,
+			status: http.StatusOK, returned: true},
+		{name: "staff cancel a paid order and its stock returns", from: "paid", caller: staff,
+			status: http.StatusOK, returned: true},
+		{name: "the owner may not cancel a paid order", from: "paid", caller: owner,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "nobody cancels a shipped order", from: "shipped", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "nobody cancels a delivered order", from: "delivered", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "a cancelled order cannot be cancelled again, nor its stock returned twice", from: "cancelled", caller: owner,
+			status: http.StatusConflict, code: client.INVALIDSTATE, returned: true},
+		{name: "another customer gets 404 and the order stands", from: "pending", caller: stranger,
+			status: http.StatusNotFound, code: client.NOTFOUND},
+		{name: "an unknown order is 404", from: "pending", caller: staff, unknown: true,
+			status: http.StatusNotFound, code: client.NOTFOUND},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := shopCreateProduct(t, env, shopProductOpts{Stock: 10})
+			q := shopCreateProduct(t, env, shopProductOpts{Stock: 10})
+			order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 3), shopItem(q.ID, 1))
+			shopMoveOrder(t, env, staff, order.Id, tt.from)
+			id := order.Id
+			if tt.unknown {
+				id = uuid.New()
+			}
+			res, err := env.Client.CancelOrderWithResponse(ctx, id, tt.caller.Auth())
+			require.NoError(t, err)
+			if tt.status == http.StatusOK {
+				require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+				require.Equal(t, client.OrderStatusCancelled, res.JSON200.Data.Status)
+				require.Equal(t, order.Id, res.JSON200.Data.Id)
+				require.Equal(t, order.Items, res.JSON200.Data.Items)
+				require.Equal(t, order.TotalCents, res.JSON200.Data.TotalCents)
+				require.False(t, res.JSON200.Data.UpdatedAt.Before(order.UpdatedAt))
+				require.Equal(t, "cancelled", shopOrderStatus(t, env, order.Id))
+			} else {
+				shopRequireError(t, res, tt.status, tt.code)
+				require.Equal(t, string(tt.from), shopOrderStatus(t, env, order.Id), "a refused cancel moved the order")
+			}
+			wantP, wantQ := int32(7), int32(9)
+			if tt.returned {
+				wantP, wantQ = 10, 10
+			}
+			require.Equal(t, wantP, shopStock(t, env, p.ID))
+			require.Equal(t, wantQ, shopStock(t, env, q.ID))
+		})
+	}
+	t.Run("an anonymous caller must authenticate", func(t *testing.T) {
+		p := shopCreateProduct(t, env, shopProductOpts{Stock: 10})
+		order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 3))
+		res, err := env.Client.CancelOrderWithResponse(ctx, order.Id, shopNoAuth)
+		require.NoError(t, err)
+		shopRequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		require.Equal(t, "pending", shopOrderStatus(t, env, order.Id))
+	})
+}
+
+func TestUpdateOrderStatus(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	owner := shopCustomer(t, env)
+	staff := shopStaff(t, env)
+	admin := shopUsers(t, env, auth.RoleAdmin, 1)[0]
+	p := shopCreateProduct(t, env, shopProductOpts{Stock: 1000})
+
+	t.Run("an order moves pending → paid → shipped → delivered", func(t *testing.T) {
+		order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 2))
+		prev := order.UpdatedAt
+		for i, next := range []client.UpdateOrderStatusRequestStatus{"paid", "shipped", "delivered"} {
+			caller := staff
+			if i == 1 {
+				caller = admin
+			}
+			res, err := env.Client.UpdateOrderStatusWithResponse(ctx, order.Id, client.UpdateOrderStatusRequest{Status: next}, caller.Auth())
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+			got := res.JSON200.Data
+			require.Equal(t, client.OrderStatus(next), got.Status)
+			require.Equal(t, order.Items, got.Items)
+			require.Equal(t, order.CreatedAt, got.CreatedAt)
+			require.False(t, got.UpdatedAt.Before(prev))
+			prev = got.UpdatedAt
+			require.Equal(t, string(next), shopOrderStatus(t, env, order.Id))
+		}
+		require.Equal(t, int32(998), shopStock(t, env, p.ID), "moving an order forward touched stock")
+	})
+
+	tests := []struct {
+		name    string
+		from    client.OrderStatus
+		to      client.UpdateOrderStatusRequestStatus
+		caller  apitest.User
+		unknown bool
+		status  int
+		code    client.ErrorCode
+		details []string
+	}{
+		{name: "pending cannot skip to shipped", from: "pending", to: "shipped", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "pending cannot skip to delivered", from: "pending", to: "delivered", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "paid cannot become paid again", from: "paid", to: "paid", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "paid cannot skip to delivered", from: "paid", to: "delivered", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "shipped cannot go back to paid", from: "shipped", to: "paid", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "delivered is final", from: "delivered", to: "shipped", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "a cancelled order cannot be paid", from: "cancelled", to: "paid", caller: staff,
+			status: http.StatusConflict, code: client.INVALIDSTATE},
+		{name: "a customer may not move even their own order", from: "pending", to: "paid", caller: owner,
+			status: http.StatusForbidden, code: client.FORBIDDEN},
+		{name: "an unknown order is 404", from: "pending", to: "paid", caller: staff, unknown: true,
+			status: http.StatusNotFound, code: client.NOTFOUND},
+		{name: "cancelling is not a status move", from: "pending", to: "cancelled", caller: staff,
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body status"}},
+		{name: "pending is not a status to move to", from: "paid", to: "pending", caller: staff,
+			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body status"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 1))
+			shopMoveOrder(t, env, staff, order.Id, tt.from)
+			id := order.Id
+			if tt.unknown {
+				id = uuid.New()
+			}
+			res, err := env.Client.UpdateOrderStatusWithResponse(ctx, id, client.UpdateOrderStatusRequest{Status: tt.to}, tt.caller.Auth())
+			require.NoError(t, err)
+			e := shopRequireError(t, res, tt.status, tt.code)
+			shopRequireDetails(t, e, tt.details...)
+			require.Equal(t, string(tt.from), shopOrderStatus(t, env, order.Id))
+		})
+	}
+	t.Run("an anonymous caller must authenticate", func(t *testing.T) {
+		order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 1))
+		res, err := env.Client.UpdateOrderStatusWithResponse(ctx, order.Id, client.UpdateOrderStatusRequest{Status: "paid"}, shopNoAuth)
+		require.NoError(t, err)
+		shopRequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		require.Equal(t, "pending", shopOrderStatus(t, env, order.Id))
+	})
+}
+
+// shopPatientPool lets requests wait longer for a database connection than the 2 s
+// default. Under -race on a small machine, with other tests running, a hundred
+// requests queued behind one locked product row can wait longer than that, and the
+// server rightly sheds them with 503; these tests are about stock, not load shedding.
+func shopPatientPool(c *config.Config) { c.DBAcquireTimeout = 30 * time.Second }
+
+// shopOutcome is what one concurrent request got back.
+type shopOutcome struct {
+	kind   string // "place" or "cancel", where a test mixes them
+	status int
+	code   client.ErrorCode
+	body   []byte
+	err    error
+}
+
+func shopOutcomeOf(res shopResponse, err error) shopOutcome {
+	if err != nil {
+		return shopOutcome{err: err}
+	}
+	o := shopOutcome{status: res.StatusCode(), body: res.GetBody()}
+	if o.status >= 400 {
+		var env client.ErrorEnvelope
+		if jsonErr := json.Unmarshal(o.body, &env); jsonErr == nil {
+			o.code = env.Error.Code
+		}
+	}
+	return o
+}
+
+func TestConcurrentOrdersNeverOversell(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t, shopPatientPool)
+	ctx := context.Background()
+	const stock, orders = 50, 120
+	p := shopCreateProduct(t, env, shopProductOpts{Sku: "HOT-ITEM", PriceCents: 700, Stock: stock})
+	customers := shopUsers(t, env, auth.RoleCustomer, orders)
+
+	outcomes := make([]shopOutcome, orders)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range orders {
+		wg.Go(func() {
+			<-start
+			res, err := env.Client.CreateOrderWithResponse(ctx, nil,
+				client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}}, customers[i].Auth())
+			outcomes[i] = shopOutcomeOf(res, err)
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	var placed, refused int
+	for i, o := range outcomes {
+		require.NoError(t, o.err, "request %d", i)
+		switch {
+		case o.status == http.StatusCreated:
+			placed++
+		case o.status == http.StatusConflict && o.code == client.INSUFFICIENTSTOCK:
+			refused++
+			// Each asks for one, so a refusal means the stock was already gone.
+			require.Contains(t, string(o.body), "1 requested but only 0")
+		default:
+			require.Failf(t, "unexpected answer", "request %d: %d %s", i, o.status, o.body)
+		}
+	}
+	t.Logf("oversell: %d orders for %d in stock: %d placed, %d refused, final stock %d",
+		orders, stock, placed, refused, shopStock(t, env, p.ID))
+	require.Equal(t, stock, placed)
+	require.Equal(t, orders-stock, refused)
+	require.Equal(t, int32(0), shopStock(t, env, p.ID))
+	require.Equal(t, int64(stock), shopCount(t, env, `SELECT count(*) FROM orders`))
+	require.Equal(t, int64(stock), shopCount(t, env, `SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1`, p.ID))
+	shopRequireCleanLogs(t, env)
+}
+
+func TestConcurrentOrdersAndCancellationsConserveStock(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t, shopPatientPool)
+	ctx := context.Background()
+	const initial = 150
+	p := shopCreateProduct(t, env, shopProductOpts{Sku: "CONS-P", PriceCents: 100, Stock: initial})
+	q := shopCreateProduct(t, env, shopProductOpts{Sku: "CONS-Q", PriceCents: 300, Stock: initial})
+	customers := shopUsers(t, env, auth.RoleCustomer, 40)
+	staff := shopStaff(t, env)
+
+	// Twenty orders exist beforehand: ten pending for their owners to cancel, ten
+	// paid for staff to cancel, while new orders pour in.
+	var ownerCancels, staffCancels []client.Order
+	for i := range 20 {
+		o := shopPlaceOrder(t, env, customers[i], shopItem(p.ID, 2), shopItem(q.ID, 1))
+		if i%2 == 0 {
+			ownerCancels = append(ownerCancels, o)
+		} else {
+			shopMoveOrder(t, env, staff, o.Id, client.OrderStatusPaid)
+			staffCancels = append(staffCancels, o)
+		}
+	}
+
+	type job func() []shopOutcome
+	placing := func(u apitest.User, items []client.OrderItemInput) (shopOutcome, *client.CreateOrderResponse) {
+		res, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{Items: items}, u.Auth())
+		o := shopOutcomeOf(res, err)
+		o.kind = "place"
+		return o, res
+	}
+	cancelling := func(u apitest.User, id uuid.UUID) shopOutcome {
+		res, err := env.Client.CancelOrderWithResponse(ctx, id, u.Auth())
+		o := shopOutcomeOf(res, err)
+		o.kind = "cancel"
+		return o
+	}
+	var jobs []job
+	for i := range 60 {
+		// Half list P first, half Q first: the server must lock in one order regardless.
+		a, b := shopItem(p.ID, int32(1+i%4)), shopItem(q.ID, int32(1+i%3))
+		items := []client.OrderItemInput{a, b}
+		if i%2 == 1 {
+			items = []client.OrderItemInput{b, a}
+		}
+		u := customers[i%len(customers)]
+		jobs = append(jobs, func() []shopOutcome {
+			o, _ := placing(u, items)
+			return []shopOutcome{o}
+		})
+	}
+	for i, o := range ownerCancels {
+		u := customers[2*i]
+		jobs = append(jobs, func() []shopOutcome { return []shopOutcome{cancelling(u, o.Id)} })
+	}
+	for _, o := range staffCancels {
+		jobs = append(jobs, func() []shopOutcome { return []shopOutcome{cancelling(staff, o.Id)} })
+	}
+	for i := range 20 {
+		// Place, then cancel at once, in the thick of it.
+		u := customers[20+i]
+		items := []client.OrderItemInput{shopItem(q.ID, 2), shopItem(p.ID, 2)}
+		if i%2 == 1 {
+			items[0], items[1] = items[1], items[0]
+		}
+		jobs = append(jobs, func() []shopOutcome {
+			placed, res := placing(u, items)
+			if placed.status != http.StatusCreated {
+				return []shopOutcome{placed}
+			}
+			return []shopOutcome{placed, cancelling(u, res.JSON201.Data.Id)}
+		})
+	}
+
+	results := make([][]shopOutcome, len(jobs))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Go(func() {
+			<-start
+			results[i] = j()
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	counts := map[string]int{}
+	for i, rs := range results {
+		for _, o := range rs {
+			require.NoError(t, o.err, "job %d", i)
+			ok := o.kind == "cancel" && o.status == http.StatusOK ||
+				o.kind == "place" && o.status == http.StatusCreated ||
+				o.kind == "place" && o.status == http.StatusConflict && o.code == client.INSUFFICIENTSTOCK
+			require.True(t, ok, "job %d: %s answered %d %s", i, o.kind, o.status, o.body)
+			counts[fmt.Sprintf("%s %d", o.kind, o.status)]++
+		}
+	}
+	t.Logf("orders and cancellations: %v", counts)
+	require.Positive(t, counts["place 201"])
+	require.Equal(t, int64(counts["cancel 200"]), shopCount(t, env, `SELECT count(*) FROM orders WHERE status = 'cancelled'`))
+
+	for _, prod := range []struct {
+		name string
+		id   uuid.UUID
+	}{{"P", p.ID}, {"Q", q.ID}} {
+		stock := shopStock(t, env, prod.id)
+		held := shopCount(t, env, `
+			SELECT coalesce(sum(oi.quantity), 0) FROM order_items oi JOIN orders o ON o.id = oi.order_id
+			WHERE oi.product_id = $1 AND o.status <> 'cancelled'`, prod.id)
+		t.Logf("product %s: stock %d + units in live orders %d = %d", prod.name, stock, held, int64(stock)+held)
+		require.GreaterOrEqual(t, stock, int32(0))
+		require.Equal(t, int64(initial), int64(stock)+held, "product %s: stock was lost or made up", prod.name)
+	}
+	shopRequireCleanLogs(t, env)
+}
+
+func TestConcurrentRetriesWithTheSameIdempotencyKeyPlaceOneOrder(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	customer := shopCustomer(t, env)
+	p := shopCreateProduct(t, env, shopProductOpts{Sku: "RETRY-1", PriceCents: 250, Stock: 100})
+	key := uuid.NewString()
+	body := client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 3)}}
+
+	const retries = 25
+	outcomes := make([]shopOutcome, retries)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range retries {
+		wg.Go(func() {
+			<-start
+			res, err := env.Client.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: &key}, body, customer.Auth())
+			outcomes[i] = shopOutcomeOf(res, err)
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	for i, o := range outcomes {
+		require.NoError(t, o.err)
+		require.Equal(t, http.StatusCreated, o.status, "request %d: %s", i, o.body)
+		require.True(t, bytes.Equal(outcomes[0].body, o.body), "request %d answered differently:\n%s\n%s", i, outcomes[0].body, o.body)
+	}
+	require.Equal(t, int64(1), shopCount(t, env, `SELECT count(*) FROM orders WHERE user_id = $1`, customer.ID))
+	require.Equal(t, int32(97), shopStock(t, env, p.ID))
+	shopRequireCleanLogs(t, env)
+}
