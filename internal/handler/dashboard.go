@@ -22,13 +22,11 @@ func (h *Handler) ListDashboardUsers(ctx context.Context, req api.ListDashboardU
 	if err != nil {
 		return nil, dbError(err, "")
 	}
-	var total int64
-	if len(rows) > 0 {
-		total = rows[0].Total
-	} else if page > 1 {
-		if total, err = h.q.UserCount(ctx, db.UserCountParams{}); err != nil {
-			return nil, dbError(err, "")
-		}
+	total, err := pageTotal(len(rows), func() int64 { return rows[0].Total }, page, func() (int64, error) {
+		return h.q.UserCount(ctx, db.UserCountParams{})
+	})
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]uuid.UUID, len(rows))
 	for i, r := range rows {

@@ -124,6 +124,19 @@ func pagination(page, limit int32, total int64) api.Pagination {
 	return api.Pagination{Page: page, Limit: limit, Total: total, Pages: pages}
 }
 
+// pageTotal is the total count behind a page: carried by every row of the page's own
+// query, or, for a page past the end that has no rows, counted by one more query.
+func pageTotal(rows int, fromRows func() int64, page int32, count func() (int64, error)) (int64, error) {
+	switch {
+	case rows > 0:
+		return fromRows(), nil
+	case page > 1:
+		n, err := count()
+		return n, dbError(err, "")
+	}
+	return 0, nil
+}
+
 // pageParams applies the spec's defaults to optional page and limit.
 func pageParams(page, limit *int32) (int32, int32) {
 	p, l := int32(1), int32(20)

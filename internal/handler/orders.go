@@ -276,13 +276,11 @@ func (h *Handler) ListOrders(ctx context.Context, req api.ListOrdersRequestObjec
 	if err != nil {
 		return nil, dbError(err, "")
 	}
-	var total int64
-	if len(rows) > 0 {
-		total = rows[0].Total
-	} else if page > 1 {
-		if total, err = h.q.OrderCount(ctx, filter); err != nil {
-			return nil, dbError(err, "")
-		}
+	total, err := pageTotal(len(rows), func() int64 { return rows[0].Total }, page, func() (int64, error) {
+		return h.q.OrderCount(ctx, filter)
+	})
+	if err != nil {
+		return nil, err
 	}
 	orders := make([]api.OrderSummary, len(rows))
 	for i, r := range rows {

@@ -97,13 +97,11 @@ func (h *Handler) ListProducts(ctx context.Context, req api.ListProductsRequestO
 	if err != nil {
 		return nil, dbError(err, "")
 	}
-	var total int64
-	if len(rows) > 0 {
-		total = rows[0].Total
-	} else if page > 1 {
-		if total, err = h.q.ProductCount(ctx, filter); err != nil {
-			return nil, dbError(err, "")
-		}
+	total, err := pageTotal(len(rows), func() int64 { return rows[0].Total }, page, func() (int64, error) {
+		return h.q.ProductCount(ctx, filter)
+	})
+	if err != nil {
+		return nil, err
 	}
 	products := make([]api.Product, len(rows))
 	for i, r := range rows {

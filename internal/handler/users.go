@@ -64,13 +64,11 @@ func (h *Handler) ListUsers(ctx context.Context, req api.ListUsersRequestObject)
 	if err != nil {
 		return nil, dbError(err, "")
 	}
-	var total int64
-	if len(rows) > 0 {
-		total = rows[0].Total
-	} else if page > 1 {
-		if total, err = h.q.UserCount(ctx, db.UserCountParams{Pattern: pattern, Role: role}); err != nil {
-			return nil, dbError(err, "")
-		}
+	total, err := pageTotal(len(rows), func() int64 { return rows[0].Total }, page, func() (int64, error) {
+		return h.q.UserCount(ctx, db.UserCountParams{Pattern: pattern, Role: role})
+	})
+	if err != nil {
+		return nil, err
 	}
 	users := make([]api.User, len(rows))
 	for i, r := range rows {
