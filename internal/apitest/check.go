@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,10 @@ import (
 
 	"github.com/shopfloor/shopfloor"
 )
+
+// requestIDPattern is the X-Request-Id every response must carry (openapi.yaml's
+// info describes it): the caller's well-formed id, or a new one.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 var (
 	specOnce   sync.Once
@@ -90,8 +95,8 @@ func CheckResponse(req *http.Request, status int, header http.Header, body []byt
 	if err != nil {
 		return "spec: " + err.Error()
 	}
-	if header.Get("X-Request-Id") == "" {
-		return "no X-Request-Id header"
+	if id := header.Get("X-Request-Id"); !requestIDPattern.MatchString(id) {
+		return fmt.Sprintf("X-Request-Id %q is missing or malformed", id)
 	}
 	route, params, err := router.FindRoute(req)
 	if err != nil {
