@@ -37,6 +37,40 @@ func passwordDetails(field, pw string) []api.ErrorDetail {
 	return details
 }
 
+// BodyProblems returns the problems the handlers find in a request body beyond what
+// its schema says (a name too short once trimmed, a weak password, an unassigned
+// country code). The validator adds them to the schema's own problems, so that a
+// request refused by the schema still lists every problem at once.
+func BodyProblems(operationID string, body map[string]any) []api.ErrorDetail {
+	var details []api.ErrorDetail
+	text := func(field string) (string, bool) { s, ok := body[field].(string); return s, ok }
+	name := func() {
+		if raw, ok := text("name"); ok {
+			if _, d := checkName("name", raw); d != nil {
+				details = append(details, *d)
+			}
+		}
+	}
+	switch operationID {
+	case "registerUser":
+		name()
+		if pw, ok := text("password"); ok {
+			details = append(details, passwordDetails("password", pw)...)
+		}
+	case "changePassword":
+		if pw, ok := text("newPassword"); ok {
+			details = append(details, passwordDetails("newPassword", pw)...)
+		}
+	case "updateUser":
+		name()
+	case "replaceUserProfile":
+		if c, ok := text("country"); ok && !isCountry(c) {
+			details = append(details, apperr.Detail("country", api.Body, "must be an ISO 3166-1 alpha-2 country code"))
+		}
+	}
+	return details
+}
+
 // RegisterUser creates a customer account and logs it in.
 func (h *Handler) RegisterUser(ctx context.Context, req api.RegisterUserRequestObject) (api.RegisterUserResponseObject, error) {
 	email := normalizeEmail(req.Body.Email)

@@ -964,7 +964,7 @@ func TestDatabaseUnreachableAnswers503(t *testing.T) {
 	require.NotContains(t, e.Message, "127.0.0.1")
 
 	login := acctLogin(t, env, "a@example.com", acctPassword)
-	e = acctRequireError(t, login, login.JSON503, http.StatusServiceUnavailable, client.SERVICEUNAVAILABLE)
+	acctRequireError(t, login, login.JSON503, http.StatusServiceUnavailable, client.SERVICEUNAVAILABLE)
 	require.NotContains(t, string(login.Body), "127.0.0.1")
 	require.NotContains(t, string(login.Body), "dial")
 
