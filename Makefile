@@ -2,13 +2,18 @@
 # `make test` checks generated code, vets, and runs every test against real PostgreSQL.
 GO ?= go
 
-.PHONY: run test generate check-generated vet lint api-diff api-check build postgres
+.PHONY: run test test-pgbouncer generate check-generated vet lint api-diff api-check build postgres
 
 run: postgres
 	$(GO) run ./cmd/shopfloor dev
 
 test: postgres check-generated vet lint api-check
 	$(GO) test -race -count=1 ./...
+
+# Runs the end-to-end suite through PgBouncer in transaction pooling mode
+# (DB_QUERY_EXEC_MODE=exec); see "Running behind PgBouncer" in README.md.
+test-pgbouncer: postgres
+	@./scripts/e2e-pgbouncer.sh
 
 # Regenerates the server, the client and the queries from openapi.yaml and queries/.
 generate:
