@@ -1331,7 +1331,10 @@ type ClientInterface interface {
 	// DeactivateUser Deactivate a user (admin)
 	//
 	// Deactivates the account (it is kept for its orders) and revokes its refresh
-	// tokens: it can no longer log in or refresh. Repeating the call is harmless.
+	// tokens: it can no longer log in or refresh, and `getCurrentUser` refuses it at
+	// once. Access tokens already issued are not looked up on every request, so they
+	// keep working elsewhere until they expire (`ACCESS_TOKEN_TTL`, 15 minutes by
+	// default). Repeating the call is harmless.
 	//
 	// Corresponds with DELETE /api/v1/users/{id} (the `DeactivateUser` operationId).
 	DeactivateUser(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2028,7 +2031,10 @@ func (c *Client) ListUsers(ctx context.Context, params *ListUsersParams, reqEdit
 // DeactivateUser Deactivate a user (admin)
 //
 // Deactivates the account (it is kept for its orders) and revokes its refresh
-// tokens: it can no longer log in or refresh. Repeating the call is harmless.
+// tokens: it can no longer log in or refresh, and `getCurrentUser` refuses it at
+// once. Access tokens already issued are not looked up on every request, so they
+// keep working elsewhere until they expire (`ACCESS_TOKEN_TTL`, 15 minutes by
+// default). Repeating the call is harmless.
 //
 // Corresponds with DELETE /api/v1/users/{id} (the `DeactivateUser` operationId).
 func (c *Client) DeactivateUser(ctx context.Context, id UserID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4045,7 +4051,10 @@ type ClientWithResponsesInterface interface {
 	// DeactivateUserWithResponse Deactivate a user (admin)
 	//
 	// Deactivates the account (it is kept for its orders) and revokes its refresh
-	// tokens: it can no longer log in or refresh. Repeating the call is harmless.
+	// tokens: it can no longer log in or refresh, and `getCurrentUser` refuses it at
+	// once. Access tokens already issued are not looked up on every request, so they
+	// keep working elsewhere until they expire (`ACCESS_TOKEN_TTL`, 15 minutes by
+	// default). Repeating the call is harmless.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7242,7 +7251,10 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params 
 // DeactivateUserWithResponse Deactivate a user (admin)
 //
 // Deactivates the account (it is kept for its orders) and revokes its refresh
-// tokens: it can no longer log in or refresh. Repeating the call is harmless.
+// tokens: it can no longer log in or refresh, and `getCurrentUser` refuses it at
+// once. Access tokens already issued are not looked up on every request, so they
+// keep working elsewhere until they expire (`ACCESS_TOKEN_TTL`, 15 minutes by
+// default). Repeating the call is harmless.
 //
 // Returns a wrapper object for the known response body format(s).
 //
