@@ -28,6 +28,8 @@ Usage:
                                   migrate, demo data, serve with APP_ENV=development
   shopfloor migrate up|down|status
   shopfloor user create --email E --name N [--role admin|staff] [--password P | password on stdin]
+  shopfloor seed [--users N] [--products M] [--orders K] [--seed S] [--password P]
+                                  load a large deterministic data set into an empty database
   shopfloor version
 
 Every command takes --help. Settings come from the environment; see README.md.
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return migrateCmd(ctx, args[1:], stdout, getenv)
 	case "user":
 		return userCmd(ctx, args[1:], stdin, stdout, getenv)
+	case "seed":
+		return seedCmd(ctx, args[1:], stdout, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "shopfloor", buildVersion())
 		return nil

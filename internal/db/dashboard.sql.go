@@ -68,16 +68,21 @@ WITH o AS (
       AND created_at < coalesce($2::timestamptz, 'infinity')
 ), by_status AS (
     SELECT status, count(*) AS n FROM o GROUP BY status
-), top AS (
-    SELECT oi.product_id, p.sku, p.name,
+), sales AS (
+    SELECT oi.product_id,
            sum(oi.quantity)::bigint AS units,
            sum(oi.quantity * oi.unit_price_cents)::bigint AS revenue_cents
     FROM o
     JOIN order_items oi ON oi.order_id = o.id
-    JOIN products p ON p.id = oi.product_id
     WHERE o.status <> 'cancelled'
-    GROUP BY oi.product_id, p.sku, p.name
-    ORDER BY revenue_cents DESC, p.sku
+    GROUP BY oi.product_id
+), top AS (
+    -- Products are read only for the best sellers (with any tied with the fifth, for
+    -- the tie-break on sku), not for every product sold in the period.
+    SELECT s.product_id, p.sku, p.name, s.units, s.revenue_cents
+    FROM (SELECT product_id, units, revenue_cents FROM sales ORDER BY revenue_cents DESC FETCH FIRST 5 ROWS WITH TIES) s
+    JOIN products p ON p.id = s.product_id
+    ORDER BY s.revenue_cents DESC, p.sku
     LIMIT 5
 )
 SELECT

@@ -3,12 +3,16 @@ package migrate_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io/fs"
 	"log/slog"
+	"path"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/shopfloor/shopfloor"
 	"github.com/shopfloor/shopfloor/internal/migrate"
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 )
@@ -32,14 +36,21 @@ func TestUpStatusDownUp(t *testing.T) {
 		t.Errorf("status after Up:\n%s", status)
 	}
 
-	if err := migrate.Down(ctx, dbURL, log); err != nil {
-		t.Fatalf("Down: %v", err)
+	// Down one step at a time, through every migration.
+	files, err := fs.Glob(shopfloor.Migrations, "schema/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no embedded migrations: %v", err)
+	}
+	for range files {
+		if err := migrate.Down(ctx, dbURL, log); err != nil {
+			t.Fatalf("Down: %v", err)
+		}
 	}
 	if hasUsers(ctx, t, dbURL) {
-		t.Error("users table still present after Down")
+		t.Error("users table still present after every Down")
 	}
-	if status := statusOf(ctx, t, dbURL); !strings.Contains(status, "pending") {
-		t.Errorf("status after Down shows nothing pending:\n%s", status)
+	if status := statusOf(ctx, t, dbURL); strings.Count(status, "pending") != len(files) {
+		t.Errorf("status after every Down does not show all %d pending:\n%s", len(files), status)
 	}
 
 	logs.Reset()
@@ -49,8 +60,11 @@ func TestUpStatusDownUp(t *testing.T) {
 	if !hasUsers(ctx, t, dbURL) {
 		t.Error("users table missing after Up")
 	}
-	if !strings.Contains(logs.String(), `"msg":"applied migration","direction":"up","version":1,"name":"00001_accounts.sql"`) {
-		t.Errorf("Up did not log the applied migration:\n%s", logs.String())
+	for i, f := range files {
+		want := fmt.Sprintf(`"msg":"applied migration","direction":"up","version":%d,"name":"%s"`, i+1, path.Base(f))
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("Up did not log %s:\n%s", path.Base(f), logs.String())
+		}
 	}
 	t.Logf("status:\n%s", statusOf(ctx, t, dbURL))
 }
