@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -46,6 +49,14 @@ func devCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(st
 		}
 		log.Info("DATABASE_URL is unset: starting the local PostgreSQL cluster", "dataDir", abs)
 		cluster, err := pgcluster.Start(ctx, pgcluster.Options{DataDir: abs, Logger: log})
+		if errors.Is(err, pgcluster.ErrNotTraversable) {
+			// As root the server runs as postgres, which cannot reach a checkout under a
+			// private home directory: keep the cluster where it can, one per checkout.
+			sum := sha256.Sum256([]byte(abs))
+			abs = filepath.Join("/var/lib/shopfloor", "dev-"+hex.EncodeToString(sum[:6]))
+			log.Warn("the postgres user cannot reach the data dir; using another", "dataDir", abs, "reason", err.Error())
+			cluster, err = pgcluster.Start(ctx, pgcluster.Options{DataDir: abs, Logger: log})
+		}
 		if err != nil {
 			return err
 		}

@@ -270,6 +270,10 @@ func (c *Cluster) prepareDir() error {
 	return nil
 }
 
+// ErrNotTraversable means the server's user (postgres, when we run as root) cannot
+// reach the data directory, so a caller may choose a directory elsewhere.
+var ErrNotTraversable = errors.New("pgcluster: data directory not reachable by the server's user")
+
 // checkTraversable fails with a clear message when the server's user may not
 // search dir, since initdb would otherwise fail with a less helpful one.
 func (c *Cluster) checkTraversable(dir string) error {
@@ -292,9 +296,9 @@ func (c *Cluster) checkTraversable(dir string) error {
 		allowed = mode&0o001 != 0
 	}
 	if !allowed {
-		return fmt.Errorf("pgcluster: running as root, so PostgreSQL runs as the postgres user (uid %d), which cannot enter %s (mode %v, owner uid %d); "+
+		return fmt.Errorf("%w: running as root, so PostgreSQL runs as the postgres user (uid %d), which cannot enter %s (mode %v, owner uid %d); "+
 			"use a data dir whose parents it can traverse (for example one made by os.MkdirTemp(\"\", ...)) or `chmod o+x %s`",
-			c.cred.Uid, dir, mode, sys.Uid, dir)
+			ErrNotTraversable, c.cred.Uid, dir, mode, sys.Uid, dir)
 	}
 	return nil
 }
