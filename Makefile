@@ -2,13 +2,21 @@
 # `make test` checks generated code, vets, and runs every test against real PostgreSQL.
 GO ?= go
 
-.PHONY: run test test-pgbouncer generate check-generated vet lint api-diff api-check build postgres
+.PHONY: run test test-pgbouncer generate check-generated vet lint api-diff api-check build postgres bench fuzz
 
 run: postgres
 	$(GO) run ./cmd/shopfloor dev
 
 test: postgres check-generated vet lint api-check
 	$(GO) test -race -count=1 ./...
+	$(MAKE) fuzz
+
+# Runs each fuzz target for a short while on top of its committed seed corpus
+# (testdata/fuzz/<FuzzName>); FUZZTIME=5m fuzzes longer.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzValidateRequest$$' -fuzztime=$(FUZZTIME) ./internal/server
+	$(GO) test -run='^$$' -fuzz='^FuzzVerify$$' -fuzztime=$(FUZZTIME) ./internal/auth
 
 # Runs the end-to-end suite through PgBouncer in transaction pooling mode
 # (DB_QUERY_EXEC_MODE=exec); see "Running behind PgBouncer" in README.md.
@@ -42,6 +50,12 @@ api-check:
 
 build:
 	$(GO) build -o bin/shopfloor ./cmd/shopfloor
+
+# Load benchmark against a seeded database (minutes; not part of `make test`):
+# wrk scenarios, the pgbench ceiling, the bare reference, Go benchmarks. Settings such
+# as RUNS=1 DURATION=5s go in the environment; see bench/run.sh and BENCHMARKS.md.
+bench: postgres
+	@./bench/run.sh
 
 postgres:
 	@./scripts/ensure-postgres.sh

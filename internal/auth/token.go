@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -26,6 +27,9 @@ const (
 	// maxTokenBytes caps the input Verify will look at so that hostile,
 	// oversized tokens are rejected before any decoding work.
 	maxTokenBytes = 4096
+	// tokenAlphabet is every character a compact JWS may hold: base64url and the
+	// dots between its segments.
+	tokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 )
 
 var (
@@ -151,7 +155,14 @@ func (ti *TokenIssuer) Verify(token string, now time.Time) (Claims, error) {
 	if token == "" || len(token) > maxTokenBytes {
 		return Claims{}, fmt.Errorf("%w: empty or oversized token", ErrTokenInvalid)
 	}
+	// Base64 decoding skips line breaks and ignores the unused low bits of a last
+	// character, so without these two checks one genuine token would have many
+	// spellings that all verify.
+	if strings.TrimLeft(token, tokenAlphabet) != "" {
+		return Claims{}, fmt.Errorf("%w: characters outside base64url", ErrTokenInvalid)
+	}
 	parser := jwt.NewParser(
+		jwt.WithStrictDecoding(),
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(ti.issuer),
 		jwt.WithAudience(ti.audience),

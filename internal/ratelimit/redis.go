@@ -22,13 +22,20 @@ return {n, ttl}
 // Redis is a Limiter shared by every replica that points at the same Redis. When
 // Redis fails it falls back to a per-process limiter (so nothing turns into a 500
 // and logins stay bounded per replica) and logs the failure at most every 10s.
+// After a failure it leaves Redis alone for a moment, so that an outage costs a
+// replica one timeout now and then rather than one on every request.
 type Redis struct {
-	client   redis.UniversalClient
-	fallback Limiter
-	log      *slog.Logger
-	lastLog  atomic.Int64
-	timeout  time.Duration
+	client    redis.UniversalClient
+	fallback  Limiter
+	log       *slog.Logger
+	lastLog   atomic.Int64
+	downUntil atomic.Int64 // UnixNano before which Redis is not asked
+	timeout   time.Duration
 }
+
+// redisRetryAfter is how long the limiter counts per process after Redis failed
+// before it asks Redis again.
+const redisRetryAfter = 2 * time.Second
 
 // NewRedis returns a limiter over client with fallback for when Redis fails.
 func NewRedis(client redis.UniversalClient, fallback Limiter, log *slog.Logger) *Redis {
@@ -40,12 +47,19 @@ func (r *Redis) Allow(ctx context.Context, rule Rule, subject string) (Decision,
 	if rule.Off() {
 		return Decision{Allowed: true}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	if time.Now().UnixNano() < r.downUntil.Load() {
+		return r.fallback.Allow(ctx, rule, subject)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	res, err := incr.Run(ctx, r.client, []string{"shopfloor:ratelimit:" + rule.Name + ":" + subject},
+	res, err := incr.Run(callCtx, r.client, []string{"shopfloor:ratelimit:" + rule.Name + ":" + subject},
 		rule.Window.Milliseconds()).Int64Slice()
 	if err != nil || len(res) != 2 {
-		if now := time.Now().UnixNano(); now-r.lastLog.Load() > int64(10*time.Second) {
+		now := time.Now().UnixNano()
+		if ctx.Err() == nil { // the request's own end says nothing about Redis
+			r.downUntil.Store(now + int64(redisRetryAfter))
+		}
+		if now-r.lastLog.Load() > int64(10*time.Second) {
 			r.lastLog.Store(now)
 			r.log.WarnContext(ctx, "rate limiter cannot reach Redis; limiting per replica until it returns", "error", errString(err))
 		}

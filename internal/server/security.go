@@ -12,7 +12,8 @@ import (
 
 // secureHeaders sets the headers every API response should carry: no MIME sniffing,
 // no framing, no referrer, HSTS when serving TLS, and no caching of anything that was
-// asked for with credentials.
+// asked for with credentials or that hands them out (the auth operations answer with
+// tokens to requests that carry none).
 func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	tls := s.cfg.TLSCertFile != ""
 	return func(c echo.Context) error {
@@ -28,7 +29,7 @@ func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		if tls {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
-		if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
+		if c.Request().Header.Get(echo.HeaderAuthorization) != "" || strings.HasPrefix(c.Request().URL.Path, "/api/v1/auth/") {
 			h.Set("Cache-Control", "no-store")
 		}
 		return next(c)
