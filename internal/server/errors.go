@@ -26,8 +26,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	e := s.classify(err)
 	ctx := c.Request().Context()
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		// The client went away before the answer was ready: nobody reads a reply,
+		// and it is not a server failure. nginx's 499 marks it in logs and metrics.
+		c.Response().WriteHeader(499)
+		return
+	}
+	e := s.classify(err)
 	env := e.Envelope(ctx)
 	if e.Status >= http.StatusInternalServerError {
 		attrs := []any{"requestId", apperr.RequestID(ctx), "route", c.Path(), "status", e.Status, "cause", fmt.Sprint(e.Cause)}

@@ -191,6 +191,9 @@ func (s *Server) checkBody(req *http.Request, op *operation) ([]byte, error) {
 	return data, nil
 }
 
+// maxDetails bounds how many problems one error reply lists.
+const maxDetails = 100
+
 // maxJSONDepth bounds how deeply a request body may nest; no operation needs more
 // than a few levels, and deep nesting only costs the decoder.
 const maxJSONDepth = 32
@@ -361,6 +364,13 @@ func translateValidation(err error, extra ...api.ErrorDetail) error {
 		}
 	}
 	sort.SliceStable(details, func(i, j int) bool { return details[i].Field < details[j].Field })
+	if len(details) > maxDetails {
+		// Every problem is listed, up to a bound: a body of thousands of bad items
+		// should not buy a reply bigger than itself.
+		more := len(details) - maxDetails + 1
+		details = append(details[:maxDetails-1], apperr.Detail("body", api.Body,
+			fmt.Sprintf("and %d more problems like those above", more)))
+	}
 	e := apperr.Validation(details...)
 	if unknownOnly && len(details) > 0 {
 		e.Code = api.UNKNOWNFIELD
