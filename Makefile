@@ -23,9 +23,11 @@ fuzz:
 test-pgbouncer: postgres
 	@./scripts/e2e-pgbouncer.sh
 
-# Regenerates the server, the client and the queries from openapi.yaml and queries/.
+# Regenerates the server, the Go and TypeScript clients and the queries from
+# openapi.yaml and queries/.
 generate:
 	$(GO) generate ./...
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run --silent generate
 
 # Fails when openapi.yaml, sqlc.yaml, schema/ or queries/ changed without regenerating.
 check-generated:

@@ -178,7 +178,10 @@ export interface paths {
         /**
          * Deactivate a user (admin)
          * @description Deactivates the account (it is kept for its orders) and revokes its refresh
-         *     tokens: it can no longer log in or refresh. Repeating the call is harmless.
+         *     tokens: it can no longer log in or refresh, and `getCurrentUser` refuses it at
+         *     once. Access tokens already issued are not looked up on every request, so they
+         *     keep working elsewhere until they expire (`ACCESS_TOKEN_TTL`, 15 minutes by
+         *     default). Repeating the call is harmless.
          */
         delete: operations["deactivateUser"];
         options?: never;
@@ -290,7 +293,8 @@ export interface paths {
          * List orders, newest first
          * @description Customers see their own orders (a `userId` other than their own is 403); staff
          *     and admins see every order and may filter by `userId`. `from` is inclusive and
-         *     `to` exclusive, on the time the order was placed.
+         *     `to` exclusive, on the time the order was placed; `from` must be before `to`
+         *     (else 400).
          */
         get: operations["listOrders"];
         put?: never;
@@ -302,9 +306,12 @@ export interface paths {
          *     and no stock moves. Unknown or archived products are 400 `VALIDATION_ERROR`.
          *
          *     With an `Idempotency-Key`, a retry with the same key and the same body returns
-         *     the first response (same status and body) without placing another order; the
-         *     same key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Keys belong to
-         *     the caller and expire after 24 hours.
+         *     the response that placed the order (same status and body) without placing
+         *     another; concurrent retries wait for the first and get its response. The same
+         *     key with a different body is 409 `IDEMPOTENCY_CONFLICT`. Only a placed order is
+         *     remembered: a refused attempt (400, 409) leaves the key unused, so it can be
+         *     retried once the problem is fixed. Keys belong to the caller and expire after
+         *     24 hours.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -420,7 +427,8 @@ export interface paths {
          * Business figures (staff, admin)
          * @description Users (all, and new in the period), orders by status, revenue (orders not
          *     cancelled) and the top 5 products by revenue, for orders placed in
-         *     [`from`, `to`). Without `from` and `to`, all time. One SQL statement.
+         *     [`from`, `to`); `from` must be before `to` (else 400). Without `from` and
+         *     `to`, all time. One SQL statement.
          */
         get: operations["getDashboardSummary"];
         put?: never;
@@ -486,6 +494,47 @@ export interface paths {
          *     monitoring network.
          */
         get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Interactive API reference
+         * @description A Redoc page rendering `/openapi.json`. Everything it needs is embedded in the
+         *     binary, so it works with no internet access.
+         */
+        get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/redoc.standalone.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reference page's script
+         * @description Redoc's standalone bundle, embedded in the binary.
+         */
+        get: operations["getDocsScript"];
         put?: never;
         post?: never;
         delete?: never;
@@ -848,7 +897,10 @@ export interface components {
         };
         DashboardUser: {
             user: components["schemas"]["User"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Every order the user placed, cancelled ones included.
+             */
             orderCount: number;
             /**
              * Format: int64
@@ -1949,6 +2001,48 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
+    getDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reference page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getDocsScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
     getOpenAPIYAML: {
         parameters: {
             query?: never;
@@ -1964,7 +2058,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/yaml": string;
+                    "application/yaml": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
