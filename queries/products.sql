@@ -32,7 +32,15 @@ RETURNING *;
 
 -- name: ProductListByName :many
 -- One page of live products sorted by name; total counts every match.
-SELECT sqlc.embed(products), count(*) OVER () AS total
+SELECT sqlc.embed(products),
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM products
+        WHERE archived_at IS NULL
+          AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))
+          AND (sqlc.narg('min_price_cents')::bigint IS NULL OR price_cents >= sqlc.narg('min_price_cents'))
+          AND (sqlc.narg('max_price_cents')::bigint IS NULL OR price_cents <= sqlc.narg('max_price_cents'))
+          AND (sqlc.narg('in_stock')::boolean IS NULL OR (stock > 0) = sqlc.narg('in_stock'))) AS total
 FROM products
 WHERE archived_at IS NULL
   AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))
@@ -44,7 +52,15 @@ LIMIT @row_limit OFFSET @row_offset;
 
 -- name: ProductListNewest :many
 -- One page of live products sorted by -createdAt; total counts every match.
-SELECT sqlc.embed(products), count(*) OVER () AS total
+SELECT sqlc.embed(products),
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM products
+        WHERE archived_at IS NULL
+          AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))
+          AND (sqlc.narg('min_price_cents')::bigint IS NULL OR price_cents >= sqlc.narg('min_price_cents'))
+          AND (sqlc.narg('max_price_cents')::bigint IS NULL OR price_cents <= sqlc.narg('max_price_cents'))
+          AND (sqlc.narg('in_stock')::boolean IS NULL OR (stock > 0) = sqlc.narg('in_stock'))) AS total
 FROM products
 WHERE archived_at IS NULL
   AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))
@@ -56,7 +72,15 @@ LIMIT @row_limit OFFSET @row_offset;
 
 -- name: ProductListByPrice :many
 -- One page of live products sorted by priceCents; total counts every match.
-SELECT sqlc.embed(products), count(*) OVER () AS total
+SELECT sqlc.embed(products),
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM products
+        WHERE archived_at IS NULL
+          AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))
+          AND (sqlc.narg('min_price_cents')::bigint IS NULL OR price_cents >= sqlc.narg('min_price_cents'))
+          AND (sqlc.narg('max_price_cents')::bigint IS NULL OR price_cents <= sqlc.narg('max_price_cents'))
+          AND (sqlc.narg('in_stock')::boolean IS NULL OR (stock > 0) = sqlc.narg('in_stock'))) AS total
 FROM products
 WHERE archived_at IS NULL
   AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))
@@ -68,7 +92,15 @@ LIMIT @row_limit OFFSET @row_offset;
 
 -- name: ProductListByPriceDesc :many
 -- One page of live products sorted by -priceCents; total counts every match.
-SELECT sqlc.embed(products), count(*) OVER () AS total
+SELECT sqlc.embed(products),
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM products
+        WHERE archived_at IS NULL
+          AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))
+          AND (sqlc.narg('min_price_cents')::bigint IS NULL OR price_cents >= sqlc.narg('min_price_cents'))
+          AND (sqlc.narg('max_price_cents')::bigint IS NULL OR price_cents <= sqlc.narg('max_price_cents'))
+          AND (sqlc.narg('in_stock')::boolean IS NULL OR (stock > 0) = sqlc.narg('in_stock'))) AS total
 FROM products
 WHERE archived_at IS NULL
   AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))

@@ -20,7 +20,13 @@ SELECT * FROM user_details WHERE id = @id;
 
 -- name: UserList :many
 -- One page of users with profiles; total counts every row the filters match.
-SELECT sqlc.embed(u), count(*) OVER () AS total
+SELECT sqlc.embed(u),
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM user_details u
+        WHERE (sqlc.narg('pattern')::text IS NULL
+               OR u.email ILIKE sqlc.narg('pattern') OR u.name ILIKE sqlc.narg('pattern'))
+          AND (sqlc.narg('role')::text IS NULL OR u.role = sqlc.narg('role'))) AS total
 FROM user_details u
 WHERE (sqlc.narg('pattern')::text IS NULL
        OR u.email ILIKE sqlc.narg('pattern') OR u.name ILIKE sqlc.narg('pattern'))

@@ -153,7 +153,14 @@ func (q *Queries) OrderItemsCreate(ctx context.Context, arg OrderItemsCreatePara
 }
 
 const orderList = `-- name: OrderList :many
-SELECT orders.id, orders.user_id, orders.status, orders.total_cents, orders.note, orders.created_at, orders.updated_at, count(*) OVER () AS total
+SELECT orders.id, orders.user_id, orders.status, orders.total_cents, orders.note, orders.created_at, orders.updated_at,
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM orders
+        WHERE ($1::uuid IS NULL OR user_id = $1)
+          AND ($2::text IS NULL OR status = $2)
+          AND ($3::timestamptz IS NULL OR created_at >= $3)
+          AND ($4::timestamptz IS NULL OR created_at < $4)) AS total
 FROM orders
 WHERE ($1::uuid IS NULL OR user_id = $1)
   AND ($2::text IS NULL OR status = $2)

@@ -130,7 +130,15 @@ func (q *Queries) ProductGet(ctx context.Context, id uuid.UUID) (Product, error)
 }
 
 const productListByName = `-- name: ProductListByName :many
-SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at, count(*) OVER () AS total
+SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM products
+        WHERE archived_at IS NULL
+          AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)
+          AND ($2::bigint IS NULL OR price_cents >= $2)
+          AND ($3::bigint IS NULL OR price_cents <= $3)
+          AND ($4::boolean IS NULL OR (stock > 0) = $4)) AS total
 FROM products
 WHERE archived_at IS NULL
   AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)
@@ -196,7 +204,15 @@ func (q *Queries) ProductListByName(ctx context.Context, arg ProductListByNamePa
 }
 
 const productListByPrice = `-- name: ProductListByPrice :many
-SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at, count(*) OVER () AS total
+SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM products
+        WHERE archived_at IS NULL
+          AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)
+          AND ($2::bigint IS NULL OR price_cents >= $2)
+          AND ($3::bigint IS NULL OR price_cents <= $3)
+          AND ($4::boolean IS NULL OR (stock > 0) = $4)) AS total
 FROM products
 WHERE archived_at IS NULL
   AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)
@@ -262,7 +278,15 @@ func (q *Queries) ProductListByPrice(ctx context.Context, arg ProductListByPrice
 }
 
 const productListByPriceDesc = `-- name: ProductListByPriceDesc :many
-SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at, count(*) OVER () AS total
+SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM products
+        WHERE archived_at IS NULL
+          AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)
+          AND ($2::bigint IS NULL OR price_cents >= $2)
+          AND ($3::bigint IS NULL OR price_cents <= $3)
+          AND ($4::boolean IS NULL OR (stock > 0) = $4)) AS total
 FROM products
 WHERE archived_at IS NULL
   AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)
@@ -328,7 +352,15 @@ func (q *Queries) ProductListByPriceDesc(ctx context.Context, arg ProductListByP
 }
 
 const productListNewest = `-- name: ProductListNewest :many
-SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at, count(*) OVER () AS total
+SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM products
+        WHERE archived_at IS NULL
+          AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)
+          AND ($2::bigint IS NULL OR price_cents >= $2)
+          AND ($3::bigint IS NULL OR price_cents <= $3)
+          AND ($4::boolean IS NULL OR (stock > 0) = $4)) AS total
 FROM products
 WHERE archived_at IS NULL
   AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)

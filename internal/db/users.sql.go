@@ -137,7 +137,13 @@ func (q *Queries) UserGet(ctx context.Context, id uuid.UUID) (UserDetail, error)
 }
 
 const userList = `-- name: UserList :many
-SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country, u.profile_updated_at, count(*) OVER () AS total
+SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country, u.profile_updated_at,
+       -- Counted in a subquery planned on its own (a window count would make the
+       -- planner walk the sort index through every row when a filter is selective).
+       (SELECT count(*) FROM user_details u
+        WHERE ($1::text IS NULL
+               OR u.email ILIKE $1 OR u.name ILIKE $1)
+          AND ($2::text IS NULL OR u.role = $2)) AS total
 FROM user_details u
 WHERE ($1::text IS NULL
        OR u.email ILIKE $1 OR u.name ILIKE $1)

@@ -222,13 +222,18 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 // seqScans walks the plan tree, init plans and subplans included, and returns every
-// sequential scan of a large table, except the unfiltered scan under a plain
-// aggregate: that is a count of a whole table the query asks for (the total of the
-// dashboard's users, "users in total" in the summary), which reads every row whatever
-// the plan, an index-only scan included.
+// sequential scan of a large table, except a scan under a plain aggregate that is
+// either unfiltered or an init plan: that is a count the query asks for (a list's
+// total of every match, the dashboard's users, "users in total" in the summary), which
+// must visit every matching row whatever the plan. With a selective filter (a `q`
+// search) the planner still counts through the trigram index; with a broad one a
+// sequential read is the cheapest way to count, and the page itself still comes from
+// an index.
 func seqScans(node, parent map[string]any) []map[string]any {
 	var found []map[string]any
-	wholeTable := parent["Node Type"] == "Aggregate" && parent["Strategy"] == "Plain" && node["Filter"] == nil
+	counting := parent["Node Type"] == "Aggregate" && parent["Strategy"] == "Plain" &&
+		(node["Filter"] == nil || parent["Parent Relationship"] == "InitPlan")
+	wholeTable := counting
 	if node["Node Type"] == "Seq Scan" && largeTables[fmt.Sprint(node["Relation Name"])] && !wholeTable {
 		found = append(found, node)
 	}
