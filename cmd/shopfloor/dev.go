@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,7 +42,9 @@ func devCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(st
 	if *addr != "" {
 		cfg.HTTPAddr = *addr
 	}
-	log := newLogger(cfg, stdout)
+	lw := newLogWriter(stdout, 100*time.Millisecond)
+	defer lw.Close()
+	log := newLogger(cfg, lw)
 	if cfg.DatabaseURL == "" {
 		abs, err := filepath.Abs(*dataDir)
 		if err != nil {

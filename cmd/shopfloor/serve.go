@@ -29,8 +29,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	if *addr != "" {
 		cfg.HTTPAddr = *addr
 	}
-	log := newLogger(cfg, stdout)
-	return serve(ctx, cfg, log, nil)
+	lw := newLogWriter(stdout, 100*time.Millisecond)
+	defer lw.Close()
+	return serve(ctx, cfg, newLogger(cfg, lw), nil)
 }
 
 // serve runs the API until ctx ends (SIGTERM or SIGINT), then stops accepting, lets
