@@ -301,8 +301,11 @@ type AuthEnvelope struct {
 
 // AuthResult defines model for AuthResult.
 type AuthResult struct {
+	// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Tokens Tokens `json:"tokens"`
-	User   User   `json:"user"`
+
+	// User Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
+	User User `json:"user"`
 }
 
 // ChangePasswordRequest defines model for ChangePasswordRequest.
@@ -335,7 +338,9 @@ type CreateProductRequest struct {
 
 // DashboardSummary defines model for DashboardSummary.
 type DashboardSummary struct {
-	From           *time.Time     `json:"from,omitempty"`
+	From *time.Time `json:"from,omitempty"`
+
+	// OrdersByStatus Example: {"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25}
 	OrdersByStatus OrdersByStatus `json:"ordersByStatus"`
 	OrdersTotal    int64          `json:"ordersTotal"`
 
@@ -373,14 +378,18 @@ type DashboardUser struct {
 
 	// TotalSpentCents Sum of the user's orders that are not cancelled.
 	TotalSpentCents int64 `json:"totalSpentCents"`
-	User            User  `json:"user"`
+
+	// User Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
+	User User `json:"user"`
 }
 
 // DashboardUserListEnvelope defines model for DashboardUserListEnvelope.
 type DashboardUserListEnvelope struct {
-	Data       []DashboardUser `json:"data"`
-	Message    *string         `json:"message,omitempty"`
-	Pagination Pagination      `json:"pagination"`
+	Data    []DashboardUser `json:"data"`
+	Message *string         `json:"message,omitempty"`
+
+	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
 	Success SuccessTrue `json:"success"`
@@ -436,7 +445,7 @@ type ErrorEnvelope struct {
 	Success SuccessFalse `json:"success"`
 }
 
-// Health defines model for Health.
+// Health Example: {"status":"ok"}
 type Health struct {
 	Status HealthStatus `json:"status"`
 }
@@ -446,6 +455,7 @@ type HealthStatus string
 
 // HealthEnvelope defines model for HealthEnvelope.
 type HealthEnvelope struct {
+	// Data Example: {"status":"ok"}
 	Data    Health  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -483,7 +493,7 @@ type OrderEnvelope struct {
 	Success SuccessTrue `json:"success"`
 }
 
-// OrderItem defines model for OrderItem.
+// OrderItem Example: {"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}
 type OrderItem struct {
 	LineTotalCents int64              `json:"lineTotalCents"`
 	Name           string             `json:"name"`
@@ -503,9 +513,11 @@ type OrderItemInput struct {
 
 // OrderListEnvelope defines model for OrderListEnvelope.
 type OrderListEnvelope struct {
-	Data       []OrderSummary `json:"data"`
-	Message    *string        `json:"message,omitempty"`
-	Pagination Pagination     `json:"pagination"`
+	Data    []OrderSummary `json:"data"`
+	Message *string        `json:"message,omitempty"`
+
+	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
 	Success SuccessTrue `json:"success"`
@@ -514,7 +526,7 @@ type OrderListEnvelope struct {
 // OrderStatus `pending → paid → shipped → delivered`, or `cancelled`.
 type OrderStatus string
 
-// OrderSummary defines model for OrderSummary.
+// OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type OrderSummary struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -527,7 +539,7 @@ type OrderSummary struct {
 	UserId     openapi_types.UUID `json:"userId"`
 }
 
-// OrdersByStatus defines model for OrdersByStatus.
+// OrdersByStatus Example: {"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25}
 type OrdersByStatus struct {
 	Cancelled int64 `json:"cancelled"`
 	Delivered int64 `json:"delivered"`
@@ -536,7 +548,7 @@ type OrdersByStatus struct {
 	Shipped   int64 `json:"shipped"`
 }
 
-// Pagination defines model for Pagination.
+// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
 type Pagination struct {
 	Limit int32 `json:"limit"`
 	Page  int32 `json:"page"`
@@ -557,7 +569,7 @@ type PersonName = string
 // PriceCents defines model for PriceCents.
 type PriceCents = int64
 
-// Product defines model for Product.
+// Product Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 type Product struct {
 	// Archived True once archived; archived products are not in the public list and cannot be ordered.
 	Archived    bool               `json:"archived"`
@@ -573,6 +585,7 @@ type Product struct {
 
 // ProductEnvelope defines model for ProductEnvelope.
 type ProductEnvelope struct {
+	// Data Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 	Data    Product `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -582,8 +595,10 @@ type ProductEnvelope struct {
 
 // ProductListEnvelope defines model for ProductListEnvelope.
 type ProductListEnvelope struct {
-	Data       []Product  `json:"data"`
-	Message    *string    `json:"message,omitempty"`
+	Data    []Product `json:"data"`
+	Message *string   `json:"message,omitempty"`
+
+	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -594,6 +609,8 @@ type ProductListEnvelope struct {
 type ProductName = string
 
 // Profile Contact details; fields never set are left out.
+//
+// Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH","updatedAt":"2026-11-20T09:30:00Z"}
 type Profile struct {
 	AddressLine1 *string    `json:"addressLine1,omitempty"`
 	AddressLine2 *string    `json:"addressLine2,omitempty"`
@@ -618,7 +635,7 @@ type ProfileInput struct {
 	PostalCode *string `json:"postalCode,omitempty"`
 }
 
-// RecentOrder defines model for RecentOrder.
+// RecentOrder Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}
 type RecentOrder struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -660,7 +677,7 @@ type SuccessFalse bool
 // SuccessTrue Always true in a successful response.
 type SuccessTrue bool
 
-// Tokens defines model for Tokens.
+// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 type Tokens struct {
 	// AccessToken JWT (HS256) to send as `Authorization: Bearer …`.
 	AccessToken string `json:"accessToken"`
@@ -678,6 +695,7 @@ type TokensTokenType string
 
 // TokensEnvelope defines model for TokensEnvelope.
 type TokensEnvelope struct {
+	// Data Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Data    Tokens  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -685,7 +703,7 @@ type TokensEnvelope struct {
 	Success SuccessTrue `json:"success"`
 }
 
-// TopProduct defines model for TopProduct.
+// TopProduct Example: {"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}
 type TopProduct struct {
 	Name         string             `json:"name"`
 	ProductId    openapi_types.UUID `json:"productId"`
@@ -728,7 +746,7 @@ type UpdateUserRequest struct {
 	Role *Role `json:"role,omitempty"`
 }
 
-// User defines model for User.
+// User Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 type User struct {
 	Active    bool                `json:"active"`
 	CreatedAt time.Time           `json:"createdAt"`
@@ -737,6 +755,8 @@ type User struct {
 	Name      string              `json:"name"`
 
 	// Profile Contact details; fields never set are left out.
+	//
+	// Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH","updatedAt":"2026-11-20T09:30:00Z"}
 	Profile Profile `json:"profile"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
@@ -746,6 +766,7 @@ type User struct {
 
 // UserEnvelope defines model for UserEnvelope.
 type UserEnvelope struct {
+	// Data Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 	Data    User    `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -755,8 +776,10 @@ type UserEnvelope struct {
 
 // UserListEnvelope defines model for UserListEnvelope.
 type UserListEnvelope struct {
-	Data       []User     `json:"data"`
-	Message    *string    `json:"message,omitempty"`
+	Data    []User  `json:"data"`
+	Message *string `json:"message,omitempty"`
+
+	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.

@@ -304,8 +304,11 @@ type AuthEnvelope struct {
 
 // AuthResult defines model for AuthResult.
 type AuthResult struct {
+	// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Tokens Tokens `json:"tokens"`
-	User   User   `json:"user"`
+
+	// User Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
+	User User `json:"user"`
 }
 
 // ChangePasswordRequest defines model for ChangePasswordRequest.
@@ -338,7 +341,9 @@ type CreateProductRequest struct {
 
 // DashboardSummary defines model for DashboardSummary.
 type DashboardSummary struct {
-	From           *time.Time     `json:"from,omitempty"`
+	From *time.Time `json:"from,omitempty"`
+
+	// OrdersByStatus Example: {"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25}
 	OrdersByStatus OrdersByStatus `json:"ordersByStatus"`
 	OrdersTotal    int64          `json:"ordersTotal"`
 
@@ -376,14 +381,18 @@ type DashboardUser struct {
 
 	// TotalSpentCents Sum of the user's orders that are not cancelled.
 	TotalSpentCents int64 `json:"totalSpentCents"`
-	User            User  `json:"user"`
+
+	// User Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
+	User User `json:"user"`
 }
 
 // DashboardUserListEnvelope defines model for DashboardUserListEnvelope.
 type DashboardUserListEnvelope struct {
-	Data       []DashboardUser `json:"data"`
-	Message    *string         `json:"message,omitempty"`
-	Pagination Pagination      `json:"pagination"`
+	Data    []DashboardUser `json:"data"`
+	Message *string         `json:"message,omitempty"`
+
+	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
 	Success SuccessTrue `json:"success"`
@@ -439,7 +448,7 @@ type ErrorEnvelope struct {
 	Success SuccessFalse `json:"success"`
 }
 
-// Health defines model for Health.
+// Health Example: {"status":"ok"}
 type Health struct {
 	Status HealthStatus `json:"status"`
 }
@@ -449,6 +458,7 @@ type HealthStatus string
 
 // HealthEnvelope defines model for HealthEnvelope.
 type HealthEnvelope struct {
+	// Data Example: {"status":"ok"}
 	Data    Health  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -486,7 +496,7 @@ type OrderEnvelope struct {
 	Success SuccessTrue `json:"success"`
 }
 
-// OrderItem defines model for OrderItem.
+// OrderItem Example: {"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}
 type OrderItem struct {
 	LineTotalCents int64              `json:"lineTotalCents"`
 	Name           string             `json:"name"`
@@ -506,9 +516,11 @@ type OrderItemInput struct {
 
 // OrderListEnvelope defines model for OrderListEnvelope.
 type OrderListEnvelope struct {
-	Data       []OrderSummary `json:"data"`
-	Message    *string        `json:"message,omitempty"`
-	Pagination Pagination     `json:"pagination"`
+	Data    []OrderSummary `json:"data"`
+	Message *string        `json:"message,omitempty"`
+
+	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
 	Success SuccessTrue `json:"success"`
@@ -517,7 +529,7 @@ type OrderListEnvelope struct {
 // OrderStatus `pending → paid → shipped → delivered`, or `cancelled`.
 type OrderStatus string
 
-// OrderSummary defines model for OrderSummary.
+// OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type OrderSummary struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -530,7 +542,7 @@ type OrderSummary struct {
 	UserId     openapi_types.UUID `json:"userId"`
 }
 
-// OrdersByStatus defines model for OrdersByStatus.
+// OrdersByStatus Example: {"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25}
 type OrdersByStatus struct {
 	Cancelled int64 `json:"cancelled"`
 	Delivered int64 `json:"delivered"`
@@ -539,7 +551,7 @@ type OrdersByStatus struct {
 	Shipped   int64 `json:"shipped"`
 }
 
-// Pagination defines model for Pagination.
+// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
 type Pagination struct {
 	Limit int32 `json:"limit"`
 	Page  int32 `json:"page"`
@@ -560,7 +572,7 @@ type PersonName = string
 // PriceCents defines model for PriceCents.
 type PriceCents = int64
 
-// Product defines model for Product.
+// Product Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 type Product struct {
 	// Archived True once archived; archived products are not in the public list and cannot be ordered.
 	Archived    bool               `json:"archived"`
@@ -576,6 +588,7 @@ type Product struct {
 
 // ProductEnvelope defines model for ProductEnvelope.
 type ProductEnvelope struct {
+	// Data Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 	Data    Product `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -585,8 +598,10 @@ type ProductEnvelope struct {
 
 // ProductListEnvelope defines model for ProductListEnvelope.
 type ProductListEnvelope struct {
-	Data       []Product  `json:"data"`
-	Message    *string    `json:"message,omitempty"`
+	Data    []Product `json:"data"`
+	Message *string   `json:"message,omitempty"`
+
+	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -597,6 +612,8 @@ type ProductListEnvelope struct {
 type ProductName = string
 
 // Profile Contact details; fields never set are left out.
+//
+// Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH","updatedAt":"2026-11-20T09:30:00Z"}
 type Profile struct {
 	AddressLine1 *string    `json:"addressLine1,omitempty"`
 	AddressLine2 *string    `json:"addressLine2,omitempty"`
@@ -621,7 +638,7 @@ type ProfileInput struct {
 	PostalCode *string `json:"postalCode,omitempty"`
 }
 
-// RecentOrder defines model for RecentOrder.
+// RecentOrder Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}
 type RecentOrder struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -663,7 +680,7 @@ type SuccessFalse bool
 // SuccessTrue Always true in a successful response.
 type SuccessTrue bool
 
-// Tokens defines model for Tokens.
+// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 type Tokens struct {
 	// AccessToken JWT (HS256) to send as `Authorization: Bearer …`.
 	AccessToken string `json:"accessToken"`
@@ -681,6 +698,7 @@ type TokensTokenType string
 
 // TokensEnvelope defines model for TokensEnvelope.
 type TokensEnvelope struct {
+	// Data Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Data    Tokens  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -688,7 +706,7 @@ type TokensEnvelope struct {
 	Success SuccessTrue `json:"success"`
 }
 
-// TopProduct defines model for TopProduct.
+// TopProduct Example: {"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}
 type TopProduct struct {
 	Name         string             `json:"name"`
 	ProductId    openapi_types.UUID `json:"productId"`
@@ -731,7 +749,7 @@ type UpdateUserRequest struct {
 	Role *Role `json:"role,omitempty"`
 }
 
-// User defines model for User.
+// User Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 type User struct {
 	Active    bool                `json:"active"`
 	CreatedAt time.Time           `json:"createdAt"`
@@ -740,6 +758,8 @@ type User struct {
 	Name      string              `json:"name"`
 
 	// Profile Contact details; fields never set are left out.
+	//
+	// Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH","updatedAt":"2026-11-20T09:30:00Z"}
 	Profile Profile `json:"profile"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
@@ -749,6 +769,7 @@ type User struct {
 
 // UserEnvelope defines model for UserEnvelope.
 type UserEnvelope struct {
+	// Data Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 	Data    User    `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -758,8 +779,10 @@ type UserEnvelope struct {
 
 // UserListEnvelope defines model for UserListEnvelope.
 type UserListEnvelope struct {
-	Data       []User     `json:"data"`
-	Message    *string    `json:"message,omitempty"`
+	Data    []User  `json:"data"`
+	Message *string `json:"message,omitempty"`
+
+	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -5991,166 +6014,178 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchtHsuar5PaeCJMxDRC8yGOBcWIXIimLFkVySHC0cwytutCdAGrYqIK6qklhFNzwr32A9TucB/OT",
-	"bFRW9Q1oXEiJtOyjH7YIoLuuec+srz55oRxPpEChldf+5I2QRZjQn0ddNjT/RqjChE80l8Jre90Rwg0m",
-	"iksBcgB6hDBJZJSGeh8Uigi4Bi4gOB40TqXAxhumw1EAMqGv7Kem53sqHOGYmfb1dIJe21M64WLo3d3d",
-	"+d6EJWyM2g3khI+5nh/JscaxggkmMGFD9GH7t19+3W61TOPc/P4hxWTq+Z5gY9N+TK2UO45wwNJYe+2d",
-	"lu8NZDJm2mt7XOjdHc/3xuwjH6djr73davnemAv3yc8GzIXGISaeGfBZEmFyfFi/XNL8+J0CHuVjmzA9",
-	"KobGI8/3EvyQ8gQjr62TFMvjzIeWpvTk7IL53jkb4nzf5lsQ6biPiQ+DRI5he9HimBWsX5vtFUvTWmN1",
-	"zi2BLFofRz+PukJXavH+pOpRt+fOvKwmUigkcn7Bogv8kKIimg6l0CjoTzaZxDxkZmRb/1RmeJ88/MjG",
-	"k5g2F5NEJvaVyHTw987J8WGne3x2+v7o4uLswvO9CDXjsfLaP3/yBhzjyGt7OGY89nwvlrZpr+31ZWT2",
-	"foxKEeF441Rp6CMwuGExj4DeARZFCSrl3b0rP+vGbp+kFmHAeIzZIqHSx6bf3cF2uNP/Kzb22LOosYc/",
-	"DBrP+y3W2A53ol3cGzxj3/e9O99TaRiaXtoDFiu8K6/svyU48Nref98qZNSW/VVtHZnVOBI3GMsJ2lWe",
-	"31k3HuAKuKABNyGYXbcAYq60ArzBZGqIsR/jGJgGKUIELnoicOsa7ENwdfr69Ozt6fuXx0cnhwEYElGA",
-	"LBwBLTgJRDnBxK5MJFGBkBo0u8b9nghedA7fXxz97eroshvAGJlQ9IbZETNK8+gtxnHDEBVG8NPl2Sls",
-	"yIR+uOq+bPzgG1EqUGmMeiJCNPJPj5iA3R2I8QZjtdmEv6U0lVyKAhOLBgUswZ5IcJAqjEBL6Zs5cTE0",
-	"4xr7oCQwGHOlJhhrGPBYY0IjNcsFiscodDwFPhQywajZE2ZPD6QYxDxch8C/0G4HB2enL0+OD7qkahiM",
-	"ZYKgJhjyAQ/BcAyoNBwBUxAcvekcn7zvdl4fnQZNM9yXMunzKELxhON9eXbx4vjw8Og0aBMFhCyO7cqy",
-	"VI9QaNMxRtBPNYzZlPYrkqBHXNGYj4XGRLD4qJAKTzLu49Pu0cVp58TxTtuQVirw4wRDM1wjCtIE92lO",
-	"TmiYSQ1RYMJDYCJy000V/RDL4RAjSEVEhFzi2YjmeSr1S5mK6AmneHrWff/y7Or0MGiDkJZuElQyTUKk",
-	"MZ2zaSxZ1JXyhCVW8z7R0M47/zg56xy+756dvT/pXPx45Kgnkx/yxq2i4v9CIJMHNrbhDX8B/Sk4pb5p",
-	"J5FgKEXETdMvrQB/wnlcHB2cnR4ekxR+2Tk+OTKLXViITq6y3NTUI6atgIRYiiEmEKZJgkLvG84YGXl1",
-	"yxSEIyaGaCnngmkk0/FJZ3bR6R69Pzl+c9ylKWkpYczENCNrZQ0xw8YQxhyFhuNzI+F9GMjEcAMXhkmM",
-	"SB5ypa3Itj/SS6SaN5sQXKBOpo3OQGMSgGJTBbcjFKAl6GQKbMi4MNLYL5v0pXfmTaFLogdlWrhl3NgD",
-	"AyNEE/MOF8Oq0b7U4jPLconJDQ/xSrAbxmPWj5+STS6PLv5+fHD0/uq08/fO8UnnxUnGKBHTrM+UEUDC",
-	"iNS+mSALRxhBwocjDULe7ts5Q8w0JkRKV6IilJ9wJlennavuq6PT7vFBx1KUkM5ICxOMzJBYrGDDaGgu",
-	"hj6MWexsB5kAfpwYmxW0vEaxD7eJFENn3EnjNil1K5No081RpZOJTDRGbzDirEu7+oQTvbw6Pz+76B4d",
-	"vn9zdHjced/9x/mseDM7FsyOwujw3GwkMu+kepR31v7kTRJj/Ghu7W9DAqvGa1q4QGU8oLuS8TvnrJbM",
-	"1+UNXtrHukmKnvUIMnfi57wJ3w7tXc5Rsv9PDGkEpfHMzYc2d+UAuvapO98z7s6qp427NDdOetHP+qsb",
-	"5gGJ33NHVyUvh0VW0bD4vDR2svj9mek4uZ41QsKGfTxBMdQjr/3XHfI2s4/b/vyOCLwtv7xsmvlzs1Od",
-	"HUS11dqpJ8g0UhzgYfPmGsdqXiofcqW5CHXmJStyUrNnl03OxiQ0jo/FJLV0zD4e2zezmEb2MZ8QSxI2",
-	"pVWUGmfW/pl5ad61Lq+bHdji9XGRgIetUGVhls/9sPToXebIr6AFO7RT8+id6ZqHeJCFxZa/mD9p5MF1",
-	"ulIWXKf0pJbh9cpn6aE5iXGdZuGJykizRus24JCpUV+yJLpMx2OWTOcFibFMKgGNiGlsaE69zLEZRbXU",
-	"i+mlZjpdjxiLp/P3u1KzuNIpF/r7PW/eqjArcIMiLTZlxnxJxyAHNthm3H0bmsSEy8hajyxBUiAhEyHG",
-	"MVK4Z41utVx/UbScODqq8vRyyZy9U+XRZ/NMaSSwOsXb+dl3wlCmQisYswirs19zmtR2vh3V1o8oNMJs",
-	"Hz4ZmuT+m87War5Gk7i+SpOq0sQchc0QQHWx16H4zzMJ5vjnqzAM8lFdOa1enVjMlCbW69QE0N+SvzBC",
-	"EHhrPG5ab3KjJjELMdoH1lfGQ7l1DyZojTBR3fTVYuLA0M0isrLdaheIdX37BZuCFGgYOozTaG2mTTBE",
-	"Yaeu6qO+zyrTVn72ccATpddWshdFPyu5Vxu6vpyg0MtFmC5i0k6afZb8+lx7r7SD83OYWemVJHrClV7N",
-	"h2stfZX07+bXexl3TtiQC7aOKXFePPkoXF0ZS+36Vc2ekkG206qxyHzviCL+80Sf8LHxC5mIIJa3mIRM",
-	"YQT9qQ0YYXJjvN0SSWWZg3KPz/Yq9vduXffG13shoxoLw2Yu1nAVD8yDd6WERr3oyIL1A5mKyJ+RUxQC",
-	"1hIUm9oIeSkkuTZ/02gOaRQrSGxGH0OCLGL9GEFZfdGsk46lhMmnZfmLyAeWGzXB/2o4A7pxHAVg4zv7",
-	"8CGVGl361bnyedSptnOlmTVAqx2fiXiaL6WjC0hSoeCW6xEEnfPz90enf//3CImNxyh00PRWeQa09cWC",
-	"ladeR/QFFdQsrdJmYX0Ys3DEBTbypaYUGUX7zYBQpGPTdU2irJSG8XyvktOhz5Wgi+d7ebTe8708POz5",
-	"3puj7quzw/fmq87JydlbejhLRXi+V0o1eL53+foq//v49PLq5cvjg+Oj0+77y+7ZwWv6ksb6/rLb6R6Z",
-	"z4dHb87PukenB/94X2q1Jnpqvp2NDdNM6qIqnu+Vw5TUcTmqb4Y6H0Er7dMMszv+qKEkzFmUaKcU3296",
-	"s+6dS1jOOcBSa4xgwvQoU45yMEARcTF0ObeNgHi52Wp+SJnQXE+DTcqTkRGcZcEoplzLCEVqtMZEMkJk",
-	"hK4nrsqE5fKoWS7dZY0tP9au1kJx8daFtylC5xeyoz8FZsx4JcVqFrMLWJpO0eFCFlusi/N080rxSLL+",
-	"3rrxpXHxlyhH23/dwF8hi43ymR2xyj3RbIPkdc02zPZo31rc0ee5DW6wX4WzcCKHXDws9oKZTbGUGsZO",
-	"TU4eGLybmVJmgEyWBd6s7T1valC8KbJ+z3quCo/WKOco2Q33i8LVmQ9ZkK1ONa8bVCkiKmSb567FOp7B",
-	"JLrvGhmf4Dhar+amEhiMvPzlfHqVIfulLSsPzV8SVKQF+Dz+LFy33509C1KZ9+O5wO59tzeLes47P64e",
-	"az16z3TqbK9UCjbfqwuAzlOO4Pq8ElSdt3dDplksh0AhzcIGnQ1MPCTkVMzZr4ZP8+nNDdGfXfalm2aj",
-	"7PeTql9wIyo1eSsr8hatTN7Fwql+QQfeiq8imvYn9d/LUnqO6oOJs2R/+7//DyaMR/SHGvHJBO3fEcb8",
-	"BhOMAjJpgzz8E5RNUdcMjYaoxzVBRYGuASNis5drzdPKhjyhRv2mBlerwYWUVUnBzOxYvtvrLURBKes9",
-	"T6S25qOOPtd7OiPedZ6elWYPZ4RiYc8r0mVWFbtq9HkRvETm+rbE+mGv1ciNUyrrNg4xPQAbrXL0y4aK",
-	"gaTw5qy2rHbaqk951aaBbMU9CxOpFLA4tn3XauNl7c/umI0HZfX52mV/7MTrd6fwLqoD/OG3X3796w70",
-	"pxqVb0MOTEOMTGmQAiGdTGzYE2LUGhOKhZofIj7kFJJY7K38UCMGzskzP3V2Vn24tRJf9c3fAnZ+++XX",
-	"Zy0IRyxhocZEzXT9favS9U5d1xVTan79qyX6VZugds+zHOQcwbMkHPEbrAtRJinaKunsmf38r7xeIc9b",
-	"ZEnJtB/zkGquafmLQiwy86x154bXlzJGRor7Adpnpl7gwdppsRm9dAvWN43zSoA1zOt7K6s6DVQxgMvL",
-	"VFtN4BckcB/t5Ajq89yzcmb8d3fQ3GC+oAlcmt6f1Potl9XcW0Zu7ywRktu760hJOeBxTc8HUmgWanAJ",
-	"pn0b382PNaBNt8Y40CDTmmC1OxtzwgVu125R6YGd2gdC58nN/yDHEyYW/ZYKndT/NhlJsYBcpDL2pcum",
-	"zBuzDxApdftsVvohXvDsWlYznP7qtV35QrbWZeqpf7BY+zWezfdixky6PIPd7e+/b2wDiycj1tihlJRv",
-	"NGDIJlyzmGh5wowNYt743z93Gv/x7tPO3b/VKaB8Y0tD2t2pvN/r/eV//NxqPH9n/gcbm82txrtPO/5u",
-	"a0GLFYKoLN9am12uenhCP/Ep3MFadbnCT3tXu0SDBNXoYdH2xL5MNbt1BH6fIHqlrfqRDrnSDy1bvV9i",
-	"YK1CzMKonkklPKiUdy6J4EZRuxSyTlcEYaq0HGMSQD+dqn0IlGaDQWCT4roUtyR3gpzyfQhYNOYiABYr",
-	"OgJCbporoatkEbPWLaENBsbeMq/WhmgurQlZHeDub7/8urtjnMGg89svv/5H4EPQ+u2XX58HNKKgEexD",
-	"KviHFGvETqvxvPHu066/u0D6XC40Tud9jJVORiX3N5/Zj2/ZVAHRGdA5GJfRz87PlpaNHnpX5ymUrZdF",
-	"XWjjuZgewNkzgzSu68U8V9tJNy+6n9Fltu+Mcaud//S2CxuvLneefb9JhSkoIjqQ2En1SCb8X2RFteEF",
-	"sgQT+O2X/wxq09X2VIc6FovP8KRC85hI0w7IngBx50FUbUSgroauKoVmkvsT9iFFHxQXw5gK1vYBP9oD",
-	"WMC1cbyDcguqfjI0sOysScYSdgVW527Lqz0z3nLL5SWrY3s7vs9zVIrzFb+/n1KqKJ6byxdKCs3WYn+G",
-	"95sK/jDdvDClY1ucGWTdQl2R5VsyGB6mA9WC4H6Xams/arAP7FOoSWmcwEAmtyyJDJMwMFZRJZa/OHD5",
-	"OdUMdrL3PIFRUxqWV8MooOpg4yjl5y5JAZTb2f52iqN8imPBrlyp9e2vL78lLNT8pkZZkpqGCOl3plFl",
-	"GsXYMLBBVgpIEU8362N297f2EmeALS25Ns/Ur2VtDXwxuy8SVcwN3rk62UcIMObRixU0T4/da/2+UCQx",
-	"m7uTvNS/ny354pKObGbvFuzi5+nirCD899fEX7jk/U9d6W76xDBNuJ5emsbt+vTJFDQWcvHpZUasP73t",
-	"erMCsSOqNi+dtw8S5+SaFTTuER20pw+UVJ83VGl+JC2sLZoPd6T1xJ5g5mIgsxPSzNpaDjHociQng1jK",
-	"BDSysaH9JHavqvbWlgP1aYZyvKWyR+cyFqVWuJW8r7rdc+icHxtPj4EasziGo4tz2AJshHI8xiRE6KeK",
-	"C1SqnTubFk/AsZzygWW5mdxvpUwZaTI/Pw5jPMcybIyCKDtw0eyJnjiQ4gYF/dLuiYaFqunLiNNhHQjZ",
-	"GOMDZryC40ObBLq6Oj5U+2TuKM3GE/vtxcsD2N3dfW5euuoeNE1bb6TAqUXtIdMPxlzIBMiug42g0Opm",
-	"K4ugTLBJb9uzAZk359KA+Rly41Q6bmxD8KmXUWnPa5Nb6EOPyNV8/u2X/7wzBNITMPuoVcbQs3Wq5ptP",
-	"PSpy73nmW8eR9oMLMtsPed17z7u7C+oGHLIkMatYrfNvl6unv1Mgb4VN+XKqHCb0s50fzEiLiLkhFJvp",
-	"VL7NcSofgoZZtfeW8JuBD1KPMLnlCoGBwFtjpdKwrsS1ML04y4Lc5exEAq0mI3iIf1rkF1rmvVarDiIp",
-	"gxOiZi8yJAzzukORwiiDm9AjtA1XEBfawErIBtkghqiVmbDp1Zj6NAaZkk1tONkRcQVRyZjgM49RO7DX",
-	"2qbhdSrwOyXyJ7SkBb56L221dsOSO0pfYLBfkUU0WDO3ciDADNG6p8AGGhPYfmbIPTXmVoHZ0gQXUHQt",
-	"UTPSuuCm1cILt5NOpLbjFw7Xykk4CwkS8xCFjcA4iWXsw4SjZlTJvoa42sraMOqI67gq9jrnx57vOfAW",
-	"r+1tN1vNFh0HnKBgE+61vd1mq7nrquZJ0m+xCd+62d4yG79F8pm0pVQ1JwcvUKeJC77RqUG70aUVggnj",
-	"SRM6AlJHxg7UzFIEIWFkIcGeGPIbW+av2BgNKVigIrPj+bfkpkGnZA9HuS3sKGi3J0rATg5ATKu8I8Oo",
-	"k0TeoINmyamLENNOMp1UnI7JjlHdAyXOmqcei9j/LG1cOQDa9g5kkmCoG69korDx3Fsbda1SQX5X1fdG",
-	"eM5i3e20Wl8MQ6SC6lEDIXJikaS4IDiTPdtzXYP5CLdKUHz0yvbqV2ahYOi93dXvFRhj5o3tNd6YRZmi",
-	"956tM8IaIBfz8s7z1S+XQZPufO/ZOqtYhSKjt9aYXg1AUNkE9No/vzNGqCtGNLtrNBBpmYKTS0F9zYaK",
-	"YoLGVHxnmpoVKNJmJhdJlBt57TxcIw1EJjGtODGSRN0albrT2jN61+hMcMB85h0rdG6ZApI2fk8omQO7",
-	"Gb5XbEDHEROcILOlLwneIItVhmC1QCbIVD9IKKzHVTN5qrV4eq8+1GWXgCszL3mNEQEXmhWxSXVS9ZsP",
-	"Zs5vLHNflrEkTUZbiZJXs4qNRgxxhd6t4hQaLbxCOxL6bJW8f0R9YKF2chJ/JO1RiSosgAu1GIzNz9IF",
-	"fwyKyWmkmLarl8wiMyuppJyYrRepByMMr12C1G5yYQhtGBuL3BcyxTZ9oK11ApjsLaUTynFDksaogKkq",
-	"Jh4h3VnwCmPU+5lEJSlesXmdYCohK7Stz9Mza6TIuCcE3NjqGIudB93Z7BkX5mVQmk2Vw2CzeTau88xa",
-	"jQivgmI9khivR976HGmeb9UsruJTWlbfhP5qFrZbXwKR/U7dwy5yPLLMMJrzOwtn0wYlJJ3zRoXCSH1j",
-	"60woC0GuluFP44sBJwY2+gOjJpzb57kY5m44oZwYamNxgiyaAkESZyxt/KjbkYwRBmzM4ylsEJP3hH3Z",
-	"DBpFhFEGsOmkCDmSmw7HWGkZE0amM1RShbHhb3LUkFuZMGGJpr5Nn80sCuJnYIp+bt5YgeNwk83iWBnk",
-	"FkoOgPVEjTr0qXR+iNqFHOYExkU5GPkVmX1fThnPJNxr1HGH6KbkyX+TPF+7uXmUFX/MGJyEXctm9nMd",
-	"wWQj9kvsC0ouKWBQqtDKbE7LnNZa5ToLAs8HiIyqs/6kkU+6HiPHfMww8m0hFSQ4ZElkpccA6EzJxl7r",
-	"eRVdfLPZExVdmjVSPqhy73Mq+z1Bho8Rb1xBeczUPpVP97HmlEmtsCkSI48Td3IRxk7E4ETeYMxC/ELR",
-	"qNnKxbWk2PaTBaS6pWQ5GVE2GfpwUbaGdMiR97/JsIe5zJaigEEmUrItXCqx8tTYliqOz9Z60IbPFGyw",
-	"OLbWghGLFbjGzSwFB/2pKxwikwNFirDhfhJS90R+hnEzh9XXcgLPiqNX/Wn2pkUQd2/bU/R0tcXPgTGX",
-	"bBot2NwH+zGXUy4pY36EDYwVwl6rtdmEty6D4h6nBKN5yNo2NlJ+JhAu/3ZCc8AxCl0nfn5EPQesWL3/",
-	"5+e5GkfNEp3fPURr5lt4QMVvcNENNwRuWntty9KKhzncMSOIq13jxxVda3n/jt89ovW1EBdzgQwb8GFK",
-	"VaNffVj9D+a5vXCp+myFYYMKwH2gyqrNksTJ5csisUMgqguFTodO6hrCpeeqWJe+vb6mHP3xIShQHwOf",
-	"eLuC+xiUJVGBSLnpQ1CCHA1gI0MQdfLCvrTZE5nAegZjqTRYEEn3cxO6t7IqOuw9X8448eF2xDS6qy6M",
-	"wza0F17UBtC50hWkSDUvX+q2sXhki27XMqJgxXP2nrKnYd25wqJaH6qy63aHvzHzIzHzVbHGeoTcKdsH",
-	"s7bMoWtrOfrAWScKFGLW4a3INPwGg8DCTAQ21JkjYLrnOKWrN/eBhmX5kYZmG8QSMi/5FWya3f3Un+ZN",
-	"NzP9z1WhgAtjoNCMPkhr4hhtVwvps8zy6ImS6bGAxR3+7COztl+LlVmGHOfK2WyLjIH8LNl6DF85zLa8",
-	"fzJLbFArWdR7AT2y/t15c9cKWuuRabppi0pWqN+sjP0RrS/XdV4qtKLXr83wmgdQWiq1nTb8Jqm/sKQ2",
-	"O1CL+l2Syk78vnOHZecFsLtt1GKsmN2KZi/qyG8kbZmfjY3VBDploCCUYyzi1K4Ks9kTdE6AYjrMJZyK",
-	"6qOECcVCexuUcbJs7cGIi2HbJtKYmOaFnTELr1VPUEmnTdZS9YIV+88hmEefDazqoiATlSuSxaVGMsln",
-	"5Fs1IaQtFYWxvEGVB8hJGtSCf1BR4Nyti1RE+pZCXwKC4wjHE6lRhNPGa5waR9LdwpQDx9IyXOM0d3bp",
-	"CypEdIE+GxfL6ygpn+B83ULnbLjkohGp1JRpYTO3UM3zXAzNVElx7kMoRZa+NCPiqOz9WAMHMEukQy0N",
-	"UVOaIj9ISNFF019PmIG7IGTEBwOk9rKaVLsnNWC/gXGjYwKBtfOwc7CplDGO+5jY4sjsAkemNY4nGjb2",
-	"Wi3ftLsJMbIbl1c1g0iFeZASIpxMd+jTBZBmZpHNhLhLfQm3lxvv5CNGTXiNUwV9jKUYZrlXd2nhbAlj",
-	"T+zswUim9RHH0k05q1z9ThZtvWFxSh43VQRTmsftJqOyYirshaGUEYQjyUPczHWCg+PNlcIMpVVvNVt6",
-	"zrp8cPa/Nf7Pu7/82yL98cAYqjsD8HMFGNBr9b8f7Az2sLEbbrPGXv8HbDyP/jpo7LBn4ff4w2Cb7fTL",
-	"0H3tHTMIi6nmncfIFMKQD3TjNmGT5vrR1ZobjZ44wFqF91wQnZgHh3xqffktLPvldTRZenT+wMmJOcU8",
-	"5yttfeLR3RoOk/FlEmQRnVybc532SY9an4lHVjjvWWkZqQKsis5T9I1YvDQOFJT8p7x9asg0uiDwmYnA",
-	"x7U31+Kfp2eavdXv5Ve//gHp90fUOfVavW8MAyvg663Me/mt2X3zd+/q2WDLhuQod/rAhhcZvkQzt4Ju",
-	"f5q60B/cjnhcduy5ggzZNHAxhjKL2Mfp4EpP5A/SgZQJ45GxevIzKc5eLV2MEBimMwZont8t7OSeKBnK",
-	"tdYHDfjrYL3SFUd/DCa8t6r7o5VSWWrOGHefmFaVaW19TbRVoAJ8BgsyHY4+GzU4Qx0o0Aagkys548UR",
-	"H9Yw2n5GoqYvw9NhwT1BHXfNASo8UvnSQuCGJy5kuoeFygVRk8DbPEL41Qd2Hl9AfLOFV0ulN/KmMIVz",
-	"6JCFCYU6uTQpXUpZax6fEzyVHiUyHY6yAIAN4VQun8siPE0IPgQwNuLJxRaoHEm6lNzl6yufiqIaXCgU",
-	"imt+g/HUNzbxrb2gyyUE8KNuQkAIFfmhXrIsTG/4MUSMeiIYs4+l35sQcBsr+3fD4AFcI05UMeLyceaA",
-	"DuoGoEdS5Sc/F2UR8usknzqP0MWPGrSEARdRtjTZgl6+voKN2bXcXBTz/rAooLG9BnDcp7kjdRQcpfPW",
-	"a9RYVHaxPvT+UHzi+bG94sPRvQZXJqHHHhzhiw1kUk+TFuDMxg/LVLlg5I7WK2OehTKZH8KlTHRmxjCI",
-	"kZHBEDQCGCMTKiuY5mLYhEN7yBiCRg7YESxMYMlEV4biTih7ba9RhvvI0IwcMkjltwrIcKP06d3TJmTq",
-	"AH2XpmSKS7gfqLv/2GcwudJg7MqCrDcsnHdZ/7h0xpLcyeXrqzasBi30s+ivLazNb88LNptwysbYzjCC",
-	"e6IEeeAykgkfjx1t5123jQVM9SY7rValMNYmZtrQAi17YrvVgpb7r4Q84dxO85RM6HrJxeHtDH/tM6LB",
-	"szR4y6MhakKR7ccWytGx5Is4Rfdzlbna28+fP3doVt7b48Mfj7qNvZ0c2NvIt3uGg2fgw544IDwLKb7A",
-	"4M6yYJWi2+xiPhrUUZcNF3XmHtuiZ6iHr9xI/2ZzP0IkgMimBJWz0NwuxF2NvZ3HpCOMUdew9SseOfs5",
-	"6yhPC89elEA/0GlHF6i2wC/XOMlzkT1RvjDaHhAg6JAJMu1AWPID6SOWjGNUtTm6jjXzy1LscVXwyjr6",
-	"mczyn9F5/oOxiKOR+/GIv/pceVZtUOy5g1nYkHEGrwwxF9fGYeJ6M7voRUBgRHbQ7IlLdCUC5gvos/Da",
-	"aM3geNA4lQIbb4zbGpjXh6hh1wI6iKycIj/sWp+1KXhieepa2M6Ja5kAZEnMsYAy3i/6tXysNI/j7KD0",
-	"4ux1eQpLc9e/gx29pl7+LF28W3de+VQauy7iA44RKJ7VMNAGzG/809sCf05JsMBLoNRXIRNWOAj3C7O4",
-	"soilwXF7Hlrl6d0yMqo/U06UQQtYM5FLYY+2EMVYYvFtUVF2tNGBFFDbfFCWV98pS2+Wj11kbL8Erra3",
-	"vdMTQc3d3dbhqUoftTi6vqYA6mYMUBo+V9CnA432OulFEuaBwuWxwvwP8TmeXLY5pfFFZNx/+aTAzhoO",
-	"SkJQ9wST/JLx+Nux7fsCRjzUt1l+1KiaSLDnCHLgg/IZI1VNIdgz2NLe0u/3xPrJg6Kyx2Iq7C6K7j/J",
-	"6Z+1Qvv5ZPM4/+8U4Kfi0rR8coUrSGS8MIruAJ7XPJ/tkLq/1tB0+bvqA2VU6yeOST/gZNe3IwKPckTA",
-	"8sVC4Wjl4LxoXBnzOVwEqD8T0OFaZQcmK+BWtsScoCwc+o1qZ7XcQkIsxRCTDMyKbs+hZ+1582BYgVwL",
-	"XOW4sle29IQUITahU0atzfF4uFIpRnkuOJYEg5NOyiiz7oSmBT+c9sQ14gRuZXJtWBxjhVaC5xfUTLPK",
-	"8Y2gc3BwdHn5vnv2+uj0fbd7EvhVLNyecPy8+ZCQVrHqXwPUXBkXyB7Y+hbP+p15viAQYBZUeGMhz68R",
-	"xqIWygZPEzoFqMSiImQnC9rG1umJrAzZB/xIx4uGLhbm54jDC6JUXwONf6Prr6cU2RG0wnjgwyqNdl8T",
-	"2RDD8phMx/ZPFcM5XJ0j+cBYWQFBddsbZUpPMTGVAr9T7iEfAmOABvYgWmCvGQn2C2lKcHKiAIGKlaxT",
-	"m06xURmkFNgTSGD+FqdKioYdh3JFlrZPqk52PS5nv+JKn0etfizfGfTEMZG1uN9e9/KnlQLfIg1rYCIQ",
-	"DcxIn/sZ0lulS5AeLpXSWmVNB8astrbIkq6vNjAbNM4vgDbGZRgjS6jy0d38G9jrRHpiwYW/lft+a6HX",
-	"aABmnOc56u6Dy0Wqtyh72ztwqeEnNkb1nYLLDylL6EImCth7J1JEdN17fuGx1xEsnhoeiuFIDLlABSea",
-	"bnzP7jn2fnzh5bcRe3/Z24OdFvz1+d730Hr+7Aeveq2wd/l2+x+w99Or9Q8cVq6Q/holWm7RZbjDmWX3",
-	"Tbz9lxRvjoGdfPtOZfSwlqSLZLgMsOkCIxnaME+CIsKELJEtd39K01B30LQ3B9m8EdcgECNlhBKO+xhF",
-	"mMUbe6LPBUum2aFv4467gJ+QdKI6EcZIJKd/EUqbGe5KBtT4UW+N9Diuct5s/KyWvRKkU/Eh0qwfxlNL",
-	"0pJEA9Z+ozu08u7KpfP5bT+lTdpKzFY0lWYiYrEU2PynWgKQH8nwOwKBcU9DPxVRjP7spoDdk+aixb6k",
-	"Vtdc8n+yG2aH8YCFt5+/+ILP76lZl2xWC5d8hCzWo38tZo38Ho5W6djhJJEUseIK0gmVRkUSLTqZlmlo",
-	"RXbENOsze8Hz3Jq/on4f02e2PaxRJFHM5Itvygm/QWHv5Fu4A2PUCQ+X0bi7wKs/hUSmGkHjeBKTpSei",
-	"HLPSfCHCKYy40nKYsLGfhQfpxOYg5sOR9ntiImUMQ5YOUcEG4cz5wIljWGjVv0+AG5yuCaCQP0RpditX",
-	"fwrqQxza73uCskeQMI2N2CgJdz+ZedTPgUN+lJCkwh6EO/o4kYrOotpIjISpTJOeGEvBtSSpK1AbiblA",
-	"ML5xq7Ueo05ixsU9edT1kMmN80SOUY8wVZQAA3t84YtTSqmbcT7FhTRT1ksLCSdDQ4GzCQojgyMZpmOC",
-	"ilcl3TZl4zjwIZTiBo2NYDblp8uz01q2dU2Z3z+Xd+tv3aU7Aefuqqxl3dlpPYJINX6IFNooMt+smpv3",
-	"yn0xa7p0X+a2hGpkMMlv7qF0Rc7AdEeG0su25B+dNyf325JskH/sLXHzXrgllEtZV7+hqGguh+NkjTe6",
-	"kFFRGYRPqRV41tqt3ZELSrFasf87qrcLyiJpaenqoV7T4+A+FwtUv3HVl6v30v787s60RsyyqBTLsRIl",
-	"2HMeu2UKBqjDkbu2opnfvbhFcQs3lHkFXFyD49sbLko3T5QOhhBQ9Xz+vVO6GLYox6iiBKqa985zVC9S",
-	"8zK8Lr2U1YrUo/bZwGwEAxnH8tYmMiy6Xd6AO7c6//5LB6E5kMkclETp/QJIs+awINGmTykXC7mb2QIZ",
-	"6wLXxmkrj6fY/7t3d/8/AAD//w==",
+	"7H3rVhvHuuCr1PTstQJrt4QkwDZinTUjA05kY2CDiHd25HGXuj9JFVpVclc1WNuLWfk1DzB5h/NgeZKz",
+	"6qvqm7p1AYxDcvwjMZK66/LVd7/VZ8cXk6ngwJV02p+dMdAAIvzzqEdH+t8ApB+xqWKCO22nNwZyDZFk",
+	"ghMxJGoMZBqJIPbVPpHAA8IUYZx43WHtRHCovaXKH3tERPiV+VR3XEf6Y5hQPb6aTcFpO1JFjI+c29tb",
+	"15nSiE5A2YUcswlT5ZV0FUwkmUJEpnQELmn+/utvzUZDD8707x9jiGaO63A60eOHOEp+4gCGNA6V0241",
+	"XGcooglVTtthXG23HNeZ0E9sEk+cdrPRcJ0J4/aTmyyYcQUjiBy94NMogKh7WA0uoX/8ThIWpGubUjXO",
+	"lsYCx3Ui+BizCAKnraIY8utMlxbH+OQ8wFznjI6gPLf+lvB4MoDIJcNITEhzEXA0BKth01wBmsYa0Dkz",
+	"CLIIPhZ/HhVCl3Lx+cTyUY/nVr8sp4JLQHR+SYNz+BiDRJz2BVfA8U86nYbMp3plW79IvbzPDnyik2mI",
+	"hwtRJCLzSqAn+LFz3D3s9LqnJx+Ozs9Pzx3XCUBRFkqn/fNnZ8ggDJy2AxPKQsd1QmGGdtrOQAT67Ccg",
+	"JSKOM4mlIgMglFzTkAUE3yE0CCKQ0rl9n3/Wrt08iSOSIWUhJEACqbp63u1h028NnkNth+4GtR14Mazt",
+	"DRq01vRbwTbsDHfps4Fz6zoy9n09S3tIQwm3ecj+LYKh03b+51bGo7bMr3LrSEPjiF9DKKZgoFw+Wbse",
+	"wiRhHBdcJ9483DwSMqkkgWuIZhoZByFMCFVEcB8I433uWbh6+8S7PHlzcvru5MOr7tHxoUc0ikgC1B8T",
+	"BDgyRDGFyEAmECAJF4ooegX7fe697Bx+OD/6x+XRRc8jE6Bc4hv6RPQq9aM3EIY1jVQQkNcXpydkQ0T4",
+	"w2XvVe2Fq1kpB6kg6PMAQPM/NaacbLdICNcQys06+UeMW0m5KKF80aIIjaDPIxjGEgKihHD1nhgf6XVN",
+	"XCIFoWTCpJxCqMiQhQoiXKkGF5EsBK7CGWEjLiII6n2uz/RA8GHI/Aci+NHbTvf4Q6/z5uikgK0dTqjv",
+	"i5grcsPUmKgxkwnKhhHQYEbgkz7SJ4aR3sHpyavj7kEPxSElExEBkVPw2ZD5RG+ayNgfEyqJl9u7V9eL",
+	"eiWiAQsC4A+D6avT85fdw8M5iJ7ycEakosMhoTwgNJgwLsmEzpA0kEE+OWCmO/HaSEI+DUODmjRWY+BK",
+	"QwUCMogV7kQjfCAQWRCgXa4g4jQ8yiB0X6B2T3pH5yed45QPF3A15vBpCr5eC75IhO/HUfTkGKZX3IbX",
+	"1lwjt3jN5eMI9hHadoca3CPgEDEfMcccRCzxh1CMRhCQmAfIo3LsOMATOBHqlYh58DDgn5z2Prw6vTw5",
+	"LMD9RCRqBRlTaVgEe3IQT9futQkXhvojkCKOfEAQndFZKGjQE+KYRkbHuz+kzjo/HZ92Dj/0Tk8/HHfO",
+	"vz8qQCwvLxNxFOpJrXzRB4g6tFb7m42dF7vPn5HBTMGT4wylfVoOkexKXFt8lOzfyZ42muQte0kGM2I1",
+	"300D/wh8wQOmh35ltJyHHcH50cHpyWEXtY9Xne7x0WHpEBK89ceUa/qRTOsh2hojfWe77+yTISh/rA0t",
+	"OqKMI+FFoFCff1oHUd6t187ZgVZ7oqlBqcZUGTWIhIJr1ENOydW+Zt9jrZXcUJlABk/onCpAA/GhR3Pe",
+	"6R19OO6+7fbmz0QIMqF8llCHJBuhGDFuMKdNmg00QpuThtzcNwehLeCdFnlylJHfoyaK0s7QSkRm6YcM",
+	"uCLdM61+umQoImJ2TXmg9cURk8rok+bHTAnbrBPvXEOh1hkqiDwi6UySmzFwogTR0EG01aqim/c35N4p",
+	"22kXSIdSj3BDmTZWhlp7QmgzPip6FJaaoxosFxBdMx8uOb2mLKSD8IGc9eLo/MfuwdGHy5POj53ucefl",
+	"cZm3SjOnRm8Fk6mIaMTCGYmzNSTII8ciUuGTo+aKTVrGGlBFB1Rq0c+1mjXQB0P9MQQkYqOxIlzcJJsL",
+	"qYIIKfeSFxS1h53A5UnnsvfD0Umve9DpVTBVikAhSlwBR40APk21Oa+XNYxAIjs1OK6JFzH0qR3A3B6N",
+	"zmAMdj+CQEOShpJsaGuN8ZFLJjS0dqSIkg0bEOyTm0jwkbWaRESmVMobEQWb9mhkPJ2KSEHwFgJGe0hE",
+	"Dzufi8uzs9Pz3tHhh7dHh93Oh95PZysUkMQrITUjopIcmNlrejVtUlrAkzutqh3PqSKaWrz5nWiDL10I",
+	"ssZOrMbpZO3PzjTS1rxixqGkyW/VevUI5yDjUOlNp0AveV9zAFk+4IV5rBfF4BgXV+If+zkdwjVLe59y",
+	"YTH4BXxcQW49pf0ghq5cQM88des62jxd9fSltL7I/DrxRTeZr2qZB6hpnFniyLntaGCUQhqe5daOOOTO",
+	"bceqMMkgKKDop2PgIzV22s9b6D5NPjbd8olwuMm/vGyb6XPzW51fRHHUyq1HQBWgY/t++2YKJrIsyQ+Z",
+	"VIz7KtFzJXpdk2eXbc442RVMunwaGzymn7rmzcRJn3xMN0SjiM4QikLBHOx39UtlX3EebmZhi+FjXdv3",
+	"g1ABMMv3fph79DbxTK/ABbO0E/3orZ6a+XCQxHmWv5g+qfnBVbySF1zF+KQS/tXKZ/GhEse4ihN/e2Gl",
+	"yaBVB3BI5XggaBRcxJMJjWZlRqK12YKHPqAKaorhLCUywzCNfDm7UFTF6yFj9nT6fk8oGhYmZVw923HK",
+	"mqiGwDXwODuUOZU3nmhT2wyrlRKMtUHERGAMJRoBChCfch/CEDB+sca0SqwPFCWmFo+KNL2cMyfvFGl0",
+	"t0yU6Fk8gZvy7jvGwyvJhAZQ3P2a28Sx0+Mojn6Evn7rRXbROEF/tp5sreErJImdK7epIk6UMGwOAYrA",
+	"XgfjH6YSlOjnSSgG6aourVQvbiykUiHpdSoiwu/QxhwD4XCjtUiEN3oMpiH1tbJPB6hM3tgHIzBKGC8e",
+	"+mo2caDxZhFamWmVjSzaud2MTIngoAnaD+NgbaKNwAduti6rw5i7hW1LN/k4ZJFUawvZ82yeldSrNF5f",
+	"TIGr5SxMZUFWy80exL8equ/lTrC8hzlIr0TRYybVajpcC/RF1L8tw3sZdU7piHG6jipxlj35KFRdWEsl",
+	"/IpqT04hazUqNDLXOcIQdhnpIzbRxi3lAQnFDUQ+lRCQwcw4dyG6hqiAUkkoPD/j7k5B/96uml7bei9F",
+	"UKFhGOt2DVPxQD94m4vQV7OOJPo8FDEP3Dk+hfFCJYiks8wlb3FibfrG1RziKlag2Jw8JhHQgA5CINLI",
+	"i3oVd8yZ4J+XBeQDV1v0Vqx7/6xZBbrWDTxifIL75GMsFNh8IuuPSD2VlZNLRY0CWpwYo5sJKC1ekCjm",
+	"0oSPvc7Z2Yejkx//IwAk4wlw5dWdVZYBHn0GsPzWq5A+w4IK0EqlAeuSCfXHjEMtBbUJGOqp9IKAxxM9",
+	"dUXmRy6vwHGdQpICfp73juXjwPkI2tuj3g+nhx/0V53j49N3+HASt3bcuZj8xZvL9O/uycXlq1fdg+7R",
+	"Se/DRe/04A1+iWv9cNHr9I7058Ojt2envaOTg58+5EatDotUxasW+pHm3PelkGyVi/b9ImK39FGBSZCS",
+	"qE09SHG67sybdzYDp2QAC6UgIFOqxolwFMMh8IDxkU0i2fCQluuN+seYcsXUzNvExA9UgpO0DgyfVBJC",
+	"lutToSJpJjIGOxOTecSyiUFJcphNgzL0WAmthezinY3koJvRzXjHYEaoVuOl4KtJzAAwt51swoUktlgW",
+	"py7JlewRef2dZeMrbeIvEY5m/qqF/wA01MKn4EGV1gx1xJUx3/N7kamNmhyduKo4oPm1mLcWL+FhBoXd",
+	"xpMwI47FiPH7eWUg0TaW4snECtDpPd16c1tKVJPpMpec0crLSgh6ogJjEa1nxLBgjczFnEZxN/9clWKR",
+	"uN+qhPa67pbM14Jae2p0rGMzTIO7wkhbC91gvfTSgsswcNKX0+0Vluzmjiy/NHeJuxEB8DD6zIy6P5w8",
+	"M1QpMr2QcejlznZ7b+9Fmof7MoyB3LBgBMrIWkwqDpy20xg8G7aGO1Db9pu0tjN4AbW94Pmw1qK7/jN4",
+	"MWzS1gDlmhGmTrtl/ZrOu+7h90e92k5LHwRnKuf7bDf39vZKnHd+hWthX+KuLVtt2SbWIMds/Z/LSdnl",
+	"Wa3ntozYc/usUtR9qmgoRgR9sZnyPO9RuY+vLNuzW/T7ptsrLdGdB/tSnDLhgbsx/S94EIXs+JW58Ysg",
+	"k06xcKtf0PNguGvmBvyLOh7yQqSE9d7UquC//7//T6aUBfiHHLPpFMzfAYTsGiIIPNTFvdRv5eV1aDsM",
+	"rgaxxw6B6fl2AC0Bkpcr9erCgRRZZE7aO61G61mt2ay1Wr1mo93cbTca/3KMdHeeB03Y87cHtRbdGdZ2",
+	"4FlQezFo+LXmcJvu+s9hb9DCMCDKZecsBCqBjNhQ1W4iOq1noqudbESVGHNOqhbW0mw3GnYtiRR1dgcN",
+	"/zm0aG1v2AxqO/421F7QZ4NaK9iBZ8MXtDFo+mVF9/F0m28KyWqFZCERFcJkeeRMsbq9l8f3dnOnYQmi",
+	"va3/skTSbrYyAmm3dsvnnw24FlhzU671vFnSeo8ma17r6XRTn+8uIO/PQbJjOiuw5YKKhdV0LTwPzdOb",
+	"5g9pnJ8mXrbTqlB8bBVeWeAtkXDJJPd6rYJLn2A5GxFDLPqTZKORd5KaiAJBmbc5r5sUJ21UR0Yro4Wm",
+	"0pD6kZCS0DA0c1fqPsvGnz9m4zZM6hKVDRKajVcfaWZqFhf44vdff3veMtnYrvFMUUU0S1dEcCDxdGq8",
+	"4yQEpSBCl7n+IWAjhp6rxabriwpOdIYOnBOr1VZ75QtueFf/zUnr919/220Qf0wj6iuI5NzUzxqFqVtV",
+	"UxcU1zL8i6WJRQ2s8syTUHWRSmjkj9m1PiirLlaK3UavsZeJunmvrjFVXMI4GYSxcdHfwVpZYPUU7ZMq",
+	"O8bmYWBKTKWEbvaaO+2G0RZKdJ7tvHyyMZiiuOSZ/fSvNJsnjeolIft4EDLf1BFprMtSRNGWMCaEPZWB",
+	"ECFQ1A7vIffnsmnurRcsttWWYt769leaJ7OGDXdnNaFK9hesrDyYKnNt3AwF7qIXWDp6mIsinzfyhzsp",
+	"7GK+oJ2V295f1MTKJ53dWTQ0W0tkQ3N7HeEghiysmPlAcEV9RWz4dd9EP9IqVjDJCCEMFRExCsS8LDB1",
+	"0MeMQ9NpO80WuVDkNZ2A/E6Si48xjTRd+egPcI4FD5CyNKApn2ENIA1nivk0JEd8xDhIcqyQuETMlTbw",
+	"nO9fatCOBdf7+fvODmk1yPO9nWeksbf7Qv8kpFbWbbXBu+ZPZOf1D84C9o5SabuxgL0XNlOBbLkHWpUP",
+	"+NbxUf4h2XHlb3arVeht9l31S27bVY6sezDHKozVOHMfp9E8LIuZDO5q2K58IYF1ng6qH8xgv8az6VnM",
+	"6bkXp2S7+exZrUloOB3TWgtDz6jB+HTKFA2RKqdUK5H6jf/zc6f2r/efW7d/qxKl6cHmlrTdKrzf7//9",
+	"f/3cqO291/8jG5v1rdr7zy13u7FgxAJCFMC31mHns5se1a2yynfyFR0dX8OfUal1rHA0vK88HyzGuV/g",
+	"zlbyYGFAFXXdJR5XGKt6pSMm1X1z4+8WY1wr2zszyeaikveqFyjFI+0qKkEhqkSu58dSiQlEHhnEM7lP",
+	"PGww4JnMG5WLMaAxil6lfeJh7wGP0FBibSIa+TZPt5CqkIxuEG041GqrfrXSnXphNPHiArd///W37RYR",
+	"Q+J1fv/1t395LvEav//6256HK/Jq3j6JOftoLLc5nteo7dXef952txewvouFOn7ZQl1pohYSDMrpQ+EN",
+	"nUmCeIa1a9ymDSVdZ3Jgw4feVxlceSVw0RRKG4B6BmLVwmEcVs2in6ucpJdW9uTVKzOxoVoHZq/Hg+99",
+	"dspedy//3W2esK7s8vNd/6D7rHs1/eePB6/36jB7/e/gXZedsm7zp19e/nLSupz9dPF6r+63Qj6YvGoE",
+	"/3wdohI3ZRHILnfaexrMRQ7hbH9s1Z7f/LMx2PuxyY93J+cv1E878b+e0YMWfN9gb5riH9vycvfmp+ed",
+	"pEzIVMI5L4FG1k9V1Ajye5mH4ut3PbLxw0Vr99kmpvEBD7DXRydWYxGxf6NW3SZmbPL7r//pVSb35Da1",
+	"qEo25oqFSGOFukf7ZqVjrCrjuMhO51KhpvRjDC6RjI9CTO/dJ/DJVGZjaboiXn4EWb2ZHFCzXBYL3ZX5",
+	"LHloz603P3IeZFX8y6zvYYZrVo32x9utufqLIqV9qTh6sW6ltb334kVjUUBdOu1mq1EilC8UEZ+voHmA",
+	"V8Yu9vOXi2ebEecWWXVgl2jH5DSw+ykVckFks4cVEZ8UMQ/so+dXKpiSoYhuaBRoYqVEq5mFQObi4MND",
+	"Ms3MZu9YN1eR0JvmMEpbIBxB1hgCJWp+nOa32rt87d2CU7mU6yu0X/5IqK/YdYX2gXoPCQB/pwpkItmw",
+	"BdgGqn1E8HC2We1Lvrv6HFmNdmmhjH6mGpayZF0mWzO9A9eIJVgDwaEB/d92nLovJokVulYwPQ0hdAJK",
+	"jsU1hNQ39ZWpl6zstCp4pNZxLxlY5fXxezil0pP/IpGA1LoqVX48QlAgheUKfoCP3Qm3vpD3P9m7lUo4",
+	"v5uAfHEqYrKz9wsw/GH6UlLi9MdrS1+4iOsvXbul5wQ/jpiaXejBDXwGqK5rKyb79CpB1tfveuXQKC/a",
+	"Jdh1yIusR0VDUNvi2G4IP2C2VdmYwP0htzD2QrrcsVJT05OD8aFIGpdQow9bnngxFtNhKEREFFDNV+Mo",
+	"tK/K9tZWjuduyeTRUpQxNwozUumHXu+MdM66RAy1mTyhYUiOzs/IFoGaLyYTiHwgg1gyDlK2U8+G6apk",
+	"SU66hGZdwKyTBIP6KOXdtMATezXmOntKEiQlhPU+7/MDwa+B4y/tPq+ZbqIDETAsPyU+nUB4QLXl1j00",
+	"gdvLy+6h3EdVUCo6mZpvz18dkO3t7T390mXvoK7Heis4zExjVVSLyYRxERHUecmGl2k8+igzD6C3iW+b",
+	"arfEdWAzFtKuKJQTsNTYJt7nfoKlfaeNPgiX9BFd9efff/3PW40gfU7mHzWKCumbygv9zec+lm31Hf2t",
+	"pUjzwQaGzIe0kqvv3N56VQv2aRRpKBYr19r5eqDvJBE33GSnMKyFwQbVrRd6pVmUSyOKScqQrknHkC7x",
+	"ahpqHwzi1z2XCDWG6IZJIJRwuNEaPC7rkl9xPYvVutA3U+ihQ7FJ1i+mgyOCeafRqOpim3R8xWHPk35g",
+	"+nXb6BeCpOmWGoMZuNC/qU1oruFQsogRKKk3rGfVZhCuQcRob2hKtkhcaHqrzZO5x3AcstNo4vI6hQaf",
+	"OfTHhrYL/Cn9uNHY9nMuA/wCvP0CL8LF6r3lnTV6icaFQOhQQUSauxrdY62KZh0D68R6r+1IOIwwbhI9",
+	"auYpMZuOhDLr57b1sOVwpjFayHzgMm+2a905YqAo1matwa62kjG0OGIqLLK9zlnXcR3bec9pO816o97A",
+	"AvcpcDplTtvZrjfq27YODDn9Fp2yrevmlj74LeTPKC2FrKiFPwcVR9bTi3Xw5qBzECJTyqI6wRapBo1t",
+	"E1+DEdigKvE/9/mIXZvCNUknoFHBNBzVJ55+iyYs6eRshSC1EywGbfd5rnWs7fGsZDqRJtRpJK7BNqhL",
+	"sQsdJMeJTMrqPZPC4Dv0xlqo22due+dARBH4qvaDiCTU9py1O1MVKp9ui/JeM8/5duStRmON5a83d6FP",
+	"VUVTrGPTEZZx7DK2Y2auGjBd4VauWzq+0lz9ynxjOXxve/V7WYtl/UZzjTfm27Pie7vrrLCiv5p+ubW3",
+	"+uV8x8tb19ldB4rFZsf41hrbq2iTmFcBnfbP77USarPU9elqCYRSJqPkXARJ0ZFEv61WFd/roeYZijAx",
+	"+EUc5VpcWetfcwOe9u5DdqI5ibzRIrXV2NFyV8tMYnun63cM07mhkiC3cftcirR1tKZ7SYdYYB/BFKiy",
+	"fVWvgYYyaT+6gCeIWN2LKaxHVXNB0bVoeqfaDWhAwKTel7iCAHvLa4iYRBgU9Zv3Js5vJHNXkjEojUpb",
+	"DpNXk4rxRoxghdwtdkLXUniFdMQLQoro/T2oA9M8LkXxR5IeBa/CghsdTJf3+oNkwZ8DY1IcybZtU7sT",
+	"z8xKLMlnAVSz1IMx+Fc2Gm8OOVOENrSOheYLqmKbrmm5aRkw6ltSRZhQQaI4BEmoLHYGxn6/ph2TVurd",
+	"hKMiFy/ovJYx5XoFtY3N09cwkqjcYzvQfH/WOil1dmVcv0ykojNpW6OaWChTafSzgoUX2zw+Ehuv7iX5",
+	"EG6eHtV8U+yvqVl9Y/qrSdgcfe6aiu/kHfQiSyPLFKOS3ZkZm8YpIbBzCUjgmutrXWeKERo0tTR9aluM",
+	"MCRgLT8gqJMz8zzjo9QMx75dGtuSi1bw1piEpLUddTMWIZAhnbBwRjaQyPvcvKwXDTyAIGkzbrkIGpKb",
+	"9qoZqUSIncKtohJLCDV9o6EGzPCEKY0Uzq3nrCdeEDfpceym6o1hOPZqGw0cw4MsoMSQ0D6vEIcuVvmM",
+	"QFmXQ4lhnOedkU9I7ftywnguKaJCHHcQb3KW/DfO89TVzaMkQWdO4cQO/nTuPNdhTMZjv0S/wOCSJJTk",
+	"0gETndPeW4HaKlOJE7jsINKiztiTmj+p6q5v+mPSMNxk7ZEIRjQKDPcYEix/29hp7BUvV9qs93lBliaD",
+	"5Gvq7lxSt9/nqPho9sYkya8Zx8eShwFUFMRVMpssMPI4fqcFceIv4I2aT5Ndi4s1v5pDqpdLJEAlygRD",
+	"78/K1uAO6eVo33jY/Uxmg1GEkoSlJEe4lGOlobEtmfVVqLSgNZ1JskHD0GgLmi0WGhBvJiE4MpjZpCpU",
+	"OYDHQDbsT1yoPk9rtDfT67GUmJLdrFxyMEveNPeo2LdNexW8ffBnT6tLJozmbe4T8zHlUzYoo38kGxBK",
+	"IDuNxmadvLMRFPs4Bhj1Q0a3MZ7yUw7k4h/HuAeYAFdV7Od7UKVWwcUrWn8u5aEqGqn0eliEmWsa3kp2",
+	"DYsuIcV23ZU3ay7NeCh10tSMuDg1fFoxtRJ3n/j9I2pfCzs9L+BhQzaKMbP3ybvV/2SW20sbqk8gTDaw",
+	"2sA1dyRu5jhOyl8WsR1zi+IiptPBpgIacfG5Yvdm19wwmvf+uMTL+hh7LtJ2oZOxl+dEWY/lTZd4uSba",
+	"HtlIemJbfmFe2uzzhGHtkomQipi2yPbnOundiCLrMFcxW+XEJTdjqsBetKYNtpG5bq3Sgc6kKvQ+lmX+",
+	"UnWM2SNbeAGyZgUrnjNXSX8d0i0lFlXaUIVTNyf8jZgfiZgvMxirMTArbO9N2iJtxl5J0QdWO5FEAiQT",
+	"3vBEwm9Q4pmmPJ5xdaY9ne1zDMPVm/vmYlZDj/ZmVj0g5HrNo11BZ8n1vINZOnQ9kf9MZgI4UwYyyegS",
+	"YVQcLe0qe70t0zz6PKd6LCBx21H9kUnbrez+nL9Eg0mrsy1SBtLCxfUIvlA5uXx+VEuMUytaNHvWqGn9",
+	"681LN78b7ZHilWYmZQXnTVL8H1H7slOnqUIrZn1qile5s95Srm2l4TdO/YU5tT6BynssclzZst/3tiy8",
+	"zIAx367RMO2g9GkF81dPucQ+09A/ax2rTrACQxJfTCDzU9sszHqfYw0F+nSoDThl2UcR5ZL65k5MbWSZ",
+	"3IMx46O2CaRRPksTO0PqX8k+x5ROE6zF7AXD9veIV+6n7hnRhU4mTFdEjQtvi0xGdY2Y4MKkipKJuAaZ",
+	"OsiRG1Q27MGkwNLF+JhE+g5dX5x43QAmU6GA+7PaG5hpQ9Le6Zi2QkcwXMEsNXbxC0xEtI4+4xdL8ygx",
+	"nmBt3UzmbNjgomapOJQeYTPVUPXzjI/0VlFw7hNf8CR8qVfEQJpbQoe2ZTqiDo40AoVhirRqFb2Ler4+",
+	"1wu3TsiADYeA4yU5qeZMKtrXe9qMDrGtudmH2YMJpUxgMoDIJEcmd+xTpWAyVWRjp9Fw9bibJAR6beOq",
+	"ehEx1w9iQISh6k4GeEe/3llgIiFqnHWiZ9o6+QRBnbyBmSQDCAUfJbFXey36fApjn7d2yFjE1R7H3N1v",
+	"q0z9TuJtvaZhjBY3ZgRjmMeeJsW0YkzsJSMhAuKPBfNhM5UJtsF8KhTmMK14t+vSov58lfb/qP3f93//",
+	"2yL5cU8fqq0B+PnzA/sP60UsbL25tne14o6+r+xgLbalXuCdKHcN/try8ptb9svLaNT0sP7A8omSYC7Z",
+	"SlufWXC7hsGkbZkIaIBVfSXTaR/lqLGZWGCY847hloHMGsxhPcVAs8ULbUCRnP2Ujo8D6UEXOD4TFvi4",
+	"+uZa9PP1iWZn9XsnQr0SMf9T5lV9DyrFXiP3tWJgGHy1lnknu9W0Iz90bt9Xk8GWcclh7PSeAy9SfBFn",
+	"bjjeZzizrj9yM2Zh3rBnkiQtrz3rY8iTiHkcC1f6PH0QC1KmlAVa60lrUqy+mrvqx9NEpxXQNL6b6cl9",
+	"nlOUK7UPXPDTIL3cpX1/DiK8s6j7s6VSGWxOCHcfiVbmcW19SbSVdUx4AAlS5Y8f3E4+6ciQdWIgnVTI",
+	"aSsO6bCC0PYTFNVzaZr2M+rxqqir1GzikdKXFja1+MqJTHfQUBlHbOJwk3oIn7xj5/EZxDddeDVXeiuu",
+	"M1U4bauyMKBQxZemuWuWK9XjM+yFpsaRiEfjxAFgXDiF61QTD0+deB89MtHsyfoWMB1J2JDcxZtLF5Oi",
+	"aoxL4JIpdg3hzNU68Y25ctIGBOCTqhMPu3ekRb2oWejZ4JMPEPS5N6Gfcr/XiceMr+w/NIF75ApgKrMV",
+	"58uZPSzU9YgaC5lWfi6KIqQXJH/tOEIPPimiBBkyHiSgSQB68eaSbMzDcnORz/vjIodGc40uhZ9LJXXo",
+	"HMV66zVyLAqnWO16v28r9fLafmCj8Z0Wl0ehx14cNrMbiqgaJ003PeM/zGPlgpVbXC+seb6VSXkJFyJS",
+	"iRpDSQgUFQav5pEJUC6ThGnGR3VyaIqMiVdLG3Z4CwNYIlKFpdgKZaft1PLtPpJOT7YzSOG3QmPwWu7T",
+	"+68bkKlqwr00JJMc571l95+7BpNJRbRemaH1hmnBn5c/NpyxJHZy8eayTVZ3yHQT769JrE3vg/U26+SE",
+	"TqCd9PXu81zLAxuRjNhkYnE7nbqtNWDMN2k1GoXEWBOYaZMGUaLPm40Gadj/cp0nrNmpnxIRXpi82L2d",
+	"9Mh7gDd4jRsfvsAtDnd0B8+1VvvKDuH5awAWKNxJFKyQdJtcNYuLOurR0aLJ7GNb+AzO8MSV9G869yN4",
+	"AhBtcq1yFqrbGbur0LdTn3QAIagKsv6BBVZ/TiZKw8Lzl5vgD1jtaB3VpvHLFUzTWGSf21wQ1NlNgQC2",
+	"DpkCVbYJS1qQPqbRJARZGaPrGDU/z8UeVwSvzKOfiyz/FY3nPxmJWBy5G424q+vKk2yD7Mxtm4UNESa9",
+	"vEnI+JU2mJjaTO6k4sTTLNur9/kF2BQB/QUZUP9KS02vO6ydCA61t9ps9fTrI1Bk2zR04Ek6RVrsWh21",
+	"yWhieeiam8mRaiknQKOQQdY3ez+b19CxVCwMk0LpxdHr/BaWxq7/AD16Tbn8IFm8XVWvfCK0XhewIYOA",
+	"SJbkMOABlA/+6+sCf01OsMBKwNBXxhNWGAh3c7PYtIilznFTDy3T8G6+a6w7l06UtBYwaiIT3JS2IMYY",
+	"ZHFNUlFS2mibFODYbJjnV99Jg2+Gjq1nbD/XXG2n2epz7+z86OD05LCLmVCvOt3jo0Nj8BS5j1zsXV+T",
+	"AfUSAsgtn0kywIJGwZdxmHsyl8dy89/H5vjqvM0KjS/C4/7bBwVaaxgoEV5HgC2kX1EWfivbvmvDiPva",
+	"NstLjYqBBFNHkDY+yNcYyWIIwdRga02PTsDt8/WDB1lmj+mpsL3Iu/9Vqn/Wcu2nm039/H+Qgx+TS+N8",
+	"5QqTJBLhQi+6bfC8Zn227WL+VF3T+e+KD+S7Wn9ln/Q9Kru+lQg8SomAoYuFzNHwwTJrXOnzOVx02cCc",
+	"Q4cpmRRMFppbmRRzbGVhu9/IdpLLzQUJBR9BlDSzwqua8FlTb+6NCi3XPJs5Ls21On0uuA910sl3rU37",
+	"8TApYwjSWHAosA1OPM13mbUVmqb54azPrwCm5EZEV5rEIZRgOHh6idAsyRzf8DoHB0cXFx96p2+OTj70",
+	"eseeW+yF2+eWnjfv49LKoP4UWs3l+wKZgq1v/qw/mOYzBCHUNBXeWEjza7ixcIS8wlMnnaypxKIkZMsL",
+	"2lrX6fMkDdkl8AnLi0bWF+amHYcXeKmeAo5/w+unk4psEVpCOHTJKol2VxVZI8Nyn0zHzI8Zw2m7Oovy",
+	"ntayPGzVbW7byT1F+Uxw+E7ah1ziaQXUM4VonrlmxNvPuCm2k+NZE6hQiiqxaQUbpkEKDn0O2Mzf9KkS",
+	"vGbWIW2SpZkTs5PtjMvJL7vu6FGzH/P3KX1ln8ha1G+ue/nLcoFvnoY1eiIgDsxxn7sp0lu5S5Duz5Xi",
+	"SmGNBWNGWpvOknauNqHGaZxe2q6VSz8EGmHmo73IyjPXifT5gqutCzdbV7ZewwXodZ6lXXfvnS7yZC+S",
+	"XzvDpHBZ+lPkaKlGl/QdTjS7b+ztvyV7swRs+dt3MsGHtThdIPxlDZvOIRC+cfNEwAOIUBPZsven1DV2",
+	"e3Vzc5CJGzFFOEAgNVOCyQCCABJ/Y58PGKfRLCn61ua4dfhxgRXVEddKIhr9i7q06eWuJEAFn9TWWE3C",
+	"IuXN+88qySsCrIr3AXd9P5paEpZEHDD6G96hlU6XT51Pb/vJHdJWpI+iLhXlAQ0Fh/ovckmD/ED432ET",
+	"GPs0GcQ8CMGdPxRizqS+CNgXOOqaIP+FXlOzjHsA3nz+4gAvn6mGS7KrhSAfAw3V+N+LSSO9h6ORKzuc",
+	"RgI9VkySeIqpUYEA051Midg3LDugig6ouU28BPMfcN7HtJnNDGskSWQ7+eKHcsyugZs7+RaewARUxPxl",
+	"OG4v8BrMSCRiBUTBZBqipseDtGel/oL7MzJmUolRRCdu4h7Eis1hyEZj5fb5VIiQjGg8Akk2sM+cSxhS",
+	"DPWN+Hex4QbDawLQ5U+COLmVazAj8mPom+/7HKNHJKIKaqEWEvZ+Mv2omzYO+V6QKOamEO7o01RIrEU1",
+	"nhhBZiKO+nwiOFMCuS4HpTnmAsb41kJrPUKdhpTxO9KonSHhG2eRmIAaQywxAEZM+cIXx5TcNJN0iwtx",
+	"Ji+XFiJO0g2FnE6Bax4cCD+eYKt4mZNtMzoJPZf4gl+D1hH0oby+OD2pJFs7lP79obRbfSOxuVV3/q7K",
+	"StKd39YjsFRthwiutCBzNdTsvleei4bp0nMpHQnmyECU3tyD4YqUgPGODKmWHclPnbfHdzuSZJF/7iOx",
+	"+154JBhLWVe+AS9ILtvHyShveCGjxDQIF0MrZLexXXki5xhiNWz/DxRv5xhFUsLg1X2tpsfp+5wBqPrg",
+	"ii8X76X9+f2tHg2JZVEqliUlDLCnNHZDJRmC8sf22op6evfiFvot7FLKAji7Bsc1N1zkbp7IFYZgo+py",
+	"/L2Tuxg2S8codgmUFe+dpV29UMwL/yr3UpIrUt21zzhmAzIUYShuTCDDdLdLB7B1q+X3X9kWmkMRlVpJ",
+	"5N7PGmlWFAsibroYcjEtdxNdICFdwpQ22vLryc7/9v3tfwUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

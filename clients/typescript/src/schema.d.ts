@@ -629,6 +629,14 @@ export interface components {
             success: components["schemas"]["SuccessFalse"];
             error: components["schemas"]["ErrorBody"];
         };
+        /**
+         * @example {
+         *       "page": 1,
+         *       "limit": 20,
+         *       "total": 42,
+         *       "pages": 3
+         *     }
+         */
         Pagination: {
             /** Format: int32 */
             page: number;
@@ -692,7 +700,18 @@ export interface components {
             /** @description ISO 3166-1 alpha-2 code, in capitals. */
             country?: string;
         };
-        /** @description Contact details; fields never set are left out. */
+        /**
+         * @description Contact details; fields never set are left out.
+         * @example {
+         *       "phone": "+44 20 7946 0958",
+         *       "company": "Analytical Engines Ltd",
+         *       "addressLine1": "12 St James's Square",
+         *       "city": "London",
+         *       "postalCode": "SW1Y 4JH",
+         *       "country": "GB",
+         *       "updatedAt": "2026-11-20T09:30:00Z"
+         *     }
+         */
         Profile: {
             phone?: string;
             company?: string;
@@ -704,6 +723,22 @@ export interface components {
             /** Format: date-time */
             updatedAt?: string;
         };
+        /**
+         * @example {
+         *       "id": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "role": "customer",
+         *       "active": true,
+         *       "createdAt": "2026-11-20T09:00:00Z",
+         *       "updatedAt": "2026-11-20T09:30:00Z",
+         *       "profile": {
+         *         "city": "London",
+         *         "country": "GB",
+         *         "updatedAt": "2026-11-20T09:30:00Z"
+         *       }
+         *     }
+         */
         User: {
             /** Format: uuid */
             id: string;
@@ -718,6 +753,14 @@ export interface components {
             updatedAt: string;
             profile: components["schemas"]["Profile"];
         };
+        /**
+         * @example {
+         *       "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl",
+         *       "refreshToken": "3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A",
+         *       "tokenType": "Bearer",
+         *       "expiresIn": 900
+         *     }
+         */
         Tokens: {
             /** @description JWT (HS256) to send as `Authorization: Bearer …`. */
             accessToken: string;
@@ -756,6 +799,19 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "id": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *       "sku": "WIDGET-42",
+         *       "name": "Blue widget",
+         *       "description": "A widget, in blue.",
+         *       "priceCents": 1999,
+         *       "stock": 100,
+         *       "archived": false,
+         *       "createdAt": "2026-11-20T09:00:00Z",
+         *       "updatedAt": "2026-11-21T14:05:00Z"
+         *     }
+         */
         Product: {
             /** Format: uuid */
             id: string;
@@ -831,6 +887,16 @@ export interface components {
              */
             status: "paid" | "shipped" | "delivered";
         };
+        /**
+         * @example {
+         *       "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *       "sku": "WIDGET-42",
+         *       "name": "Blue widget",
+         *       "quantity": 2,
+         *       "unitPriceCents": 1999,
+         *       "lineTotalCents": 3998
+         *     }
+         */
         OrderItem: {
             /** Format: uuid */
             productId: string;
@@ -846,6 +912,17 @@ export interface components {
             /** Format: int64 */
             lineTotalCents: number;
         };
+        /**
+         * @example {
+         *       "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
+         *       "userId": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *       "status": "paid",
+         *       "totalCents": 3998,
+         *       "note": "Please gift-wrap.",
+         *       "createdAt": "2026-11-22T10:15:00Z",
+         *       "updatedAt": "2026-11-22T11:00:00Z"
+         *     }
+         */
         OrderSummary: {
             /** Format: uuid */
             id: string;
@@ -886,6 +963,14 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
+         *       "status": "paid",
+         *       "totalCents": 3998,
+         *       "createdAt": "2026-11-22T10:15:00Z"
+         *     }
+         */
         RecentOrder: {
             /** Format: uuid */
             id: string;
@@ -921,6 +1006,15 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "pending": 12,
+         *       "paid": 30,
+         *       "shipped": 25,
+         *       "delivered": 140,
+         *       "cancelled": 9
+         *     }
+         */
         OrdersByStatus: {
             /** Format: int64 */
             pending: number;
@@ -933,6 +1027,15 @@ export interface components {
             /** Format: int64 */
             cancelled: number;
         };
+        /**
+         * @example {
+         *       "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *       "sku": "WIDGET-42",
+         *       "name": "Blue widget",
+         *       "units": 120,
+         *       "revenueCents": 239880
+         *     }
+         */
         TopProduct: {
             /** Format: uuid */
             productId: string;
@@ -973,6 +1076,11 @@ export interface components {
             data: components["schemas"]["DashboardSummary"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -1022,6 +1130,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "UNAUTHENTICATED",
+                 *         "message": "The access token has expired; refresh it or log in again",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1031,6 +1149,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "FORBIDDEN",
+                 *         "message": "Only staff and admins may list users",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1040,6 +1168,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "NOT_FOUND",
+                 *         "message": "No product has this id",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1049,6 +1187,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "EMAIL_TAKEN",
+                 *         "message": "An account with this email already exists",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1058,6 +1206,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "PAYLOAD_TOO_LARGE",
+                 *         "message": "The request body is larger than the limit of 1048576 bytes",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1067,6 +1225,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "UNSUPPORTED_MEDIA_TYPE",
+                 *         "message": "The request body must be sent as Content-Type: application/json",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1081,6 +1249,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "RATE_LIMITED",
+                 *         "message": "Too many requests (login limit: 10 per 1m0s); retry in 42 s",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1090,6 +1268,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "INTERNAL_ERROR",
+                 *         "message": "An unexpected error occurred",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1099,6 +1287,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "PRECONDITION_FAILED",
+                 *         "message": "The product changed since ETag \"3\"; fetch it again and retry",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
@@ -1108,6 +1306,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": {
+                 *         "code": "SERVICE_UNAVAILABLE",
+                 *         "message": "The service is temporarily unavailable; retry shortly",
+                 *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
