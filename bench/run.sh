@@ -19,8 +19,9 @@
 #   DATABASE_URL=…         use this server (postgres://… URL; its user must create databases)
 #   BENCH_DB=shopfloor_bench  the database created (dropped first) for the run
 #   REUSE_DB=1             keep an already seeded BENCH_DB instead of reseeding (quicker reruns)
-#   CEILING=1 BARE=1 GOBENCH=1  set to 0 to skip the pgbench ceiling, the bare reference,
-#                          or the Go benchmarks
+#   CEILING=1 BARE=1 GOBENCH=1  set to 0 to skip the pgbench ceiling, the bare reference
+#                          (run paired with product-get: each Shopfloor run, then a bare
+#                          run), or the Go benchmarks
 #   PROFILE=0              1: also take a 15s CPU profile of the server under product-get
 #   KEEP_CLUSTER=0         1: leave the private cluster running afterwards
 #   SERVER_ENV="K=V …"     extra settings for the server (e.g. BCRYPT_MAX_CONCURRENT=1)
@@ -225,8 +226,14 @@ scenario() {
     local target=$1 name=$2 base=http://127.0.0.1:$PORT script=$2 c run f bg
     [ "$target" = bare ] && base=http://127.0.0.1:$BARE_PORT
     [ "$name" = reads-during-login ] && script=product-get
+    # product-get is paired with the bare reference: each Shopfloor run is followed at
+    # once by a bare run of the same length, so that both meet the same machine (a
+    # shared machine's speed drifts by tens of percent over minutes).
+    local paired=0
+    [ "$target" = shopfloor ] && [ "$name" = product-get ] && [ -n "$BARE_PID" ] && paired=1
     for c in $CONNECTIONS; do
         wrk_run "$RAW/$target-$name-c$c-warmup.txt" "$c" "$WARMUP" "$script" "$base"
+        [ "$paired" = 1 ] && wrk_run "$RAW/bare-$name-c$c-warmup.txt" "$c" "$WARMUP" "$script" "http://127.0.0.1:$BARE_PORT"
         for run in $(seq 1 "$RUNS"); do
             f=$RAW/$target-$name-c$c-run$run.txt
             reset_peak "$SERVER_PID"
@@ -242,6 +249,12 @@ scenario() {
                 wrk_run "$f" "$c" "$DURATION" "$script" "$base"
             fi
             record "$target" "$name" "$c" "$run" "$f" "$SERVER_PID"
+            if [ "$paired" = 1 ]; then
+                f=$RAW/bare-$name-c$c-run$run.txt
+                reset_peak "$BARE_PID"
+                wrk_run "$f" "$c" "$DURATION" "$script" "http://127.0.0.1:$BARE_PORT"
+                record bare "$name" "$c" "$run" "$f" "$BARE_PID"
+            fi
         done
     done
 }
@@ -253,6 +266,20 @@ stock_snapshot() { psql_db -F ' ' -c 'SELECT (SELECT sum(stock) FROM products), 
 printf 'target\tscenario\tconnections\trun\tpeak_rss_kib\tresult\n' >"$OUT/results.tsv"
 printf 'scenario\tclients\trun\ttps\n' >"$OUT/ceiling.tsv"
 
+BARE_PID=
+if [ "$BARE" = 1 ]; then
+    say "starting the bare net/http + pgx reference (bench/bare), paired with product-get"
+    env -i PATH="$PATH" DATABASE_URL="$DB_URL" bin/bench-bare --addr "127.0.0.1:$BARE_PORT" --max-conns "$DB_MAX_CONNS" \
+        >/dev/null 2>>"$OUT/bare.stderr" &
+    BARE_PID=$!
+    PIDS+=("$BARE_PID")
+    first=$(head -1 "$FIX/product_ids.txt")
+    for i in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$BARE_PORT/api/v1/products/$first" 2>/dev/null && break
+        kill -0 "$BARE_PID" 2>/dev/null || die "bench/bare exited at start (see $OUT/bare.stderr)"
+        sleep 0.1
+    done
+fi
 say "starting shopfloor serve (APP_ENV=production, DB_MAX_CONNS=$DB_MAX_CONNS, request log to /dev/null)"
 start_server bin/shopfloor serve
 for s in $SCENARIOS; do
@@ -286,20 +313,7 @@ if [ "$PROFILE" = 1 ]; then
 fi
 stop_pid "$SERVER_PID"
 
-if [ "$BARE" = 1 ]; then
-    say "the bare net/http + pgx reference (bench/bare)"
-    env -i PATH="$PATH" DATABASE_URL="$DB_URL" bin/bench-bare --addr "127.0.0.1:$BARE_PORT" --max-conns "$DB_MAX_CONNS" \
-        >/dev/null 2>>"$OUT/bare.stderr" &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-    first=$(head -1 "$FIX/product_ids.txt")
-    for i in $(seq 1 100); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$BARE_PORT/api/v1/products/$first" 2>/dev/null && break
-        sleep 0.1
-    done
-    scenario bare product-get
-    stop_pid "$SERVER_PID"
-fi
+[ -z "$BARE_PID" ] || stop_pid "$BARE_PID"
 
 if [ "$CEILING" = 1 ]; then
     # pgbench clients = min(connections, pool size): the server never has more

@@ -40,6 +40,7 @@ NR == 1 { next }
     errs[key] += field(r, "non2xx") + field(r, "connect") + field(r, "read") + field(r, "write") + field(r, "timeout")
     split(field(r, "statuses"), st, ",")
     for (i in st) if (st[i] !~ /^2/ && st[i] != "none") { split(st[i], kv, ":"); bad[key, kv[1]] += kv[2]; codes[key] = codes[key] (index(codes[key], kv[1]) ? "" : " " kv[1]) }
+    runrps[key, $4] = d > 0 ? (field(r, "requests") - field(r, "non2xx")) / d : 0
     if ($5 + 0 > rss[key] + 0) rss[key] = $5
     runs[key]++
 }
@@ -71,13 +72,22 @@ END {
         if (k[1] != "bare") continue
         if (!header) {
             print ""
-            print "| reference: GET one product | connections | req/s | p50 | p99 | p99.9 | errors | peak RSS | Shopfloor / bare |"
+            print "| reference: GET one product | connections | req/s | p50 | p99 | p99.9 | errors | peak RSS | Shopfloor / bare (each pair) |"
             print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
             header = 1
         }
         key = order[i]
         sk = "shopfloor" SUBSEP k[2] SUBSEP k[3]
-        frac = (sk in rps && median(rps[key]) > 0) ? sprintf("%.2f", median(rps[sk]) / median(rps[key])) : "—"
+        # run.sh runs bare right after each Shopfloor run of the same number, so each
+        # pair met the same machine; the ratio is the median of the pairs'"'"' ratios.
+        ratios = ""
+        for (run = 1; run <= runs[key]; run++)
+            if (((sk, run) in runrps) && runrps[key, run] > 0) ratios = ratios " " runrps[sk, run] / runrps[key, run]
+        frac = ratios != "" ? sprintf("%.2f", median(ratios)) : ((sk in rps && median(rps[key]) > 0) ? sprintf("%.2f", median(rps[sk]) / median(rps[key])) : "—")
+        pairs = split(ratios, pr, " ")
+        pl = ""
+        for (j = 1; j <= pairs; j++) pl = pl (pl ? ", " : "") sprintf("%.2f", pr[j])
+        if (pairs > 1) frac = frac " (" pl ")"
         printf "| bench/bare (net/http + pgx) | %s | %.0f | %s | %s | %s | %d | %.0f MiB | %s |\n", k[3], median(rps[key]),
             ms(median(p50[key])), ms(median(p99[key])), ms(median(p999[key])), errs[key], rss[key] / 1024, frac
     }

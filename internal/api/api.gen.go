@@ -1741,7 +1741,14 @@ type RateLimitedJSONResponse struct {
 	Headers RateLimitedResponseHeaders
 }
 
-type ServiceUnavailableJSONResponse ErrorEnvelope
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter *int
+}
+type ServiceUnavailableJSONResponse struct {
+	Body ErrorEnvelope
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type UnauthenticatedJSONResponse ErrorEnvelope
 
@@ -1877,10 +1884,13 @@ type LoginUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response LoginUser503JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1982,10 +1992,13 @@ type LogoutUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response LogoutUser503JSONResponse) VisitLogoutUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2062,10 +2075,13 @@ type GetCurrentUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response GetCurrentUser503JSONResponse) VisitGetCurrentUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2181,10 +2197,13 @@ type ChangePassword503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ChangePassword503JSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2306,10 +2325,13 @@ type RefreshTokens503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response RefreshTokens503JSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2431,10 +2453,13 @@ type RegisterUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response RegisterUser503JSONResponse) VisitRegisterUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2540,10 +2565,13 @@ type GetDashboardSummary503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response GetDashboardSummary503JSONResponse) VisitGetDashboardSummaryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2649,10 +2677,13 @@ type ListDashboardUsers503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ListDashboardUsers503JSONResponse) VisitListDashboardUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2758,10 +2789,13 @@ type ListOrders503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ListOrders503JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2898,10 +2932,13 @@ type CreateOrder503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response CreateOrder503JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3007,10 +3044,13 @@ type GetOrder503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response GetOrder503JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3130,10 +3170,13 @@ type CancelOrder503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response CancelOrder503JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3298,10 +3341,13 @@ type UpdateOrderStatus503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response UpdateOrderStatus503JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3379,10 +3425,13 @@ type ListProducts503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ListProducts503JSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3542,10 +3591,13 @@ type CreateProduct503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response CreateProduct503JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3665,10 +3717,13 @@ type ArchiveProduct503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ArchiveProduct503JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3787,10 +3842,13 @@ type GetProduct503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response GetProduct503JSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3980,10 +4038,13 @@ type UpdateProduct503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response UpdateProduct503JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4089,10 +4150,13 @@ type ListUsers503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ListUsers503JSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4212,10 +4276,13 @@ type DeactivateUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response DeactivateUser503JSONResponse) VisitDeactivateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4335,10 +4402,13 @@ type GetUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response GetUser503JSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4489,10 +4559,13 @@ type UpdateUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response UpdateUser503JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4643,10 +4716,13 @@ type ReplaceUserProfile503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ReplaceUserProfile503JSONResponse) VisitReplaceUserProfileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4917,10 +4993,13 @@ type GetReadiness503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response GetReadiness503JSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6039,153 +6118,155 @@ var swaggerSpec = []string{
 	"6R19OO6+7fbmz0QIMqF8llCHJBuhGDFuMKdNmg00QpuThtzcNwehLeCdFnlylJHfoyaK0s7QSkRm6YcM",
 	"uCLdM61+umQoImJ2TXmg9cURk8rok+bHTAnbrBPvXEOh1hkqiDwi6UySmzFwogTR0EG01aqim/c35N4p",
 	"22kXSIdSj3BDmTZWhlp7QmgzPip6FJaaoxosFxBdMx8uOb2mLKSD8IGc9eLo/MfuwdGHy5POj53ucefl",
-	"cZm3SjOnRm8Fk6mIaMTCGYmzNSTII8ciUuGTo+aKTVrGGlBFB1Rq0c+1mjXQB0P9MQQkYqOxIlzcJJsL",
-	"qYIIKfeSFxS1h53A5UnnsvfD0Umve9DpVTBVikAhSlwBR40APk21Oa+XNYxAIjs1OK6JFzH0qR3A3B6N",
-	"zmAMdj+CQEOShpJsaGuN8ZFLJjS0dqSIkg0bEOyTm0jwkbWaRESmVMobEQWb9mhkPJ2KSEHwFgJGe0hE",
-	"Dzufi8uzs9Pz3tHhh7dHh93Oh95PZysUkMQrITUjopIcmNlrejVtUlrAkzutqh3PqSKaWrz5nWiDL10I",
-	"ssZOrMbpZO3PzjTS1rxixqGkyW/VevUI5yDjUOlNp0AveV9zAFk+4IV5rBfF4BgXV+If+zkdwjVLe59y",
-	"YTH4BXxcQW49pf0ghq5cQM88des62jxd9fSltL7I/DrxRTeZr2qZB6hpnFniyLntaGCUQhqe5daOOOTO",
-	"bceqMMkgKKDop2PgIzV22s9b6D5NPjbd8olwuMm/vGyb6XPzW51fRHHUyq1HQBWgY/t++2YKJrIsyQ+Z",
-	"VIz7KtFzJXpdk2eXbc442RVMunwaGzymn7rmzcRJn3xMN0SjiM4QikLBHOx39UtlX3EebmZhi+FjXdv3",
-	"g1ABMMv3fph79DbxTK/ABbO0E/3orZ6a+XCQxHmWv5g+qfnBVbySF1zF+KQS/tXKZ/GhEse4ihN/e2Gl",
-	"yaBVB3BI5XggaBRcxJMJjWZlRqK12YKHPqAKaorhLCUywzCNfDm7UFTF6yFj9nT6fk8oGhYmZVw923HK",
-	"mqiGwDXwODuUOZU3nmhT2wyrlRKMtUHERGAMJRoBChCfch/CEDB+sca0SqwPFCWmFo+KNL2cMyfvFGl0",
-	"t0yU6Fk8gZvy7jvGwyvJhAZQ3P2a28Sx0+Mojn6Evn7rRXbROEF/tp5sreErJImdK7epIk6UMGwOAYrA",
-	"XgfjH6YSlOjnSSgG6aourVQvbiykUiHpdSoiwu/QxhwD4XCjtUiEN3oMpiH1tbJPB6hM3tgHIzBKGC8e",
-	"+mo2caDxZhFamWmVjSzaud2MTIngoAnaD+NgbaKNwAduti6rw5i7hW1LN/k4ZJFUawvZ82yeldSrNF5f",
-	"TIGr5SxMZUFWy80exL8equ/lTrC8hzlIr0TRYybVajpcC/RF1L8tw3sZdU7piHG6jipxlj35KFRdWEsl",
-	"/IpqT04hazUqNDLXOcIQdhnpIzbRxi3lAQnFDUQ+lRCQwcw4dyG6hqiAUkkoPD/j7k5B/96uml7bei9F",
-	"UKFhGOt2DVPxQD94m4vQV7OOJPo8FDEP3Dk+hfFCJYiks8wlb3FibfrG1RziKlag2Jw8JhHQgA5CINLI",
-	"i3oVd8yZ4J+XBeQDV1v0Vqx7/6xZBbrWDTxifIL75GMsFNh8IuuPSD2VlZNLRY0CWpwYo5sJKC1ekCjm",
-	"0oSPvc7Z2Yejkx//IwAk4wlw5dWdVZYBHn0GsPzWq5A+w4IK0EqlAeuSCfXHjEMtBbUJGOqp9IKAxxM9",
-	"dUXmRy6vwHGdQpICfp73juXjwPkI2tuj3g+nhx/0V53j49N3+HASt3bcuZj8xZvL9O/uycXlq1fdg+7R",
-	"Se/DRe/04A1+iWv9cNHr9I7058Ojt2envaOTg58+5EatDotUxasW+pHm3PelkGyVi/b9ImK39FGBSZCS",
-	"qE09SHG67sybdzYDp2QAC6UgIFOqxolwFMMh8IDxkU0i2fCQluuN+seYcsXUzNvExA9UgpO0DgyfVBJC",
-	"lutToSJpJjIGOxOTecSyiUFJcphNgzL0WAmthezinY3koJvRzXjHYEaoVuOl4KtJzAAwt51swoUktlgW",
-	"py7JlewRef2dZeMrbeIvEY5m/qqF/wA01MKn4EGV1gx1xJUx3/N7kamNmhyduKo4oPm1mLcWL+FhBoXd",
-	"xpMwI47FiPH7eWUg0TaW4snECtDpPd16c1tKVJPpMpec0crLSgh6ogJjEa1nxLBgjczFnEZxN/9clWKR",
-	"uN+qhPa67pbM14Jae2p0rGMzTIO7wkhbC91gvfTSgsswcNKX0+0Vluzmjiy/NHeJuxEB8DD6zIy6P5w8",
-	"M1QpMr2QcejlznZ7b+9Fmof7MoyB3LBgBMrIWkwqDpy20xg8G7aGO1Db9pu0tjN4AbW94Pmw1qK7/jN4",
-	"MWzS1gDlmhGmTrtl/ZrOu+7h90e92k5LHwRnKuf7bDf39vZKnHd+hWthX+KuLVtt2SbWIMds/Z/LSdnl",
-	"Wa3ntozYc/usUtR9qmgoRgR9sZnyPO9RuY+vLNuzW/T7ptsrLdGdB/tSnDLhgbsx/S94EIXs+JW58Ysg",
-	"k06xcKtf0PNguGvmBvyLOh7yQqSE9d7UquC//7//T6aUBfiHHLPpFMzfAYTsGiIIPNTFvdRv5eV1aDsM",
-	"rgaxxw6B6fl2AC0Bkpcr9erCgRRZZE7aO61G61mt2ay1Wr1mo93cbTca/3KMdHeeB03Y87cHtRbdGdZ2",
-	"4FlQezFo+LXmcJvu+s9hb9DCMCDKZecsBCqBjNhQ1W4iOq1noqudbESVGHNOqhbW0mw3GnYtiRR1dgcN",
-	"/zm0aG1v2AxqO/421F7QZ4NaK9iBZ8MXtDFo+mVF9/F0m28KyWqFZCERFcJkeeRMsbq9l8f3dnOnYQmi",
-	"va3/skTSbrYyAmm3dsvnnw24FlhzU671vFnSeo8ma17r6XRTn+8uIO/PQbJjOiuw5YKKhdV0LTwPzdOb",
-	"5g9pnJ8mXrbTqlB8bBVeWeAtkXDJJPd6rYJLn2A5GxFDLPqTZKORd5KaiAJBmbc5r5sUJ21UR0Yro4Wm",
-	"0pD6kZCS0DA0c1fqPsvGnz9m4zZM6hKVDRKajVcfaWZqFhf44vdff3veMtnYrvFMUUU0S1dEcCDxdGq8",
-	"4yQEpSBCl7n+IWAjhp6rxabriwpOdIYOnBOr1VZ75QtueFf/zUnr919/220Qf0wj6iuI5NzUzxqFqVtV",
-	"UxcU1zL8i6WJRQ2s8syTUHWRSmjkj9m1PiirLlaK3UavsZeJunmvrjFVXMI4GYSxcdHfwVpZYPUU7ZMq",
-	"O8bmYWBKTKWEbvaaO+2G0RZKdJ7tvHyyMZiiuOSZ/fSvNJsnjeolIft4EDLf1BFprMtSRNGWMCaEPZWB",
-	"ECFQ1A7vIffnsmnurRcsttWWYt769leaJ7OGDXdnNaFK9hesrDyYKnNt3AwF7qIXWDp6mIsinzfyhzsp",
-	"7GK+oJ2V295f1MTKJ53dWTQ0W0tkQ3N7HeEghiysmPlAcEV9RWz4dd9EP9IqVjDJCCEMFRExCsS8LDB1",
-	"0MeMQ9NpO80WuVDkNZ2A/E6Si48xjTRd+egPcI4FD5CyNKApn2ENIA1nivk0JEd8xDhIcqyQuETMlTbw",
-	"nO9fatCOBdf7+fvODmk1yPO9nWeksbf7Qv8kpFbWbbXBu+ZPZOf1D84C9o5SabuxgL0XNlOBbLkHWpUP",
-	"+NbxUf4h2XHlb3arVeht9l31S27bVY6sezDHKozVOHMfp9E8LIuZDO5q2K58IYF1ng6qH8xgv8az6VnM",
-	"6bkXp2S7+exZrUloOB3TWgtDz6jB+HTKFA2RKqdUK5H6jf/zc6f2r/efW7d/qxKl6cHmlrTdKrzf7//9",
-	"f/3cqO291/8jG5v1rdr7zy13u7FgxAJCFMC31mHns5se1a2yynfyFR0dX8OfUal1rHA0vK88HyzGuV/g",
-	"zlbyYGFAFXXdJR5XGKt6pSMm1X1z4+8WY1wr2zszyeaikveqFyjFI+0qKkEhqkSu58dSiQlEHhnEM7lP",
-	"PGww4JnMG5WLMaAxil6lfeJh7wGP0FBibSIa+TZPt5CqkIxuEG041GqrfrXSnXphNPHiArd///W37RYR",
-	"Q+J1fv/1t395LvEav//6256HK/Jq3j6JOftoLLc5nteo7dXef952txewvouFOn7ZQl1pohYSDMrpQ+EN",
-	"nUmCeIa1a9ymDSVdZ3Jgw4feVxlceSVw0RRKG4B6BmLVwmEcVs2in6ucpJdW9uTVKzOxoVoHZq/Hg+99",
-	"dspedy//3W2esK7s8vNd/6D7rHs1/eePB6/36jB7/e/gXZedsm7zp19e/nLSupz9dPF6r+63Qj6YvGoE",
-	"/3wdohI3ZRHILnfaexrMRQ7hbH9s1Z7f/LMx2PuxyY93J+cv1E878b+e0YMWfN9gb5riH9vycvfmp+ed",
-	"pEzIVMI5L4FG1k9V1Ajye5mH4ut3PbLxw0Vr99kmpvEBD7DXRydWYxGxf6NW3SZmbPL7r//pVSb35Da1",
-	"qEo25oqFSGOFukf7ZqVjrCrjuMhO51KhpvRjDC6RjI9CTO/dJ/DJVGZjaboiXn4EWb2ZHFCzXBYL3ZX5",
-	"LHloz603P3IeZFX8y6zvYYZrVo32x9utufqLIqV9qTh6sW6ltb334kVjUUBdOu1mq1EilC8UEZ+voHmA",
-	"V8Yu9vOXi2ebEecWWXVgl2jH5DSw+ykVckFks4cVEZ8UMQ/so+dXKpiSoYhuaBRoYqVEq5mFQObi4MND",
-	"Ms3MZu9YN1eR0JvmMEpbIBxB1hgCJWp+nOa32rt87d2CU7mU6yu0X/5IqK/YdYX2gXoPCQB/pwpkItmw",
-	"BdgGqn1E8HC2We1Lvrv6HFmNdmmhjH6mGpayZF0mWzO9A9eIJVgDwaEB/d92nLovJokVulYwPQ0hdAJK",
-	"jsU1hNQ39ZWpl6zstCp4pNZxLxlY5fXxezil0pP/IpGA1LoqVX48QlAgheUKfoCP3Qm3vpD3P9m7lUo4",
-	"v5uAfHEqYrKz9wsw/GH6UlLi9MdrS1+4iOsvXbul5wQ/jpiaXejBDXwGqK5rKyb79CpB1tfveuXQKC/a",
-	"Jdh1yIusR0VDUNvi2G4IP2C2VdmYwP0htzD2QrrcsVJT05OD8aFIGpdQow9bnngxFtNhKEREFFDNV+Mo",
-	"tK/K9tZWjuduyeTRUpQxNwozUumHXu+MdM66RAy1mTyhYUiOzs/IFoGaLyYTiHwgg1gyDlK2U8+G6apk",
-	"SU66hGZdwKyTBIP6KOXdtMATezXmOntKEiQlhPU+7/MDwa+B4y/tPq+ZbqIDETAsPyU+nUB4QLXl1j00",
-	"gdvLy+6h3EdVUCo6mZpvz18dkO3t7T390mXvoK7Heis4zExjVVSLyYRxERHUecmGl2k8+igzD6C3iW+b",
-	"arfEdWAzFtKuKJQTsNTYJt7nfoKlfaeNPgiX9BFd9efff/3PW40gfU7mHzWKCumbygv9zec+lm31Hf2t",
-	"pUjzwQaGzIe0kqvv3N56VQv2aRRpKBYr19r5eqDvJBE33GSnMKyFwQbVrRd6pVmUSyOKScqQrknHkC7x",
-	"ahpqHwzi1z2XCDWG6IZJIJRwuNEaPC7rkl9xPYvVutA3U+ihQ7FJ1i+mgyOCeafRqOpim3R8xWHPk35g",
-	"+nXb6BeCpOmWGoMZuNC/qU1oruFQsogRKKk3rGfVZhCuQcRob2hKtkhcaHqrzZO5x3AcstNo4vI6hQaf",
-	"OfTHhrYL/Cn9uNHY9nMuA/wCvP0CL8LF6r3lnTV6icaFQOhQQUSauxrdY62KZh0D68R6r+1IOIwwbhI9",
-	"auYpMZuOhDLr57b1sOVwpjFayHzgMm+2a905YqAo1matwa62kjG0OGIqLLK9zlnXcR3bec9pO816o97A",
-	"AvcpcDplTtvZrjfq27YODDn9Fp2yrevmlj74LeTPKC2FrKiFPwcVR9bTi3Xw5qBzECJTyqI6wRapBo1t",
-	"E1+DEdigKvE/9/mIXZvCNUknoFHBNBzVJ55+iyYs6eRshSC1EywGbfd5rnWs7fGsZDqRJtRpJK7BNqhL",
-	"sQsdJMeJTMrqPZPC4Dv0xlqo22due+dARBH4qvaDiCTU9py1O1MVKp9ui/JeM8/5duStRmON5a83d6FP",
-	"VUVTrGPTEZZx7DK2Y2auGjBd4VauWzq+0lz9ynxjOXxve/V7WYtl/UZzjTfm27Pie7vrrLCiv5p+ubW3",
-	"+uV8x8tb19ldB4rFZsf41hrbq2iTmFcBnfbP77USarPU9elqCYRSJqPkXARJ0ZFEv61WFd/roeYZijAx",
-	"+EUc5VpcWetfcwOe9u5DdqI5ibzRIrXV2NFyV8tMYnun63cM07mhkiC3cftcirR1tKZ7SYdYYB/BFKiy",
-	"fVWvgYYyaT+6gCeIWN2LKaxHVXNB0bVoeqfaDWhAwKTel7iCAHvLa4iYRBgU9Zv3Js5vJHNXkjEojUpb",
-	"DpNXk4rxRoxghdwtdkLXUniFdMQLQoro/T2oA9M8LkXxR5IeBa/CghsdTJf3+oNkwZ8DY1IcybZtU7sT",
-	"z8xKLMlnAVSz1IMx+Fc2Gm8OOVOENrSOheYLqmKbrmm5aRkw6ltSRZhQQaI4BEmoLHYGxn6/ph2TVurd",
-	"hKMiFy/ovJYx5XoFtY3N09cwkqjcYzvQfH/WOil1dmVcv0ykojNpW6OaWChTafSzgoUX2zw+Ehuv7iX5",
-	"EG6eHtV8U+yvqVl9Y/qrSdgcfe6aiu/kHfQiSyPLFKOS3ZkZm8YpIbBzCUjgmutrXWeKERo0tTR9aluM",
-	"MCRgLT8gqJMz8zzjo9QMx75dGtuSi1bw1piEpLUddTMWIZAhnbBwRjaQyPvcvKwXDTyAIGkzbrkIGpKb",
-	"9qoZqUSIncKtohJLCDV9o6EGzPCEKY0Uzq3nrCdeEDfpceym6o1hOPZqGw0cw4MsoMSQ0D6vEIcuVvmM",
-	"QFmXQ4lhnOedkU9I7ftywnguKaJCHHcQb3KW/DfO89TVzaMkQWdO4cQO/nTuPNdhTMZjv0S/wOCSJJTk",
-	"0gETndPeW4HaKlOJE7jsINKiztiTmj+p6q5v+mPSMNxk7ZEIRjQKDPcYEix/29hp7BUvV9qs93lBliaD",
-	"5Gvq7lxSt9/nqPho9sYkya8Zx8eShwFUFMRVMpssMPI4fqcFceIv4I2aT5Ndi4s1v5pDqpdLJEAlygRD",
-	"78/K1uAO6eVo33jY/Uxmg1GEkoSlJEe4lGOlobEtmfVVqLSgNZ1JskHD0GgLmi0WGhBvJiE4MpjZpCpU",
-	"OYDHQDbsT1yoPk9rtDfT67GUmJLdrFxyMEveNPeo2LdNexW8ffBnT6tLJozmbe4T8zHlUzYoo38kGxBK",
-	"IDuNxmadvLMRFPs4Bhj1Q0a3MZ7yUw7k4h/HuAeYAFdV7Od7UKVWwcUrWn8u5aEqGqn0eliEmWsa3kp2",
-	"DYsuIcV23ZU3ay7NeCh10tSMuDg1fFoxtRJ3n/j9I2pfCzs9L+BhQzaKMbP3ybvV/2SW20sbqk8gTDaw",
-	"2sA1dyRu5jhOyl8WsR1zi+IiptPBpgIacfG5Yvdm19wwmvf+uMTL+hh7LtJ2oZOxl+dEWY/lTZd4uSba",
-	"HtlIemJbfmFe2uzzhGHtkomQipi2yPbnOundiCLrMFcxW+XEJTdjqsBetKYNtpG5bq3Sgc6kKvQ+lmX+",
-	"UnWM2SNbeAGyZgUrnjNXSX8d0i0lFlXaUIVTNyf8jZgfiZgvMxirMTArbO9N2iJtxl5J0QdWO5FEAiQT",
-	"3vBEwm9Q4pmmPJ5xdaY9ne1zDMPVm/vmYlZDj/ZmVj0g5HrNo11BZ8n1vINZOnQ9kf9MZgI4UwYyyegS",
-	"YVQcLe0qe70t0zz6PKd6LCBx21H9kUnbrez+nL9Eg0mrsy1SBtLCxfUIvlA5uXx+VEuMUytaNHvWqGn9",
-	"681LN78b7ZHilWYmZQXnTVL8H1H7slOnqUIrZn1qile5s95Srm2l4TdO/YU5tT6BynssclzZst/3tiy8",
-	"zIAx367RMO2g9GkF81dPucQ+09A/ax2rTrACQxJfTCDzU9sszHqfYw0F+nSoDThl2UcR5ZL65k5MbWSZ",
-	"3IMx46O2CaRRPksTO0PqX8k+x5ROE6zF7AXD9veIV+6n7hnRhU4mTFdEjQtvi0xGdY2Y4MKkipKJuAaZ",
-	"OsiRG1Q27MGkwNLF+JhE+g5dX5x43QAmU6GA+7PaG5hpQ9Le6Zi2QkcwXMEsNXbxC0xEtI4+4xdL8ygx",
-	"nmBt3UzmbNjgomapOJQeYTPVUPXzjI/0VlFw7hNf8CR8qVfEQJpbQoe2ZTqiDo40AoVhirRqFb2Ler4+",
-	"1wu3TsiADYeA4yU5qeZMKtrXe9qMDrGtudmH2YMJpUxgMoDIJEcmd+xTpWAyVWRjp9Fw9bibJAR6beOq",
-	"ehEx1w9iQISh6k4GeEe/3llgIiFqnHWiZ9o6+QRBnbyBmSQDCAUfJbFXey36fApjn7d2yFjE1R7H3N1v",
-	"q0z9TuJtvaZhjBY3ZgRjmMeeJsW0YkzsJSMhAuKPBfNhM5UJtsF8KhTmMK14t+vSov58lfb/qP3f93//",
-	"2yL5cU8fqq0B+PnzA/sP60UsbL25tne14o6+r+xgLbalXuCdKHcN/try8ptb9svLaNT0sP7A8omSYC7Z",
-	"SlufWXC7hsGkbZkIaIBVfSXTaR/lqLGZWGCY847hloHMGsxhPcVAs8ULbUCRnP2Ujo8D6UEXOD4TFvi4",
-	"+uZa9PP1iWZn9XsnQr0SMf9T5lV9DyrFXiP3tWJgGHy1lnknu9W0Iz90bt9Xk8GWcclh7PSeAy9SfBFn",
-	"bjjeZzizrj9yM2Zh3rBnkiQtrz3rY8iTiHkcC1f6PH0QC1KmlAVa60lrUqy+mrvqx9NEpxXQNL6b6cl9",
-	"nlOUK7UPXPDTIL3cpX1/DiK8s6j7s6VSGWxOCHcfiVbmcW19SbSVdUx4AAlS5Y8f3E4+6ciQdWIgnVTI",
-	"aSsO6bCC0PYTFNVzaZr2M+rxqqir1GzikdKXFja1+MqJTHfQUBlHbOJwk3oIn7xj5/EZxDddeDVXeiuu",
-	"M1U4bauyMKBQxZemuWuWK9XjM+yFpsaRiEfjxAFgXDiF61QTD0+deB89MtHsyfoWMB1J2JDcxZtLF5Oi",
-	"aoxL4JIpdg3hzNU68Y25ctIGBOCTqhMPu3ekRb2oWejZ4JMPEPS5N6Gfcr/XiceMr+w/NIF75ApgKrMV",
-	"58uZPSzU9YgaC5lWfi6KIqQXJH/tOEIPPimiBBkyHiSgSQB68eaSbMzDcnORz/vjIodGc40uhZ9LJXXo",
-	"HMV66zVyLAqnWO16v28r9fLafmCj8Z0Wl0ehx14cNrMbiqgaJ003PeM/zGPlgpVbXC+seb6VSXkJFyJS",
-	"iRpDSQgUFQav5pEJUC6ThGnGR3VyaIqMiVdLG3Z4CwNYIlKFpdgKZaft1PLtPpJOT7YzSOG3QmPwWu7T",
-	"+68bkKlqwr00JJMc571l95+7BpNJRbRemaH1hmnBn5c/NpyxJHZy8eayTVZ3yHQT769JrE3vg/U26+SE",
-	"TqCd9PXu81zLAxuRjNhkYnE7nbqtNWDMN2k1GoXEWBOYaZMGUaLPm40Gadj/cp0nrNmpnxIRXpi82L2d",
-	"9Mh7gDd4jRsfvsAtDnd0B8+1VvvKDuH5awAWKNxJFKyQdJtcNYuLOurR0aLJ7GNb+AzO8MSV9G869yN4",
-	"AhBtcq1yFqrbGbur0LdTn3QAIagKsv6BBVZ/TiZKw8Lzl5vgD1jtaB3VpvHLFUzTWGSf21wQ1NlNgQC2",
-	"DpkCVbYJS1qQPqbRJARZGaPrGDU/z8UeVwSvzKOfiyz/FY3nPxmJWBy5G424q+vKk2yD7Mxtm4UNESa9",
-	"vEnI+JU2mJjaTO6k4sTTLNur9/kF2BQB/QUZUP9KS02vO6ydCA61t9ps9fTrI1Bk2zR04Ek6RVrsWh21",
-	"yWhieeiam8mRaiknQKOQQdY3ez+b19CxVCwMk0LpxdHr/BaWxq7/AD16Tbn8IFm8XVWvfCK0XhewIYOA",
-	"SJbkMOABlA/+6+sCf01OsMBKwNBXxhNWGAh3c7PYtIilznFTDy3T8G6+a6w7l06UtBYwaiIT3JS2IMYY",
-	"ZHFNUlFS2mibFODYbJjnV99Jg2+Gjq1nbD/XXG2n2epz7+z86OD05LCLmVCvOt3jo0Nj8BS5j1zsXV+T",
-	"AfUSAsgtn0kywIJGwZdxmHsyl8dy89/H5vjqvM0KjS/C4/7bBwVaaxgoEV5HgC2kX1EWfivbvmvDiPva",
-	"NstLjYqBBFNHkDY+yNcYyWIIwdRga02PTsDt8/WDB1lmj+mpsL3Iu/9Vqn/Wcu2nm039/H+Qgx+TS+N8",
-	"5QqTJBLhQi+6bfC8Zn227WL+VF3T+e+KD+S7Wn9ln/Q9Kru+lQg8SomAoYuFzNHwwTJrXOnzOVx02cCc",
-	"Q4cpmRRMFppbmRRzbGVhu9/IdpLLzQUJBR9BlDSzwqua8FlTb+6NCi3XPJs5Ls21On0uuA910sl3rU37",
-	"8TApYwjSWHAosA1OPM13mbUVmqb54azPrwCm5EZEV5rEIZRgOHh6idAsyRzf8DoHB0cXFx96p2+OTj70",
-	"eseeW+yF2+eWnjfv49LKoP4UWs3l+wKZgq1v/qw/mOYzBCHUNBXeWEjza7ixcIS8wlMnnaypxKIkZMsL",
-	"2lrX6fMkDdkl8AnLi0bWF+amHYcXeKmeAo5/w+unk4psEVpCOHTJKol2VxVZI8Nyn0zHzI8Zw2m7Oovy",
-	"ntayPGzVbW7byT1F+Uxw+E7ah1ziaQXUM4VonrlmxNvPuCm2k+NZE6hQiiqxaQUbpkEKDn0O2Mzf9KkS",
-	"vGbWIW2SpZkTs5PtjMvJL7vu6FGzH/P3KX1ln8ha1G+ue/nLcoFvnoY1eiIgDsxxn7sp0lu5S5Duz5Xi",
-	"SmGNBWNGWpvOknauNqHGaZxe2q6VSz8EGmHmo73IyjPXifT5gqutCzdbV7ZewwXodZ6lXXfvnS7yZC+S",
-	"XzvDpHBZ+lPkaKlGl/QdTjS7b+ztvyV7swRs+dt3MsGHtThdIPxlDZvOIRC+cfNEwAOIUBPZsven1DV2",
-	"e3Vzc5CJGzFFOEAgNVOCyQCCABJ/Y58PGKfRLCn61ua4dfhxgRXVEddKIhr9i7q06eWuJEAFn9TWWE3C",
-	"IuXN+88qySsCrIr3AXd9P5paEpZEHDD6G96hlU6XT51Pb/vJHdJWpI+iLhXlAQ0Fh/ovckmD/ED432ET",
-	"GPs0GcQ8CMGdPxRizqS+CNgXOOqaIP+FXlOzjHsA3nz+4gAvn6mGS7KrhSAfAw3V+N+LSSO9h6ORKzuc",
-	"RgI9VkySeIqpUYEA051Midg3LDugig6ouU28BPMfcN7HtJnNDGskSWQ7+eKHcsyugZs7+RaewARUxPxl",
-	"OG4v8BrMSCRiBUTBZBqipseDtGel/oL7MzJmUolRRCdu4h7Eis1hyEZj5fb5VIiQjGg8Akk2sM+cSxhS",
-	"DPWN+Hex4QbDawLQ5U+COLmVazAj8mPom+/7HKNHJKIKaqEWEvZ+Mv2omzYO+V6QKOamEO7o01RIrEU1",
-	"nhhBZiKO+nwiOFMCuS4HpTnmAsb41kJrPUKdhpTxO9KonSHhG2eRmIAaQywxAEZM+cIXx5TcNJN0iwtx",
-	"Ji+XFiJO0g2FnE6Bax4cCD+eYKt4mZNtMzoJPZf4gl+D1hH0oby+OD2pJFs7lP79obRbfSOxuVV3/q7K",
-	"StKd39YjsFRthwiutCBzNdTsvleei4bp0nMpHQnmyECU3tyD4YqUgPGODKmWHclPnbfHdzuSZJF/7iOx",
-	"+154JBhLWVe+AS9ILtvHyShveCGjxDQIF0MrZLexXXki5xhiNWz/DxRv5xhFUsLg1X2tpsfp+5wBqPrg",
-	"ii8X76X9+f2tHg2JZVEqliUlDLCnNHZDJRmC8sf22op6evfiFvot7FLKAji7Bsc1N1zkbp7IFYZgo+py",
-	"/L2Tuxg2S8codgmUFe+dpV29UMwL/yr3UpIrUt21zzhmAzIUYShuTCDDdLdLB7B1q+X3X9kWmkMRlVpJ",
-	"5N7PGmlWFAsibroYcjEtdxNdICFdwpQ22vLryc7/9v3tfwUAAP//",
+	"cZm3SjOnRm8Fk6mIaMTCGYmzNSTII8ciUuGTo+aKTVrGGlBFB1Rq0c+1mjXQB0P9MQQkYqOxIlzcoN2y",
+	"gTQOfZ4aI9LQvD8G/4pQMqVS3ogoaJMihqWolz5hmcBmn6Manfsa/CuprRryMYZY2zSJ9NInoFkK5eZP",
+	"tB7Qvnt5cP7TWe/DPy6PLo8+9Lpvj04ve16dIEaSkCqI9g0CFxGbSTKNQAJXrsFK3IvmXF8UudGxpiwF",
+	"jbO91gzUcJt6LcM4DO9ICJe8oCw/jAouTzqXvR+OTnrdg06vQrBRREyixBVw1Mrg05RFEGi8H0YgUaQZ",
+	"PqMZKHKJp0YEc3s0eptxmvgRBBqSNJRkQ1vMjI9cMqGhteVFlGzYgGCf3ESCj6zlKqL0XI3qccllPJ2K",
+	"SEHwFgJGe3h+Dzufi8uzs9Pz3tHhh7dHh93Oh95PZyuUwMQzhBhIJTkws9f0atqktIAnd1pVO55TBzXH",
+	"8uZ3oo3udCFIwZ1YjdPJ2p+daaSZmGLGqadZ4Kr16hHOQcah0ptOgV7ygOcAsnzAC/NYL4rBMW7GxEf5",
+	"czqEa5b2PmUAYvAL+LiC3HpK+0EMXbmAnnnq1nViaRjbsqcvpfUH59eJL7rJfFXLPEBGf2aJI+c6pYFR",
+	"zGl4lls74pA7tx2rRiaDIG+kn46Bj9TYaT9voQs7+dh0yyfC4Sb/8rJtps/Nb3V+EcVRK7ceAVWAwYX7",
+	"7ZspmMiywDlkUjHuq8TWkOj5Tp5dtjkT6FAw6fJpbPCYfuqaN5NASfIx3RCNIjpDKAoFc7Df1S+V/fV5",
+	"uJmFLYaPDS/cD0IFwCzf+2Hu0dskOrACF8zSTvSjt3pq5sNBEmtb/mL6pOYHV/FKXnAV45NK+Fcrn8WH",
+	"ShzjKk5iHoWVJoNWHcAhleOBoFFwEU8mNJqVGYm2KApRkoAqqCmGs5TIDENl8uXsQlEVr4eM2dPp+z2h",
+	"aFiYlHH1bMcpK0EaAtfA4+xQ5jSzeELE0ETwpFZKUP+CiInAKHtaz9QCxKfchzAEjCGtMa0S6wNFianF",
+	"oyJNL+fMyTtFGt0tEyV6d0/gprz7jvGySzKhARR3v+Y2cez0OIqjH2G8xXryXVRvMaagJ1tr+ApJYufK",
+	"baqIEyUMm0OAIrDXwfiHqQQl+nkSikG6qksr1YsbC6lUSHqdiqj8u8RK4XCjtUiEN3ptpiH1tbJPBwVz",
+	"JgKjhPHioa9mEwcabxahlZlW2eiundvNyJQIDpqg/TAO1ibaCHzgZuuyOpS8W9i2dJOPQxZJtbaQPc/m",
+	"WUm9SuP1xRS4Ws7CVBbottzsQfzrofpe7gTLe5iD9EoUPWZSrabDtUBfRP3bMryXUeeUjhin66gSZ9mT",
+	"j0LVhbVUwq+o9uQUslajQiNznSNMIygjfcQm2rilPCChuIHIpxICMpjlPC4FlErSEfIz7u4U9O/tqum1",
+	"rfdSBBUahrFu1zAVD/SDt7ksiWrWkWQADEXMA3eOT6GzSQki6SxzLFmcWJu+cTWHuIoVKDYnj0kENKCD",
+	"EIg08qJexR1zJvjnZUkRgasteivWvX/WrAJd6wYeMa6rffIxFgpsTpf1R6Te4srJpaJGAS1OjBHm1INl",
+	"PXFRzKUJ4Xuds7MPRyc//kcASMYT4MqrO6ssAzz6DGD5rVchfYYFFaCVSgPWJRPqjxmHWgpqE7TVU+kF",
+	"AY8neuqK7JtcbofjOoVEEfw87x3Lx+LzUcy3R70fTg8/6K86x8en7/DhJHfAcefyIi7eXKZ/d08uLl+9",
+	"6h50j056Hy56pwdv8Etc64eLXqd3pD8fHr09O+0dnRz89CE3anVoqipmuNCPNBdCKYXFq9zk7xcRu6WP",
+	"CkyClERt+keK03Vn3ryzWVAlA1goBQGZUjVOhKMYDoEHjI9sIs+Gh7Rcb9Q/xpQrpmbeJjqxjQvWptZg",
+	"CKuSELJ8qwoVSTORMdiZmMwjlk3OShL0bCqaocdKaC1kF+9sNA3djG7GOwYzQrUaLwVfTWIGgLntZBMu",
+	"JLHFsjh1Sa5kj8jr7ywbX2kTf4lwNPNXLfwHoKEWPgUPqrRmqCOujPme34tMbdTk6MRVxQHNr8W8tXgJ",
+	"DzMo7DaehBlxLEaM388rA4m2sRRPJlaATu/p1pvbUqKaTJe55IxWXlZC0BMVGItoPSOGBWtkj+Y0irv5",
+	"56oUi8T9ViW013W3ZL4W1NpTo2Mdm2Ea3BVG2lroBuul+BZchoGTvpxur7BkN3dk+aW5S9yNCICH0Wdm",
+	"1P3h5JmhSpHphYxDL3e223t7L9Jc6JdhDOSGBSNQRtZiYnfgtJ3G4NmwNdyB2rbfpLWdwQuo7QXPh7UW",
+	"3fWfwYthk7YGKNeMMHXaLevXdN51D78/6tV2WvogOFM532e7ube3V+K88ytcC/sSd23Zass2sQY5Zuv/",
+	"XE6ML89qPbdlxJ7bZ5Wi7lNFQzEi6IvNlOd5j8p9fGXZnt2i3zfdXmmJ7jzYl+KUCQ/cjel/wYMoVCis",
+	"rE9YBJl0ioVb/YKeB8NdMzfgX9TxkBciJaz3plYF//3//X8ypSzAP+SYTadg/g4gZNcQQeChLu6lfisv",
+	"r0PbYXA1iD12CCyRsANoCZC8XKlXFw6kyCJz0t5pNVrPas1mrdXqNRvt5m670fiXY6S78zxowp6/Pai1",
+	"6M6wtgPPgtqLQcOvNYfbdNd/DnuDFoYBUS47ZyFQCWTEhqp2E9FpPRNd7WQjqsSYc1K1sJZmu9Gwa0mk",
+	"qLM7aPjPoUVre8NmUNvxt6H2gj4b1FrBDjwbvqCNQdMvK7qPp9t8U0hWKyQLiagQJssjZ4rV7b08vreb",
+	"Ow1LEO1t/ZclknazlRFIu7VbPv9swLXAmptyrefNktZ7NFnzWk+nm/p8dwF5fw6SHdNZgS0XVCysaGzh",
+	"eWie3jR/SOP8NPGynVaF4mMrIcsCb4mESya512sVXPoESwqJGGLhpSQbjbyT1EQUCMq8zXndpDhpozoy",
+	"WhktNNWe1I+ElISGoZm7UvdZNv78MRu3YVIbqmyQ0Gy8+kgzU7O4wBe///rb85bJiHeNZ4oqolm6IoID",
+	"iadT4x0nISgFEbrM9Q8BGzH0XC02XV9UcKIzdOCcWK222itfcMO7+m9OWr//+ttug/hjGlFfQSTnpn7W",
+	"KEzdqpq6oLiW4V8sDy1qYJVnnoSqi1RCI3/MrvVBWXWxUuw2eo29TNTNe3WNqeISxskgjI2L/g7WygKr",
+	"p2ifVNkxNg8DU2IqJXSz19xpN4y2UKLzbOflk43BFCYmz+ynf6XZPGlULwnZx4OQ+aaWS2NdlqaLtoQx",
+	"IeypDIQIgaJ2eA+5P5dNc2+9YLGtthTz1re/0jyZNWy4O6sJVbK/YGXlwVSZa+NmKHAXvcDS0cNcFPm8",
+	"kT/cSWEX8wXtrNz2/qImVj7p7M6iodlaIhua2+sIBzFkYcXMB4Ir6itiw6/7JvqRVhKDSUYIYaiIiFEg",
+	"5mWBqUU/ZhyaTttptsiFIq/pBOR3klx8jGmk6cpHf4BzLHiAlKUBTfkM6zBpOFPMpyE54iPGQZJjhcQl",
+	"Yq60ged8/1KDdiy43s/fd3ZIq0Ge7+08I4293Rf6JyG1sm4rPt41fyI7r39wFrB3lErbjQXsvbCZCmTL",
+	"PdCqfMC3jo/yD8mOK3+zW61Cb7Pvql9y265yZN2DOVZhrMaZ+ziN5mFZzGRwV8N25QsJrPN0UP1gBvs1",
+	"nk3PYk7PvTgl281nz2pNQsPpmNZaGHpGDcanU6ZoiFQ5pVqJ1G/8n587tX+9/9y6/VuVKE0PNrek7Vbh",
+	"/X7/7//r50Zt773+H9nYrG/V3n9uuduNBSMWEKIAvrUOO5/d9KhulVW+k6/o6Pga/oxKrWOFo+F95flg",
+	"Mc79Ane2kgcLA6qo6y7xuMJY1SsdManumxt/txjjWtnemUk2F5W8V71AKR5pV1EJClElcj0/lkpMIPLI",
+	"IJ7JfeJhkwfPZN6oXIwBjVH0Ku0TD/s/eISGEutD0ci3ebqFVIVkdINow6FWW/Wrle7UC6OJFxe4/fuv",
+	"v223iBgSr/P7r7/9y3OJ1/j919/2PFyRV/P2SczZR2O5zfG8Rm2v9v7ztru9gPVdLNTxyxbqShO1kGBQ",
+	"Th8Kb+hMEsQzrF3jNm0o6fyTAxs+9L7K4MorgYumUNoA1DMQqxYO47BqFv1c5SS9tLInr16ZiQ3VOjB7",
+	"PR5877NT9rp7+e9u84R1ZZef7/oH3Wfdq+k/fzx4vVeH2et/B++67JR1mz/98vKXk9bl7KeL13t1vxXy",
+	"weRVI/jn6xCVuCmLQHa5097TYC5yCGf7Y6v2/OafjcHej01+vDs5f6F+2on/9YwetOD7BnvTFP/Ylpe7",
+	"Nz897yRlQqYSznkJNLJ+qqJGkN/LPBRfv+uRjR8uWrvPNjGND3iA/VY6sRqLiP0bteo2MWOT33/9T68y",
+	"uSe3qUXFnDFXLEQaK9Q92jcrHWNVGcdFdjqXCjWlH2NwiWR8FGJ67z6BT6YwFtsDKOLlR5DVm8kBNctl",
+	"sdBdmc+Sh/bcevMj50FWxb/M+h5muGbVaH+83ZqrvyhS2peKoxfrVlrbey9eNBYF1KXTbrYaJUL5QhHx",
+	"+QqaB3hl7GI/f7l4thlxbpFVB3aJdkxOA7ufUiEXRDZ7WBHxSRHzwD56fqWCKRmK6IZGgSZWSrSaWQhk",
+	"Lg4+PCTTzGz2jnVzFQm9aQ6jtAXCEWTNOVCi5sdpfqu9y9feLTiVS7m+Qvvlj4T6il1XaB+o95AA8Heq",
+	"QCaSDduwbaDaRwQPZ5vVvuS7q8+R1WiXFsroZ6phKUvWZbI1079xjViCNRAcGtD/bcep+2KSWKFrBdPT",
+	"EEInoORYXENIfVNfmXrJyk6rgkdqHfeSgVVeH7+HUyo9+S8SCUitq1LlxyMEBVJYruAH+NidcOsLef+T",
+	"vVuphPO7CcgXpyImO3u/AMMfpi8lJU5/vLb0hYu4/tK1W3pO8OOIqdmFHtzAZ4DqurZisk+vEmR9/a5X",
+	"Do3yol2CnZ+8yHpUNAS1LY59d/ADZluVjQncH3ILYy+kyx0rNTU9ORgfiqRxCTX6sOWJF2MxHYZCREQB",
+	"1Xw1jkL7qmxvbeV47pZMHi1FGXOjMCOVfuj1zkjnrEvEUJvJExqG5Oj8jGwRqPliMoHIBzKIJeMgZTv1",
+	"bJjOVpbkpEto1onNOkkwqI9S3k0LPLFfZq67qiRBUkJY7/M+PxD8Gjj+0u7zmunoOhABw/JT4tMJhAdU",
+	"W27dQxO4vbzsHsp9VAWlopOp+fb81QHZ3t7e0y9d9g7qeqy3gsPMNLdFtZhMGBcRQZ2XbHiZxqOPMvMA",
+	"epv4tql2S1wHNmMh7YpCOQFLjW3ife4nWNp32uiDcEkf0VV//v3X/7zVCNLnZP5Ro6iQvqm80N987mPZ",
+	"Vt/R31qKNB9sYMh8SCu5+s7trVe1YJ9GkYZisXKtna8H+k4SccNNdgrDWhhsEt56oVeaRbk0opikDOma",
+	"dAzpEq+mofbBIH7dc4lQY4humARCCYcbrcHjsi75FdezWK0LfTOFHjoUezn9YrpoIph3Go2qTsJJ110c",
+	"9jzpyaZft82WIUh6Q6kxmIEL/ZvahOYaDiWLGIGSesN6Vm0G4RpEjPaGpmSLxIXGw9o8mXsMxyE7jSYu",
+	"r1Nosprv50WvYJE/pR83Gtt+zmWAX4C3X+BFuFi9t7yzRi/RuBAIHSqISHNXo3usVdGsa2OdWO+1HQmH",
+	"EcZNokfNPCVm05FQZv3ctn+2HM707wqZD1zmzXatO0cMFMXarDXY1VYyhhZHTIVFttc56zquY7sfOm2n",
+	"WW/UG1jgPgVOp8xpO9v1Rn3b1oEhp9+iU7Z13dzSB7+F/BmlpZAVtfDnoOLIenqxDt4cdA5CZEpZVCfY",
+	"ptagsW2kbDACG1Ql/uc+H7FrU7gm6QQ0Kpimr/rE02/RhCWdnK0QpHaCxaDtPs+177V9tpXMmrhhYzVx",
+	"DbZJYIpd6CA5TmRSVu+ZFAbfoTfWQt0+c9s7ByKKwFe1H0QkobbnrN2ZqlD5dFuU95p5zreEbzUaayx/",
+	"vbkLfaoqmmIdm668jGOXsR0zc9WA6Qq3ch3r8ZXm6lfmG8vhe9ur38vaXOs3mmu8Md8iF9/bXWeFFf3V",
+	"9MutvdUv57uO3rrO7jpQLDacxrfW2F5Fq8q8Cui0f36vlVCbpa5PV0sglDIZJeciSIqOJPpttar4Xg81",
+	"z1CEicEv4ijX4spa/5ob8LR3H7ITzUnkjRaprcaOlrtaZhLbv16/Y5jODZUEuY3b51Kk7bs13Us6xAL7",
+	"CKZAle1tew00lEkL2AU8QcTqXkxhPaqaC4quRdM71W5AAwIm9b7EFQTY319DxCTCoKjfvDdxfiOZu5KM",
+	"QWlU2nKYvJpUjDdiBCvkbrEbvZbCK6QjXtJSRO/vQR2Y5nEpij+S9Ch4FRbcqmE67dcfJAv+HBiT4ki2",
+	"bZvanXhmVmJJPgugmqUemI61yATNIWeK0IbWsdB8QVVs0zUtNy0DRn1LqggTKkgUhyAJlcXuzNhz2bRj",
+	"0kq9m3BU5OIFndcyplyvoLaxefoaRhKVe2wHmu/PWielzq6M65eJVHQmbWtUEwtlKo1+VrDwYpvHR2Lj",
+	"1b0kH8LN06Oab0z+NTWrb0x/NQmbo89dFfKdvINeZGlkmWJUsjszY9M4JQR2LsF+0YA2jpxihAZNLU2f",
+	"2hYjDAlYyw8I6uTMPM/4KDXDsW+Xxrbkshu8uSchaW1H3YxFCGRIJyyckQ0k8j43L+tFAw8gSFq9Wy6C",
+	"huSmve5HKhFit3arqMQSQk3faKgBMzxhSiOFc+s564kXxE16HLupemMYjr1eSAPH8CALKDEktM8rxKGL",
+	"VT4jUNblUGIY53ln5BNS+76cMJ5LiqgQxx3Em5wl/43zPHV18yhJ0JlTOPEWBTp3nuswJuOxX6JfYHBJ",
+	"Ekpy6YCJzmnvDkFtlanECVx2EGlRZ+xJzZ9Uddc3/TFpGG6y9kgEIxoFhnsMCZa/bew09ooXXG3W+7wg",
+	"S5NB8jV1dy6p2+9zVHw0e2OS5NeM42PJwwAqCuIqmU0WGHkcv9OCOPEX8EbNp8muxcWaX80h1cslEqAS",
+	"ZYKh92dla3CH9IK6bzzsfiazwShCScJSkiNcyrHS0NiWzPoqVFrQms4k2aBhaLQFzRYLDYg3kxAcGcxs",
+	"UhWqHMBjIBv2Jy5Un6c12pvpFWVKTMluVi45mCVvmrts7NumvQreAPmzp9UlE0bzNveJ+ZjyKRuU0T+S",
+	"DQglkJ1GY7NO3tkIin0cA4z6IaPbGE/5KQdy8Y9j3ANMgKsq9vM9qFKr4OI1uT+X8lAVjVR6RS/CzDUN",
+	"byW7hkUXwWK77srbTZdmPJQ6aWpGXJwaPq2YWom7T/z+EbWvhZ2eF/CwIRvFmNn75N3qfzLL7aUN1ScQ",
+	"JhtYbeCaeyo3cxwn5S+L2I65yXIR0+lgUwGNuPhcsXuza255zXt/XOJlfYw9F2m70MnYy3OirMfypku8",
+	"XBNtj2wkPbEtvzAvbfZ5wrB2yURIRUxbZPtznfRuRJF1mOuwrXLikpsxVWAvu9MG28hceVfpQGdSFXof",
+	"yzJ/qTrG7JEtvIRas4IVz5nrvL8O6ZYSiyptqMKpmxP+RsyPRMyXGYzVGJgVtvcmbZE2Y6+k6AOrnUgi",
+	"AZIJb3gi4Tco8UxTHs+4OtOezvY5huHqzX1zOa6hR3s7rh4Qcr3m0a6gs+SK5MEsHbqeyH8mMwGcKQOZ",
+	"ZHSJuR8NNYPKXm/LNI8+z6keC0jcdlR/ZNJ2K7s/5y/RYNLqbIuUgbRwcT2CL1ROLp8f1RLj1IoWzZ41",
+	"alr/ivnS7ftGe6R4pZlJWcF5kxT/R9S+7NRpqtCKWZ+a4lXurLeUa1tp+I1Tf2FOrU+g8h6LHFe27Pe9",
+	"LQsvM2DMt2s0TDsofVrB/NVTLrHPNPTPWseqE6zAkMQXE8j81DYLs97nWEOBPh1qA05Z9lFEuaS+uTVS",
+	"G1km92DM+KhtAmmUz9LEzpD6V7LPMaXTBGsxe8Gw/T3ilfupe0Z0oZMJ0xVR48IbO5NRXSMmuDCpomQi",
+	"rkGmDnLkBpUNezApcL6tvIdJpO/Q9cWJ1w1gMhUKuD+rvYGZNiTtpaFpK3QEwxXMUmMXv8BEROvoM36x",
+	"NI8S4wnW1s1kzoYNLmqWikPpETZTDVU/z/hIbxUF5z7xBU/Cl3pFDKS5zHJoW6Yj6uBII1AYpkirVtG7",
+	"qOfrc71w64QM2HAIOF6Sk2rOpKJ9vafN6BDbmpt9mD2YUMoEJgOITHJkBEMMRFClYDJVZGOn0XD1uJsk",
+	"BHpt46p6ETHXD2JAhKHqTgaAgZmIYb6gbwR00omeaevkEwR18gZmkgwgFHyUxF7t1fTzKYx93tohYxFX",
+	"exxzd7+tMvU7ibf1moYxWtyYEYxhHnuaFNOKMbGXjIQIiD8WzIfNVCbYBvOpUJjDtOK1okuL+vNV2v+j",
+	"9n/f//1vi+THPX2otgbg588P7D+sF7Gw9eba3tWKO/q+soO12JZ6gXei3DX4a8vLb27ZLy+jUdPD+gPL",
+	"J0qCuWQrbX1mwe0aBpO2ZSKgAVb1lUynfZSjxmZigWHOO4ZbBjJrMIf1FAPNFi+0AUVy9lM6Pg6kB13g",
+	"+ExY4OPqm2vRz9cnmp3V750I9UrE/E+ZV/U9qBR7jdzXioFh8NVa5p3sVtOO/NC5fV9NBlvGJYex03sO",
+	"vEjxRZy54Xif4cy6/sjNmIV5w55JkrS89qyPIU8i5nEsXOnz9EEsSJlSFmitJ61Jsfpq7qofTxOdVkDT",
+	"+G6mJ/d5TlGu1D5wwU+D9HKX9v05iPDOou7PlkplsDkh3H0kWpnHtfUl0VbWMeEBJEiVP35wO/mkI0PW",
+	"iYF0UiGnrTikwwpC209QVM+ladrPqMeroq5Ss4lHSl9a2NTiKycy3UFDZRyxicNN6iF88o6dx2cQ33Th",
+	"1VzprbjOVOG0rcrCgEIVX5rmrlmuVI/PsBeaGkciHo0TB4Bx4RSuU008PHXiffTIRLMn61vAdCRhQ3IX",
+	"by5dTIqqMS6BS6bYNYQzV+vEN+bKSRsQgE+qTjzs3pEW9aJmoWeDTz5A0OfehH7K/V4nHjO+sv/QBO6R",
+	"K4CpzFacL2f2sFDXI2osZFr5uSiKkF6Q/LXjCD34pIgSZMh4kIAmAejFm0uyMQ/LzUU+74+LHBrNNboU",
+	"fi6V1KFzFOut18ixKJxitev9vq3Uy2v7gY3Gd1pcHoUee3HYzG4oomqcNN30jP8wj5ULVm5xvbDm+VYm",
+	"5SVciEglagwlIVBUGLyaRyZAuUwSphkf1cmhKTImXi1t2OEtDGCJSBWWYiuUnbZTy7f7SDo92c4ghd8K",
+	"jcFruU/vv25ApqoJ99KQTHKc95bdf+4aTCYV0XplhtYbpgV/Xv7YcMaS2MnFm8s2Wd0h0028vyaxNr0P",
+	"1tuskxM6gXbS17vPcy0PbEQyYpOJxe106rbWgDHfpNVoFBJjTWCmTRpEiT5vNhqkYf/LdZ6wZqd+SkR4",
+	"YfJi93bSI+8B3uA1bnz4Arc43NEdPNda7Ss7hOevAVigcCdRsELSbXLVLC7qqEdHiyazj23hMzjDE1fS",
+	"v+ncj+AJQLTJtcpZqG5n7K5C30590gGEoCrI+gcWWP05mSgNC89fboI/YLWjdVSbxi9XME1jkX1uc0FQ",
+	"ZzcFAtg6ZApU2SYsaUH6mEaTEGRljK5j1Pw8F3tcEbwyj34usvxXNJ7/ZCRiceRuNOKuritPsg2yM7dt",
+	"FjZEmPTyJiHjV9pgYmozuZOKE0+zbK/e5xdgUwT0F2RA/SstNb3usHYiONTearPV06+PQJFt09CBJ+kU",
+	"abFrddQmo4nloWtuJkeqpZwAjUIGWd/s/WxeQ8dSsTBMCqUXR6/zW1gau/4D9Og15fKDZPF2Vb3yidB6",
+	"XcCGDAIiWZLDgAdQPvivrwv8NTnBAisBQ18ZT1hhINzNzWLTIpY6x009tEzDu/muse5cOlHSWsCoiUxw",
+	"U9qCGGOQxTVJRUlpo21SgGOzYZ5ffScNvhk6tp6x/VxztZ1mq8+9s/Ojg9OTwy5mQr3qdI+PDo3BU+Q+",
+	"crF3fU0G1EsIILd8JskACxoFX8Zh7slcHsvNfx+b46vzNis0vgiP+28fFGitYaBEeB0BtpB+RVn4rWz7",
+	"rg0j7mvbLC81KgYSTB1B2vggX2MkiyEEU4OtNT06AbfP1w8eZJk9pqfC9iLv/lep/lnLtZ9uNvXz/0EO",
+	"fkwujfOVK0ySSIQLvei2wfOa9dm2i/lTdU3nvys+kO9q/ZV90veo7PpWIvAoJQKGLhYyR8MHy6xxpc/n",
+	"cNFlA3MOHaZkUjBZaG5lUsyxlYXtfiPbSS43FyQUfARR0swKr2rCZ029uTcqtFzzbOa4NNfq9LngPtRJ",
+	"J9+1Nu3Hw6SMIUhjwaHANjjxNN9l1lZomuaHsz6/ApiSGxFdaRKHUILh4OklQrMkc3zD6xwcHF1cfOid",
+	"vjk6+dDrHXtusRdun1t63ryPSyuD+lNoNZfvC2QKtr75s/5gms8QhFDTVHhjIc2v4cbCEfIKT510sqYS",
+	"i5KQLS9oa12nz5M0ZJfAJywvGllfmJt2HF7gpXoKOP4Nr59OKrJFaAnh0CWrJNpdVWSNDMt9Mh0zP2YM",
+	"p+3qLMp7WsvysFW3uW0n9xTlM8HhO2kfcomnFVDPFKJ55poRbz/jpthOjmdNoEIpqsSmFWyYBik49Dlg",
+	"M3/Tp0rwmlmHtEmWZk7MTrYzLie/7LqjR81+zN+n9JV9ImtRv7nu5S/LBb55GtboiYA4MMd97qZIb+Uu",
+	"Qbo/V4orhTUWjBlpbTpL2rnahBqncXppu1Yu/RBohJmP9iIrz1wn0ucLrrYu3Gxd2XoNF6DXeZZ23b13",
+	"usiTvUh+7QyTwmXpT5GjpRpd0nc40ey+sbf/luzNErDlb9/JBB/W4nSB8Jc1bDqHQPjGzRMBDyBCTWTL",
+	"3p9S19jt1c3NQSZuxBThAIHUTAkmAwgCSPyNfT5gnEazpOhbm+PW4ccFVlRHXCuJaPQv6tKml7uSABV8",
+	"UltjNQmLlDfvP6skrwiwKt4H3PX9aGpJWBJxwOhveIdWOl0+dT697Sd3SFuRPoq6VJQHNBQc6r/IJQ3y",
+	"A+F/h01g7NNkEPMgBHf+UIg5k/oiYF/gqGuC/Bd6Tc0y7gF48/mLA7x8phouya4WgnwMNFTjfy8mjfQe",
+	"jkau7HAaCfRYMUniKaZGBQJMdzIlYt+w7IAqOqDmNvESzH/AeR/TZjYzrJEkke3kix/KMbsGbu7kW3gC",
+	"E1AR85fhuL3AazAjkYgVEAWTaYiaHg/SnpX6C+7PyJhJJUYRnbiJexArNochG42V2+dTIUIyovEIJNnA",
+	"PnMuYUgx1Dfi38WGGwyvCUCXPwni5FauwYzIj6Fvvu9zjB6RiCqohVpI2PvJ9KNu2jjke0GimJtCuKNP",
+	"UyGxFtV4YgSZiTjq84ngTAnkuhyU5pgLGONbC631CHUaUsbvSKN2hoRvnEViAmoMscQAGDHlC18cU3LT",
+	"TNItLsSZvFxaiDhJNxRyOgWueXAg/HiCreJlTrbN6CT0XOILfg1aR9CH8vri9KSSbO1Q+veH0m71jcTm",
+	"Vt35uyorSXd+W4/AUrUdIrjSgszVULP7XnkuGqZLz6V0JJgjA1F6cw+GK1ICxjsypFp2JD913h7f7UiS",
+	"Rf65j8Tue+GRYCxlXfkGvCC5bB8no7zhhYwS0yBcDK2Q3cZ25YmcY4jVsP0/ULydYxRJCYNX97WaHqfv",
+	"cwag6oMrvly8l/bn97d6NCSWRalYlpQwwJ7S2A2VZAjKH9trK+rp3Ytb6LewSykL4OwaHNfccJG7eSJX",
+	"GIKNqsvx907uYtgsHaPYJVBWvHeWdvVCMS/8q9xLSa5Iddc+45gNyFCEobgxgQzT3S4dwNatlt9/ZVto",
+	"DkVUaiWRez9rpFlRLIi46WLIxbTcTXSBhHQJU9poy68nO//b97f/FQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

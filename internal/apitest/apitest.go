@@ -70,6 +70,11 @@ func New(t testing.TB, opts ...Option) *Env {
 			return "off" // tests fire many requests from one IP; limit tests set their own
 		case "RATE_LIMIT_LOGIN", "RATE_LIMIT_REGISTER", "RATE_LIMIT_REFRESH":
 			return "1000/1m"
+		case "BCRYPT_QUEUE_TIMEOUT":
+			// Parallel tests (slower still under -race) register users by the dozen;
+			// a registration queued behind them must wait, not be shed. The shedding
+			// test sets its own.
+			return "0"
 		case "DB_QUERY_EXEC_MODE":
 			// scripts/e2e-pgbouncer.sh runs the suite through PgBouncer with "exec".
 			return os.Getenv(k)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"time"
 	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
@@ -32,6 +34,12 @@ const (
 // truncate, so that two different passwords can never share a hash.
 var ErrPasswordTooLong = errors.New("auth: password exceeds 72 bytes")
 
+// ErrBusy is returned when a call waited HasherOptions.QueueTimeout for a bcrypt
+// slot without getting one: more password checks are queued than the CPU budget for
+// them can serve. The caller should answer 503 with Retry-After rather than hold the
+// request longer.
+var ErrBusy = errors.New("auth: too many password checks are waiting")
+
 // dummyPassword is hashed once per Hasher so VerifyNothing has a real hash of
 // the configured cost to compare against.
 const dummyPassword = "shopfloor-timing-equalisation-dummy"
@@ -41,24 +49,55 @@ const dummyPassword = "shopfloor-timing-equalisation-dummy"
 // and without a bound a login flood would starve the rest of the service of
 // CPU. A Hasher is safe for concurrent use.
 type Hasher struct {
-	cost  int
-	sem   chan struct{}
-	dummy func() ([]byte, error)
+	cost         int
+	sem          chan struct{}
+	queueTimeout time.Duration
+	nice         int
+	dummy        func() ([]byte, error)
+}
+
+// HasherOptions bound what bcrypt may take from the rest of the service.
+type HasherOptions struct {
+	// MaxConcurrent is how many bcrypt runs may use the CPU at once (at least 1).
+	MaxConcurrent int
+	// QueueTimeout is how long a call may wait for a free slot before it fails
+	// with ErrBusy; 0 waits for as long as the call's context allows.
+	QueueTimeout time.Duration
+	// Nice (0 to 19) is the scheduling priority each bcrypt run gets: it runs on
+	// an OS thread of its own whose nice value is raised by this much (Linux; a
+	// no-op elsewhere), so that when the CPU is contended, request handling and
+	// PostgreSQL come first and password checks use what is left. 0 keeps
+	// bcrypt at the same priority as everything else.
+	Nice int
 }
 
 // NewHasher returns a Hasher using the given bcrypt cost, which must be
 // between MinBcryptCost and MaxBcryptCost, and allowing at most maxConcurrent
 // bcrypt operations at the same time so CPU use stays bounded under load.
 func NewHasher(cost, maxConcurrent int) (*Hasher, error) {
+	return NewHasherWith(cost, HasherOptions{MaxConcurrent: maxConcurrent})
+}
+
+// NewHasherWith is NewHasher with every bound of HasherOptions, as the server
+// uses it.
+func NewHasherWith(cost int, opts HasherOptions) (*Hasher, error) {
 	if cost < MinBcryptCost || cost > MaxBcryptCost {
 		return nil, fmt.Errorf("auth: bcrypt cost %d outside allowed range %d..%d", cost, MinBcryptCost, MaxBcryptCost)
 	}
-	if maxConcurrent < 1 {
-		return nil, fmt.Errorf("auth: maxConcurrent must be at least 1, got %d", maxConcurrent)
+	if opts.MaxConcurrent < 1 {
+		return nil, fmt.Errorf("auth: maxConcurrent must be at least 1, got %d", opts.MaxConcurrent)
+	}
+	if opts.QueueTimeout < 0 {
+		return nil, fmt.Errorf("auth: queue timeout must not be negative, got %s", opts.QueueTimeout)
+	}
+	if opts.Nice < 0 || opts.Nice > 19 {
+		return nil, fmt.Errorf("auth: nice must be between 0 and 19, got %d", opts.Nice)
 	}
 	h := &Hasher{
-		cost: cost,
-		sem:  make(chan struct{}, maxConcurrent),
+		cost:         cost,
+		sem:          make(chan struct{}, opts.MaxConcurrent),
+		queueTimeout: opts.QueueTimeout,
+		nice:         opts.Nice,
 	}
 	// The dummy hash is built lazily so constructing a Hasher (for example in
 	// tests or short-lived commands) does not pay for a bcrypt run up front.
@@ -73,7 +112,8 @@ func NewHasher(cost, maxConcurrent int) (*Hasher, error) {
 func (h *Hasher) Cost() int { return h.cost }
 
 // acquire takes a bcrypt slot, giving up when ctx ends so that a request whose
-// client has gone away does not wait for CPU it no longer needs.
+// client has gone away does not wait for CPU it no longer needs, and with ErrBusy
+// once it has waited the queue timeout.
 func (h *Hasher) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -81,16 +121,73 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.sem <- struct{}{}:
 		return nil
+	default:
+	}
+	var expired <-chan time.Time
+	if h.queueTimeout > 0 {
+		t := time.NewTimer(h.queueTimeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case h.sem <- struct{}{}:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-expired:
+		return ErrBusy
 	}
 }
 
 func (h *Hasher) release() { <-h.sem }
 
+// run does one bcrypt computation. With a nice value it runs on a new OS thread
+// of its own at that lower priority; the goroutine never unlocks the thread, so
+// the thread ends with it and no other goroutine ever runs at the lowered
+// priority. Starting a thread costs microseconds against bcrypt's milliseconds.
+//
+// While it runs, the Go scheduler gets one more P (GOMAXPROCS + 1). A bcrypt run
+// is one long computation that Go preempts only every 10 ms, so without its own P
+// it would hold one of the request handlers' Ps for most of its time, whatever
+// its OS priority; with its own P, request goroutines keep every P they had and
+// the kernel's scheduler, which knows the priorities, shares out the CPUs.
+func (h *Hasher) run(f func()) {
+	if h.nice == 0 {
+		f()
+		return
+	}
+	lendProc()
+	defer returnProc()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		lowerThreadPriority(h.nice)
+		f()
+	}()
+	<-done
+}
+
+// procsLent counts the Ps lent to bcrypt runs in progress, process-wide (every
+// Hasher shares the one scheduler).
+var procsLent sync.Mutex
+
+func lendProc() {
+	procsLent.Lock()
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
+	procsLent.Unlock()
+}
+
+func returnProc() {
+	procsLent.Lock()
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) - 1)
+	procsLent.Unlock()
+}
+
 // Hash returns the bcrypt hash of password. It refuses passwords longer than
 // MaxPasswordBytes instead of letting bcrypt truncate them, and returns
-// ctx.Err() if ctx ends while waiting for a free bcrypt slot.
+// ctx.Err() if ctx ends, or ErrBusy if the queue timeout passes, while waiting
+// for a free bcrypt slot.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if len(password) > MaxPasswordBytes {
 		return "", ErrPasswordTooLong
@@ -99,7 +196,11 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer h.release()
-	b, err := bcrypt.GenerateFromPassword([]byte(password), h.cost)
+	var (
+		b   []byte
+		err error
+	)
+	h.run(func() { b, err = bcrypt.GenerateFromPassword([]byte(password), h.cost) })
 	if err != nil {
 		return "", fmt.Errorf("auth: hash password: %w", err)
 	}
@@ -115,7 +216,8 @@ func (h *Hasher) Verify(ctx context.Context, hash, password string) (bool, error
 		return false, err
 	}
 	defer h.release()
-	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+	var err error
+	h.run(func() { err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) })
 	switch {
 	case err == nil:
 		// Hash never stores passwords longer than bcrypt's limit, so a longer
@@ -139,12 +241,17 @@ func (h *Hasher) VerifyNothing(ctx context.Context, password string) error {
 		return err
 	}
 	defer h.release()
-	dummy, err := h.dummy()
+	var err error
+	h.run(func() {
+		var dummy []byte
+		if dummy, err = h.dummy(); err == nil {
+			// The result is irrelevant; only the time spent matters.
+			_ = bcrypt.CompareHashAndPassword(dummy, []byte(password))
+		}
+	})
 	if err != nil {
 		return fmt.Errorf("auth: build dummy hash: %w", err)
 	}
-	// The result is irrelevant; only the time spent matters.
-	_ = bcrypt.CompareHashAndPassword(dummy, []byte(password))
 	return nil
 }
 

@@ -266,3 +266,34 @@ func TestCheckPasswordStrength(t *testing.T) {
 		})
 	}
 }
+
+func TestHasherShedsCallsThatWaitLongerThanTheQueueTimeout(t *testing.T) {
+	t.Parallel()
+	h, err := NewHasherWith(testCost, HasherOptions{MaxConcurrent: 1, QueueTimeout: 20 * time.Millisecond})
+	require.NoError(t, err)
+	h.sem <- struct{}{} // the one slot is busy
+	for name, op := range map[string]func() error{
+		"Hash":          func() error { _, err := h.Hash(context.Background(), "Password1"); return err },
+		"Verify":        func() error { _, err := h.Verify(context.Background(), "$2a$10$x", "Password1"); return err },
+		"VerifyNothing": func() error { return h.VerifyNothing(context.Background(), "Password1") },
+	} {
+		require.ErrorIs(t, op(), ErrBusy, name)
+	}
+	require.Len(t, h.sem, 1, "a shed call must not take or free a slot")
+	<-h.sem
+	_, err = h.Hash(context.Background(), "Password1")
+	require.NoError(t, err, "with the slot free again, calls are served")
+}
+
+func TestNewHasherWithRefusesBadBounds(t *testing.T) {
+	t.Parallel()
+	for name, opts := range map[string]HasherOptions{
+		"nice above 19":          {MaxConcurrent: 1, Nice: 20},
+		"negative nice":          {MaxConcurrent: 1, Nice: -1},
+		"negative queue timeout": {MaxConcurrent: 1, QueueTimeout: -time.Second},
+		"no slot":                {MaxConcurrent: 0},
+	} {
+		_, err := NewHasherWith(testCost, opts)
+		require.Error(t, err, name)
+	}
+}

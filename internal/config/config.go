@@ -51,6 +51,8 @@ type Config struct {
 
 	BcryptCost          int
 	BcryptMaxConcurrent int
+	BcryptQueueTimeout  time.Duration
+	BcryptNice          int
 
 	BodyLimitBytes int64
 	TrustedProxies []*net.IPNet
@@ -95,7 +97,9 @@ var Vars = []Var{
 	{"ACCESS_TOKEN_TTL", "15m", "Lifetime of an access token."},
 	{"REFRESH_TOKEN_TTL", "720h", "Lifetime of a refresh token."},
 	{"BCRYPT_COST", "12", "bcrypt cost for new password hashes (10–31)."},
-	{"BCRYPT_MAX_CONCURRENT", "number of CPUs", "Most bcrypt hashes computed at once, so a login flood cannot starve other requests."},
+	{"BCRYPT_MAX_CONCURRENT", "half the CPUs (at least 1)", "Most bcrypt hashes computed at once, so a login flood cannot starve other requests."},
+	{"BCRYPT_QUEUE_TIMEOUT", "2s", "How long a login, registration or password change waits for a bcrypt slot before it is answered 503 with Retry-After (0: as long as the request lasts)."},
+	{"BCRYPT_NICE", "10", "How much lower (0–19, as `nice`) bcrypt's CPU priority is than request handling's, so reads keep their latency while logins flood (Linux; 0: same priority)."},
 	{"BODY_LIMIT_BYTES", "1048576", "Largest request body accepted; larger ones get 413."},
 	{"TRUSTED_PROXIES", "(none)", "Comma-separated IPs or CIDRs whose `X-Forwarded-For` is believed for the client IP."},
 	{"CORS_ALLOWED_ORIGINS", "(none)", "Comma-separated origins (e.g. `https://shop.example.com`) allowed to call the API from a browser; none by default."},
@@ -122,7 +126,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.JWTAudience = p.str("JWT_AUDIENCE", "shopfloor-api")
 	c.AccessTokenTTL = p.duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Second)
 	c.RefreshTokenTTL = p.duration("REFRESH_TOKEN_TTL", 720*time.Hour, time.Minute)
-	c.BcryptMaxConcurrent = p.intRange("BCRYPT_MAX_CONCURRENT", max(1, runtime.NumCPU()), 1, 1024)
+	c.BcryptMaxConcurrent = p.intRange("BCRYPT_MAX_CONCURRENT", max(1, runtime.NumCPU()/2), 1, 1024)
+	c.BcryptQueueTimeout = p.duration("BCRYPT_QUEUE_TIMEOUT", 2*time.Second, 0)
+	c.BcryptNice = p.intRange("BCRYPT_NICE", 10, 0, 19)
 	c.BodyLimitBytes = int64(p.intRange("BODY_LIMIT_BYTES", 1<<20, 1024, 1<<30))
 	c.TrustedProxies = p.networks("TRUSTED_PROXIES")
 	c.CORSOrigins = p.list("CORS_ALLOWED_ORIGINS")

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -84,7 +85,7 @@ func (h *Handler) RegisterUser(ctx context.Context, req api.RegisterUserRequestO
 	}
 	hash, err := h.Hasher.Hash(ctx, req.Body.Password)
 	if err != nil {
-		return nil, apperr.Internal(err)
+		return nil, passwordCheckFailed(err)
 	}
 	var out api.AuthResult
 	err = h.inTx(ctx, func(q *db.Queries) error {
@@ -117,14 +118,14 @@ func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject)
 			return nil, err
 		}
 		if err := h.Hasher.VerifyNothing(ctx, req.Body.Password); err != nil {
-			return nil, apperr.Internal(err)
+			return nil, passwordCheckFailed(err)
 		}
 		log.InfoContext(ctx, "login failed", "reason", "unknown email")
 		return nil, errBadCredentials
 	}
 	ok, err := h.Hasher.Verify(ctx, cred.PasswordHash, req.Body.Password)
 	if err != nil {
-		return nil, apperr.Internal(err)
+		return nil, passwordCheckFailed(err)
 	}
 	if !ok {
 		log.InfoContext(ctx, "login failed", "reason", "wrong password", "userId", cred.ID.String())
@@ -265,7 +266,7 @@ func (h *Handler) ChangePassword(ctx context.Context, req api.ChangePasswordRequ
 	}
 	ok, err := h.Hasher.Verify(ctx, cred.PasswordHash, req.Body.CurrentPassword)
 	if err != nil {
-		return nil, apperr.Internal(err)
+		return nil, passwordCheckFailed(err)
 	}
 	if !ok || !cred.Active {
 		return nil, apperr.Unauthenticated("The current password is incorrect")
@@ -275,7 +276,7 @@ func (h *Handler) ChangePassword(ctx context.Context, req api.ChangePasswordRequ
 	}
 	hash, err := h.Hasher.Hash(ctx, req.Body.NewPassword)
 	if err != nil {
-		return nil, apperr.Internal(err)
+		return nil, passwordCheckFailed(err)
 	}
 	err = h.inTx(ctx, func(q *db.Queries) error {
 		if _, err := q.UserSetPassword(ctx, db.UserSetPasswordParams{ID: caller.UserID, PasswordHash: hash}); err != nil {
@@ -295,4 +296,16 @@ func (h *Handler) ChangePassword(ctx context.Context, req api.ChangePasswordRequ
 func isNotFound(err error) bool {
 	e := apperr.As(err)
 	return e != nil && e.Status == http.StatusNotFound
+}
+
+// passwordCheckFailed maps a Hasher failure. A full bcrypt queue is overload, not a
+// fault: 503 with Retry-After, so that clients back off while reads go on being
+// served. Anything else is unexpected.
+func passwordCheckFailed(err error) error {
+	if errors.Is(err, auth.ErrBusy) {
+		return &apperr.Error{Status: http.StatusServiceUnavailable, Code: api.SERVICEUNAVAILABLE,
+			Message: "Too many password checks are waiting; retry in a moment", Cause: err,
+			Headers: map[string]string{"Retry-After": "1"}}
+	}
+	return apperr.Internal(err)
 }

@@ -14,27 +14,44 @@ import (
 // no framing, no referrer, HSTS when serving TLS, and no caching of anything that was
 // asked for with credentials or that hands them out (the auth operations answer with
 // tokens to requests that carry none).
+//
+// The values are assigned as shared one-element slices rather than through
+// Header.Set, which would allocate a slice per header per request; nothing appends
+// to them (a capacity of one makes any append copy).
 func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	tls := s.cfg.TLSCertFile != ""
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		h["X-Content-Type-Options"] = hdrNosniff
+		h["X-Frame-Options"] = hdrDeny
+		h["Referrer-Policy"] = hdrNoReferrer
 		if p := c.Request().URL.Path; p == "/docs" || strings.HasPrefix(p, "/docs/") {
-			h.Set("Content-Security-Policy", docs.ContentSecurityPolicy)
+			h["Content-Security-Policy"] = hdrDocsCSP
 		} else {
-			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+			h["Content-Security-Policy"] = hdrAPICSP
 		}
 		if tls {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			h["Strict-Transport-Security"] = hdrHSTS
 		}
 		if c.Request().Header.Get(echo.HeaderAuthorization) != "" || strings.HasPrefix(c.Request().URL.Path, "/api/v1/auth/") {
-			h.Set("Cache-Control", "no-store")
+			h["Cache-Control"] = hdrNoStore
 		}
 		return next(c)
 	}
 }
+
+// headerValue is a shared, read-only header value (capacity one, so an append copies).
+func headerValue(v string) []string { return []string{v}[:1:1] }
+
+var (
+	hdrNosniff    = headerValue("nosniff")
+	hdrDeny       = headerValue("DENY")
+	hdrNoReferrer = headerValue("no-referrer")
+	hdrDocsCSP    = headerValue(docs.ContentSecurityPolicy)
+	hdrAPICSP     = headerValue("default-src 'none'; frame-ancestors 'none'")
+	hdrHSTS       = headerValue("max-age=63072000; includeSubDomains")
+	hdrNoStore    = headerValue("no-store")
+)
 
 // cors allows browsers on the configured origins to call the API; with no origins
 // configured it does nothing, so no cross-origin browser call is allowed.

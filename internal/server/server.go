@@ -65,7 +65,11 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 	if err != nil {
 		return nil, fmt.Errorf("render openapi.json: %w", err)
 	}
-	hasher, err := auth.NewHasher(cfg.BcryptCost, cfg.BcryptMaxConcurrent)
+	hasher, err := auth.NewHasherWith(cfg.BcryptCost, auth.HasherOptions{
+		MaxConcurrent: cfg.BcryptMaxConcurrent,
+		QueueTimeout:  cfg.BcryptQueueTimeout,
+		Nice:          cfg.BcryptNice,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("BCRYPT_COST: %w", err)
 	}

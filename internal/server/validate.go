@@ -55,9 +55,14 @@ type operation struct {
 	queryParams  map[string]bool
 }
 
-// operations maps Echo's "METHOD /path/:param" to the spec's operation, so that the
-// request is routed once (by Echo) rather than again by a kin-openapi router.
-type operations map[string]*operation
+// operations maps Echo's method and route ("/path/:param") to the spec's operation,
+// so that the request is routed once (by Echo) rather than again by a kin-openapi
+// router.
+type operations map[opKey]*operation
+
+// opKey is a struct rather than one "METHOD path" string so that a lookup, which
+// several middlewares make on every request, allocates nothing.
+type opKey struct{ method, route string }
 
 func loadOperations(spec []byte) (*openapi3.T, operations, error) {
 	loader := openapi3.NewLoader()
@@ -96,7 +101,7 @@ func loadOperations(spec []byte) (*openapi3.T, operations, error) {
 				o.jsonBody = rb.Value.Content.Get("application/json") != nil
 				o.bodyRequired = rb.Value.Required
 			}
-			ops[method+" "+echoPath] = o
+			ops[opKey{method, echoPath}] = o
 		}
 	}
 	return doc, ops, nil
@@ -107,7 +112,13 @@ var specParam = regexp.MustCompile(`\{([^}]+)\}`)
 func specPathToEcho(p string) string { return specParam.ReplaceAllString(p, ":$1") }
 
 func (ops operations) lookup(c echo.Context) *operation {
-	return ops[c.Request().Method+" "+c.Path()]
+	return ops[opKey{c.Request().Method, c.Path()}]
+}
+
+// validationOptions are the same for every request; kin-openapi only reads them.
+var validationOptions = &openapi3filter.Options{
+	MultiError:         true,
+	AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 }
 
 // validateRequest checks the request against the spec before any handler runs: body
@@ -128,19 +139,19 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			body = data
 			c.Set(bodyKey, data)
 		}
-		params := make(map[string]string, len(c.ParamNames()))
-		for i, name := range c.ParamNames() {
-			params[name] = c.ParamValues()[i]
+		var params map[string]string // a nil map reads as empty: most routes have no path parameter
+		if names := c.ParamNames(); len(names) > 0 {
+			params = make(map[string]string, len(names))
+			for i, name := range names {
+				params[name] = c.ParamValues()[i]
+			}
 		}
 		textProblems := append(unknownQueryParams(c, op), unstorableText(c, body)...)
 		input := &openapi3filter.RequestValidationInput{
 			Request:    req,
 			PathParams: params,
 			Route:      op.route,
-			Options: &openapi3filter.Options{
-				MultiError:         true,
-				AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-			},
+			Options:    validationOptions,
 		}
 		if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
 			return translateValidation(err, append(textProblems, ruleProblems(op, body)...)...)

@@ -1300,9 +1300,16 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description `SERVICE_UNAVAILABLE`: the database cannot be reached right now; retry later. */
+        /**
+         * @description `SERVICE_UNAVAILABLE`: the database cannot be reached right now, or (on the
+         *     operations that check a password: registration, login and password change)
+         *     more password checks are queued than the server can serve within
+         *     `BCRYPT_QUEUE_TIMEOUT`. Retry later; when `Retry-After` is present, wait that long.
+         */
         ServiceUnavailable: {
             headers: {
+                /** @description Seconds to wait before retrying; sent when the password-check queue is full. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
