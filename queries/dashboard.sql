@@ -40,6 +40,7 @@ ORDER BY r.user_id, r.created_at DESC, r.id DESC;
 -- (orders not cancelled) and the five products with the most revenue, for orders
 -- placed in [from, to).
 WITH o AS (
+    -- plan: per execution
     SELECT id, status, total_cents
     FROM orders
     WHERE created_at >= coalesce(sqlc.narg('from')::timestamptz, '-infinity')

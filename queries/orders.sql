@@ -61,6 +61,7 @@ WHERE oi.order_id = @order_id AND p.id = oi.product_id;
 -- name: OrderList :many
 -- One page of orders, newest first; every filter is optional.
 SELECT sqlc.embed(orders),
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM orders
@@ -78,6 +79,7 @@ LIMIT @row_limit OFFSET @row_offset;
 
 -- name: OrderCount :one
 SELECT count(*)
+       -- plan: per execution
 FROM orders
 WHERE (sqlc.narg('user_id')::uuid IS NULL OR user_id = sqlc.narg('user_id'))
   AND (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status'))

@@ -33,6 +33,7 @@ RETURNING *;
 -- name: ProductListByName :many
 -- One page of live products sorted by name; total counts every match.
 SELECT sqlc.embed(products),
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM products
@@ -53,6 +54,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- name: ProductListNewest :many
 -- One page of live products sorted by -createdAt; total counts every match.
 SELECT sqlc.embed(products),
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM products
@@ -73,6 +75,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- name: ProductListByPrice :many
 -- One page of live products sorted by priceCents; total counts every match.
 SELECT sqlc.embed(products),
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM products
@@ -93,6 +96,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- name: ProductListByPriceDesc :many
 -- One page of live products sorted by -priceCents; total counts every match.
 SELECT sqlc.embed(products),
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM products
@@ -113,6 +117,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- name: ProductCount :one
 -- The total for a product list page that lies past the last match.
 SELECT count(*)
+       -- plan: per execution
 FROM products
 WHERE archived_at IS NULL
   AND (sqlc.narg('pattern')::text IS NULL OR name ILIKE sqlc.narg('pattern') OR sku ILIKE sqlc.narg('pattern'))

@@ -21,6 +21,7 @@ SELECT * FROM user_details WHERE id = @id;
 -- name: UserList :many
 -- One page of users with profiles; total counts every row the filters match.
 SELECT sqlc.embed(u),
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM user_details u
@@ -41,6 +42,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- name: UserCount :one
 -- The total for UserList when the page asked for lies past the last row.
 SELECT count(*)
+       -- plan: per execution
 FROM users u
 WHERE (sqlc.narg('pattern')::text IS NULL
        OR u.email ILIKE sqlc.narg('pattern') OR u.name ILIKE sqlc.narg('pattern'))

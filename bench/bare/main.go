@@ -33,7 +33,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
 	maxConns := flag.Int("max-conns", 20, "pool size (the server's DB_MAX_CONNS default)")
-	planCacheMode := flag.String("plan-cache-mode", "force_custom_plan", "PostgreSQL plan_cache_mode, as the server's pool sets it")
+	planCacheMode := flag.String("plan-cache-mode", "", "PostgreSQL plan_cache_mode; empty leaves the server's default (auto), as Shopfloor's pool does for ProductGet")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -48,7 +48,9 @@ func run(ctx context.Context, dbURL, addr string, maxConns int32, planCacheMode 
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	cfg.MaxConns = maxConns
-	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = planCacheMode
+	if planCacheMode != "" {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = planCacheMode
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err

@@ -64,8 +64,8 @@ type HasherOptions struct {
 	// with ErrBusy; 0 waits for as long as the call's context allows.
 	QueueTimeout time.Duration
 	// Nice (0 to 19) is the scheduling priority each bcrypt run gets: it runs on
-	// an OS thread of its own whose nice value is raised by this much (Linux; a
-	// no-op elsewhere), so that when the CPU is contended, request handling and
+	// an OS thread of its own (retired afterwards) whose nice value is raised by
+	// this much (Linux; a no-op elsewhere), so that when the CPU is contended, request handling and
 	// PostgreSQL come first and password checks use what is left. 0 keeps
 	// bcrypt at the same priority as everything else.
 	Nice int
@@ -141,10 +141,13 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { <-h.sem }
 
-// run does one bcrypt computation. With a nice value it runs on a new OS thread
-// of its own at that lower priority; the goroutine never unlocks the thread, so
-// the thread ends with it and no other goroutine ever runs at the lowered
-// priority. Starting a thread costs microseconds against bcrypt's milliseconds.
+// run does one bcrypt computation. With a nice value it runs in a goroutine locked
+// to its OS thread, whose priority it lowers; the goroutine never unlocks, so Go
+// retires the thread when it ends and no other goroutine ever runs at the lowered
+// priority (a fresh thread costs microseconds against bcrypt's milliseconds). A
+// retired thread takes with it any child process that was started from it with
+// Pdeathsig set; Shopfloor sets none, and its tests start theirs from a thread
+// they keep.
 //
 // While it runs, the Go scheduler gets one more P (GOMAXPROCS + 1). A bcrypt run
 // is one long computation that Go preempts only every 10 ms, so without its own P

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,29 @@ type Pool struct {
 	*pgxpool.Pool
 	acquireTimeout time.Duration
 	waiting        atomic.Int64
+	// planPerExecution: run the queries marked PlanPerExecution as unnamed
+	// statements, so that PostgreSQL plans each execution with its values. Only
+	// needed with cache_statement; the other modes always do so.
+	planPerExecution bool
+}
+
+// PlanPerExecution marks a query in queries/*.sql (a comment line inside it, which
+// sqlc keeps in the SQL text) whose best plan depends on its values: the list
+// queries' optional filters ("$1 IS NULL OR col = $1") and pattern searches. A plan
+// cached for every value (PostgreSQL's generic plan) cannot drop the unset filters
+// and so misses the index that serves the set ones; planning each execution costs
+// far less. Every other query is prepared once and, after a few executions, runs
+// on its cached plan: a primary-key lookup then costs PostgreSQL a third of what
+// planning it every time did.
+const PlanPerExecution = "-- plan: per execution"
+
+// withPlanMode prepends pgx.QueryExecModeExec to the arguments of a query marked
+// PlanPerExecution (pgx reads a leading QueryExecMode argument as that query's mode).
+func (p *Pool) withPlanMode(sql string, args []any) []any {
+	if !p.planPerExecution || !strings.Contains(sql, PlanPerExecution) {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
 // Options are the observers a pool reports to; all may be nil.
@@ -61,13 +85,6 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	params := pc.ConnConfig.RuntimeParams
 	params["application_name"] = "shopfloor"
 	params["statement_timeout"] = strconv.FormatInt(cfg.DBStatementTimeout.Milliseconds(), 10)
-	if cfg.DBQueryExecMode == pgx.QueryExecModeCacheStatement {
-		// The list queries take optional filters ("$1 IS NULL OR col = $1"); a generic
-		// plan cannot drop the unset ones and so misses the index that serves the set
-		// ones. Planning each execution with its values costs far less. (The other exec
-		// modes use unnamed statements, which are always planned with their values.)
-		params["plan_cache_mode"] = "force_custom_plan"
-	}
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -81,7 +98,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	return &Pool{Pool: pool, acquireTimeout: cfg.DBAcquireTimeout}, nil
+	return &Pool{Pool: pool, acquireTimeout: cfg.DBAcquireTimeout,
+		planPerExecution: cfg.DBQueryExecMode == pgx.QueryExecModeCacheStatement}, nil
 }
 
 // registerTypes tells pgx which PostgreSQL types our Go types stand for. With
@@ -116,7 +134,7 @@ func (p *Pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comman
 		return pgconn.CommandTag{}, err
 	}
 	defer c.Release()
-	return c.Exec(ctx, sql, args...)
+	return c.Exec(ctx, sql, p.withPlanMode(sql, args)...)
 }
 
 // Query runs a query whose connection returns to the pool when the rows are closed.
@@ -125,7 +143,7 @@ func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, er
 	if err != nil {
 		return nil, err
 	}
-	rows, err := c.Query(ctx, sql, args...)
+	rows, err := c.Query(ctx, sql, p.withPlanMode(sql, args)...)
 	if err != nil {
 		c.Release()
 		return nil, err
@@ -139,7 +157,7 @@ func (p *Pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if err != nil {
 		return errRow{err}
 	}
-	return releasingRow{row: c.QueryRow(ctx, sql, args...), release: c.Release}
+	return releasingRow{row: c.QueryRow(ctx, sql, p.withPlanMode(sql, args)...), release: c.Release}
 }
 
 // Begin starts a transaction whose connection returns to the pool at commit or rollback.
@@ -153,7 +171,7 @@ func (p *Pool) Begin(ctx context.Context) (pgx.Tx, error) {
 		c.Release()
 		return nil, err
 	}
-	return &releasingTx{Tx: tx, release: sync.OnceFunc(c.Release)}, nil
+	return &releasingTx{Tx: tx, release: sync.OnceFunc(c.Release), pool: p}, nil
 }
 
 type releasingRows struct {
@@ -191,6 +209,19 @@ func (r errRow) Scan(...any) error { return r.err }
 type releasingTx struct {
 	pgx.Tx
 	release func()
+	pool    *Pool
+}
+
+func (t *releasingTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return t.Tx.Exec(ctx, sql, t.pool.withPlanMode(sql, args)...)
+}
+
+func (t *releasingTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return t.Tx.Query(ctx, sql, t.pool.withPlanMode(sql, args)...)
+}
+
+func (t *releasingTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return t.Tx.QueryRow(ctx, sql, t.pool.withPlanMode(sql, args)...)
 }
 
 func (t *releasingTx) Commit(ctx context.Context) error {

@@ -62,6 +62,7 @@ func (q *Queries) DashboardRecentOrders(ctx context.Context, userIds []uuid.UUID
 
 const dashboardSummary = `-- name: DashboardSummary :one
 WITH o AS (
+    -- plan: per execution
     SELECT id, status, total_cents
     FROM orders
     WHERE created_at >= coalesce($1::timestamptz, '-infinity')

@@ -14,6 +14,7 @@ import (
 
 const orderCount = `-- name: OrderCount :one
 SELECT count(*)
+       -- plan: per execution
 FROM orders
 WHERE ($1::uuid IS NULL OR user_id = $1)
   AND ($2::text IS NULL OR status = $2)
@@ -154,6 +155,7 @@ func (q *Queries) OrderItemsCreate(ctx context.Context, arg OrderItemsCreatePara
 
 const orderList = `-- name: OrderList :many
 SELECT orders.id, orders.user_id, orders.status, orders.total_cents, orders.note, orders.created_at, orders.updated_at,
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM orders

@@ -41,6 +41,7 @@ func (q *Queries) ProductArchive(ctx context.Context, id uuid.UUID) (Product, er
 
 const productCount = `-- name: ProductCount :one
 SELECT count(*)
+       -- plan: per execution
 FROM products
 WHERE archived_at IS NULL
   AND ($1::text IS NULL OR name ILIKE $1 OR sku ILIKE $1)
@@ -131,6 +132,7 @@ func (q *Queries) ProductGet(ctx context.Context, id uuid.UUID) (Product, error)
 
 const productListByName = `-- name: ProductListByName :many
 SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM products
@@ -205,6 +207,7 @@ func (q *Queries) ProductListByName(ctx context.Context, arg ProductListByNamePa
 
 const productListByPrice = `-- name: ProductListByPrice :many
 SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM products
@@ -279,6 +282,7 @@ func (q *Queries) ProductListByPrice(ctx context.Context, arg ProductListByPrice
 
 const productListByPriceDesc = `-- name: ProductListByPriceDesc :many
 SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM products
@@ -353,6 +357,7 @@ func (q *Queries) ProductListByPriceDesc(ctx context.Context, arg ProductListByP
 
 const productListNewest = `-- name: ProductListNewest :many
 SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM products

@@ -13,6 +13,7 @@ import (
 
 const userCount = `-- name: UserCount :one
 SELECT count(*)
+       -- plan: per execution
 FROM users u
 WHERE ($1::text IS NULL
        OR u.email ILIKE $1 OR u.name ILIKE $1)
@@ -138,6 +139,7 @@ func (q *Queries) UserGet(ctx context.Context, id uuid.UUID) (UserDetail, error)
 
 const userList = `-- name: UserList :many
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country, u.profile_updated_at,
+       -- plan: per execution
        -- Counted in a subquery planned on its own (a window count would make the
        -- planner walk the sort index through every row when a filter is selective).
        (SELECT count(*) FROM user_details u

@@ -108,8 +108,7 @@ func startShopfloor(t *testing.T, bin string, env map[string]string, args ...str
 	}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{}
-	dieWithTest(p.cmd.SysProcAttr)
-	require.NoError(t, p.cmd.Start())
+	require.NoError(t, startWithTest(t, p.cmd))
 	go func() {
 		_ = p.cmd.Wait()
 		close(p.done)

@@ -42,7 +42,7 @@ admin_users = postgres
 pool_mode = transaction
 default_pool_size = 2
 max_client_conn = 500
-ignore_startup_parameters = extra_float_digits,statement_timeout,plan_cache_mode
+ignore_startup_parameters = extra_float_digits,statement_timeout
 `
 
 // TestFlowThroughPgBouncerTransactionPooling runs a real flow (register, login,
@@ -152,7 +152,6 @@ func startPgBouncer(t *testing.T, bin string, pgPort int) int {
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	dieWithTest(cmd.SysProcAttr)
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		require.NoError(t, err, "as root, pgbouncer must run as the postgres user")
@@ -165,7 +164,7 @@ func startPgBouncer(t *testing.T, bin string, pgPort int) int {
 		}
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
-	require.NoError(t, cmd.Start())
+	require.NoError(t, startWithTest(t, cmd))
 	done := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()

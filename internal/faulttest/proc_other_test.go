@@ -2,8 +2,11 @@
 
 package faulttest_test
 
-import "syscall"
+import (
+	"os/exec"
+	"testing"
+)
 
-// dieWithTest has no portable equivalent outside Linux; the tests' cleanups stop
-// their subprocesses.
-func dieWithTest(*syscall.SysProcAttr) {}
+// startWithTest starts cmd. Killing it with the test binary has no portable
+// equivalent outside Linux; the tests' cleanups stop their subprocesses.
+func startWithTest(_ *testing.T, cmd *exec.Cmd) error { return cmd.Start() }

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/db"
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 	"github.com/shopfloor/shopfloor/internal/seed"
@@ -45,7 +46,10 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	}, nil)
 	require.NoError(t, err)
 
-	// The server's pool plans every execution with its values (internal/database).
+	// As the server's pool runs them (internal/database): queries marked
+	// database.PlanPerExecution are planned with their values every time; every other
+	// query runs on PostgreSQL's generic plan once prepared, so that is the plan
+	// explained for it (explainer.explain).
 	cfg, err := pgx.ParseConfig(dbURL)
 	require.NoError(t, err)
 	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
@@ -186,8 +190,32 @@ type explainer struct {
 func (e *explainer) explain(ctx context.Context, sql string, args []any) error {
 	name, _, _ := strings.Cut(strings.TrimPrefix(sql, "-- name: "), " ")
 	var raw []byte
-	if err := e.conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON)\n"+sql, args...).Scan(&raw); err != nil {
-		return fmt.Errorf("explain %s: %w", name, err)
+	if strings.Contains(sql, database.PlanPerExecution) {
+		if err := e.conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON)\n"+sql, args...).Scan(&raw); err != nil {
+			return fmt.Errorf("explain %s: %w", name, err)
+		}
+	} else {
+		// The generic plan, whatever the values: prepare the statement and explain
+		// its execution with every parameter NULL under force_generic_plan.
+		sd, err := e.conn.Prepare(ctx, "explained", sql)
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", name, err)
+		}
+		defer e.conn.Deallocate(ctx, "explained")
+		execute := "EXECUTE explained"
+		if n := len(sd.ParamOIDs); n > 0 {
+			execute += "(" + strings.TrimSuffix(strings.Repeat("NULL, ", n), ", ") + ")"
+		}
+		_, err = e.conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
+		if err == nil {
+			err = e.conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+execute).Scan(&raw)
+		}
+		if _, reset := e.conn.Exec(ctx, "SET plan_cache_mode = force_custom_plan"); err == nil {
+			err = reset
+		}
+		if err != nil {
+			return fmt.Errorf("explain the generic plan of %s: %w", name, err)
+		}
 	}
 	var out []struct {
 		Plan map[string]any `json:"Plan"`
