@@ -20,8 +20,8 @@
 #   BENCH_DB=shopfloor_bench  the database created (dropped first) for the run
 #   REUSE_DB=1             keep an already seeded BENCH_DB instead of reseeding (quicker reruns)
 #   CEILING=1 BARE=1 GOBENCH=1  set to 0 to skip the pgbench ceiling, the bare reference
-#                          (run paired with product-get: each Shopfloor run, then a bare
-#                          run), or the Go benchmarks
+#                          (run paired with product-get, so only when SCENARIOS has it:
+#                          each Shopfloor run, then a bare run), or the Go benchmarks
 #   PROFILE=0              1: also take a 15s CPU profile of the server under product-get
 #   KEEP_CLUSTER=0         1: leave the private cluster running afterwards
 #   SERVER_ENV="K=V …"     extra settings for the server (e.g. BCRYPT_MAX_CONCURRENT=1)
@@ -267,7 +267,7 @@ printf 'target\tscenario\tconnections\trun\tpeak_rss_kib\tresult\n' >"$OUT/resul
 printf 'scenario\tclients\trun\ttps\n' >"$OUT/ceiling.tsv"
 
 BARE_PID=
-if [ "$BARE" = 1 ]; then
+if [ "$BARE" = 1 ] && [[ " $SCENARIOS " == *" product-get "* ]]; then
     say "starting the bare net/http + pgx reference (bench/bare), paired with product-get"
     env -i PATH="$PATH" DATABASE_URL="$DB_URL" bin/bench-bare --addr "127.0.0.1:$BARE_PORT" --max-conns "$DB_MAX_CONNS" \
         >/dev/null 2>>"$OUT/bare.stderr" &
