@@ -2,9 +2,10 @@ package docs_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -17,43 +18,46 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// chromium runs headless Chromium on url with the given output flag, as the machine's
-// probe does: no sandbox (root), no GPU, and none of the background traffic that a
-// closed network refuses.
-func chromium(t *testing.T, url string, output ...string) []byte {
-	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	require.NoError(t, err, "the docs-page test needs Chromium: apt-get install chromium (CI installs it)")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-quic", "--user-data-dir=" + t.TempDir(), "--virtual-time-budget=20000",
-		"--window-size=1280,1400"}, output...)
-	out, err := exec.CommandContext(ctx, bin, append(args, url)...).Output()
-	require.NoError(t, err)
-	return out
-}
-
 func TestTheDocsPageListsEveryOperationInARealBrowser(t *testing.T) {
 	env := apitest.New(t)
 	doc, _, err := apitest.Spec()
 	require.NoError(t, err)
+	var paths []string
+	for path := range doc.Paths.Map() {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	wanted, err := json.Marshal(paths)
+	require.NoError(t, err)
 
-	dom := string(chromium(t, env.URL+"/docs", "--dump-dom"))
-	require.Contains(t, dom, "Shopfloor API", "the page rendered the spec's title")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b := startBrowser(t)
+	b.navigate(t, ctx, env.URL+"/docs")
+
+	// Redoc fetches /openapi.json and renders it after the page has loaded; wait (up to
+	// the deadline) until every path is on the page, then check it piece by piece so
+	// that a failure names what is missing.
+	waitCtx, stopWaiting := context.WithTimeout(ctx, 90*time.Second)
+	defer stopWaiting()
+	rendered, waitErr := b.waitUntil(waitCtx, `(() => { const html = document.documentElement.outerHTML;
+		return `+string(wanted)+`.every(p => html.includes(p)); })()`)
+	var title, dom string
+	b.eval(t, ctx, `document.querySelector("h1") ? document.querySelector("h1").textContent : ""`, &title)
+	b.eval(t, ctx, `document.documentElement.outerHTML`, &dom)
+	require.Contains(t, title, doc.Info.Title, "the page rendered the spec's title (every path shown: %v, last check: %v); the page logged:\n%s",
+		rendered, waitErr, b.log())
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
-			require.Contains(t, dom, path, "the page lists %s %s", method, path)
+			require.Contains(t, dom, path, "the page lists %s %s; the page logged:\n%s", method, path, b.log())
 		}
 	}
 
 	// A screenshot for people to look at, kept out of the repository.
+	png := b.screenshot(t, ctx)
+	require.Greater(t, len(png), 10_000, "the screenshot shows a rendered page")
 	shot := filepath.Join(os.TempDir(), "shopfloor-docs.png")
-	chromium(t, env.URL+"/docs", "--screenshot="+shot)
-	info, err := os.Stat(shot)
-	require.NoError(t, err)
-	require.Greater(t, info.Size(), int64(10_000), "the screenshot shows a rendered page")
+	require.NoError(t, os.WriteFile(shot, png, 0o644))
 	t.Logf("screenshot of /docs: %s", shot)
 }
 
