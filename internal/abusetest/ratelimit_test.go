@@ -35,16 +35,28 @@ func metricValue(t *testing.T, env *apitest.Env, series string) float64 {
 	t.Helper()
 	res, body := env.Do(http.MethodGet, "/metrics", "", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
+	return parseMetrics(t, body)[series]
+}
+
+// parseMetrics reads a Prometheus text exposition into its samples, keyed by series
+// (the name with its labels, as written).
+func parseMetrics(t *testing.T, body []byte) map[string]float64 {
+	t.Helper()
+	samples := map[string]float64{}
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(make([]byte, 0, 1<<16), 1<<20)
 	for sc.Scan() {
-		if value, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
-			v, err := strconv.ParseFloat(value, 64)
-			require.NoError(t, err)
-			return v
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if strings.HasPrefix(line, "#") || i < 0 {
+			continue
 		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		require.NoError(t, err, "sample %q", line)
+		samples[line[:i]] = v
 	}
-	return 0
+	require.NoError(t, sc.Err())
+	return samples
 }
 
 func TestLoginIsLimitedPerClientIP(t *testing.T) {
@@ -227,4 +239,30 @@ func mustNets(t *testing.T, spec string) []*net.IPNet {
 	})
 	require.NoError(t, err)
 	return cfg.TrustedProxies
+}
+
+func TestMetricsShowThePoolAndThePasswordChecks(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t, func(cfg *config.Config) {
+		cfg.DBMaxConns, cfg.BcryptMaxConcurrent = 3, 2
+	})
+	user := env.CreateUser(apitest.UserOpts{})
+	res, body := login(t, env, user.Email, user.Password, "")
+	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
+
+	res, body = env.Do(http.MethodGet, "/metrics", "", nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	m := parseMetrics(t, body)
+	require.EqualValues(t, 3, m["shopfloor_db_pool_max_connections"], "DB_MAX_CONNS")
+	open := m["shopfloor_db_pool_connections"]
+	require.GreaterOrEqual(t, open, 1.0, "the login and the fixture used the pool")
+	require.LessOrEqual(t, open, 3.0)
+	require.Equal(t, open, m["shopfloor_db_pool_idle_connections"]+m["shopfloor_db_pool_acquired_connections"])
+	require.Zero(t, m["shopfloor_db_pool_waiting_requests"])
+	require.EqualValues(t, 2, m["shopfloor_password_checks_max"], "BCRYPT_MAX_CONCURRENT")
+	for _, idle := range []string{"shopfloor_password_checks_running", "shopfloor_password_checks_waiting", "shopfloor_password_checks_shed_total"} {
+		v, ok := m[idle]
+		require.True(t, ok, "%s is exposed", idle)
+		require.Zero(t, v, idle)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -54,7 +55,21 @@ type Hasher struct {
 	queueTimeout time.Duration
 	nice         int
 	dummy        func() ([]byte, error)
+	waiting      atomic.Int64 // calls queued for a slot
+	shed         atomic.Int64 // calls refused with ErrBusy
 }
+
+// Running is the number of bcrypt runs in progress (at most MaxConcurrent).
+func (h *Hasher) Running() int { return len(h.sem) }
+
+// Waiting is the number of calls queued for a bcrypt slot right now.
+func (h *Hasher) Waiting() int64 { return h.waiting.Load() }
+
+// Shed is the number of calls refused with ErrBusy so far.
+func (h *Hasher) Shed() int64 { return h.shed.Load() }
+
+// MaxConcurrent is the bound on bcrypt runs at once.
+func (h *Hasher) MaxConcurrent() int { return cap(h.sem) }
 
 // HasherOptions bound what bcrypt may take from the rest of the service.
 type HasherOptions struct {
@@ -123,6 +138,8 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		return nil
 	default:
 	}
+	h.waiting.Add(1)
+	defer h.waiting.Add(-1)
 	var expired <-chan time.Time
 	if h.queueTimeout > 0 {
 		t := time.NewTimer(h.queueTimeout)
@@ -135,6 +152,7 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-expired:
+		h.shed.Add(1)
 		return ErrBusy
 	}
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -280,9 +281,37 @@ func TestHasherShedsCallsThatWaitLongerThanTheQueueTimeout(t *testing.T) {
 		require.ErrorIs(t, op(), ErrBusy, name)
 	}
 	require.Len(t, h.sem, 1, "a shed call must not take or free a slot")
+	require.EqualValues(t, 3, h.Shed(), "every shed call is counted")
+	require.Zero(t, h.Waiting(), "a shed call leaves the queue")
 	<-h.sem
 	_, err = h.Hash(context.Background(), "Password1")
 	require.NoError(t, err, "with the slot free again, calls are served")
+}
+
+func TestHasherCountsRunningAndQueuedCalls(t *testing.T) {
+	t.Parallel()
+	h, err := NewHasherWith(testCost, HasherOptions{MaxConcurrent: 2})
+	require.NoError(t, err)
+	require.Equal(t, 2, h.MaxConcurrent())
+	h.sem <- struct{}{}
+	h.sem <- struct{}{} // both slots busy
+	require.Equal(t, 2, h.Running())
+
+	done := make(chan error)
+	for range 3 {
+		go func() { _, err := h.Hash(context.Background(), "Password1"); done <- err }()
+	}
+	for h.Waiting() < 3 {
+		runtime.Gosched()
+	}
+	<-h.sem
+	<-h.sem // the slots free up: the queued calls run, two at a time
+	for range 3 {
+		require.NoError(t, <-done)
+	}
+	require.Zero(t, h.Waiting())
+	require.Zero(t, h.Running())
+	require.Zero(t, h.Shed(), "no queue timeout: nothing is shed")
 }
 
 func TestNewHasherWithRefusesBadBounds(t *testing.T) {

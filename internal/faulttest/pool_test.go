@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/shopfloor/shopfloor/client"
@@ -63,6 +64,7 @@ func TestExhaustedPoolRefusesQuickly(t *testing.T) {
 		c.DBMaxConns = 2
 		c.DBAcquireTimeout = 50 * time.Millisecond
 	})
+	warmPool(t, env)
 	staff := env.CreateUser(apitest.UserOpts{Role: auth.RoleStaff})
 	id := newProduct(t, env, staff, 5)
 
@@ -116,4 +118,25 @@ func TestExhaustedPoolRefusesQuickly(t *testing.T) {
 	r := send(t, env.HTTP, "GET", env.URL+"/api/v1/products", nil)
 	require.Equal(t, http.StatusOK, r.status, "the server recovers: %s", r.body)
 	t.Logf("recovered: GET /api/v1/products → 200 in %s", r.took)
+}
+
+// warmPool opens every connection of the server's pool and hands them back idle,
+// through pgxpool directly (no acquire timeout). The 50 ms DB_ACQUIRE_TIMEOUT above
+// also bounds opening a connection, which a machine busy with other test packages
+// can take longer than; the test's own set-up must not depend on that, only the
+// requests it sends while the pool is exhausted.
+func warmPool(t *testing.T, env *apitest.Env) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var conns []*pgxpool.Conn
+	for range env.Config.DBMaxConns {
+		c, err := env.Pool.Pool.Acquire(ctx)
+		require.NoError(t, err)
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Release()
+	}
+	require.EqualValues(t, env.Config.DBMaxConns, env.Pool.Stat().IdleConns(), "every connection open and idle")
 }

@@ -1,6 +1,7 @@
 // Package metrics holds the Prometheus collectors Shopfloor exposes at /metrics:
 // requests by route and status, latency, requests in flight, the connection pool,
-// query durations by sqlc query name, and rate-limit rejections.
+// query durations by sqlc query name, password checks (bcrypt) running, queued and
+// shed, and rate-limit rejections.
 package metrics
 
 import (
@@ -70,32 +71,86 @@ type PoolStats interface {
 // WatchPool exposes the pool's gauges: connections in total, idle, acquired, and
 // requests waiting for one.
 func (m *Metrics) WatchPool(pool PoolStats) {
-	m.Registry.MustRegister(poolCollector{pool: pool})
+	m.Registry.MustRegister(snapshot{
+		series: seriesList{
+			{"shopfloor_db_pool_connections", "Connections open in the pool.", prometheus.GaugeValue},
+			{"shopfloor_db_pool_idle_connections", "Open connections not in use.", prometheus.GaugeValue},
+			{"shopfloor_db_pool_acquired_connections", "Connections in use by a request.", prometheus.GaugeValue},
+			{"shopfloor_db_pool_waiting_requests", "Requests waiting for a connection.", prometheus.GaugeValue},
+			{"shopfloor_db_pool_max_connections", "The pool's bound (DB_MAX_CONNS).", prometheus.GaugeValue},
+			{"shopfloor_db_pool_empty_acquires_total", "Acquires that had to wait for a connection.", prometheus.CounterValue},
+		}.descs(),
+		read: func() []float64 {
+			s := pool.Stat()
+			return []float64{float64(s.TotalConns()), float64(s.IdleConns()), float64(s.AcquiredConns()),
+				float64(pool.Waiting()), float64(s.MaxConns()), float64(s.EmptyAcquireCount())}
+		},
+	})
 }
 
-var (
-	poolTotal    = prometheus.NewDesc("shopfloor_db_pool_connections", "Connections open in the pool.", nil, nil)
-	poolIdle     = prometheus.NewDesc("shopfloor_db_pool_idle_connections", "Open connections not in use.", nil, nil)
-	poolAcquired = prometheus.NewDesc("shopfloor_db_pool_acquired_connections", "Connections in use by a request.", nil, nil)
-	poolWaiting  = prometheus.NewDesc("shopfloor_db_pool_waiting_requests", "Requests waiting for a connection.", nil, nil)
-	poolMax      = prometheus.NewDesc("shopfloor_db_pool_max_connections", "The pool's bound (DB_MAX_CONNS).", nil, nil)
-	poolWaits    = prometheus.NewDesc("shopfloor_db_pool_empty_acquires_total", "Acquires that had to wait for a connection.", nil, nil)
-)
+// PasswordStats is what the password-check gauges read; internal/auth's Hasher
+// provides it.
+type PasswordStats interface {
+	Running() int
+	Waiting() int64
+	Shed() int64
+	MaxConcurrent() int
+}
 
-type poolCollector struct{ pool PoolStats }
+// WatchPasswordChecks exposes the bcrypt bound's gauges: checks running, checks
+// queued for a slot, the bound itself (BCRYPT_MAX_CONCURRENT), and checks shed with
+// 503 after BCRYPT_QUEUE_TIMEOUT. A queue that stays long, or a shed count that
+// climbs, says logins need more CPU than they are given.
+func (m *Metrics) WatchPasswordChecks(h PasswordStats) {
+	m.Registry.MustRegister(snapshot{
+		series: seriesList{
+			{"shopfloor_password_checks_running", "bcrypt runs in progress.", prometheus.GaugeValue},
+			{"shopfloor_password_checks_waiting", "Password checks queued for a bcrypt slot.", prometheus.GaugeValue},
+			{"shopfloor_password_checks_max", "bcrypt runs allowed at once (BCRYPT_MAX_CONCURRENT).", prometheus.GaugeValue},
+			{"shopfloor_password_checks_shed_total", "Password checks refused with 503 after BCRYPT_QUEUE_TIMEOUT.", prometheus.CounterValue},
+		}.descs(),
+		read: func() []float64 {
+			return []float64{float64(h.Running()), float64(h.Waiting()), float64(h.MaxConcurrent()), float64(h.Shed())}
+		},
+	})
+}
 
-func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolTotal, poolIdle, poolAcquired, poolWaiting, poolMax, poolWaits} {
-		ch <- d
+// series is one unlabelled gauge or counter of a snapshot.
+type series struct {
+	name, help string
+	kind       prometheus.ValueType
+}
+
+type seriesList []series
+
+func (l seriesList) descs() []seriesDesc {
+	out := make([]seriesDesc, len(l))
+	for i, s := range l {
+		out[i] = seriesDesc{prometheus.NewDesc(s.name, s.help, nil, nil), s.kind}
+	}
+	return out
+}
+
+type seriesDesc struct {
+	desc *prometheus.Desc
+	kind prometheus.ValueType
+}
+
+// snapshot is a collector whose series are read together, once per scrape, so that
+// they describe one moment (read returns one value per series, in order).
+type snapshot struct {
+	series []seriesDesc
+	read   func() []float64
+}
+
+func (c snapshot) Describe(ch chan<- *prometheus.Desc) {
+	for _, s := range c.series {
+		ch <- s.desc
 	}
 }
 
-func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.pool.Stat()
-	ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.TotalConns()))
-	ch <- prometheus.MustNewConstMetric(poolIdle, prometheus.GaugeValue, float64(s.IdleConns()))
-	ch <- prometheus.MustNewConstMetric(poolAcquired, prometheus.GaugeValue, float64(s.AcquiredConns()))
-	ch <- prometheus.MustNewConstMetric(poolWaiting, prometheus.GaugeValue, float64(c.pool.Waiting()))
-	ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.MaxConns()))
-	ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.EmptyAcquireCount()))
+func (c snapshot) Collect(ch chan<- prometheus.Metric) {
+	for i, v := range c.read() {
+		ch <- prometheus.MustNewConstMetric(c.series[i].desc, c.series[i].kind, v)
+	}
 }

@@ -88,6 +88,7 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 		Metrics:    m,
 	})
 	m.WatchPool(pool)
+	m.WatchPasswordChecks(hasher)
 
 	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m, limiter: ratelimit.NewMemory()}
 	if cfg.RedisURL != "" {
