@@ -13,6 +13,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/metrics"
+	"github.com/shopfloor/shopfloor/internal/ratelimit"
 	"github.com/shopfloor/shopfloor/internal/server"
 )
 
@@ -38,6 +39,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 // in-flight requests finish within SHUTDOWN_TIMEOUT, and closes the pool. ready, when
 // not nil, is called once the listener is open.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(addr string)) error {
+	if cfg.RedisURL != "" {
+		ratelimit.LogRedisThrough(log)
+	}
 	m := metrics.New()
 	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
 	if err != nil {

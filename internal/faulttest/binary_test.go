@@ -47,6 +47,40 @@ func TestBinary(t *testing.T) {
 		t.Parallel()
 		testTLS(t, bin)
 	})
+	t.Run("with Redis unreachable it serves, and every line it writes is a JSON log line", func(t *testing.T) {
+		t.Parallel()
+		testRedisUnreachable(t, bin)
+	})
+}
+
+// testRedisUnreachable points REDIS_URL at a port nobody listens on. Requests still
+// succeed (the rate limits fall back to counting in the process), and the Redis
+// client's complaints arrive as structured warnings, not as plain text on stderr that
+// a log pipeline expecting JSON lines would choke on.
+func testRedisUnreachable(t *testing.T, bin string) {
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	env := serveEnv(t, addr)
+	env["REDIS_URL"] = "redis://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/0"
+	env["RATE_LIMIT_GLOBAL"] = "1000/1m" // every request consults Redis first
+	p := startShopfloor(t, bin, env, "serve")
+	c := &http.Client{Timeout: 10 * time.Second}
+	base := "http://" + addr
+	waitHealthy(t, p, c, base)
+
+	eventually(t, 30*time.Second, 100*time.Millisecond, "the Redis client reports its failed dial", func() bool {
+		res, err := c.Get(base + "/api/v1/products")
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, "a request while Redis is unreachable")
+		return strings.Contains(p.out.String(), "failed to dial")
+	})
+	// The log writer writes whole lines, so what is there now is whole lines.
+	for _, line := range strings.Split(strings.TrimSpace(p.out.String()), "\n") {
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), "a line that is not JSON: %s", line)
+		require.Contains(t, entry, "level", "a log line without a level: %s", line)
+	}
+	require.Contains(t, p.out.String(), `"msg":"redis client"`, "the Redis client's message, as a warning of its own")
 }
 
 // buildBinary runs go build on cmd/shopfloor into the test's temporary directory,

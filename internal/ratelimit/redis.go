@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -76,4 +77,16 @@ func errString(err error) string {
 		return "unexpected reply"
 	}
 	return err.Error()
+}
+
+// LogRedisThrough sends the Redis client's own messages (failed dials, pool trouble),
+// which go-redis otherwise prints to stderr as plain text, through log as warnings,
+// so that every line the service writes is a structured log line. go-redis has one
+// logger per process, so the command that starts the server sets it, once.
+func LogRedisThrough(log *slog.Logger) { redis.SetLogger(redisLog{log}) }
+
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
 }
