@@ -48,7 +48,7 @@ type Env struct {
 	// client cannot make (malformed JSON, wrong content types, unknown routes).
 	HTTP   *http.Client
 	Tokens *auth.TokenIssuer
-	logs   *syncBuffer
+	logs   *SyncBuffer
 	hasher *auth.Hasher
 }
 
@@ -87,7 +87,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := metrics.New()
 	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
@@ -191,18 +191,20 @@ func (e *Env) Do(method, path, contentType string, body []byte, headers ...strin
 	return res, data
 }
 
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer that one goroutine may read while another writes it:
+// a server's logs, a subprocess's output.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

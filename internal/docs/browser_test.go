@@ -2,7 +2,6 @@ package docs_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/shopfloor/shopfloor/internal/apitest"
 )
 
 // browser drives headless Chromium over the DevTools protocol on a pipe
@@ -25,7 +26,7 @@ import (
 type browser struct {
 	cmd     *exec.Cmd
 	send    *os.File
-	stderr  lockedBuffer // Chromium writes it from exec's copying goroutine
+	stderr  apitest.SyncBuffer // Chromium writes it from exec's copying goroutine
 	session string
 
 	mu      sync.Mutex
@@ -33,24 +34,6 @@ type browser struct {
 	pending map[int]chan reply
 	logs    []string // console messages, exceptions and browser log entries, in order
 	done    chan struct{}
-}
-
-// lockedBuffer is a bytes.Buffer safe to read while another goroutine writes it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 type reply struct {

@@ -103,7 +103,7 @@ func buildBinary(t *testing.T) string {
 // process is one running shopfloor subprocess.
 type process struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer // stdout and stderr together
+	out  *apitest.SyncBuffer // stdout and stderr together
 	done chan struct{}
 }
 
@@ -134,7 +134,7 @@ func (p *process) wait(t *testing.T, d time.Duration) (int, time.Duration) {
 // HOME), so nothing from the test's own environment leaks into its configuration.
 func startShopfloor(t *testing.T, bin string, env map[string]string, args ...string) *process {
 	t.Helper()
-	p := &process{out: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{out: &apitest.SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for k, v := range env {

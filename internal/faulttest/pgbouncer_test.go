@@ -149,7 +149,7 @@ func startPgBouncer(t *testing.T, bin string, pgPort int) int {
 
 	cmd := exec.Command(bin, ini)
 	cmd.Dir = dir
-	out := &syncBuffer{}
+	out := &apitest.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if os.Geteuid() == 0 {
