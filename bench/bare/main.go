@@ -1,9 +1,10 @@
 // Command bare is the benchmark's reference point: GET /api/v1/products/{id} served
 // by net/http and pgx alone, with no middleware, no spec validation, no auth, no
 // logging and no metrics. It runs the server's own generated query (internal/db's
-// ProductGet) on a pool set up like the server's (same size, prepared statements,
-// plan_cache_mode), and writes the same JSON envelope and ETag, so that Shopfloor's
-// throughput as a fraction of this one is the price of everything else it does.
+// ProductGet) on a pool set up like the server's (same size, prepared statements on
+// PostgreSQL's cached plan), and writes the same JSON envelope and ETag, so that
+// Shopfloor's throughput as a fraction of this one is the price of everything else
+// it does.
 //
 //	DATABASE_URL=… go run ./bench/bare --addr 127.0.0.1:8090
 package main
@@ -33,24 +34,20 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
 	maxConns := flag.Int("max-conns", 20, "pool size (the server's DB_MAX_CONNS default)")
-	planCacheMode := flag.String("plan-cache-mode", "", "PostgreSQL plan_cache_mode; empty leaves the server's default (auto), as Shopfloor's pool does for ProductGet")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Getenv("DATABASE_URL"), *addr, int32(*maxConns), *planCacheMode); err != nil {
+	if err := run(ctx, os.Getenv("DATABASE_URL"), *addr, int32(*maxConns)); err != nil {
 		log.Fatal("bench/bare: ", err)
 	}
 }
 
-func run(ctx context.Context, dbURL, addr string, maxConns int32, planCacheMode string) error {
+func run(ctx context.Context, dbURL, addr string, maxConns int32) error {
 	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	cfg.MaxConns = maxConns
-	if planCacheMode != "" {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = planCacheMode
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err

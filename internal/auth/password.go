@@ -189,8 +189,9 @@ func (h *Hasher) run(f func()) {
 	<-done
 }
 
-// procsLent counts the Ps lent to bcrypt runs in progress, process-wide (every
-// Hasher shares the one scheduler).
+// procsLent serializes the read-and-set of GOMAXPROCS by bcrypt runs starting and
+// ending at once, process-wide (every Hasher shares the one scheduler), so that no
+// lent P is lost or returned twice.
 var procsLent sync.Mutex
 
 func lendProc() {
