@@ -120,7 +120,7 @@ func logProgress(log *slog.Logger) func(string, int, int) {
 		switch stage {
 		case seed.StageIndexes:
 			log.Info("seed stage done", "stage", stage, "indexesAndForeignKeys", total, "elapsed", elapsed)
-		case seed.StageAnalyze:
+		case seed.StageAnalyze, seed.StageFigures:
 			log.Info("seed stage done", "stage", stage, "elapsed", elapsed)
 		default:
 			log.Info("seed stage done", "stage", stage, "rows", total, "elapsed", elapsed)

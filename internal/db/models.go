@@ -8,7 +8,20 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+// Folded row counts: users (all), products_live (not archived), orders (all). Read with counter_value().
+type Counter struct {
+	Name string
+	N    int64
+}
+
+// Signed changes to counters not yet folded, appended by triggers.
+type CounterDelta struct {
+	Name string
+	N    int64
+}
 
 // The first response to each Idempotency-Key of a user, replayed on retries for 24 hours.
 type IdempotencyKey struct {
@@ -30,6 +43,22 @@ type Order struct {
 	Note       *string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+}
+
+// Orders placed on each UTC day by current status: their number and the sum of their totals.
+type OrderDayStat struct {
+	Day        pgtype.Date
+	Status     string
+	Orders     int64
+	TotalCents int64
+}
+
+// Signed changes to order_day_stats not yet folded.
+type OrderDayStatsDelta struct {
+	Day        pgtype.Date
+	Status     string
+	Orders     int64
+	TotalCents int64
 }
 
 // The lines of an order, with the unit price the catalog had when it was placed.
@@ -54,6 +83,29 @@ type Product struct {
 	ArchivedAt *time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+}
+
+// Units and revenue of each product in the orders placed on each UTC day that are not cancelled.
+type ProductDaySale struct {
+	Day          pgtype.Date
+	ProductID    uuid.UUID
+	Units        int64
+	RevenueCents int64
+}
+
+// Signed changes to product_day_sales and product_sales not yet folded.
+type ProductDaySalesDelta struct {
+	Day          pgtype.Date
+	ProductID    uuid.UUID
+	Units        int64
+	RevenueCents int64
+}
+
+// product_day_sales summed over all days: the best sellers of all time come from its revenue index.
+type ProductSale struct {
+	ProductID    uuid.UUID
+	Units        int64
+	RevenueCents int64
 }
 
 // Contact details of a user; at most one row per user.
@@ -94,6 +146,18 @@ type User struct {
 	Active    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Accounts created on each UTC day.
+type UserDaySignup struct {
+	Day   pgtype.Date
+	Users int64
+}
+
+// Signed changes to user_day_signups not yet folded.
+type UserDaySignupsDelta struct {
+	Day   pgtype.Date
+	Users int64
 }
 
 // A user with the profile, as the API shows it (never the password hash).

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,11 +42,28 @@ const (
 	StageOrders     = "orders"
 	StageOrderItems = "order_items"
 	StageIndexes    = "indexes"
+	StageFigures    = "figures"
 	StageAnalyze    = "analyze"
 )
 
 // tableList names the tables Run loads, in an order their foreign keys allow.
 const tableList = "users, profiles, products, orders, order_items"
+
+// figureTables are the maintained figures (schema/00004) that figures_rebuild fills
+// from the loaded rows.
+const figureTables = "counters, order_day_stats, product_day_sales, product_sales, user_day_signups"
+
+// setFigureTriggers enables or disables the triggers that keep the maintained
+// figures, on the tables Run loads ("ENABLE" or "DISABLE"; the caller's transaction
+// holds them locked).
+func setFigureTriggers(ctx context.Context, tx pgx.Tx, action string) error {
+	for _, table := range strings.Split(tableList, ", ") {
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+table+" "+action+" TRIGGER USER"); err != nil {
+			return fmt.Errorf("seed: %s triggers on %s: %w", strings.ToLower(action), table, err)
+		}
+	}
+	return nil
+}
 
 // ErrNotEmpty is returned when the database already holds accounts, products or
 // orders: seeding appends nothing, so that a seed always means the same data.
@@ -99,7 +117,15 @@ func Run(ctx context.Context, pool *pgxpool.Pool, opts Options, progress func(st
 		if _, err := tx.Exec(ctx, "TRUNCATE "+tableList); err != nil {
 			return fmt.Errorf("seed: truncate: %w", err)
 		}
+		// The maintained figures are computed once from the loaded rows below rather
+		// than by the triggers row batch by row batch.
+		if err := setFigureTriggers(ctx, tx, "DISABLE"); err != nil {
+			return err
+		}
 		if err := load(ctx, tx, d, opts.PasswordHash, progress); err != nil {
+			return err
+		}
+		if err := setFigureTriggers(ctx, tx, "ENABLE"); err != nil {
 			return err
 		}
 		progress(StageIndexes, 0, len(rebuild))
@@ -111,8 +137,13 @@ func Run(ctx context.Context, pool *pgxpool.Pool, opts Options, progress func(st
 		}
 		// Without statistics the planner would take the tables for empty until
 		// autovacuum came round.
+		progress(StageFigures, 0, 1)
+		if _, err := tx.Exec(ctx, "SELECT figures_rebuild()"); err != nil {
+			return fmt.Errorf("seed: maintained figures: %w", err)
+		}
+		progress(StageFigures, 1, 1)
 		progress(StageAnalyze, 0, 1)
-		if _, err := tx.Exec(ctx, "ANALYZE "+tableList); err != nil {
+		if _, err := tx.Exec(ctx, "ANALYZE "+tableList+", "+figureTables); err != nil {
 			return fmt.Errorf("seed: analyze: %w", err)
 		}
 		progress(StageAnalyze, 1, 1)

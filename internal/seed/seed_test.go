@@ -86,7 +86,7 @@ func TestSeededDataIsConsistent(t *testing.T) {
 	assert.Equal(t, map[string]int{
 		seed.StageUsers: stats.Users, seed.StageProfiles: stats.Profiles, seed.StageProducts: stats.Products,
 		seed.StageOrders: stats.Orders, seed.StageOrderItems: stats.OrderItems,
-		seed.StageIndexes: max(1, last[seed.StageIndexes]), seed.StageAnalyze: 1,
+		seed.StageIndexes: max(1, last[seed.StageIndexes]), seed.StageFigures: 1, seed.StageAnalyze: 1,
 	}, last, "every stage reports its end")
 	assert.Equal(t, schema, schemaOf(t, pool), "the indexes and constraints dropped for the load are back as they were")
 
