@@ -269,7 +269,7 @@ CREATE TRIGGER figures_order_item_changed AFTER UPDATE OR DELETE ON order_items
 CREATE FUNCTION figures_fold() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     folded bigint := 0;
-    n bigint;
+    moved bigint;
 BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('shopfloor.figures_fold')) THEN
         RETURN 0;
@@ -281,8 +281,8 @@ BEGIN
         SELECT name, sum(n) FROM d GROUP BY name ORDER BY name
         ON CONFLICT (name) DO UPDATE SET n = counters.n + excluded.n
     )
-    SELECT count(*) INTO n FROM d;
-    folded := folded + n;
+    SELECT count(*) INTO moved FROM d;
+    folded := folded + moved;
 
     WITH d AS (DELETE FROM order_day_stats_deltas RETURNING *),
     f AS (
@@ -292,8 +292,8 @@ BEGIN
         SET orders = order_day_stats.orders + excluded.orders,
             total_cents = order_day_stats.total_cents + excluded.total_cents
     )
-    SELECT count(*) INTO n FROM d;
-    folded := folded + n;
+    SELECT count(*) INTO moved FROM d;
+    folded := folded + moved;
 
     WITH d AS (DELETE FROM product_day_sales_deltas RETURNING *),
     by_day AS (
@@ -311,8 +311,8 @@ BEGIN
         SET units = product_sales.units + excluded.units,
             revenue_cents = product_sales.revenue_cents + excluded.revenue_cents
     )
-    SELECT count(*) INTO n FROM d;
-    folded := folded + n;
+    SELECT count(*) INTO moved FROM d;
+    folded := folded + moved;
 
     WITH d AS (DELETE FROM user_day_signups_deltas RETURNING *),
     f AS (
@@ -320,8 +320,8 @@ BEGIN
         SELECT day, sum(users) FROM d GROUP BY day ORDER BY day
         ON CONFLICT (day) DO UPDATE SET users = user_day_signups.users + excluded.users
     )
-    SELECT count(*) INTO n FROM d;
-    folded := folded + n;
+    SELECT count(*) INTO moved FROM d;
+    folded := folded + moved;
 
     RETURN folded;
 END

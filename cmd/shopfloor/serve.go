@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
+	"github.com/shopfloor/shopfloor/internal/figures"
 	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/ratelimit"
 	"github.com/shopfloor/shopfloor/internal/server"
@@ -53,6 +54,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 		return err
 	}
 	defer srv.Close()
+	foldCtx, stopFolding := context.WithCancel(ctx)
+	defer stopFolding()
+	go figures.Run(foldCtx, pool, cfg.FiguresFoldEvery, log)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)

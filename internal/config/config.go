@@ -41,6 +41,7 @@ type Config struct {
 	DBStatementTimeout time.Duration
 	DBAcquireTimeout   time.Duration
 	DBSlowQuery        time.Duration
+	FiguresFoldEvery   time.Duration
 	DBQueryExecMode    pgx.QueryExecMode
 
 	JWTSecret       []byte
@@ -90,6 +91,7 @@ var Vars = []Var{
 	{"DB_STATEMENT_TIMEOUT", "5s", "PostgreSQL `statement_timeout` for every connection; 0 disables it."},
 	{"DB_ACQUIRE_TIMEOUT", "2s", "How long a request waits for a free connection before it gets 503 `SERVICE_UNAVAILABLE`."},
 	{"DB_SLOW_QUERY", "200ms", "Statements slower than this are logged (query name and duration, never parameters); 0 disables."},
+	{"FIGURES_FOLD_INTERVAL", "1s", "How often `serve` folds the maintained figures' deltas (counts, sales, sign-ups) into their tables, so that reading them stays cheap; figures are exact either way."},
 	{"DB_QUERY_EXEC_MODE", "cache_statement", "pgx query mode: `cache_statement` (prepared, fastest), or `exec` / `simple_protocol` behind PgBouncer in transaction pooling mode."},
 	{"JWT_SECRET", "(none)", "HMAC key for access tokens, at least 32 bytes. Required outside development."},
 	{"JWT_ISSUER", "shopfloor", "`iss` claim written and required in access tokens."},
@@ -147,6 +149,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RateLimitRegister = p.rule("RATE_LIMIT_REGISTER", "register", "5/1m")
 	c.RateLimitRefresh = p.rule("RATE_LIMIT_REFRESH", "refresh", "30/1m")
 	c.ShutdownTimeout = p.duration("SHUTDOWN_TIMEOUT", 15*time.Second, time.Second)
+	c.FiguresFoldEvery = p.duration("FIGURES_FOLD_INTERVAL", time.Second, 10*time.Millisecond)
 
 	switch secret := getenv("JWT_SECRET"); {
 	case secret == "" && c.Env == EnvDevelopment:

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Folded row counts: users (all), products_live (not archived), orders (all). Read with counter_value().
@@ -47,7 +46,7 @@ type Order struct {
 
 // Orders placed on each UTC day by current status: their number and the sum of their totals.
 type OrderDayStat struct {
-	Day        pgtype.Date
+	Day        time.Time
 	Status     string
 	Orders     int64
 	TotalCents int64
@@ -55,7 +54,7 @@ type OrderDayStat struct {
 
 // Signed changes to order_day_stats not yet folded.
 type OrderDayStatsDelta struct {
-	Day        pgtype.Date
+	Day        time.Time
 	Status     string
 	Orders     int64
 	TotalCents int64
@@ -87,7 +86,7 @@ type Product struct {
 
 // Units and revenue of each product in the orders placed on each UTC day that are not cancelled.
 type ProductDaySale struct {
-	Day          pgtype.Date
+	Day          time.Time
 	ProductID    uuid.UUID
 	Units        int64
 	RevenueCents int64
@@ -95,7 +94,7 @@ type ProductDaySale struct {
 
 // Signed changes to product_day_sales and product_sales not yet folded.
 type ProductDaySalesDelta struct {
-	Day          pgtype.Date
+	Day          time.Time
 	ProductID    uuid.UUID
 	Units        int64
 	RevenueCents int64
@@ -150,13 +149,13 @@ type User struct {
 
 // Accounts created on each UTC day.
 type UserDaySignup struct {
-	Day   pgtype.Date
+	Day   time.Time
 	Users int64
 }
 
 // Signed changes to user_day_signups not yet folded.
 type UserDaySignupsDelta struct {
-	Day   pgtype.Date
+	Day   time.Time
 	Users int64
 }
 

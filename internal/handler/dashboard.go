@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -69,6 +70,37 @@ func (h *Handler) ListDashboardUsers(ctx context.Context, req api.ListDashboardU
 	return api.ListDashboardUsers200JSONResponse{Success: api.True, Data: out, Pagination: pagination(page, limit, total)}, nil
 }
 
+// SummaryPeriod splits the period [from, to) (nil bounds are open) into the whole UTC
+// days that DashboardSummary reads from the maintained figures and the partial days
+// at its edges that it reads from the rows. A period inside one day is all edge.
+func SummaryPeriod(from, to *time.Time) db.DashboardSummaryParams {
+	var p db.DashboardSummaryParams
+	if from != nil {
+		f := from.UTC()
+		first := f.Truncate(24 * time.Hour)
+		if !first.Equal(f) {
+			first = first.Add(24 * time.Hour)
+			p.Edge1From, p.Edge1To = &f, &first
+		}
+		p.DayFrom = &first
+	}
+	if to != nil {
+		t := to.UTC()
+		end := t.Truncate(24 * time.Hour)
+		if !end.Equal(t) {
+			p.Edge2From, p.Edge2To = &end, &t
+		}
+		p.DayTo = &end
+	}
+	if p.DayFrom != nil && p.DayTo != nil && !p.DayFrom.Before(*p.DayTo) {
+		// No whole day inside: the rows of [from, to) are the whole answer, and the day
+		// range is left empty.
+		f, t := from.UTC(), to.UTC()
+		return db.DashboardSummaryParams{DayFrom: p.DayFrom, DayTo: p.DayFrom, Edge1From: &f, Edge1To: &t}
+	}
+	return p
+}
+
 // GetDashboardSummary returns the business figures for a period in one statement.
 func (h *Handler) GetDashboardSummary(ctx context.Context, req api.GetDashboardSummaryRequestObject) (api.GetDashboardSummaryResponseObject, error) {
 	if err := requireStaff(ctx, "read the dashboard"); err != nil {
@@ -78,7 +110,7 @@ func (h *Handler) GetDashboardSummary(ctx context.Context, req api.GetDashboardS
 	if p.From != nil && p.To != nil && !p.From.Before(*p.To) {
 		return nil, apperr.Validation(apperr.Detail("from", api.Query, "must be before to"))
 	}
-	r, err := h.q.DashboardSummary(ctx, db.DashboardSummaryParams{From: p.From, To: p.To})
+	r, err := h.q.DashboardSummary(ctx, SummaryPeriod(p.From, p.To))
 	if err != nil {
 		return nil, dbError(err, "")
 	}
