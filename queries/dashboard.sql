@@ -42,12 +42,14 @@ ORDER BY r.user_id, r.created_at DESC, r.id DESC;
 -- rows of the partial days at its edges, [edge1_from, edge1_to) and
 -- [edge2_from, edge2_to). The caller splits the period (NULL bounds are open).
 --
--- The best sellers are summed one of two ways, whichever reads fewer per-day rows:
--- over the days inside the period, or, for a period that covers most of the history,
--- as the all-time figures less the days outside it. In the second way only products
--- sold outside the period (or on its edges, or in unfolded deltas) can rank
--- differently from the all-time ranking, so the all-time ranking is read only as far
--- as 5 plus their number, ties included: no other product can reach the top 5.
+-- The best sellers of a period come from top_sellers when the all-time ranking bounds
+-- them within rank_limit products (see schema/00004); otherwise they are summed one of two
+-- ways, whichever reads fewer per-day rows: over the days inside the period, or, for a
+-- period that covers most of the history, as the all-time figures less the days
+-- outside it. In that second way only products sold outside the period (or on its
+-- edges, or in unfolded deltas) can rank differently from the all-time ranking, so
+-- the all-time ranking is read only as far as 5 plus their number, ties included: no
+-- other product can reach the top 5.
 WITH edge AS (
     -- plan: per execution
     SELECT id, status, total_cents
@@ -124,10 +126,31 @@ WITH edge AS (
           ORDER BY revenue_cents DESC
           FETCH FIRST (5 + (SELECT count(*) FROM adjust)) ROWS WITH TIES) t
     WHERE NOT EXISTS (SELECT FROM adjust a WHERE a.product_id = t.product_id)
+), extra AS (
+    SELECT product_id, sum(units)::bigint AS units, sum(revenue_cents)::bigint AS revenue_cents
+    FROM (SELECT * FROM pending_in UNION ALL SELECT * FROM edge_sales) s
+    GROUP BY product_id
+), ranked AS (
+    -- For a period, top_sellers (schema/00004) first tries to find the best sellers
+    -- by all-time rank, without summing every product sold in the period.
+    SELECT top_sellers(
+        coalesce(sqlc.narg('day_from')::date, '-infinity'), coalesce(sqlc.narg('day_to')::date, 'infinity'),
+        coalesce((SELECT array_agg(product_id) FROM extra), '{}'),
+        coalesce((SELECT array_agg(units) FROM extra), '{}'),
+        coalesce((SELECT array_agg(revenue_cents) FROM extra), '{}'),
+        sqlc.arg('rank_limit')::integer) AS found
+    WHERE sqlc.narg('day_from')::date IS NOT NULL OR sqlc.narg('day_to')::date IS NOT NULL
+), ranked_found AS (
+    SELECT coalesce((SELECT found IS NOT NULL FROM ranked), false) AS found
 ), sales AS (
-    SELECT * FROM sales_inside WHERE NOT (SELECT from_all_time FROM way)
+    SELECT (e->>'p')::uuid AS product_id, (e->>'u')::bigint AS units, (e->>'r')::bigint AS revenue_cents
+    FROM ranked, jsonb_array_elements(ranked.found) AS e
     UNION ALL
-    SELECT * FROM sales_outside WHERE (SELECT from_all_time FROM way)
+    SELECT * FROM sales_inside
+    WHERE NOT (SELECT found FROM ranked_found) AND NOT (SELECT from_all_time FROM way)
+    UNION ALL
+    SELECT * FROM sales_outside
+    WHERE NOT (SELECT found FROM ranked_found) AND (SELECT from_all_time FROM way)
 ), top AS (
     -- Products are read only for the best sellers (with any tied with the fifth, for
     -- the tie-break on sku), not for every product sold in the period.

@@ -70,11 +70,16 @@ func (h *Handler) ListDashboardUsers(ctx context.Context, req api.ListDashboardU
 	return api.ListDashboardUsers200JSONResponse{Success: api.True, Data: out, Pagination: pagination(page, limit, total)}, nil
 }
 
+// SummaryRankLimit is how far down the all-time ranking of products the summary
+// looks for a period's best sellers before it sums every product sold in the period
+// instead (top_sellers in schema/00004).
+const SummaryRankLimit = 20000
+
 // SummaryPeriod splits the period [from, to) (nil bounds are open) into the whole UTC
 // days that DashboardSummary reads from the maintained figures and the partial days
 // at its edges that it reads from the rows. A period inside one day is all edge.
 func SummaryPeriod(from, to *time.Time) db.DashboardSummaryParams {
-	var p db.DashboardSummaryParams
+	p := db.DashboardSummaryParams{RankLimit: SummaryRankLimit}
 	if from != nil {
 		f := from.UTC()
 		first := f.Truncate(24 * time.Hour)
@@ -96,7 +101,7 @@ func SummaryPeriod(from, to *time.Time) db.DashboardSummaryParams {
 		// No whole day inside: the rows of [from, to) are the whole answer, and the day
 		// range is left empty.
 		f, t := from.UTC(), to.UTC()
-		return db.DashboardSummaryParams{DayFrom: p.DayFrom, DayTo: p.DayFrom, Edge1From: &f, Edge1To: &t}
+		return db.DashboardSummaryParams{DayFrom: p.DayFrom, DayTo: p.DayFrom, Edge1From: &f, Edge1To: &t, RankLimit: p.RankLimit}
 	}
 	return p
 }
