@@ -43,6 +43,8 @@ type Server struct {
 	metrics *metrics.Metrics
 	limiter ratelimit.Limiter
 	redis   *redis.Client
+	// failures throttles the log lines of repeated 5xx causes.
+	failures *failureThrottle
 }
 
 // Close releases what the server holds besides the pool (the Redis client).
@@ -90,7 +92,8 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 	m.WatchPool(pool)
 	m.WatchPasswordChecks(hasher)
 
-	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m, limiter: ratelimit.NewMemory()}
+	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m, limiter: ratelimit.NewMemory(),
+		failures: newFailureLog(log)}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
