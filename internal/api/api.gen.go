@@ -6264,11 +6264,11 @@ var swaggerSpec = []string{
 	"8mPom+/7HKNHJKIKaqEWEvZ+Mv2omzYO+V6QKOamEO7o01RIrEU1nhhBZiKO+nwiOFMCuS4HpTnmAsb4",
 	"1kJrPUKdhpTxO9KonSHhG2eRmIAaQywxAEZM+cIXx5TcNJN0iwtxJi+XFiJO0g2FnE6Bax4cCD+eYKt4",
 	"mZNtMzoJPZf4gl+D1hH0oby+OD2pJFs7lP79obRbfSOxuVV3/q7KStKd39YjsFRthwiutCBzNdTsvlee",
-	"i4bp0nMpHQnmyECU3tyD4YqUgPGODKmWHclPnbfHdzuSZJF/7iOx+154JBhLWVe+AS9ILtvHyShveCGj",
-	"xDQIF0MrZLexXXki5xhiNWz/DxRv5xhFUsLg1X2tpsfp+5wBqPrgii8X76X9+f2tHg2JZVEqliUlDLCn",
-	"NHZDJRmC8sf22op6evfiFvot7FLKAji7Bsc1N1zkbp7IFYZgo+py/L2Tuxg2S8codgmUFe+dpV29UMwL",
-	"/yr3UpIrUt21zzhmAzIUYShuTCDDdLdLB7B1q+X3X9kWmkMRlVpJ5N7PGmlWFAsibroYcjEtdxNdICFd",
-	"wpQ22vLryc7/9v3tfwUAAP//",
+	"i4bp0nMpHQnmyECU3tyD4YqUgPGODKmWHclPnbfHdzuSZJGLaMN1PtVGoma/nNDpz+aH99qCWfNMEGp6",
+	"aSZ6/PgnZMGw8IQwtLKuuANeEGS2rZPR5fB+RolZES5GWshuY7vygM4x4mqkwB8o7c4xqKSEQbP7GlGP",
+	"0wY6A1D1wRVfLl5T+/P7Wz0a0s6izCxLWRhvT0nuhkoyBOWP7S0W9fQqxi10Y9illOVxdiuOay68yF1E",
+	"kasTwb7V5XB8J3dPbJadUWwaKCveO0ubfKHUF/5V7qUkdaS6iZ/x0wZkKMJQ3Ji4hml2lw5gy1jL77+y",
+	"HTWHIip1lsi9n/XVrKgdRNx0MQJjOvAmqkFCuoQpbcPl15Od/+372/8KAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -41,8 +41,9 @@ var (
 // Spec returns the parsed openapi.yaml and a router over its paths.
 func Spec() (*openapi3.T, routers.Router, error) {
 	specOnce.Do(func() {
-		// The docs page and its script are text; check them as strings.
-		for _, ct := range []string{"text/html", "text/javascript"} {
+		// The docs page, its script and the YAML contract are text; check them as
+		// strings, as the spec declares them (kin-openapi would decode YAML).
+		for _, ct := range []string{"text/html", "text/javascript", "application/yaml"} {
 			openapi3filter.RegisterBodyDecoder(ct, func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 				data, err := io.ReadAll(body)
 				return string(data), err
