@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/shopfloor/shopfloor"
+	"github.com/shopfloor/shopfloor/internal/server"
 )
 
 // requestIDPattern is the X-Request-Id every response must carry (openapi.yaml's
@@ -117,8 +118,9 @@ func CheckResponse(req *http.Request, status int, header http.Header, body []byt
 		Status: status,
 		Header: header,
 		Options: &openapi3filter.Options{
-			IncludeResponseStatus: true,
-			MultiError:            true,
+			IncludeResponseStatus:   true,
+			MultiError:              true,
+			SchemaValidationOptions: server.SchemaOptions(),
 		},
 	}
 	input.SetBodyBytes(body)
@@ -142,7 +144,7 @@ func checkSchema(doc *openapi3.T, name string, body []byte) string {
 	if err := json.Unmarshal(body, &v); err != nil {
 		return "body is not JSON: " + err.Error()
 	}
-	if err := doc.Components.Schemas[name].Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+	if err := doc.Components.Schemas[name].Value.VisitJSON(v, append(server.SchemaOptions(), openapi3.MultiErrors())...); err != nil {
 		return "body is not a valid " + name + ": " + err.Error()
 	}
 	return ""

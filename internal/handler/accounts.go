@@ -104,14 +104,13 @@ func (h *Handler) RegisterUser(ctx context.Context, req api.RegisterUserRequestO
 	if err != nil {
 		return nil, err
 	}
-	h.logger(ctx).InfoContext(ctx, "user registered", "userId", out.User.Id.String())
+	h.Log.InfoContext(ctx, "user registered", "userId", out.User.Id.String())
 	return api.RegisterUser201JSONResponse{Success: api.True, Data: out}, nil
 }
 
 // LoginUser checks the password and issues a new token family. Unknown emails cost
 // the same bcrypt work as wrong passwords, so timing reveals nothing.
 func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject) (api.LoginUserResponseObject, error) {
-	log := h.logger(ctx)
 	cred, err := h.q.UserCredentialsByEmail(ctx, normalizeEmail(req.Body.Email))
 	if err != nil {
 		if err = dbError(err, ""); !isNotFound(err) {
@@ -120,7 +119,7 @@ func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject)
 		if err := h.Hasher.VerifyNothing(ctx, req.Body.Password); err != nil {
 			return nil, passwordCheckFailed(err)
 		}
-		log.InfoContext(ctx, "login failed", "reason", "unknown email")
+		h.Log.InfoContext(ctx, "login failed", "reason", "unknown email")
 		return nil, errBadCredentials
 	}
 	ok, err := h.Hasher.Verify(ctx, cred.PasswordHash, req.Body.Password)
@@ -128,11 +127,11 @@ func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject)
 		return nil, passwordCheckFailed(err)
 	}
 	if !ok {
-		log.InfoContext(ctx, "login failed", "reason", "wrong password", "userId", cred.ID.String())
+		h.Log.InfoContext(ctx, "login failed", "reason", "wrong password", "userId", cred.ID.String())
 		return nil, errBadCredentials
 	}
 	if !cred.Active {
-		log.InfoContext(ctx, "login failed", "reason", "account deactivated", "userId", cred.ID.String())
+		h.Log.InfoContext(ctx, "login failed", "reason", "account deactivated", "userId", cred.ID.String())
 		return nil, apperr.Forbidden("This account is deactivated")
 	}
 	var out api.AuthResult
@@ -148,7 +147,7 @@ func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject)
 	if err != nil {
 		return nil, err
 	}
-	log.InfoContext(ctx, "login succeeded", "userId", cred.ID.String())
+	h.Log.InfoContext(ctx, "login succeeded", "userId", cred.ID.String())
 	return api.LoginUser200JSONResponse{Success: api.True, Data: out}, nil
 }
 
@@ -202,7 +201,7 @@ func (h *Handler) RefreshTokens(ctx context.Context, req api.RefreshTokensReques
 			if _, err := q.RefreshTokenRevokeFamily(ctx, rt.FamilyID); err != nil {
 				return dbError(err, "")
 			}
-			h.logger(ctx).WarnContext(ctx, "refresh token reused; family revoked", "userId", rt.UserID.String())
+			h.Log.WarnContext(ctx, "refresh token reused; family revoked", "userId", rt.UserID.String())
 			refused = errBadRefresh
 			return nil
 		}
@@ -288,7 +287,7 @@ func (h *Handler) ChangePassword(ctx context.Context, req api.ChangePasswordRequ
 	if err != nil {
 		return nil, err
 	}
-	h.logger(ctx).InfoContext(ctx, "password changed")
+	h.Log.InfoContext(ctx, "password changed")
 	return api.ChangePassword204Response{}, nil
 }
 

@@ -38,10 +38,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	env := e.Envelope(ctx)
 	if e.Status >= http.StatusInternalServerError {
 		cause := fmt.Sprint(e.Cause)
-		attrs := []any{"requestId", apperr.RequestID(ctx), "route", c.Path(), "status", e.Status, "cause", cause}
-		if caller, ok := auth.Caller(ctx); ok {
-			attrs = append(attrs, "userId", caller.UserID.String())
-		}
+		attrs := []any{"route", c.Path(), "status", e.Status, "cause", cause}
 		var p *panicError
 		if errors.As(err, &p) {
 			attrs = append(attrs, "stack", string(p.stack))

@@ -37,7 +37,8 @@ func fuzzEcho(tb testing.TB) (*echo.Echo, *openapi3.Schema) {
 		tb.Fatal(err)
 	}
 	s := &Server{cfg: config.Config{Env: config.EnvProduction, BodyLimitBytes: fuzzBodyLimit},
-		log: slog.New(slog.DiscardHandler), ops: ops}
+		log: slog.New(slog.DiscardHandler), ops: ops, validation: newValidationOptions(),
+		failures: newFailureLog(slog.New(slog.DiscardHandler))}
 	e := echo.New()
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.requestID, s.validateRequest)

@@ -27,23 +27,27 @@ import (
 	"github.com/shopfloor/shopfloor/internal/handler"
 )
 
-func init() {
-	// kin-openapi checks only the formats it is told about; these are the ones the
-	// spec uses. Email is checked as RFC 5322 addr-spec, without a display name.
-	openapi3.DefineStringFormatValidator("email", openapi3.NewCallbackValidator(func(s string) error {
-		s = strings.TrimSpace(s)
-		a, err := mail.ParseAddress(s)
-		if err != nil || a.Address != s || a.Name != "" {
-			return errors.New("must be a valid email address")
-		}
-		return nil
-	}))
-	openapi3.DefineStringFormatValidator("uuid", openapi3.NewCallbackValidator(func(s string) error {
-		if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
-			return errors.New("must be a UUID")
-		}
-		return nil
-	}))
+// SchemaOptions are the options every validation against openapi.yaml needs: the
+// request validator's, and the tests' response checker's. kin-openapi checks only the
+// string formats it is told about; these are the ones the spec uses that it does not
+// know. Email is checked as RFC 5322 addr-spec, without a display name.
+func SchemaOptions() []openapi3.SchemaValidationOption {
+	return []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+		"email": openapi3.NewCallbackValidator(func(s string) error {
+			s = strings.TrimSpace(s)
+			a, err := mail.ParseAddress(s)
+			if err != nil || a.Address != s || a.Name != "" {
+				return errors.New("must be a valid email address")
+			}
+			return nil
+		}),
+		"uuid": openapi3.NewCallbackValidator(func(s string) error {
+			if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
+				return errors.New("must be a UUID")
+			}
+			return nil
+		}),
+	})}
 }
 
 // operation is what the validator and the auth middleware know about one route.
@@ -115,10 +119,14 @@ func (ops operations) lookup(c echo.Context) *operation {
 	return ops[opKey{c.Request().Method, c.Path()}]
 }
 
-// validationOptions are the same for every request; kin-openapi only reads them.
-var validationOptions = &openapi3filter.Options{
-	MultiError:         true,
-	AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+// newValidationOptions returns the request validator's options, made once per
+// server and the same for every request; kin-openapi only reads them.
+func newValidationOptions() *openapi3filter.Options {
+	return &openapi3filter.Options{
+		MultiError:              true,
+		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+		SchemaValidationOptions: SchemaOptions(),
+	}
 }
 
 // validateRequest checks the request against the spec before any handler runs: body
@@ -151,7 +159,7 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			Request:    req,
 			PathParams: params,
 			Route:      op.route,
-			Options:    validationOptions,
+			Options:    s.validation,
 		}
 		if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
 			return translateValidation(err, append(textProblems, ruleProblems(op, body)...)...)
