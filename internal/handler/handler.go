@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shopfloor/shopfloor/internal/account"
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/auth"
@@ -60,10 +61,7 @@ func (h *Handler) inTx(ctx context.Context, fn func(q *db.Queries) error) error 
 
 // constraintErrors maps unique constraints to the specific conflict a client can act on.
 var constraintErrors = map[string]func() *apperr.Error{
-	"users_email_key": func() *apperr.Error {
-		return apperr.Conflict(api.EMAILTAKEN, "An account with this email already exists",
-			apperr.Detail("email", api.Body, "is already registered"))
-	},
+	"users_email_key": account.EmailTaken,
 	"products_sku_key": func() *apperr.Error {
 		return apperr.Conflict(api.SKUTAKEN, "A product with this SKU already exists",
 			apperr.Detail("sku", api.Body, "is already used by another product"))
