@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -18,9 +19,11 @@ import (
 	"github.com/shopfloor/shopfloor/internal/apperr"
 )
 
-// checkBody enforces the size limit, the media type and well-formed JSON, and reads
-// the body so the validator and the handler can both see it. It returns the body.
-func (s *Server) checkBody(req *http.Request, op *operation) ([]byte, error) {
+// checkBody enforces the size limit, the media type and well-formed JSON, and decodes
+// the body, once: it returns the decoded value (nil for no body), which the validator
+// checks, and leaves it on req.Body (ValidatedValue), where the generated strict
+// handler binds it instead of decoding the JSON again.
+func (s *Server) checkBody(req *http.Request, op *operation) (any, error) {
 	if req.ContentLength > s.cfg.BodyLimitBytes {
 		return nil, tooLarge(s.cfg.BodyLimitBytes)
 	}
@@ -49,13 +52,31 @@ func (s *Server) checkBody(req *http.Request, op *operation) ([]byte, error) {
 	if jsonDepth(data) > maxJSONDepth {
 		return nil, apperr.BadRequest(fmt.Sprintf("The request body nests deeper than %d levels", maxJSONDepth))
 	}
-	// The validator and the binder both stop after the first JSON value, so trailing
-	// text (or a second document) would otherwise be ignored rather than refused.
-	if !json.Valid(data) {
+	// Numbers stay json.Number, as kin-openapi decodes them; text after the first
+	// JSON value (or a second document) is refused rather than ignored.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var value any
+	if err := dec.Decode(&value); err != nil {
 		return nil, apperr.BadRequest("The request body is not valid JSON")
 	}
-	return data, nil
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, apperr.BadRequest("The request body is not valid JSON")
+	}
+	req.Body = validatedBody{ReadCloser: req.Body, value: value}
+	return value, nil
 }
+
+// validatedBody is the request body with its decoded value, which the generated
+// strict handler binds (runtime.BindJSONValue, member names matched exactly) when the
+// body has a ValidatedValue method.
+type validatedBody struct {
+	io.ReadCloser
+	value any
+}
+
+// ValidatedValue returns the decoded body the validator checked.
+func (b validatedBody) ValidatedValue() any { return b.value }
 
 // maxJSONDepth bounds how deeply a request body may nest; no operation needs more
 // than a few levels, and deep nesting only costs the decoder.
@@ -94,7 +115,7 @@ func jsonDepth(data []byte) int {
 // invalid UTF-8) in the parameters and in every string of a well-formed JSON body, so
 // that it is refused as a validation error naming the field instead of failing in
 // the database as a 500.
-func unstorableText(c echo.Context, body []byte) []api.ErrorDetail {
+func unstorableText(c echo.Context, body any) []api.ErrorDetail {
 	bad := func(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
 	var details []api.ErrorDetail
 	for i, name := range c.ParamNames() {
@@ -107,13 +128,7 @@ func unstorableText(c echo.Context, body []byte) []api.ErrorDetail {
 			details = append(details, apperr.Detail(name, api.Query, unstorableMessage))
 		}
 	}
-	if !bytes.Contains(body, []byte(`\u0000`)) {
-		return details // invalid UTF-8 in a body is replaced when decoded; only NUL remains
-	}
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return details
-	}
+	// Invalid UTF-8 in a body was refused by checkBody; only NUL (\u0000) remains.
 	var walk func(v any, path []string)
 	walk = func(v any, path []string) {
 		switch v := v.(type) {
@@ -135,7 +150,7 @@ func unstorableText(c echo.Context, body []byte) []api.ErrorDetail {
 			}
 		}
 	}
-	walk(v, nil)
+	walk(body, nil)
 	return details
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -43,7 +44,7 @@ func fuzzEcho(tb testing.TB) (*echo.Echo, *openapi3.Schema) {
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.requestID, s.validateRequest)
 	accept := func(c echo.Context) error {
-		body, _ := c.Get(bodyKey).([]byte)
+		body, _ := io.ReadAll(c.Request().Body)
 		if len(body) == 0 {
 			body = []byte(`{}`)
 		}

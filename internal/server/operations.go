@@ -16,6 +16,7 @@ type operation struct {
 	jsonBody     bool
 	bodyRequired bool
 	queryParams  map[string]bool
+	bodySchema   *openapi3.Schema // the JSON body's, when the operation takes one
 }
 
 // operations maps Echo's method and route ("/path/:param") to the spec's operation,
@@ -61,7 +62,9 @@ func loadOperations(spec []byte) (*openapi3.T, operations, error) {
 				}
 			}
 			if rb := op.RequestBody; rb != nil && rb.Value != nil {
-				o.jsonBody = rb.Value.Content.Get("application/json") != nil
+				if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+					o.jsonBody, o.bodySchema = true, mt.Schema.Value
+				}
 				o.bodyRequired = rb.Value.Required
 			}
 			ops[opKey{method, echoPath}] = o

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -33,12 +32,28 @@ func SchemaOptions() []openapi3.SchemaValidationOption {
 
 // newValidationOptions returns the request validator's options, made once per
 // server and the same for every request; kin-openapi only reads them.
+// The body is left out: checkBody has decoded it already, and validateBody checks
+// that one decoded value against the schema.
 func newValidationOptions() *openapi3filter.Options {
 	return &openapi3filter.Options{
 		MultiError:              true,
 		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
 		SchemaValidationOptions: SchemaOptions(),
+		ExcludeRequestBody:      true,
 	}
+}
+
+// validateBody checks the decoded body against the operation's schema, with the
+// options kin-openapi's own body validation uses, and reports a mismatch as it does
+// (a RequestError about the body), so that translateValidation reads both alike.
+func (s *Server) validateBody(input *openapi3filter.RequestValidationInput, op *operation, value any) error {
+	opts := append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest(), openapi3.MultiErrors()},
+		s.validation.SchemaValidationOptions...)
+	if err := op.bodySchema.VisitJSON(value, opts...); err != nil {
+		return &openapi3filter.RequestError{Input: input, RequestBody: op.route.Operation.RequestBody.Value,
+			Reason: "doesn't match schema", Err: err}
+	}
+	return nil
 }
 
 // validateRequest checks the request against the spec before any handler runs: body
@@ -50,14 +65,14 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		req := c.Request()
-		var body []byte
+		var body any // the body, decoded once: validated here, bound by the handler
 		if op.jsonBody {
-			data, err := s.checkBody(req, op)
+			value, err := s.checkBody(req, op)
 			if err != nil {
 				return err
 			}
-			body = data
-			c.Set(bodyKey, data)
+			body = value
+			c.Set(bodyKey, value)
 		}
 		var params map[string]string // a nil map reads as empty: most routes have no path parameter
 		if names := c.ParamNames(); len(names) > 0 {
@@ -73,8 +88,21 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			Route:      op.route,
 			Options:    s.validation,
 		}
+		var problems openapi3.MultiError
 		if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
-			return translateValidation(err, append(textProblems, ruleProblems(op, body)...)...)
+			if multi, ok := err.(openapi3.MultiError); ok {
+				problems = append(problems, multi...)
+			} else {
+				problems = append(problems, err)
+			}
+		}
+		if body != nil {
+			if err := s.validateBody(input, op, body); err != nil {
+				problems = append(problems, err)
+			}
+		}
+		if len(problems) > 0 {
+			return translateValidation(problems, append(textProblems, ruleProblems(op, body)...)...)
 		}
 		if len(textProblems) > 0 {
 			return apperr.Validation(textProblems...)
@@ -85,9 +113,9 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 
 // ruleProblems returns the handler's own checks of a body the schema refused, so the
 // answer lists them too instead of only after the schema problems are fixed.
-func ruleProblems(op *operation, body []byte) []api.ErrorDetail {
-	var m map[string]any
-	if len(body) == 0 || json.Unmarshal(body, &m) != nil {
+func ruleProblems(op *operation, body any) []api.ErrorDetail {
+	m, ok := body.(map[string]any)
+	if !ok {
 		return nil
 	}
 	return handler.BodyProblems(op.route.Operation.OperationID, m)
