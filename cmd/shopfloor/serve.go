@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
+	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/figures"
@@ -36,6 +38,22 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	return serve(ctx, cfg, newLogger(cfg, lw), nil)
 }
 
+// reserveBcryptProcs gives the Go scheduler one P more for each low-priority bcrypt
+// worker (auth.ReservedProcs), once, before serving: a worker the kernel holds back
+// while it holds a P would otherwise hold that P back from request handling, and
+// reads' latency during a login flood would suffer (BENCHMARKS.md, scenario 5). It
+// turns off the runtime's own GOMAXPROCS updates when a container's CPU limit
+// changes; BCRYPT_NICE=0 keeps them (and bcrypt at normal priority).
+func reserveBcryptProcs(cfg config.Config, log *slog.Logger) {
+	extra := auth.ReservedProcs(auth.HasherOptions{MaxConcurrent: cfg.BcryptMaxConcurrent, Nice: cfg.BcryptNice})
+	if extra == 0 {
+		return
+	}
+	procs := runtime.GOMAXPROCS(0)
+	runtime.GOMAXPROCS(procs + extra)
+	log.Info("GOMAXPROCS raised for the low-priority bcrypt workers", "from", procs, "to", procs+extra)
+}
+
 // serve runs the API until ctx ends (SIGTERM or SIGINT), then stops accepting, lets
 // in-flight requests finish within SHUTDOWN_TIMEOUT, and closes the pool. ready, when
 // not nil, is called once the listener is open.
@@ -43,6 +61,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	if cfg.RedisURL != "" {
 		ratelimit.LogRedisThrough(log)
 	}
+	reserveBcryptProcs(cfg, log)
 	m := metrics.New()
 	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
 	if err != nil {

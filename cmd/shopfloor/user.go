@@ -8,10 +8,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/shopfloor/shopfloor/internal/account"
+	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
-	"github.com/shopfloor/shopfloor/internal/db"
 )
 
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string) error {
@@ -26,14 +27,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	e := strings.ToLower(strings.TrimSpace(*email))
-	n := strings.TrimSpace(*name)
-	switch {
-	case e == "" || !strings.Contains(e, "@"):
-		return errors.New("--email is required and must be an email address")
-	case len([]rune(n)) < 2 || len([]rune(n)) > 50:
-		return errors.New("--name is required and must be 2 to 50 characters")
-	case *role != auth.RoleAdmin && *role != auth.RoleStaff:
+	if *role != auth.RoleAdmin && *role != auth.RoleStaff {
 		return fmt.Errorf("--role must be admin or staff, got %q", *role)
 	}
 	pw := *password
@@ -44,9 +38,6 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
-	if problems := auth.CheckPasswordStrength(pw); len(problems) > 0 {
-		return fmt.Errorf("password %s", strings.Join(problems, "; "))
-	}
 	cfg, err := config.LoadDatabase(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -55,22 +46,37 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err != nil {
 		return fmt.Errorf("BCRYPT_COST: %w", err)
 	}
-	hash, err := hasher.Hash(ctx, pw)
-	if err != nil {
-		return err
+	// The same rules as registration: checked before the database is opened.
+	a := account.Account{Email: *email, Name: *name, Password: pw, Role: *role}
+	if details := a.Problems(); len(details) > 0 {
+		return accountError(apperr.Validation(details...))
 	}
 	pool, err := database.Open(ctx, cfg, database.Options{})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	id, err := db.New(pool).UserCreate(ctx, db.UserCreateParams{Email: e, Name: n, PasswordHash: hash, Role: *role})
+	id, err := account.Create(ctx, pool, hasher, a, nil)
 	if err != nil {
-		if strings.Contains(err.Error(), "users_email_key") {
-			return fmt.Errorf("an account with email %s already exists", e)
-		}
+		return accountError(err)
+	}
+	fmt.Fprintf(stdout, "created %s %s (%s)\n", a.Role, a.Email, id)
+	return nil
+}
+
+// accountError says what account.Create refused in the flags' terms: each problem
+// as "--field: message", an email taken as such.
+func accountError(err error) error {
+	e := apperr.As(err)
+	if e == nil || e.Status >= 500 {
 		return fmt.Errorf("create user: %w", err)
 	}
-	fmt.Fprintf(stdout, "created %s %s (%s)\n", *role, e, id)
-	return nil
+	var lines []string
+	for _, d := range e.Details {
+		lines = append(lines, fmt.Sprintf("--%s %s", d.Field, d.Message))
+	}
+	if len(lines) == 0 {
+		return errors.New(e.Message)
+	}
+	return errors.New(strings.Join(lines, "; "))
 }

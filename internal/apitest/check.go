@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/shopfloor/shopfloor"
+	"github.com/shopfloor/shopfloor/internal/server"
 )
 
 // requestIDPattern is the X-Request-Id every response must carry (openapi.yaml's
@@ -41,8 +42,9 @@ var (
 // Spec returns the parsed openapi.yaml and a router over its paths.
 func Spec() (*openapi3.T, routers.Router, error) {
 	specOnce.Do(func() {
-		// The docs page and its script are text; check them as strings.
-		for _, ct := range []string{"text/html", "text/javascript"} {
+		// The docs page, its script and the YAML contract are text; check them as
+		// strings, as the spec declares them (kin-openapi would decode YAML).
+		for _, ct := range []string{"text/html", "text/javascript", "application/yaml"} {
 			openapi3filter.RegisterBodyDecoder(ct, func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 				data, err := io.ReadAll(body)
 				return string(data), err
@@ -116,8 +118,9 @@ func CheckResponse(req *http.Request, status int, header http.Header, body []byt
 		Status: status,
 		Header: header,
 		Options: &openapi3filter.Options{
-			IncludeResponseStatus: true,
-			MultiError:            true,
+			IncludeResponseStatus:   true,
+			MultiError:              true,
+			SchemaValidationOptions: server.SchemaOptions(),
 		},
 	}
 	input.SetBodyBytes(body)
@@ -141,7 +144,7 @@ func checkSchema(doc *openapi3.T, name string, body []byte) string {
 	if err := json.Unmarshal(body, &v); err != nil {
 		return "body is not JSON: " + err.Error()
 	}
-	if err := doc.Components.Schemas[name].Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+	if err := doc.Components.Schemas[name].Value.VisitJSON(v, append(server.SchemaOptions(), openapi3.MultiErrors())...); err != nil {
 		return "body is not a valid " + name + ": " + err.Error()
 	}
 	return ""

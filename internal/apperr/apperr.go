@@ -72,10 +72,16 @@ func Conflict(code api.ErrorCode, message string, details ...api.ErrorDetail) *E
 	return &Error{Status: http.StatusConflict, Code: code, Message: message, Details: details}
 }
 
-// Unavailable reports that a dependency (the database) cannot be reached right now.
+// RetryAfterUnavailable is the Retry-After, in seconds, of every 503: long enough
+// for a database restart or failover to be noticed, short enough not to lose the client.
+const RetryAfterUnavailable = "1"
+
+// Unavailable reports that a dependency (the database) cannot serve right now, with
+// the Retry-After the spec promises on every 503.
 func Unavailable(cause error) *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Code: api.SERVICEUNAVAILABLE,
-		Message: "The service is temporarily unavailable; retry shortly", Cause: cause}
+		Message: "The service is temporarily unavailable; retry shortly", Cause: cause,
+		Headers: map[string]string{"Retry-After": RetryAfterUnavailable}}
 }
 
 // Internal wraps an unexpected failure; the client sees only a generic message.

@@ -53,7 +53,7 @@ type Hasher struct {
 	cost         int
 	sem          chan struct{}
 	queueTimeout time.Duration
-	nice         int
+	work         chan func() // to the low-priority workers; nil without a nice value
 	dummy        func() ([]byte, error)
 	waiting      atomic.Int64 // calls queued for a slot
 	shed         atomic.Int64 // calls refused with ErrBusy
@@ -78,11 +78,12 @@ type HasherOptions struct {
 	// QueueTimeout is how long a call may wait for a free slot before it fails
 	// with ErrBusy; 0 waits for as long as the call's context allows.
 	QueueTimeout time.Duration
-	// Nice (0 to 19) is the scheduling priority each bcrypt run gets: it runs on
-	// an OS thread of its own (retired afterwards) whose nice value is raised by
-	// this much (Linux; a no-op elsewhere), so that when the CPU is contended, request handling and
-	// PostgreSQL come first and password checks use what is left. 0 keeps
-	// bcrypt at the same priority as everything else.
+	// Nice (0 to 19) is the scheduling priority bcrypt runs get: they run on
+	// MaxConcurrent worker goroutines started with the Hasher, each on an OS thread
+	// of its own whose nice value is raised by this much once (Linux; a no-op
+	// elsewhere), so that when the CPU is contended, request handling and
+	// PostgreSQL come first and password checks use what is left. 0 keeps bcrypt
+	// at the same priority as everything else, on the caller's goroutine.
 	Nice int
 }
 
@@ -112,7 +113,13 @@ func NewHasherWith(cost int, opts HasherOptions) (*Hasher, error) {
 		cost:         cost,
 		sem:          make(chan struct{}, opts.MaxConcurrent),
 		queueTimeout: opts.QueueTimeout,
-		nice:         opts.Nice,
+	}
+	if opts.Nice > 0 {
+		h.work = make(chan func())
+		startWorkers(h.work, opts.MaxConcurrent, opts.Nice)
+		// The workers outlive nothing: when the Hasher is collected (tests make many),
+		// closing work ends them and retires their threads.
+		runtime.AddCleanup(h, func(work chan func()) { close(work) }, h.work)
 	}
 	// The dummy hash is built lazily so constructing a Hasher (for example in
 	// tests or short-lived commands) does not pay for a bcrypt run up front.
@@ -159,51 +166,52 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { <-h.sem }
 
-// run does one bcrypt computation. With a nice value it runs in a goroutine locked
-// to its OS thread, whose priority it lowers; the goroutine never unlocks, so Go
-// retires the thread when it ends and no other goroutine ever runs at the lowered
-// priority (a fresh thread costs microseconds against bcrypt's milliseconds). A
-// retired thread takes with it any child process that was started from it with
-// Pdeathsig set; Shopfloor sets none, and its tests start theirs from a thread
-// they keep.
-//
-// While it runs, the Go scheduler gets one more P (GOMAXPROCS + 1). A bcrypt run
-// is one long computation that Go preempts only every 10 ms, so without its own P
-// it would hold one of the request handlers' Ps for most of its time, whatever
-// its OS priority; with its own P, request goroutines keep every P they had and
-// the kernel's scheduler, which knows the priorities, shares out the CPUs.
+// run does one bcrypt computation: on a low-priority worker when the Hasher has a
+// nice value, else on the caller's goroutine. The caller holds a slot of the
+// semaphore, which has as many slots as there are workers, so a worker is free.
 func (h *Hasher) run(f func()) {
-	if h.nice == 0 {
+	if h.work == nil {
 		f()
 		return
 	}
-	lendProc()
-	defer returnProc()
 	done := make(chan struct{})
-	go func() {
+	h.work <- func() {
 		defer close(done)
-		runtime.LockOSThread()
-		lowerThreadPriority(h.nice)
 		f()
-	}()
+	}
 	<-done
 }
 
-// procsLent serializes the read-and-set of GOMAXPROCS by bcrypt runs starting and
-// ending at once, process-wide (every Hasher shares the one scheduler), so that no
-// lent P is lost or returned twice.
-var procsLent sync.Mutex
-
-func lendProc() {
-	procsLent.Lock()
-	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
-	procsLent.Unlock()
+// startWorkers starts n goroutines that run the functions sent on work until it is
+// closed, each locked to an OS thread of its own whose nice value it raises once,
+// at start. They never unlock their threads, so no other goroutine ever runs at the
+// lowered priority, and Go retires the threads when work closes.
+//
+// A worker holds one of the Go scheduler's Ps while bcrypt runs (Go preempts it only
+// every 10 ms), and at a low priority the kernel may keep it waiting while it holds
+// it. The scheduler should therefore have a P for each worker beyond those request
+// handling needs: ReservedProcs says how many, and `shopfloor serve` adds them to
+// GOMAXPROCS once, at start.
+func startWorkers(work <-chan func(), n, nice int) {
+	for range n {
+		go func() {
+			runtime.LockOSThread()
+			lowerThreadPriority(nice)
+			for f := range work {
+				f()
+			}
+		}()
+	}
 }
 
-func returnProc() {
-	procsLent.Lock()
-	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) - 1)
-	procsLent.Unlock()
+// ReservedProcs is how many Ps the low-priority bcrypt workers of HasherOptions want
+// on top of request handling's (see startWorkers): one per worker, none without a
+// nice value.
+func ReservedProcs(opts HasherOptions) int {
+	if opts.Nice == 0 {
+		return 0
+	}
+	return opts.MaxConcurrent
 }
 
 // Hash returns the bcrypt hash of password. It refuses passwords longer than

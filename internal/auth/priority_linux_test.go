@@ -16,11 +16,11 @@ func threadNice(t *testing.T) int {
 	return 20 - p
 }
 
-// A Hasher with a nice value computes on a thread of that lower priority, lends the
-// scheduler a P for the time, and leaves neither the priority nor the P behind.
-//
-// Not parallel: it reads GOMAXPROCS, which every niced Hasher changes.
-func TestNicedHasherRunsOnALowerPriorityThreadWithItsOwnP(t *testing.T) {
+// A Hasher with a nice value computes on its workers' threads of that lower
+// priority, always the same ones (the priority is set once per thread, not per
+// call), and leaves the caller's priority and GOMAXPROCS alone.
+func TestNicedHasherRunsOnLowerPriorityWorkerThreads(t *testing.T) {
+	t.Parallel()
 	h, err := NewHasherWith(testCost, HasherOptions{MaxConcurrent: 1, Nice: 7})
 	require.NoError(t, err)
 	runtime.LockOSThread()
@@ -28,14 +28,15 @@ func TestNicedHasherRunsOnALowerPriorityThreadWithItsOwnP(t *testing.T) {
 	runtime.UnlockOSThread()
 	procs := runtime.GOMAXPROCS(0)
 
-	var niceInside, procsInside int
+	var niceInside, tidFirst, tidSecond int
 	h.run(func() {
 		niceInside = threadNice(t)
-		procsInside = runtime.GOMAXPROCS(0)
+		tidFirst = syscall.Gettid()
 	})
+	h.run(func() { tidSecond = syscall.Gettid() })
 	require.Equal(t, min(19, base+7), niceInside, "bcrypt's thread runs at the lowered priority")
-	require.Equal(t, procs+1, procsInside, "bcrypt gets a P of its own while it runs")
-	require.Equal(t, procs, runtime.GOMAXPROCS(0), "the P is given back")
+	require.Equal(t, tidFirst, tidSecond, "one worker thread, started once, serves every run")
+	require.Equal(t, procs, runtime.GOMAXPROCS(0), "GOMAXPROCS is not touched per call")
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -48,4 +49,6 @@ func TestNicedHasherRunsOnALowerPriorityThreadWithItsOwnP(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, procs, runtime.GOMAXPROCS(0))
+	require.Equal(t, 1, ReservedProcs(HasherOptions{MaxConcurrent: 1, Nice: 7}), "serve reserves a P per worker")
+	require.Zero(t, ReservedProcs(HasherOptions{MaxConcurrent: 2}), "none without a nice value")
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/logctx"
 )
 
 // ErrAcquireTimeout means every connection stayed busy for DB_ACQUIRE_TIMEOUT; the
@@ -93,7 +94,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	pc.ConnConfig.Tracer = &tracer{log: log, slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
+	// Slow-query lines are logged with the request's context: logctx adds its ids.
+	pc.ConnConfig.Tracer = &tracer{log: logctx.Wrap(log), slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
 	pc.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		registerTypes(conn.TypeMap())
 		return nil

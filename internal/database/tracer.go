@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/shopfloor/shopfloor/internal/apperr"
 )
 
 type counterKey struct{}
@@ -53,7 +51,7 @@ func (t *tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQ
 		t.observe(s.name, d)
 	}
 	if t.slow > 0 && d >= t.slow {
-		attrs := []any{"query", s.name, "duration", d.String(), "requestId", apperr.RequestID(ctx)}
+		attrs := []any{"query", s.name, "duration", d.String()}
 		if data.Err != nil {
 			attrs = append(attrs, "failed", true)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shopfloor/shopfloor/internal/account"
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/db"
 )
@@ -87,7 +88,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, hasher *auth.Hasher) error {
 
 func loadAccounts(ctx context.Context, pool *pgxpool.Pool, hasher *auth.Hasher) error {
 	q := db.New(pool)
-	hashes := map[string]string{}
+	hashes := rememberedHashes{hasher: hasher, hashes: map[string]string{}}
 	for _, a := range Accounts {
 		_, err := q.UserCredentialsByEmail(ctx, a.Email)
 		if err == nil {
@@ -96,18 +97,29 @@ func loadAccounts(ctx context.Context, pool *pgxpool.Pool, hasher *auth.Hasher) 
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("demo: look up %s: %w", a.Email, err)
 		}
-		hash, ok := hashes[a.Password]
-		if !ok {
-			if hash, err = hasher.Hash(ctx, a.Password); err != nil {
-				return fmt.Errorf("demo: hash password: %w", err)
-			}
-			hashes[a.Password] = hash
-		}
-		if _, err := q.UserCreate(ctx, db.UserCreateParams{Email: a.Email, Name: a.Name, PasswordHash: hash, Role: a.Role}); err != nil {
+		if _, err := account.Create(ctx, pool, hashes, account.Account{Email: a.Email, Name: a.Name, Password: a.Password, Role: a.Role}, nil); err != nil {
 			return fmt.Errorf("demo: create %s: %w", a.Email, err)
 		}
 	}
 	return nil
+}
+
+// rememberedHashes hashes each demo password once: the demo accounts share a few.
+type rememberedHashes struct {
+	hasher *auth.Hasher
+	hashes map[string]string
+}
+
+func (r rememberedHashes) Hash(ctx context.Context, password string) (string, error) {
+	if h, ok := r.hashes[password]; ok {
+		return h, nil
+	}
+	h, err := r.hasher.Hash(ctx, password)
+	if err != nil {
+		return "", fmt.Errorf("demo: hash password: %w", err)
+	}
+	r.hashes[password] = h
+	return h, nil
 }
 
 // loadCatalog creates the products and places the orders as the API would: prices from

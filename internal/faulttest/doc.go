@@ -1,6 +1,7 @@
 // Package faulttest provokes the faults a production deployment meets and checks
 // what Shopfloor does about them, each for real: a PostgreSQL cluster stopped under
-// a running server and started again, a pool held busy until it is exhausted,
+// a running server and started again, PostgreSQL crashed (immediate stop) under
+// concurrent order traffic and restarted, a pool held busy until it is exhausted,
 // statements that outlive the statement timeout, SIGTERM sent to the built binary
 // in the middle of a request, a bad configuration, TLS, and PgBouncer in
 // transaction pooling mode in front of the database.

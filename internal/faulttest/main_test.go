@@ -134,14 +134,15 @@ func send(t *testing.T, c *http.Client, method, url string, body any, headers ..
 	return response{status: res.StatusCode, header: res.Header, body: data, took: time.Since(start)}
 }
 
-// requireUnavailable checks a 503 SERVICE_UNAVAILABLE envelope that says nothing
-// about the driver, the network or the database.
+// requireUnavailable checks a 503 SERVICE_UNAVAILABLE envelope with Retry-After that
+// says nothing about the driver, the network or the database.
 func requireUnavailable(t *testing.T, r response, what string) {
 	t.Helper()
 	require.Equal(t, http.StatusServiceUnavailable, r.status, "%s: %s", what, r.body)
 	e := r.envelope(t)
 	require.False(t, e.Success)
 	require.Equal(t, "SERVICE_UNAVAILABLE", e.Error.Code, "%s: %s", what, r.body)
+	require.Equal(t, "1", r.header.Get("Retry-After"), "%s: every 503 says when to retry", what)
 	for _, frag := range driverText {
 		require.NotContains(t, strings.ToLower(string(r.body)), strings.ToLower(frag), "%s leaks driver text: %s", what, r.body)
 	}

@@ -37,7 +37,7 @@ func TestStatementTimeoutEndsAWaitingQuery(t *testing.T) {
 		client.UpdateProductJSONRequestBody{Name: &secret}, staff.Auth())
 	took := time.Since(start)
 	require.NoError(t, err)
-	requireUnavailable(t, response{status: res.StatusCode(), body: res.Body}, "PATCH past the statement timeout")
+	requireUnavailable(t, response{status: res.StatusCode(), header: res.HTTPResponse.Header, body: res.Body}, "PATCH past the statement timeout")
 	require.GreaterOrEqual(t, took, 100*time.Millisecond, "the update cannot end before the statement timeout")
 	require.Less(t, took, 2*time.Second, "the statement timeout did not end the update")
 	t.Logf("PATCH waiting on a locked row with a 100ms statement timeout → %d in %s", res.StatusCode(), took)

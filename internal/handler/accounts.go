@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/shopfloor/shopfloor/internal/account"
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/auth"
@@ -18,13 +17,11 @@ import (
 
 var errBadCredentials = apperr.Unauthenticated("Invalid email or password")
 
-func normalizeEmail(e api.Email) string { return strings.ToLower(strings.TrimSpace(string(e))) }
-
-// checkName trims a person's name and checks the product's 2–50 character rule.
+// checkName is account.CheckName as the detail of a body field.
 func checkName(field, raw string) (string, *api.ErrorDetail) {
-	name := strings.TrimSpace(raw)
-	if n := utf8.RuneCountInString(name); n < 2 || n > 50 {
-		d := apperr.Detail(field, api.Body, "must be 2 to 50 characters after trimming spaces")
+	name, err := account.CheckName(raw)
+	if err != nil {
+		d := apperr.Detail(field, api.Body, err.Error())
 		return name, &d
 	}
 	return name, nil
@@ -72,27 +69,12 @@ func BodyProblems(operationID string, body map[string]any) []api.ErrorDetail {
 	return details
 }
 
-// RegisterUser creates a customer account and logs it in.
+// RegisterUser creates a customer account and logs it in, in one transaction.
 func (h *Handler) RegisterUser(ctx context.Context, req api.RegisterUserRequestObject) (api.RegisterUserResponseObject, error) {
-	email := normalizeEmail(req.Body.Email)
-	name, nameProblem := checkName("name", req.Body.Name)
-	details := passwordDetails("password", req.Body.Password)
-	if nameProblem != nil {
-		details = append([]api.ErrorDetail{*nameProblem}, details...)
-	}
-	if len(details) > 0 {
-		return nil, apperr.Validation(details...)
-	}
-	hash, err := h.Hasher.Hash(ctx, req.Body.Password)
-	if err != nil {
-		return nil, passwordCheckFailed(err)
-	}
 	var out api.AuthResult
-	err = h.inTx(ctx, func(q *db.Queries) error {
-		id, err := q.UserCreate(ctx, db.UserCreateParams{Email: email, Name: name, PasswordHash: hash, Role: auth.RoleCustomer})
-		if err != nil {
-			return dbError(err, "")
-		}
+	_, err := account.Create(ctx, h.Pool, h.Hasher, account.Account{
+		Email: string(req.Body.Email), Name: req.Body.Name, Password: req.Body.Password, Role: auth.RoleCustomer,
+	}, func(q *db.Queries, id uuid.UUID) error {
 		user, err := q.UserGet(ctx, id)
 		if err != nil {
 			return dbError(err, "user vanished")
@@ -101,18 +83,20 @@ func (h *Handler) RegisterUser(ctx context.Context, req api.RegisterUserRequestO
 		out.Tokens, err = h.issueTokens(ctx, q, id, auth.RoleCustomer, uuid.New())
 		return err
 	})
-	if err != nil {
-		return nil, err
+	switch {
+	case errors.Is(err, auth.ErrBusy):
+		return nil, passwordCheckFailed(err)
+	case err != nil:
+		return nil, dbError(err, "")
 	}
-	h.logger(ctx).InfoContext(ctx, "user registered", "userId", out.User.Id.String())
+	h.Log.InfoContext(ctx, "user registered", "userId", out.User.Id.String())
 	return api.RegisterUser201JSONResponse{Success: api.True, Data: out}, nil
 }
 
 // LoginUser checks the password and issues a new token family. Unknown emails cost
 // the same bcrypt work as wrong passwords, so timing reveals nothing.
 func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject) (api.LoginUserResponseObject, error) {
-	log := h.logger(ctx)
-	cred, err := h.q.UserCredentialsByEmail(ctx, normalizeEmail(req.Body.Email))
+	cred, err := h.q.UserCredentialsByEmail(ctx, account.NormalizeEmail(string(req.Body.Email)))
 	if err != nil {
 		if err = dbError(err, ""); !isNotFound(err) {
 			return nil, err
@@ -120,7 +104,7 @@ func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject)
 		if err := h.Hasher.VerifyNothing(ctx, req.Body.Password); err != nil {
 			return nil, passwordCheckFailed(err)
 		}
-		log.InfoContext(ctx, "login failed", "reason", "unknown email")
+		h.Log.InfoContext(ctx, "login failed", "reason", "unknown email")
 		return nil, errBadCredentials
 	}
 	ok, err := h.Hasher.Verify(ctx, cred.PasswordHash, req.Body.Password)
@@ -128,11 +112,11 @@ func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject)
 		return nil, passwordCheckFailed(err)
 	}
 	if !ok {
-		log.InfoContext(ctx, "login failed", "reason", "wrong password", "userId", cred.ID.String())
+		h.Log.InfoContext(ctx, "login failed", "reason", "wrong password", "userId", cred.ID.String())
 		return nil, errBadCredentials
 	}
 	if !cred.Active {
-		log.InfoContext(ctx, "login failed", "reason", "account deactivated", "userId", cred.ID.String())
+		h.Log.InfoContext(ctx, "login failed", "reason", "account deactivated", "userId", cred.ID.String())
 		return nil, apperr.Forbidden("This account is deactivated")
 	}
 	var out api.AuthResult
@@ -148,7 +132,7 @@ func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject)
 	if err != nil {
 		return nil, err
 	}
-	log.InfoContext(ctx, "login succeeded", "userId", cred.ID.String())
+	h.Log.InfoContext(ctx, "login succeeded", "userId", cred.ID.String())
 	return api.LoginUser200JSONResponse{Success: api.True, Data: out}, nil
 }
 
@@ -202,7 +186,7 @@ func (h *Handler) RefreshTokens(ctx context.Context, req api.RefreshTokensReques
 			if _, err := q.RefreshTokenRevokeFamily(ctx, rt.FamilyID); err != nil {
 				return dbError(err, "")
 			}
-			h.logger(ctx).WarnContext(ctx, "refresh token reused; family revoked", "userId", rt.UserID.String())
+			h.Log.WarnContext(ctx, "refresh token reused; family revoked", "userId", rt.UserID.String())
 			refused = errBadRefresh
 			return nil
 		}
@@ -288,7 +272,7 @@ func (h *Handler) ChangePassword(ctx context.Context, req api.ChangePasswordRequ
 	if err != nil {
 		return nil, err
 	}
-	h.logger(ctx).InfoContext(ctx, "password changed")
+	h.Log.InfoContext(ctx, "password changed")
 	return api.ChangePassword204Response{}, nil
 }
 
@@ -305,7 +289,7 @@ func passwordCheckFailed(err error) error {
 	if errors.Is(err, auth.ErrBusy) {
 		return &apperr.Error{Status: http.StatusServiceUnavailable, Code: api.SERVICEUNAVAILABLE,
 			Message: "Too many password checks are waiting; retry in a moment", Cause: err,
-			Headers: map[string]string{"Retry-After": "1"}}
+			Headers: map[string]string{"Retry-After": apperr.RetryAfterUnavailable}}
 	}
 	return apperr.Internal(err)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shopfloor/shopfloor/internal/account"
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/auth"
@@ -27,7 +28,9 @@ var _ api.StrictServerInterface = (*Handler)(nil)
 
 // Deps is what a Handler needs; every field is required.
 type Deps struct {
-	Pool       *database.Pool
+	Pool *database.Pool
+	// Log receives the events (login, order placed …); logged with the request's
+	// context, so a logctx logger adds the request id and the caller.
 	Log        *slog.Logger
 	Hasher     *auth.Hasher
 	Tokens     *auth.TokenIssuer
@@ -50,16 +53,6 @@ func New(d Deps) *Handler {
 		metricsHTTP: promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})}
 }
 
-// logger returns the handler's logger with the request id and the caller attached, so
-// that every event line can be joined with its request line.
-func (h *Handler) logger(ctx context.Context) *slog.Logger {
-	l := h.Log.With("requestId", apperr.RequestID(ctx))
-	if c, ok := auth.Caller(ctx); ok {
-		l = l.With("userId", c.UserID.String())
-	}
-	return l
-}
-
 // inTx runs fn in a transaction that commits when fn returns nil and rolls back
 // otherwise.
 func (h *Handler) inTx(ctx context.Context, fn func(q *db.Queries) error) error {
@@ -68,9 +61,10 @@ func (h *Handler) inTx(ctx context.Context, fn func(q *db.Queries) error) error 
 
 // constraintErrors maps unique constraints to the specific conflict a client can act on.
 var constraintErrors = map[string]func() *apperr.Error{
-	"users_email_key": func() *apperr.Error {
-		return apperr.Conflict(api.EMAILTAKEN, "An account with this email already exists",
-			apperr.Detail("email", api.Body, "is already registered"))
+	"users_email_key": account.EmailTaken,
+	"products_sku_key": func() *apperr.Error {
+		return apperr.Conflict(api.SKUTAKEN, "A product with this SKU already exists",
+			apperr.Detail("sku", api.Body, "is already used by another product"))
 	},
 }
 

@@ -132,7 +132,7 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 		return nil, err
 	}
 	if placed.Id != uuid.Nil {
-		h.logger(ctx).InfoContext(ctx, "order placed", "orderId", placed.Id.String(),
+		h.Log.InfoContext(ctx, "order placed", "orderId", placed.Id.String(),
 			"items", len(placed.Items), "totalCents", placed.TotalCents)
 	}
 	return resp, nil
@@ -351,7 +351,7 @@ func (h *Handler) CancelOrder(ctx context.Context, req api.CancelOrderRequestObj
 	if err != nil {
 		return nil, err
 	}
-	h.logger(ctx).InfoContext(ctx, "order cancelled", "orderId", out.Id.String())
+	h.Log.InfoContext(ctx, "order cancelled", "orderId", out.Id.String())
 	return api.CancelOrder200JSONResponse{Success: api.True, Data: out}, nil
 }
 
@@ -385,6 +385,6 @@ func (h *Handler) UpdateOrderStatus(ctx context.Context, req api.UpdateOrderStat
 	if err != nil {
 		return nil, err
 	}
-	h.logger(ctx).InfoContext(ctx, "order moved", "orderId", out.Id.String(), "from", from, "to", to)
+	h.Log.InfoContext(ctx, "order moved", "orderId", out.Id.String(), "from", from, "to", to)
 	return api.UpdateOrderStatus200JSONResponse{Success: api.True, Data: out}, nil
 }

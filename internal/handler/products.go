@@ -14,13 +14,6 @@ import (
 
 const productNotFound = "No product has this id"
 
-func init() {
-	constraintErrors["products_sku_key"] = func() *apperr.Error {
-		return apperr.Conflict(api.SKUTAKEN, "A product with this SKU already exists",
-			apperr.Detail("sku", api.Body, "is already used by another product"))
-	}
-}
-
 // etag is the product's version as a strong entity tag.
 func etag(p db.Product) string { return `"` + strconv.Itoa(int(p.Version)) + `"` }
 
@@ -183,7 +176,7 @@ func (h *Handler) CreateProduct(ctx context.Context, req api.CreateProductReques
 	if err != nil {
 		return nil, dbError(err, "")
 	}
-	h.logger(ctx).InfoContext(ctx, "product created", "productId", p.ID.String(), "sku", p.Sku)
+	h.Log.InfoContext(ctx, "product created", "productId", p.ID.String(), "sku", p.Sku)
 	tag := etag(p)
 	return api.CreateProduct201JSONResponse{
 		Body:    api.ProductEnvelope{Success: api.True, Data: toProduct(p)},
@@ -224,7 +217,7 @@ func (h *Handler) UpdateProduct(ctx context.Context, req api.UpdateProductReques
 		}
 		return nil, err
 	}
-	h.logger(ctx).InfoContext(ctx, "product changed", "productId", p.ID.String())
+	h.Log.InfoContext(ctx, "product changed", "productId", p.ID.String())
 	tag := etag(p)
 	return api.UpdateProduct200JSONResponse{
 		Body:    api.ProductEnvelope{Success: api.True, Data: toProduct(p)},
@@ -241,6 +234,6 @@ func (h *Handler) ArchiveProduct(ctx context.Context, req api.ArchiveProductRequ
 	if err != nil {
 		return nil, dbError(err, productNotFound)
 	}
-	h.logger(ctx).InfoContext(ctx, "product archived", "productId", p.ID.String())
+	h.Log.InfoContext(ctx, "product archived", "productId", p.ID.String())
 	return api.ArchiveProduct200JSONResponse{Success: api.True, Data: toProduct(p)}, nil
 }

@@ -166,12 +166,11 @@ func (h *Handler) updateUser(ctx context.Context, p db.UserUpdateParams) (db.Use
 	if err != nil {
 		return user, err
 	}
-	log := h.logger(ctx)
 	if p.Role != nil {
-		log.InfoContext(ctx, "role changed", "targetUserId", p.ID.String(), "role", *p.Role)
+		h.Log.InfoContext(ctx, "role changed", "targetUserId", p.ID.String(), "role", *p.Role)
 	}
 	if p.Active != nil && !*p.Active {
-		log.InfoContext(ctx, "account deactivated", "targetUserId", p.ID.String())
+		h.Log.InfoContext(ctx, "account deactivated", "targetUserId", p.ID.String())
 	}
 	return user, nil
 }

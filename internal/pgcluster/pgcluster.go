@@ -48,9 +48,11 @@ type Options struct {
 	// Port is the TCP port on 127.0.0.1. Zero reuses the port remembered in
 	// DataDir, or picks a free one the first time, so URLs stay stable across runs.
 	Port int
-	// NoFsync turns off fsync, synchronous_commit and full_page_writes. It makes
-	// the cluster several times faster but an OS crash can corrupt it, so set it
-	// only for throwaway test data.
+	// NoFsync turns off fsync and full_page_writes. It makes the cluster several
+	// times faster but an OS crash can corrupt it, so set it only for throwaway
+	// test data. synchronous_commit stays on: a commit has reached the OS before
+	// it is acknowledged, so a crash of PostgreSQL alone (pg_ctl stop -m
+	// immediate, as the fault tests do) loses no committed transaction.
 	NoFsync bool
 	// BinDir holds initdb and pg_ctl; empty means FindBinDir, and setting it
 	// lets a caller pin a specific PostgreSQL version.
@@ -147,16 +149,23 @@ func (c *Cluster) Options() Options { return c.opts }
 // Stop shuts the server down with pg_ctl's fast mode (clients are
 // disconnected, no recovery is needed on the next start) and waits for it.
 // Stopping a cluster that is not running is not an error.
-func (c *Cluster) Stop(ctx context.Context) error {
+func (c *Cluster) Stop(ctx context.Context) error { return c.stop(ctx, "fast") }
+
+// Crash stops the server the way a crash would (pg_ctl's immediate mode): every
+// backend quits at once, connections break in the middle of whatever they were doing,
+// and the next Start runs crash recovery. Fault tests use it.
+func (c *Cluster) Crash(ctx context.Context) error { return c.stop(ctx, "immediate") }
+
+func (c *Cluster) stop(ctx context.Context, mode string) error {
 	running, err := c.running(ctx)
 	if err != nil || !running {
 		return err
 	}
 	start := time.Now()
-	if out, err := c.command(ctx, "pg_ctl", "stop", "-D", c.opts.DataDir, "-m", "fast", "-w", "-s").CombinedOutput(); err != nil {
-		return fmt.Errorf("pgcluster: pg_ctl stop: %w: %s", err, bytes.TrimSpace(out))
+	if out, err := c.command(ctx, "pg_ctl", "stop", "-D", c.opts.DataDir, "-m", mode, "-w", "-s").CombinedOutput(); err != nil {
+		return fmt.Errorf("pgcluster: pg_ctl stop -m %s: %w: %s", mode, err, bytes.TrimSpace(out))
 	}
-	c.log.Info("stopped PostgreSQL cluster", "duration", time.Since(start))
+	c.log.Info("stopped PostgreSQL cluster", "mode", mode, "duration", time.Since(start))
 	return nil
 }
 
@@ -405,7 +414,7 @@ func (c *Cluster) startOn(ctx context.Context, port int) error {
 	fmt.Fprintf(&conf, "# Written by shopfloor's pgcluster on every start; edits are lost.\n")
 	fmt.Fprintf(&conf, "listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = %s\n", port, quoteConf(socketDir))
 	if c.opts.NoFsync {
-		conf.WriteString("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+		conf.WriteString("fsync = off\nfull_page_writes = off\n")
 	}
 	if err := c.writeFile(confFile, conf.String()); err != nil {
 		return err

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"log/slog"
 	"net/http"
+	"regexp"
+	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
 	"github.com/shopfloor/shopfloor/internal/api"
@@ -36,10 +37,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	e := s.classify(err)
 	env := e.Envelope(ctx)
 	if e.Status >= http.StatusInternalServerError {
-		attrs := []any{"requestId", apperr.RequestID(ctx), "route", c.Path(), "status", e.Status, "cause", fmt.Sprint(e.Cause)}
-		if caller, ok := auth.Caller(ctx); ok {
-			attrs = append(attrs, "userId", caller.UserID.String())
-		}
+		cause := fmt.Sprint(e.Cause)
+		attrs := []any{"route", c.Path(), "status", e.Status, "cause", cause}
 		var p *panicError
 		if errors.As(err, &p) {
 			attrs = append(attrs, "stack", string(p.stack))
@@ -51,7 +50,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 			cause := e.Cause.Error()
 			env.Error.Stack = &cause
 		}
-		s.log.ErrorContext(ctx, "request failed", attrs...)
+		if ok, suppressed := s.failures.allow(failureKey(cause), cause, time.Now()); ok {
+			if suppressed > 0 {
+				attrs = append(attrs, "suppressed", suppressed)
+			}
+			s.log.ErrorContext(ctx, "request failed", attrs...)
+		}
 	}
 	for k, v := range e.Headers {
 		c.Response().Header().Set(k, v)
@@ -63,9 +67,27 @@ func (s *Server) handleError(err error, c echo.Context) {
 	_ = c.JSON(e.Status, env)
 }
 
+// Failures with the same cause are logged at most failuresPerSecond times a second;
+// the lines carry the count of those left out ("suppressed").
+const failuresPerSecond = 3
+
+// newFailureLog returns the throttle of handleError's "request failed" lines, which
+// logs the count left out at the end of a second when no later line carries it.
+func newFailureLog(log *slog.Logger) *failureThrottle {
+	return newFailureThrottle(failuresPerSecond, time.Second, func(cause string, suppressed int) {
+		log.Error("request failed", "cause", cause, "suppressed", suppressed)
+	})
+}
+
+// numbers in a cause (addresses, ports, process ids) differ between failures that
+// are the same one; failureKey leaves them out.
+var numbers = regexp.MustCompile(`[0-9]+`)
+
+func failureKey(cause string) string { return numbers.ReplaceAllLiteralString(cause, "#") }
+
 func (s *Server) classify(err error) *apperr.Error {
 	if e := apperr.As(err); e != nil {
-		if e.Status >= http.StatusInternalServerError && unavailable(e.Cause) {
+		if e.Status >= http.StatusInternalServerError && database.Unavailable(e.Cause) {
 			return apperr.Unavailable(e.Cause)
 		}
 		return e
@@ -90,32 +112,8 @@ func (s *Server) classify(err error) *apperr.Error {
 		}
 		err = fmt.Errorf("%v: %w", he.Message, he.Internal)
 	}
-	if unavailable(err) {
+	if database.Unavailable(err) {
 		return apperr.Unavailable(err)
 	}
 	return apperr.Internal(err)
-}
-
-// unavailable reports whether err means the database could not be reached (as
-// opposed to a query that failed), so the client gets a retryable 503.
-func unavailable(err error) bool {
-	if err == nil {
-		return false
-	}
-	var connErr *pgconn.ConnectError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &connErr), errors.As(err, &netErr):
-		return true
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, database.ErrAcquireTimeout):
-		return true
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "57P01", "57P02", "57P03", "53300", "57014": // shutdown, crash, cannot connect now, too many connections, statement timeout
-			return true
-		}
-	}
-	return pgconn.SafeToRetry(err)
 }

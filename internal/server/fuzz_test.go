@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -37,12 +38,13 @@ func fuzzEcho(tb testing.TB) (*echo.Echo, *openapi3.Schema) {
 		tb.Fatal(err)
 	}
 	s := &Server{cfg: config.Config{Env: config.EnvProduction, BodyLimitBytes: fuzzBodyLimit},
-		log: slog.New(slog.DiscardHandler), ops: ops}
+		log: slog.New(slog.DiscardHandler), ops: ops, validation: newValidationOptions(),
+		failures: newFailureLog(slog.New(slog.DiscardHandler))}
 	e := echo.New()
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.requestID, s.validateRequest)
 	accept := func(c echo.Context) error {
-		body, _ := c.Get(bodyKey).([]byte)
+		body, _ := io.ReadAll(c.Request().Body)
 		if len(body) == 0 {
 			body = []byte(`{}`)
 		}

@@ -63,7 +63,8 @@ func benchServer(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Server{cfg: benchConfig(tb, ""), log: slog.New(slog.DiscardHandler), ops: ops}
+	return &Server{cfg: benchConfig(tb, ""), log: slog.New(slog.DiscardHandler), ops: ops,
+		validation: newValidationOptions(), failures: newFailureLog(slog.New(slog.DiscardHandler))}
 }
 
 func benchProduct() api.Product {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -56,12 +55,9 @@ func (s *Server) limitAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		if byEmail {
-			var body struct {
-				Email string `json:"email"`
-			}
-			data, _ := c.Get(bodyKey).([]byte)
-			if json.Unmarshal(data, &body) == nil && body.Email != "" {
-				if err := s.allow(c, rule, "email:"+strings.ToLower(strings.TrimSpace(body.Email))); err != nil {
+			body, _ := c.Get(bodyKey).(map[string]any) // decoded and validated already
+			if email, _ := body["email"].(string); email != "" {
+				if err := s.allow(c, rule, "email:"+strings.ToLower(strings.TrimSpace(email))); err != nil {
 					return err
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
@@ -24,14 +25,10 @@ import (
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/handler"
+	"github.com/shopfloor/shopfloor/internal/logctx"
 	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/ratelimit"
 )
-
-// slog-echo names the request id attribute through a package variable; it is set
-// once here rather than in New, where every server (tests start many at once)
-// would write it while others read it.
-func init() { slogecho.RequestIDKey = "requestId" }
 
 // Server is the HTTP side of Shopfloor, ready to be handed to an http.Server.
 type Server struct {
@@ -43,6 +40,10 @@ type Server struct {
 	metrics *metrics.Metrics
 	limiter ratelimit.Limiter
 	redis   *redis.Client
+	// failures throttles the log lines of repeated 5xx causes.
+	failures *failureThrottle
+	// validation is how requests are checked against the spec.
+	validation *openapi3filter.Options
 }
 
 // Close releases what the server holds besides the pool (the Redis client).
@@ -57,6 +58,9 @@ func (s *Server) Close() error {
 // configuration or an invalid embedded spec, both of which should stop the program
 // at start.
 func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Metrics) (*Server, error) {
+	// Every line logged with a request's context, the request line included, carries
+	// its request id and caller.
+	log = logctx.Wrap(log)
 	doc, ops, err := loadOperations(shopfloor.OpenAPIYAML)
 	if err != nil {
 		return nil, err
@@ -90,7 +94,8 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 	m.WatchPool(pool)
 	m.WatchPasswordChecks(hasher)
 
-	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m, limiter: ratelimit.NewMemory()}
+	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m, limiter: ratelimit.NewMemory(),
+		failures: newFailureLog(log), validation: newValidationOptions()}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -110,7 +115,9 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 			DefaultLevel:     slog.LevelInfo,
 			ClientErrorLevel: slog.LevelInfo,
 			ServerErrorLevel: slog.LevelError,
-			WithRequestID:    true,
+			// logctx adds requestId (and userId) from the request's context, which
+			// slog-echo logs with; its own request id attribute is not needed.
+			WithRequestID: false,
 		}),
 		errorsToHandler,
 		s.secureHeaders,
@@ -204,7 +211,6 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		default:
 			return apperr.Unauthenticated("The access token is invalid")
 		}
-		slogecho.AddCustomAttributes(c, slog.String("userId", claims.UserID.String()))
 		req := c.Request()
 		c.SetRequest(req.WithContext(auth.WithCaller(req.Context(), claims)))
 		return next(c)

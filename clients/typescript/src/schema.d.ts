@@ -1301,14 +1301,18 @@ export interface components {
             };
         };
         /**
-         * @description `SERVICE_UNAVAILABLE`: the database cannot be reached right now, or (on the
-         *     operations that check a password: registration, login and password change)
-         *     more password checks are queued than the server can serve within
-         *     `BCRYPT_QUEUE_TIMEOUT`. Retry later; when `Retry-After` is present, wait that long.
+         * @description `SERVICE_UNAVAILABLE`: the database cannot serve right now (it cannot be
+         *     reached, or the connection broke under the request, as when it crashes or
+         *     restarts), or (on the operations that check a password: registration, login and
+         *     password change) more password checks are queued than the server can serve
+         *     within `BCRYPT_QUEUE_TIMEOUT`. Wait `Retry-After` seconds and retry. A
+         *     `createOrder` interrupted this way may or may not have been placed: retry it
+         *     with the same `Idempotency-Key`, which replays the order if it was placed and
+         *     places it once if it was not.
          */
         ServiceUnavailable: {
             headers: {
-                /** @description Seconds to wait before retrying; sent when the password-check queue is full. */
+                /** @description Seconds to wait before retrying; sent with every 503. */
                 "Retry-After"?: number;
                 [name: string]: unknown;
             };
@@ -2267,15 +2271,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The OpenAPI document. */
+            /** @description The OpenAPI document, as YAML text. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/yaml": {
-                        [key: string]: unknown;
-                    };
+                    "application/yaml": string;
                 };
             };
             400: components["responses"]["BadRequest"];
