@@ -41,33 +41,6 @@ func (q *Queries) OrderCount(ctx context.Context, arg OrderCountParams) (int64, 
 	return count, err
 }
 
-const orderCreate = `-- name: OrderCreate :one
-INSERT INTO orders (user_id, total_cents, note)
-VALUES ($1, $2, $3)
-RETURNING id, user_id, status, total_cents, note, created_at, updated_at
-`
-
-type OrderCreateParams struct {
-	UserID     uuid.UUID
-	TotalCents int64
-	Note       *string
-}
-
-func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order, error) {
-	row := q.db.QueryRow(ctx, orderCreate, arg.UserID, arg.TotalCents, arg.Note)
-	var i Order
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.Status,
-		&i.TotalCents,
-		&i.Note,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const orderGet = `-- name: OrderGet :one
 SELECT id, user_id, status, total_cents, note, created_at, updated_at FROM orders WHERE id = $1
 `
@@ -104,6 +77,7 @@ type OrderItemsByOrderRow struct {
 }
 
 // The lines of one order with their product names, in one statement whatever their number.
+// OrderPlace returns a new order's lines in this same order.
 func (q *Queries) OrderItemsByOrder(ctx context.Context, orderID uuid.UUID) ([]OrderItemsByOrderRow, error) {
 	rows, err := q.db.Query(ctx, orderItemsByOrder, orderID)
 	if err != nil {
@@ -128,29 +102,6 @@ func (q *Queries) OrderItemsByOrder(ctx context.Context, orderID uuid.UUID) ([]O
 		return nil, err
 	}
 	return items, nil
-}
-
-const orderItemsCreate = `-- name: OrderItemsCreate :exec
-INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
-SELECT $1, unnest($2::uuid[]), unnest($3::integer[]),
-       unnest($4::bigint[])
-`
-
-type OrderItemsCreateParams struct {
-	OrderID         uuid.UUID
-	ProductIds      []uuid.UUID
-	Quantities      []int32
-	UnitPricesCents []int64
-}
-
-func (q *Queries) OrderItemsCreate(ctx context.Context, arg OrderItemsCreateParams) error {
-	_, err := q.db.Exec(ctx, orderItemsCreate,
-		arg.OrderID,
-		arg.ProductIds,
-		arg.Quantities,
-		arg.UnitPricesCents,
-	)
-	return err
 }
 
 const orderList = `-- name: OrderList :many
@@ -242,6 +193,142 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 	return i, err
 }
 
+const orderPlace = `-- name: OrderPlace :many
+WITH wanted AS (
+    SELECT unnest($1::uuid[]) AS product_id, unnest($2::integer[]) AS quantity
+),
+locked AS (
+    SELECT id, sku, name, price_cents, stock, archived_at
+    FROM products
+    WHERE id = ANY($1::uuid[])
+    ORDER BY id
+    FOR UPDATE
+),
+placeable AS (
+    SELECT count(*) = cardinality($1::uuid[]) AS ok
+    FROM wanted w
+    JOIN locked l ON l.id = w.product_id
+    WHERE l.archived_at IS NULL AND l.stock >= w.quantity
+),
+taken AS (
+    -- The new stock comes from locked, not from p: the statement's snapshot predates
+    -- the lock waits, so p is first the version this snapshot sees, and only when
+    -- PostgreSQL finds it updated since does it redo the row from the newest version
+    -- (EvalPlanQual). The CHECK is tested before that redo: p.stock - quantity from
+    -- a stale row would fail it for an order that fits (found by the cancellation
+    -- test), and a condition on p.stock would skip the row. So nothing here decides
+    -- or computes from p but its id.
+    UPDATE products p
+    SET stock = l.stock - w.quantity, version = p.version + 1, updated_at = now()
+    FROM wanted w
+    JOIN locked l ON l.id = w.product_id
+    WHERE p.id = w.product_id AND (SELECT ok FROM placeable)
+    RETURNING p.id, l.price_cents, w.quantity
+),
+placed AS (
+    INSERT INTO orders (user_id, total_cents, note)
+    SELECT $3::uuid, sum(t.price_cents * t.quantity), $4::text
+    FROM taken t
+    HAVING (SELECT ok FROM placeable)
+    RETURNING id, user_id, status, total_cents, note, created_at, updated_at
+),
+lines AS (
+    INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
+    SELECT o.id, t.id, t.quantity, t.price_cents
+    FROM placed o CROSS JOIN taken t
+)
+SELECT w.product_id::uuid AS product_id, w.quantity::integer AS quantity, l.sku, l.name, l.price_cents, l.stock, l.archived_at,
+       o.id AS order_id, o.user_id AS order_user_id, o.status AS order_status,
+       o.total_cents AS order_total_cents, o.note AS order_note,
+       o.created_at AS order_created_at, o.updated_at AS order_updated_at
+FROM wanted w
+LEFT JOIN locked l ON l.id = w.product_id
+LEFT JOIN placed o ON true
+ORDER BY l.name, w.product_id
+`
+
+type OrderPlaceParams struct {
+	ProductIds []uuid.UUID
+	Quantities []int32
+	UserID     uuid.UUID
+	Note       *string
+}
+
+type OrderPlaceRow struct {
+	ProductID       uuid.UUID
+	Quantity        int32
+	Sku             *string
+	Name            *string
+	PriceCents      *int64
+	Stock           *int32
+	ArchivedAt      *time.Time
+	OrderID         *uuid.UUID
+	OrderUserID     *uuid.UUID
+	OrderStatus     *string
+	OrderTotalCents *int64
+	OrderNote       *string
+	OrderCreatedAt  *time.Time
+	OrderUpdatedAt  *time.Time
+}
+
+// Places an order in one statement, so that the ordered products stay locked only
+// while it runs (and, outside a transaction, while it commits) instead of across a
+// round trip per step: a flash sale's orders queue on one product's row lock.
+//
+// locked takes the products' row locks in id order, the order every transaction
+// that locks products uses (CancelOrder too), so orders and cancellations cannot
+// deadlock. placeable then checks, under those locks, that every product exists, is
+// live and has the stock. Every write is gated on that one answer, and its first
+// evaluation reads locked to the end, so no row is written before all are locked and
+// either everything is written or nothing: the stock taken, the order, its lines.
+// The table's CHECK (stock >= 0) fails the whole statement should the check ever be
+// wrong.
+//
+// One row per ordered product: what the catalog had (NULL for an unknown product,
+// stock as it was before this order), and the order's columns, NULL when it was not
+// placed; the caller tells the client why from the catalog columns. The rows come in
+// OrderItemsByOrder's order (name, then id), sorted here by the same collation, so
+// that placing an order and reading it list the lines alike.
+func (q *Queries) OrderPlace(ctx context.Context, arg OrderPlaceParams) ([]OrderPlaceRow, error) {
+	rows, err := q.db.Query(ctx, orderPlace,
+		arg.ProductIds,
+		arg.Quantities,
+		arg.UserID,
+		arg.Note,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []OrderPlaceRow{}
+	for rows.Next() {
+		var i OrderPlaceRow
+		if err := rows.Scan(
+			&i.ProductID,
+			&i.Quantity,
+			&i.Sku,
+			&i.Name,
+			&i.PriceCents,
+			&i.Stock,
+			&i.ArchivedAt,
+			&i.OrderID,
+			&i.OrderUserID,
+			&i.OrderStatus,
+			&i.OrderTotalCents,
+			&i.OrderNote,
+			&i.OrderCreatedAt,
+			&i.OrderUpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const orderSetStatus = `-- name: OrderSetStatus :one
 UPDATE orders SET status = $1, updated_at = now()
 WHERE id = $2
@@ -268,52 +355,6 @@ func (q *Queries) OrderSetStatus(ctx context.Context, arg OrderSetStatusParams) 
 	return i, err
 }
 
-const productsLockForOrder = `-- name: ProductsLockForOrder :many
-SELECT id, sku, name, price_cents, stock, archived_at
-FROM products
-WHERE id = ANY($1::uuid[])
-ORDER BY id
-FOR UPDATE
-`
-
-type ProductsLockForOrderRow struct {
-	ID         uuid.UUID
-	Sku        string
-	Name       string
-	PriceCents int64
-	Stock      int32
-	ArchivedAt *time.Time
-}
-
-// Locks the ordered products in id order: every transaction that locks products does
-// so in this order, so concurrent orders and cancellations cannot deadlock.
-func (q *Queries) ProductsLockForOrder(ctx context.Context, ids []uuid.UUID) ([]ProductsLockForOrderRow, error) {
-	rows, err := q.db.Query(ctx, productsLockForOrder, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ProductsLockForOrderRow{}
-	for rows.Next() {
-		var i ProductsLockForOrderRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Sku,
-			&i.Name,
-			&i.PriceCents,
-			&i.Stock,
-			&i.ArchivedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const productsLockForOrderItems = `-- name: ProductsLockForOrderItems :many
 SELECT p.id
 FROM products p
@@ -322,7 +363,7 @@ ORDER BY p.id
 FOR UPDATE
 `
 
-// Locks the products of an order in the same id order as ProductsLockForOrder.
+// Locks the products of an order in the same id order as OrderPlace.
 func (q *Queries) ProductsLockForOrderItems(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, productsLockForOrderItems, orderID)
 	if err != nil {
@@ -352,28 +393,6 @@ WHERE oi.order_id = $1 AND p.id = oi.product_id
 
 func (q *Queries) ProductsReturnStock(ctx context.Context, orderID uuid.UUID) (int64, error) {
 	result, err := q.db.Exec(ctx, productsReturnStock, orderID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const productsTakeStock = `-- name: ProductsTakeStock :execrows
-UPDATE products p
-SET stock = p.stock - r.quantity, version = p.version + 1, updated_at = now()
-FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::integer[]) AS quantity) AS r
-WHERE p.id = r.id AND p.stock >= r.quantity
-`
-
-type ProductsTakeStockParams struct {
-	Ids        []uuid.UUID
-	Quantities []int32
-}
-
-// Takes the ordered quantities; the stock guard (and the table's CHECK) make it
-// impossible to go below zero even if the caller's check were wrong.
-func (q *Queries) ProductsTakeStock(ctx context.Context, arg ProductsTakeStockParams) (int64, error) {
-	result, err := q.db.Exec(ctx, productsTakeStock, arg.Ids, arg.Quantities)
 	if err != nil {
 		return 0, err
 	}

@@ -4,13 +4,10 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -147,47 +144,29 @@ func loadCatalog(ctx context.Context, q *db.Queries) error {
 		if err != nil {
 			return fmt.Errorf("demo: order %d: look up %s: %w", i+1, o.email, err)
 		}
-		lines := slices.Clone(o.lines)
-		// Products in id order, as every transaction that takes stock touches them.
-		slices.SortFunc(lines, func(a, b line) int {
-			ia, ib := bySKU[a.sku].ID, bySKU[b.sku].ID
-			return bytes.Compare(ia[:], ib[:])
-		})
-		ids := make([]uuid.UUID, len(lines))
-		quantities := make([]int32, len(lines))
-		prices := make([]int64, len(lines))
-		var total int64
-		for j, l := range lines {
-			p := bySKU[l.sku]
-			ids[j], quantities[j], prices[j] = p.ID, l.quantity, p.PriceCents
-			total += int64(l.quantity) * p.PriceCents
+		args := db.OrderPlaceParams{UserID: user.ID}
+		for _, l := range o.lines {
+			args.ProductIds = append(args.ProductIds, bySKU[l.sku].ID)
+			args.Quantities = append(args.Quantities, l.quantity)
 		}
-		taken, err := q.ProductsTakeStock(ctx, db.ProductsTakeStockParams{Ids: ids, Quantities: quantities})
-		if err != nil {
-			return fmt.Errorf("demo: order %d: take stock: %w", i+1, err)
-		}
-		if taken != int64(len(ids)) {
-			return fmt.Errorf("demo: order %d: only %d of %d products had the stock", i+1, taken, len(ids))
-		}
-		var note *string
 		if o.note != "" {
-			note = &o.note
+			args.Note = &o.note
 		}
-		order, err := q.OrderCreate(ctx, db.OrderCreateParams{UserID: user.ID, TotalCents: total, Note: note})
+		rows, err := q.OrderPlace(ctx, args)
 		if err != nil {
 			return fmt.Errorf("demo: order %d: %w", i+1, err)
 		}
-		err = q.OrderItemsCreate(ctx, db.OrderItemsCreateParams{OrderID: order.ID, ProductIds: ids, Quantities: quantities, UnitPricesCents: prices})
-		if err != nil {
-			return fmt.Errorf("demo: order %d: lines: %w", i+1, err)
+		if len(rows) == 0 || rows[0].OrderID == nil {
+			return fmt.Errorf("demo: order %d: not placed (a product is unknown, archived or short of stock)", i+1)
 		}
+		orderID := *rows[0].OrderID
 		if o.status == "cancelled" {
-			if _, err := q.ProductsReturnStock(ctx, order.ID); err != nil {
+			if _, err := q.ProductsReturnStock(ctx, orderID); err != nil {
 				return fmt.Errorf("demo: order %d: return stock: %w", i+1, err)
 			}
 		}
 		if o.status != "pending" {
-			if _, err := q.OrderSetStatus(ctx, db.OrderSetStatusParams{ID: order.ID, Status: o.status}); err != nil {
+			if _, err := q.OrderSetStatus(ctx, db.OrderSetStatusParams{ID: orderID, Status: o.status}); err != nil {
 				return fmt.Errorf("demo: order %d: set status: %w", i+1, err)
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -61,9 +60,12 @@ func (r rawCreateOrder) VisitCreateOrderResponse(w http.ResponseWriter) error {
 	return err
 }
 
-// CreateOrder places an order in one transaction: prices from the catalog, stock taken
-// from rows locked in id order, all or nothing. With an Idempotency-Key, the first
-// placed order's response is stored with it and replayed to retries.
+// CreateOrder places an order: prices from the catalog, stock taken under row locks
+// taken in id order, all or nothing, in one statement (OrderPlace), so that a product
+// every order names stays locked for that statement only. Without an Idempotency-Key
+// the statement is its own transaction. With one, the key is claimed first, and the
+// response is stored with it right after the order is placed, in the same
+// transaction, to be replayed to retries.
 func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObject) (api.CreateOrderResponseObject, error) {
 	caller, err := callerOf(ctx)
 	if err != nil {
@@ -83,22 +85,25 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 	if len(details) > 0 {
 		return nil, apperr.Validation(details...)
 	}
-	key := req.Params.IdempotencyKey
-	var reqHash []byte
-	if key != nil {
+	args := orderPlaceParams(caller.UserID, b)
+
+	var resp api.CreateOrderResponseObject
+	var placed api.Order
+	if key := req.Params.IdempotencyKey; key == nil {
+		placed, err = h.placeOrder(ctx, h.q, args, b)
+		if err != nil {
+			return nil, err
+		}
+		resp = api.CreateOrder201JSONResponse{Success: api.True, Data: placed}
+	} else {
 		canonical, err := json.Marshal(b)
 		if err != nil {
 			return nil, apperr.Internal(err)
 		}
 		sum := sha256.Sum256(canonical)
-		reqHash = sum[:]
-	}
-
-	var resp api.CreateOrderResponseObject
-	var placed api.Order
-	err = pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
-		q := h.q.WithTx(tx)
-		if key != nil {
+		reqHash := sum[:]
+		err = pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
+			q := h.q.WithTx(tx)
 			_, err := q.IdempotencyClaim(ctx, db.IdempotencyClaimParams{UserID: caller.UserID, Key: *key, RequestHash: reqHash})
 			if errors.Is(err, pgx.ErrNoRows) {
 				resp, err = h.replay(ctx, q, caller.UserID, *key, reqHash)
@@ -107,29 +112,23 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 			if err != nil {
 				return dbError(err, "")
 			}
-		}
-		placed, err = h.placeOrder(ctx, q, caller.UserID, b)
-		if err != nil {
-			return err
-		}
-		envelope := api.CreateOrder201JSONResponse{Success: api.True, Data: placed}
-		if key == nil {
-			resp = envelope
+			if placed, err = h.placeOrder(ctx, q, args, b); err != nil {
+				return err
+			}
+			body, err := json.Marshal(api.CreateOrder201JSONResponse{Success: api.True, Data: placed})
+			if err != nil {
+				return apperr.Internal(err)
+			}
+			status := int32(http.StatusCreated)
+			if err := q.IdempotencySave(ctx, db.IdempotencySaveParams{UserID: caller.UserID, Key: *key, Status: &status, Body: body}); err != nil {
+				return dbError(err, "")
+			}
+			resp = rawCreateOrder{status: http.StatusCreated, body: body}
 			return nil
-		}
-		body, err := json.Marshal(envelope)
+		})
 		if err != nil {
-			return apperr.Internal(err)
+			return nil, err
 		}
-		status := int32(http.StatusCreated)
-		if err := q.IdempotencySave(ctx, db.IdempotencySaveParams{UserID: caller.UserID, Key: *key, Status: &status, Body: body}); err != nil {
-			return dbError(err, "")
-		}
-		resp = rawCreateOrder{status: http.StatusCreated, body: body}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	if placed.Id != uuid.Nil {
 		h.Log.InfoContext(ctx, "order placed", "orderId", placed.Id.String(),
@@ -156,34 +155,58 @@ func (h *Handler) replay(ctx context.Context, q *db.Queries, userID uuid.UUID, k
 	return rawCreateOrder{status: int(*stored.Status), body: stored.Body}, nil
 }
 
-// placeOrder does the work of an order inside the caller's transaction.
-func (h *Handler) placeOrder(ctx context.Context, q *db.Queries, userID uuid.UUID, b *api.CreateOrderJSONRequestBody) (api.Order, error) {
-	index := make(map[uuid.UUID]int, len(b.Items))
-	ids := make([]uuid.UUID, len(b.Items))
+// orderPlaceParams is the order as OrderPlace takes it: the products and quantities
+// in the request's order (the statement locks them in id order itself), and the note
+// unless it is blank.
+func orderPlaceParams(userID uuid.UUID, b *api.CreateOrderJSONRequestBody) db.OrderPlaceParams {
+	args := db.OrderPlaceParams{UserID: userID,
+		ProductIds: make([]uuid.UUID, len(b.Items)), Quantities: make([]int32, len(b.Items))}
 	for i, it := range b.Items {
-		index[it.ProductId] = i
-		ids[i] = it.ProductId
+		args.ProductIds[i], args.Quantities[i] = it.ProductId, it.Quantity
 	}
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	locked, err := q.ProductsLockForOrder(ctx, ids)
+	if b.Note != nil && strings.TrimSpace(*b.Note) != "" {
+		args.Note = b.Note
+	}
+	return args
+}
+
+// placeOrder runs OrderPlace with q (the pool, or the caller's transaction) and
+// returns the order placed, or says why it could not be: 400 naming every unknown or
+// archived product, else 409 naming every product short of stock. Nothing was
+// written then.
+func (h *Handler) placeOrder(ctx context.Context, q *db.Queries, args db.OrderPlaceParams, b *api.CreateOrderJSONRequestBody) (api.Order, error) {
+	rows, err := q.OrderPlace(ctx, args)
 	if err != nil {
 		return api.Order{}, dbError(err, "")
 	}
-	found := make(map[uuid.UUID]db.ProductsLockForOrderRow, len(locked))
-	for _, p := range locked {
-		found[p.ID] = p
+	if len(rows) != len(b.Items) {
+		return api.Order{}, apperr.Internal(fmt.Errorf("placing an order of %d products returned %d rows", len(b.Items), len(rows)))
+	}
+	if o := rows[0]; o.OrderID != nil {
+		order := db.Order{ID: *o.OrderID, UserID: *o.OrderUserID, Status: *o.OrderStatus, TotalCents: *o.OrderTotalCents,
+			Note: o.OrderNote, CreatedAt: *o.OrderCreatedAt, UpdatedAt: *o.OrderUpdatedAt}
+		items := make([]db.OrderItemsByOrderRow, len(rows))
+		for i, r := range rows {
+			items[i] = db.OrderItemsByOrderRow{ProductID: r.ProductID, Sku: *r.Sku, Name: *r.Name,
+				Quantity: r.Quantity, UnitPriceCents: *r.PriceCents}
+		}
+		return toOrder(order, items), nil
+	}
+	found := make(map[uuid.UUID]db.OrderPlaceRow, len(rows))
+	for _, r := range rows {
+		found[r.ProductID] = r
 	}
 	var invalid, short []api.ErrorDetail
 	for i, it := range b.Items {
-		p, ok := found[it.ProductId]
+		p := found[it.ProductId]
 		switch {
-		case !ok:
+		case p.Sku == nil:
 			invalid = append(invalid, apperr.Detail(fmt.Sprintf("items.%d.productId", i), api.Body, "no product has this id"))
 		case p.ArchivedAt != nil:
 			invalid = append(invalid, apperr.Detail(fmt.Sprintf("items.%d.productId", i), api.Body, "this product is archived and can no longer be ordered"))
-		case p.Stock < it.Quantity:
+		case *p.Stock < it.Quantity:
 			short = append(short, apperr.Detail(fmt.Sprintf("items.%d.quantity", i), api.Body,
-				fmt.Sprintf("%d requested but only %d of product %s (%s) in stock", it.Quantity, p.Stock, p.ID, p.Sku)))
+				fmt.Sprintf("%d requested but only %d of product %s (%s) in stock", it.Quantity, *p.Stock, p.ProductID, *p.Sku)))
 		}
 	}
 	if len(invalid) > 0 {
@@ -193,49 +216,7 @@ func (h *Handler) placeOrder(ctx context.Context, q *db.Queries, userID uuid.UUI
 		return api.Order{}, apperr.Conflict(api.INSUFFICIENTSTOCK,
 			fmt.Sprintf("Not enough stock for %d of the products ordered; nothing was reserved", len(short)), short...)
 	}
-
-	quantities := make([]int32, len(ids))
-	prices := make([]int64, len(ids))
-	items := make([]db.OrderItemsByOrderRow, len(ids))
-	var total int64
-	for i, id := range ids {
-		p := found[id]
-		quantities[i] = b.Items[index[id]].Quantity
-		prices[i] = p.PriceCents
-		total += int64(quantities[i]) * p.PriceCents
-		items[i] = db.OrderItemsByOrderRow{ProductID: id, Sku: p.Sku, Name: p.Name, Quantity: quantities[i], UnitPriceCents: p.PriceCents}
-	}
-	taken, err := q.ProductsTakeStock(ctx, db.ProductsTakeStockParams{Ids: ids, Quantities: quantities})
-	if err != nil {
-		return api.Order{}, dbError(err, "")
-	}
-	if taken != int64(len(ids)) {
-		return api.Order{}, apperr.Internal(fmt.Errorf("took stock of %d products, expected %d", taken, len(ids)))
-	}
-	var note *string
-	if b.Note != nil && strings.TrimSpace(*b.Note) != "" {
-		note = b.Note
-	}
-	order, err := q.OrderCreate(ctx, db.OrderCreateParams{UserID: userID, TotalCents: total, Note: note})
-	if err != nil {
-		return api.Order{}, dbError(err, "")
-	}
-	err = q.OrderItemsCreate(ctx, db.OrderItemsCreateParams{OrderID: order.ID, ProductIds: ids, Quantities: quantities, UnitPricesCents: prices})
-	if err != nil {
-		return api.Order{}, dbError(err, "")
-	}
-	sortItems(items)
-	return toOrder(order, items), nil
-}
-
-// sortItems orders lines as OrderItemsByOrder does, so every response lists them alike.
-func sortItems(items []db.OrderItemsByOrderRow) {
-	slices.SortFunc(items, func(a, b db.OrderItemsByOrderRow) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ProductID.String(), b.ProductID.String())
-	})
+	return api.Order{}, apperr.Internal(errors.New("an order whose products all had the stock was not placed"))
 }
 
 // visibleOrder enforces who may see an order: its owner, staff and admins. Others

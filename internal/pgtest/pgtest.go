@@ -96,6 +96,29 @@ func Main(m *testing.M, after ...func() error) {
 // data and may run in parallel. It fails t when no server can be had.
 func NewDB(t testing.TB) string {
 	t.Helper()
+	return withDatabase(testURL, newDB(t, func() string { return "TEMPLATE " + ident(template) }))
+}
+
+// NewDBWith is NewDB for a database created with other CREATE DATABASE options,
+// such as a default collation: it is created from template0 with options and
+// migrated, which takes longer than NewDB's copy of the migrated template.
+func NewDBWith(t testing.TB, options string) string {
+	t.Helper()
+	name := newDB(t, func() string { return "TEMPLATE template0 " + options })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := migrate.Up(ctx, withDatabase(adminURL, name), log); err != nil {
+		t.Fatalf("pgtest: migrating database %s, created with %q: %v", name, options, err)
+	}
+	return withDatabase(testURL, name)
+}
+
+// newDB creates a database private to t with the CREATE DATABASE options that
+// options returns once the server is found, drops it when t ends, and returns
+// its name.
+func newDB(t testing.TB, options func() string) string {
+	t.Helper()
 	if !mainCalled.Load() {
 		t.Fatal("pgtest: this package's TestMain must call pgtest.Main(m), which drops the template database and stops the test server after the tests")
 	}
@@ -110,7 +133,7 @@ func NewDB(t testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	createMu.Lock()
-	err := adminExec(ctx, "CREATE DATABASE "+ident(name)+" TEMPLATE "+ident(template))
+	err := adminExec(ctx, "CREATE DATABASE "+ident(name)+" "+options())
 	createMu.Unlock()
 	if err != nil {
 		t.Fatalf("pgtest: creating database %s: %v", name, err)
@@ -122,7 +145,7 @@ func NewDB(t testing.TB) string {
 			t.Errorf("pgtest: dropping database %s: %v", name, err)
 		}
 	})
-	return withDatabase(testURL, name)
+	return name
 }
 
 // NewPool returns a pool on a NewDB database, closed before the database is

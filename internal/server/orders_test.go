@@ -18,6 +18,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/apitest"
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
+	"github.com/shopfloor/shopfloor/internal/pgtest"
 )
 
 func shopItem(id uuid.UUID, quantity int32) client.OrderItemInput {
@@ -277,6 +278,81 @@ func TestCreateOrderWithTooLittleStockMovesNoStock(t *testing.T) {
 		require.Equal(t, int32(0), shopStock(t, env, scarce.ID))
 		require.Equal(t, int32(0), shopStock(t, env, plenty.ID))
 	})
+}
+
+func TestPlacingAndReadingAnOrderListTheLinesAlikeUnderALinguisticCollation(t *testing.T) {
+	t.Parallel()
+	// A database whose default collation is ICU's root locale, where "Banana" sorts
+	// after "apple" and "Éclair" before "zebra", unlike in byte order. ICU collations
+	// need no operating-system locale.
+	icu := pgtest.NewDBWith(t, "LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C'")
+	env := apitest.New(t, func(c *config.Config) { c.DatabaseURL = icu })
+	ctx := context.Background()
+	var provider string
+	require.NoError(t, env.Pool.QueryRow(ctx, `SELECT datlocprovider::text FROM pg_database WHERE datname = current_database()`).Scan(&provider))
+	require.Equal(t, "i", provider, "the test database does not collate with ICU")
+
+	customer := shopCustomer(t, env)
+	var items []client.OrderItemInput
+	for _, name := range []string{"zebra", "Éclair", "Banana", "apple"} {
+		p := shopCreateProduct(t, env, shopProductOpts{Name: name, Stock: 5})
+		items = append(items, shopItem(p.ID, 1))
+	}
+	placed := shopPlaceOrder(t, env, customer, items...)
+	names := make([]string, len(placed.Items))
+	for i, it := range placed.Items {
+		names[i] = it.Name
+	}
+	require.Equal(t, []string{"apple", "Banana", "Éclair", "zebra"}, names, "placing lists the lines in the database's order")
+
+	read, err := env.Client.GetOrderWithResponse(ctx, placed.Id, customer.Auth())
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, read.StatusCode(), string(read.Body))
+	require.Equal(t, placed, read.JSON200.Data, "placing and reading the order list its lines differently")
+}
+
+func TestCreateOrderStatementCounts(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	customer := shopCustomer(t, env)
+	ids := shopCreateProducts(t, env, 50, 10, 10)
+	scarce := shopCreateProduct(t, env, shopProductOpts{Stock: 0})
+	items := make([]client.OrderItemInput, len(ids))
+	for i, id := range ids {
+		items[i] = shopItem(id, 1)
+	}
+	key := func() *client.CreateOrderParams {
+		k := uuid.NewString()
+		return &client.CreateOrderParams{IdempotencyKey: &k}
+	}
+	retried := key()
+
+	// The products an order names stay locked from the statement that places it to
+	// the commit: without a key that statement is the whole request; with one, the
+	// response is saved after it and then the transaction commits.
+	for _, tt := range []struct {
+		name       string
+		params     *client.CreateOrderParams
+		items      []client.OrderItemInput
+		status     int
+		statements int
+	}{
+		{"an order of one item is one statement", nil, items[:1], http.StatusCreated, 1},
+		{"an order of fifty items is one statement", nil, items, http.StatusCreated, 1},
+		{"an order refused for stock is one statement", nil, []client.OrderItemInput{items[1], shopItem(scarce.ID, 1)}, http.StatusConflict, 1},
+		{"an order refused for an unknown product is one statement", nil, []client.OrderItemInput{shopItem(uuid.New(), 1)}, http.StatusBadRequest, 1},
+		{"with a key: begin, claim, place, save, commit", retried, items[2:4], http.StatusCreated, 5},
+		{"a retry: begin, claim, read the saved response, commit", retried, items[2:4], http.StatusCreated, 4},
+		{"with a key, refused for stock: begin, claim, place, rollback", key(), []client.OrderItemInput{shopItem(scarce.ID, 1)}, http.StatusConflict, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := env.Client.CreateOrderWithResponse(ctx, tt.params, client.CreateOrderRequest{Items: tt.items}, customer.Auth())
+			require.NoError(t, err)
+			require.Equal(t, tt.status, res.StatusCode(), string(res.Body))
+			require.Equal(t, tt.statements, shopQueryCount(t, res.HTTPResponse))
+		})
+	}
 }
 
 func TestCreateOrderWithIdempotencyKey(t *testing.T) {
@@ -737,10 +813,15 @@ func TestUpdateOrderStatus(t *testing.T) {
 }
 
 // shopPatientPool lets requests wait longer for a database connection than the 2 s
-// default. Under -race on a small machine, with other tests running, a hundred
-// requests queued behind one locked product row can wait longer than that, and the
-// server rightly sheds them with 503; these tests are about stock, not load shedding.
-func shopPatientPool(c *config.Config) { c.DBAcquireTimeout = 30 * time.Second }
+// default, and a statement longer than the 5 s statement timeout. Under -race on a
+// small machine, with other tests running, a hundred requests queued behind one
+// locked product row can wait longer than that (the wait for the row lock counts
+// towards the statement's time), and the server rightly sheds them with 503; these
+// tests are about stock, not load shedding.
+func shopPatientPool(c *config.Config) {
+	c.DBAcquireTimeout = 30 * time.Second
+	c.DBStatementTimeout = 30 * time.Second
+}
 
 // shopOutcome is what one concurrent request got back.
 type shopOutcome struct {
@@ -765,29 +846,63 @@ func shopOutcomeOf(res shopResponse, err error) shopOutcome {
 	return o
 }
 
-func TestConcurrentOrdersNeverOversell(t *testing.T) {
-	t.Parallel()
-	env := apitest.New(t, shopPatientPool)
-	ctx := context.Background()
-	const stock, orders = 50, 120
-	p := shopCreateProduct(t, env, shopProductOpts{Sku: "HOT-ITEM", PriceCents: 700, Stock: stock})
-	customers := shopUsers(t, env, auth.RoleCustomer, orders)
-
-	outcomes := make([]shopOutcome, orders)
+// shopAtOnce runs f(0) … f(n-1), each in a goroutine of its own, released together
+// so that they contend, and returns when all have.
+func shopAtOnce(n int, f func(i int)) {
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for i := range orders {
+	for i := range n {
 		wg.Go(func() {
 			<-start
-			res, err := env.Client.CreateOrderWithResponse(ctx, nil,
-				client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}}, customers[i].Auth())
-			outcomes[i] = shopOutcomeOf(res, err)
+			f(i)
 		})
 	}
 	close(start)
 	wg.Wait()
+}
+
+func TestConcurrentOrdersForOneHotProductNeverOversell(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t, shopPatientPool)
+	ctx := context.Background()
+	// A flash sale: every order names the hot product, with another product beside it
+	// in either order, some with an Idempotency-Key (placed in a transaction that saves
+	// the response) and some without (one statement, its own transaction).
+	const stock, orders = 50, 120
+	hot := shopCreateProduct(t, env, shopProductOpts{Sku: "FLASH-1", PriceCents: 900, Stock: stock})
+	side := shopCreateProduct(t, env, shopProductOpts{Sku: "FLASH-SIDE", PriceCents: 100, Stock: 1000})
+	customers := shopUsers(t, env, auth.RoleCustomer, orders)
+
+	type attempt struct {
+		params *client.CreateOrderParams
+		body   client.CreateOrderRequest
+	}
+	attempts := make([]attempt, orders)
+	for i := range attempts {
+		items := []client.OrderItemInput{shopItem(hot.ID, 1), shopItem(side.ID, 2)}
+		if i%2 == 1 {
+			items[0], items[1] = items[1], items[0]
+		}
+		attempts[i].body = client.CreateOrderRequest{Items: items}
+		if i%3 == 0 {
+			k := uuid.NewString()
+			attempts[i].params = &client.CreateOrderParams{IdempotencyKey: &k}
+		}
+	}
+	outcomes := make([]shopOutcome, orders)
+	shopAtOnce(orders, func(i int) {
+		a := attempts[i]
+		res, err := env.Client.CreateOrderWithResponse(ctx, a.params, a.body, customers[i].Auth())
+		outcomes[i] = shopOutcomeOf(res, err)
+	})
 
 	var placed, refused int
+	hotLine := func(i int) int {
+		if i%2 == 1 {
+			return 1
+		}
+		return 0
+	}
 	for i, o := range outcomes {
 		require.NoError(t, o.err, "request %d", i)
 		switch {
@@ -795,19 +910,49 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 			placed++
 		case o.status == http.StatusConflict && o.code == client.INSUFFICIENTSTOCK:
 			refused++
-			// Each asks for one, so a refusal means the stock was already gone.
-			require.Contains(t, string(o.body), "1 requested but only 0")
+			var e client.ErrorEnvelope
+			require.NoError(t, json.Unmarshal(o.body, &e))
+			require.NotNil(t, e.Error.Details)
+			require.Len(t, *e.Error.Details, 1, "only the hot product is short: %s", o.body)
+			d := (*e.Error.Details)[0]
+			require.Equal(t, fmt.Sprintf("items.%d.quantity", hotLine(i)), d.Field)
+			require.Contains(t, d.Message, "1 requested but only 0")
+			require.Contains(t, d.Message, "FLASH-1")
 		default:
 			require.Failf(t, "unexpected answer", "request %d: %d %s", i, o.status, o.body)
 		}
 	}
-	t.Logf("oversell: %d orders for %d in stock: %d placed, %d refused, final stock %d",
-		orders, stock, placed, refused, shopStock(t, env, p.ID))
+	t.Logf("flash sale: %d orders for %d in stock: %d placed, %d refused, final stock %d", orders, stock, placed, refused, shopStock(t, env, hot.ID))
 	require.Equal(t, stock, placed)
 	require.Equal(t, orders-stock, refused)
-	require.Equal(t, int32(0), shopStock(t, env, p.ID))
+	require.Equal(t, int32(0), shopStock(t, env, hot.ID))
+	require.Equal(t, int32(1000-2*stock), shopStock(t, env, side.ID), "a refused order took stock of the product it had enough of")
 	require.Equal(t, int64(stock), shopCount(t, env, `SELECT count(*) FROM orders`))
-	require.Equal(t, int64(stock), shopCount(t, env, `SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1`, p.ID))
+	require.Equal(t, int64(stock), shopCount(t, env, `SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1`, hot.ID))
+	require.Equal(t, int64(2*stock), shopCount(t, env, `SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1`, side.ID))
+	require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM orders o WHERE total_cents <> 900 + 2 * 100
+		OR (SELECT count(*) FROM order_items oi WHERE oi.order_id = o.id) <> 2`), "an order without both its lines, or with another total")
+
+	t.Run("each placed order reads as it was answered, and a keyed retry replays it", func(t *testing.T) {
+		for i, o := range outcomes {
+			if o.status != http.StatusCreated {
+				continue
+			}
+			var first client.OrderEnvelope
+			require.NoError(t, json.Unmarshal(o.body, &first))
+			read, err := env.Client.GetOrderWithResponse(ctx, first.Data.Id, customers[i].Auth())
+			require.NoError(t, err)
+			require.Equal(t, first.Data, read.JSON200.Data)
+			if attempts[i].params != nil {
+				retry, err := env.Client.CreateOrderWithResponse(ctx, attempts[i].params, attempts[i].body, customers[i].Auth())
+				require.NoError(t, err)
+				require.Equal(t, http.StatusCreated, retry.StatusCode())
+				require.True(t, bytes.Equal(o.body, retry.Body), "request %d: the retry answered differently", i)
+			}
+		}
+		require.Equal(t, int64(stock), shopCount(t, env, `SELECT count(*) FROM orders`))
+		require.Equal(t, int32(0), shopStock(t, env, hot.ID))
+	})
 	shopRequireCleanLogs(t, env)
 }
 
@@ -885,16 +1030,7 @@ func TestConcurrentOrdersAndCancellationsConserveStock(t *testing.T) {
 	}
 
 	results := make([][]shopOutcome, len(jobs))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Go(func() {
-			<-start
-			results[i] = j()
-		})
-	}
-	close(start)
-	wg.Wait()
+	shopAtOnce(len(jobs), func(i int) { results[i] = jobs[i]() })
 
 	counts := map[string]int{}
 	for i, rs := range results {
@@ -937,17 +1073,10 @@ func TestConcurrentRetriesWithTheSameIdempotencyKeyPlaceOneOrder(t *testing.T) {
 
 	const retries = 25
 	outcomes := make([]shopOutcome, retries)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range retries {
-		wg.Go(func() {
-			<-start
-			res, err := env.Client.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: &key}, body, customer.Auth())
-			outcomes[i] = shopOutcomeOf(res, err)
-		})
-	}
-	close(start)
-	wg.Wait()
+	shopAtOnce(retries, func(i int) {
+		res, err := env.Client.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: &key}, body, customer.Auth())
+		outcomes[i] = shopOutcomeOf(res, err)
+	})
 
 	for i, o := range outcomes {
 		require.NoError(t, o.err)
