@@ -391,7 +391,14 @@ type DashboardUserListEnvelope struct {
 	Data    []DashboardUser `json:"data"`
 	Message *string         `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -519,7 +526,14 @@ type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -551,16 +565,31 @@ type OrdersByStatus struct {
 	Shipped   int64 `json:"shipped"`
 }
 
-// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+// while they are at most 10 000; when more match, counting them all would cost in
+// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+// least that many match. A list without filters always has an exact total.
+// `nextCursor` is present while more rows follow this page.
+//
+// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 type Pagination struct {
 	Limit int32 `json:"limit"`
-	Page  int32 `json:"page"`
 
-	// Pages Number of pages (0 when there are no items).
+	// NextCursor Send it as `cursor`, with the same filters, `sort` and `limit`, for the page
+	// after this one. Absent on the last page.
+	NextCursor *string `json:"nextCursor,omitempty"`
+	Page       int32   `json:"page"`
+
+	// Pages Number of pages (0 when there are no items), from `total`.
 	Pages int32 `json:"pages"`
 
-	// Total Items across all pages.
+	// Total Items across all pages: exact when `totalExact` is true, otherwise a lower
+	// bound (10 000).
 	Total int64 `json:"total"`
+
+	// TotalExact False when more than 10 000 rows match the filters, so that `total` is a
+	// lower bound rather than a count.
+	TotalExact bool `json:"totalExact"`
 }
 
 // Password 8–72 bytes, with at least one uppercase letter and one digit.
@@ -601,7 +630,14 @@ type ProductListEnvelope struct {
 	Data    []Product `json:"data"`
 	Message *string   `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -782,12 +818,22 @@ type UserListEnvelope struct {
 	Data    []User  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
 	Success SuccessTrue `json:"success"`
 }
+
+// Cursor defines model for Cursor.
+type Cursor = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -848,20 +894,50 @@ type GetDashboardSummaryParams struct {
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
 type ListDashboardUsersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Status Only orders in this status.
 	Status *OrderStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -884,11 +960,26 @@ type CreateOrderParams struct {
 
 // ListProductsParams defines parameters for ListProducts.
 type ListProductsParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Q Text to find in the name or SKU (case-insensitive).
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -923,11 +1014,26 @@ type UpdateProductParams struct {
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Q Text to find in the email or the name (case-insensitive).
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -1173,6 +1279,13 @@ func (w *ServerInterfaceWrapper) ListDashboardUsers(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
 	}
 
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListDashboardUsers(ctx, params)
 	return err
@@ -1196,6 +1309,13 @@ func (w *ServerInterfaceWrapper) ListOrders(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
 	// ------------- Optional query parameter "status" -------------
@@ -1326,6 +1446,13 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
 	// ------------- Optional query parameter "q" -------------
@@ -1483,6 +1610,13 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
 	// ------------- Optional query parameter "q" -------------
@@ -6093,180 +6227,197 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rVhvHuuCr1PTstQJrt4QkwDZinTUjA05kY2CDiHd25HGXuj9JFVpVclc1WNuLWfk1DzB5h/NgeZKz",
-	"6qvqm7p1AYxDcvwjMZK66/LVd7/VZ8cXk6ngwJV02p+dMdAAIvzzqEdH+t8ApB+xqWKCO22nNwZyDZFk",
-	"ghMxJGoMZBqJIPbVPpHAA8IUYZx43WHtRHCovaXKH3tERPiV+VR3XEf6Y5hQPb6aTcFpO1JFjI+c29tb",
-	"15nSiE5A2YUcswlT5ZV0FUwkmUJEpnQELmn+/utvzUZDD8707x9jiGaO63A60eOHOEp+4gCGNA6V0241",
-	"XGcooglVTtthXG23HNeZ0E9sEk+cdrPRcJ0J4/aTmyyYcQUjiBy94NMogKh7WA0uoX/8ThIWpGubUjXO",
-	"lsYCx3Ui+BizCAKnraIY8utMlxbH+OQ8wFznjI6gPLf+lvB4MoDIJcNITEhzEXA0BKth01wBmsYa0Dkz",
-	"CLIIPhZ/HhVCl3Lx+cTyUY/nVr8sp4JLQHR+SYNz+BiDRJz2BVfA8U86nYbMp3plW79IvbzPDnyik2mI",
-	"hwtRJCLzSqAn+LFz3D3s9LqnJx+Ozs9Pzx3XCUBRFkqn/fNnZ8ggDJy2AxPKQsd1QmGGdtrOQAT67Ccg",
-	"JSKOM4mlIgMglFzTkAUE3yE0CCKQ0rl9n3/Wrt08iSOSIWUhJEACqbp63u1h028NnkNth+4GtR14Mazt",
-	"DRq01vRbwTbsDHfps4Fz6zoy9n09S3tIQwm3ecj+LYKh03b+51bGo7bMr3LrSEPjiF9DKKZgoFw+Wbse",
-	"wiRhHBdcJ9483DwSMqkkgWuIZhoZByFMCFVEcB8I433uWbh6+8S7PHlzcvru5MOr7tHxoUc0ikgC1B8T",
-	"BDgyRDGFyEAmECAJF4ooegX7fe697Bx+OD/6x+XRRc8jE6Bc4hv6RPQq9aM3EIY1jVQQkNcXpydkQ0T4",
-	"w2XvVe2Fq1kpB6kg6PMAQPM/NaacbLdICNcQys06+UeMW0m5KKF80aIIjaDPIxjGEgKihHD1nhgf6XVN",
-	"XCIFoWTCpJxCqMiQhQoiXKkGF5EsBK7CGWEjLiII6n2uz/RA8GHI/Aci+NHbTvf4Q6/z5uikgK0dTqjv",
-	"i5grcsPUmKgxkwnKhhHQYEbgkz7SJ4aR3sHpyavj7kEPxSElExEBkVPw2ZD5RG+ayNgfEyqJl9u7V9eL",
-	"eiWiAQsC4A+D6avT85fdw8M5iJ7ycEakosMhoTwgNJgwLsmEzpA0kEE+OWCmO/HaSEI+DUODmjRWY+BK",
-	"QwUCMogV7kQjfCAQWRCgXa4g4jQ8yiB0X6B2T3pH5yed45QPF3A15vBpCr5eC75IhO/HUfTkGKZX3IbX",
-	"1lwjt3jN5eMI9hHadoca3CPgEDEfMcccRCzxh1CMRhCQmAfIo3LsOMATOBHqlYh58DDgn5z2Prw6vTw5",
-	"LMD9RCRqBRlTaVgEe3IQT9futQkXhvojkCKOfEAQndFZKGjQE+KYRkbHuz+kzjo/HZ92Dj/0Tk8/HHfO",
-	"vz8qQCwvLxNxFOpJrXzRB4g6tFb7m42dF7vPn5HBTMGT4wylfVoOkexKXFt8lOzfyZ42muQte0kGM2I1",
-	"300D/wh8wQOmh35ltJyHHcH50cHpyWEXtY9Xne7x0WHpEBK89ceUa/qRTOsh2hojfWe77+yTISh/rA0t",
-	"OqKMI+FFoFCff1oHUd6t187ZgVZ7oqlBqcZUGTWIhIJr1ENOydW+Zt9jrZXcUJlABk/onCpAA/GhR3Pe",
-	"6R19OO6+7fbmz0QIMqF8llCHJBuhGDFuMKdNmg00QpuThtzcNwehLeCdFnlylJHfoyaK0s7QSkRm6YcM",
-	"uCLdM61+umQoImJ2TXmg9cURk8rok+bHTAnbrBPvXEOh1hkqiDwi6UySmzFwogTR0EG01aqim/c35N4p",
-	"22kXSIdSj3BDmTZWhlp7QmgzPip6FJaaoxosFxBdMx8uOb2mLKSD8IGc9eLo/MfuwdGHy5POj53ucefl",
-	"cZm3SjOnRm8Fk6mIaMTCGYmzNSTII8ciUuGTo+aKTVrGGlBFB1Rq0c+1mjXQB0P9MQQkYqOxIlzcoN2y",
-	"gTQOfZ4aI9LQvD8G/4pQMqVS3ogoaJMihqWolz5hmcBmn6Manfsa/CuprRryMYZY2zSJ9NInoFkK5eZP",
-	"tB7Qvnt5cP7TWe/DPy6PLo8+9Lpvj04ve16dIEaSkCqI9g0CFxGbSTKNQAJXrsFK3IvmXF8UudGxpiwF",
-	"jbO91gzUcJt6LcM4DO9ICJe8oCw/jAouTzqXvR+OTnrdg06vQrBRREyixBVw1Mrg05RFEGi8H0YgUaQZ",
-	"PqMZKHKJp0YEc3s0eptxmvgRBBqSNJRkQ1vMjI9cMqGhteVFlGzYgGCf3ESCj6zlKqL0XI3qccllPJ2K",
-	"SEHwFgJGe3h+Dzufi8uzs9Pz3tHhh7dHh93Oh95PZyuUwMQzhBhIJTkws9f0atqktIAnd1pVO55TBzXH",
-	"8uZ3oo3udCFIwZ1YjdPJ2p+daaSZmGLGqadZ4Kr16hHOQcah0ptOgV7ygOcAsnzAC/NYL4rBMW7GxEf5",
-	"czqEa5b2PmUAYvAL+LiC3HpK+0EMXbmAnnnq1nViaRjbsqcvpfUH59eJL7rJfFXLPEBGf2aJI+c6pYFR",
-	"zGl4lls74pA7tx2rRiaDIG+kn46Bj9TYaT9voQs7+dh0yyfC4Sb/8rJtps/Nb3V+EcVRK7ceAVWAwYX7",
-	"7ZspmMiywDlkUjHuq8TWkOj5Tp5dtjkT6FAw6fJpbPCYfuqaN5NASfIx3RCNIjpDKAoFc7Df1S+V/fV5",
-	"uJmFLYaPDS/cD0IFwCzf+2Hu0dskOrACF8zSTvSjt3pq5sNBEmtb/mL6pOYHV/FKXnAV45NK+Fcrn8WH",
-	"ShzjKk5iHoWVJoNWHcAhleOBoFFwEU8mNJqVGYm2KApRkoAqqCmGs5TIDENl8uXsQlEVr4eM2dPp+z2h",
-	"aFiYlHH1bMcpK0EaAtfA4+xQ5jSzeELE0ETwpFZKUP+CiInAKHtaz9QCxKfchzAEjCGtMa0S6wNFianF",
-	"oyJNL+fMyTtFGt0tEyV6d0/gprz7jvGySzKhARR3v+Y2cez0OIqjH2G8xXryXVRvMaagJ1tr+ApJYufK",
-	"baqIEyUMm0OAIrDXwfiHqQQl+nkSikG6qksr1YsbC6lUSHqdiqj8u8RK4XCjtUiEN3ptpiH1tbJPBwVz",
-	"JgKjhPHioa9mEwcabxahlZlW2eiundvNyJQIDpqg/TAO1ibaCHzgZuuyOpS8W9i2dJOPQxZJtbaQPc/m",
-	"WUm9SuP1xRS4Ws7CVBbottzsQfzrofpe7gTLe5iD9EoUPWZSrabDtUBfRP3bMryXUeeUjhin66gSZ9mT",
-	"j0LVhbVUwq+o9uQUslajQiNznSNMIygjfcQm2rilPCChuIHIpxICMpjlPC4FlErSEfIz7u4U9O/tqum1",
-	"rfdSBBUahrFu1zAVD/SDt7ksiWrWkWQADEXMA3eOT6GzSQki6SxzLFmcWJu+cTWHuIoVKDYnj0kENKCD",
-	"EIg08qJexR1zJvjnZUkRgasteivWvX/WrAJd6wYeMa6rffIxFgpsTpf1R6Te4srJpaJGAS1OjBHm1INl",
-	"PXFRzKUJ4Xuds7MPRyc//kcASMYT4MqrO6ssAzz6DGD5rVchfYYFFaCVSgPWJRPqjxmHWgpqE7TVU+kF",
-	"AY8neuqK7JtcbofjOoVEEfw87x3Lx+LzUcy3R70fTg8/6K86x8en7/DhJHfAcefyIi7eXKZ/d08uLl+9",
-	"6h50j056Hy56pwdv8Etc64eLXqd3pD8fHr09O+0dnRz89CE3anVoqipmuNCPNBdCKYXFq9zk7xcRu6WP",
-	"CkyClERt+keK03Vn3ryzWVAlA1goBQGZUjVOhKMYDoEHjI9sIs+Gh7Rcb9Q/xpQrpmbeJjqxjQvWptZg",
-	"CKuSELJ8qwoVSTORMdiZmMwjlk3OShL0bCqaocdKaC1kF+9sNA3djG7GOwYzQrUaLwVfTWIGgLntZBMu",
-	"JLHFsjh1Sa5kj8jr7ywbX2kTf4lwNPNXLfwHoKEWPgUPqrRmqCOujPme34tMbdTk6MRVxQHNr8W8tXgJ",
-	"DzMo7DaehBlxLEaM388rA4m2sRRPJlaATu/p1pvbUqKaTJe55IxWXlZC0BMVGItoPSOGBWtkj+Y0irv5",
-	"56oUi8T9ViW013W3ZL4W1NpTo2Mdm2Ea3BVG2lroBuul+BZchoGTvpxur7BkN3dk+aW5S9yNCICH0Wdm",
-	"1P3h5JmhSpHphYxDL3e223t7L9Jc6JdhDOSGBSNQRtZiYnfgtJ3G4NmwNdyB2rbfpLWdwQuo7QXPh7UW",
-	"3fWfwYthk7YGKNeMMHXaLevXdN51D78/6tV2WvogOFM532e7ube3V+K88ytcC/sSd23Zass2sQY5Zuv/",
-	"XE6ML89qPbdlxJ7bZ5Wi7lNFQzEi6IvNlOd5j8p9fGXZnt2i3zfdXmmJ7jzYl+KUCQ/cjel/wYMoVCis",
-	"rE9YBJl0ioVb/YKeB8NdMzfgX9TxkBciJaz3plYF//3//X8ypSzAP+SYTadg/g4gZNcQQeChLu6lfisv",
-	"r0PbYXA1iD12CCyRsANoCZC8XKlXFw6kyCJz0t5pNVrPas1mrdXqNRvt5m670fiXY6S78zxowp6/Pai1",
-	"6M6wtgPPgtqLQcOvNYfbdNd/DnuDFoYBUS47ZyFQCWTEhqp2E9FpPRNd7WQjqsSYc1K1sJZmu9Gwa0mk",
-	"qLM7aPjPoUVre8NmUNvxt6H2gj4b1FrBDjwbvqCNQdMvK7qPp9t8U0hWKyQLiagQJssjZ4rV7b08vreb",
-	"Ow1LEO1t/ZclknazlRFIu7VbPv9swLXAmptyrefNktZ7NFnzWk+nm/p8dwF5fw6SHdNZgS0XVCysaGzh",
-	"eWie3jR/SOP8NPGynVaF4mMrIcsCb4mESya512sVXPoESwqJGGLhpSQbjbyT1EQUCMq8zXndpDhpozoy",
-	"WhktNNWe1I+ElISGoZm7UvdZNv78MRu3YVIbqmyQ0Gy8+kgzU7O4wBe///rb85bJiHeNZ4oqolm6IoID",
-	"iadT4x0nISgFEbrM9Q8BGzH0XC02XV9UcKIzdOCcWK222itfcMO7+m9OWr//+ttug/hjGlFfQSTnpn7W",
-	"KEzdqpq6oLiW4V8sDy1qYJVnnoSqi1RCI3/MrvVBWXWxUuw2eo29TNTNe3WNqeISxskgjI2L/g7WygKr",
-	"p2ifVNkxNg8DU2IqJXSz19xpN4y2UKLzbOflk43BFCYmz+ynf6XZPGlULwnZx4OQ+aaWS2NdlqaLtoQx",
-	"IeypDIQIgaJ2eA+5P5dNc2+9YLGtthTz1re/0jyZNWy4O6sJVbK/YGXlwVSZa+NmKHAXvcDS0cNcFPm8",
-	"kT/cSWEX8wXtrNz2/qImVj7p7M6iodlaIhua2+sIBzFkYcXMB4Ir6itiw6/7JvqRVhKDSUYIYaiIiFEg",
-	"5mWBqUU/ZhyaTttptsiFIq/pBOR3klx8jGmk6cpHf4BzLHiAlKUBTfkM6zBpOFPMpyE54iPGQZJjhcQl",
-	"Yq60ged8/1KDdiy43s/fd3ZIq0Ge7+08I4293Rf6JyG1sm4rPt41fyI7r39wFrB3lErbjQXsvbCZCmTL",
-	"PdCqfMC3jo/yD8mOK3+zW61Cb7Pvql9y265yZN2DOVZhrMaZ+ziN5mFZzGRwV8N25QsJrPN0UP1gBvs1",
-	"nk3PYk7PvTgl281nz2pNQsPpmNZaGHpGDcanU6ZoiFQ5pVqJ1G/8n587tX+9/9y6/VuVKE0PNrek7Vbh",
-	"/X7/7//r50Zt773+H9nYrG/V3n9uuduNBSMWEKIAvrUOO5/d9KhulVW+k6/o6Pga/oxKrWOFo+F95flg",
-	"Mc79Ane2kgcLA6qo6y7xuMJY1SsdManumxt/txjjWtnemUk2F5W8V71AKR5pV1EJClElcj0/lkpMIPLI",
-	"IJ7JfeJhkwfPZN6oXIwBjVH0Ku0TD/s/eISGEutD0ci3ebqFVIVkdINow6FWW/Wrle7UC6OJFxe4/fuv",
-	"v223iBgSr/P7r7/9y3OJ1/j919/2PFyRV/P2SczZR2O5zfG8Rm2v9v7ztru9gPVdLNTxyxbqShO1kGBQ",
-	"Th8Kb+hMEsQzrF3jNm0o6fyTAxs+9L7K4MorgYumUNoA1DMQqxYO47BqFv1c5SS9tLInr16ZiQ3VOjB7",
-	"PR5877NT9rp7+e9u84R1ZZef7/oH3Wfdq+k/fzx4vVeH2et/B++67JR1mz/98vKXk9bl7KeL13t1vxXy",
-	"weRVI/jn6xCVuCmLQHa5097TYC5yCGf7Y6v2/OafjcHej01+vDs5f6F+2on/9YwetOD7BnvTFP/Ylpe7",
-	"Nz897yRlQqYSznkJNLJ+qqJGkN/LPBRfv+uRjR8uWrvPNjGND3iA/VY6sRqLiP0bteo2MWOT33/9T68y",
-	"uSe3qUXFnDFXLEQaK9Q92jcrHWNVGcdFdjqXCjWlH2NwiWR8FGJ67z6BT6YwFtsDKOLlR5DVm8kBNctl",
-	"sdBdmc+Sh/bcevMj50FWxb/M+h5muGbVaH+83ZqrvyhS2peKoxfrVlrbey9eNBYF1KXTbrYaJUL5QhHx",
-	"+QqaB3hl7GI/f7l4thlxbpFVB3aJdkxOA7ufUiEXRDZ7WBHxSRHzwD56fqWCKRmK6IZGgSZWSrSaWQhk",
-	"Lg4+PCTTzGz2jnVzFQm9aQ6jtAXCEWTNOVCi5sdpfqu9y9feLTiVS7m+Qvvlj4T6il1XaB+o95AA8Heq",
-	"QCaSDduwbaDaRwQPZ5vVvuS7q8+R1WiXFsroZ6phKUvWZbI1079xjViCNRAcGtD/bcep+2KSWKFrBdPT",
-	"EEInoORYXENIfVNfmXrJyk6rgkdqHfeSgVVeH7+HUyo9+S8SCUitq1LlxyMEBVJYruAH+NidcOsLef+T",
-	"vVuphPO7CcgXpyImO3u/AMMfpi8lJU5/vLb0hYu4/tK1W3pO8OOIqdmFHtzAZ4DqurZisk+vEmR9/a5X",
-	"Do3yol2CnZ+8yHpUNAS1LY59d/ADZluVjQncH3ILYy+kyx0rNTU9ORgfiqRxCTX6sOWJF2MxHYZCREQB",
-	"1Xw1jkL7qmxvbeV47pZMHi1FGXOjMCOVfuj1zkjnrEvEUJvJExqG5Oj8jGwRqPliMoHIBzKIJeMgZTv1",
-	"bJjOVpbkpEto1onNOkkwqI9S3k0LPLFfZq67qiRBUkJY7/M+PxD8Gjj+0u7zmunoOhABw/JT4tMJhAdU",
-	"W27dQxO4vbzsHsp9VAWlopOp+fb81QHZ3t7e0y9d9g7qeqy3gsPMNLdFtZhMGBcRQZ2XbHiZxqOPMvMA",
-	"epv4tql2S1wHNmMh7YpCOQFLjW3ife4nWNp32uiDcEkf0VV//v3X/7zVCNLnZP5Ro6iQvqm80N987mPZ",
-	"Vt/R31qKNB9sYMh8SCu5+s7trVe1YJ9GkYZisXKtna8H+k4SccNNdgrDWhhsEt56oVeaRbk0opikDOma",
-	"dAzpEq+mofbBIH7dc4lQY4humARCCYcbrcHjsi75FdezWK0LfTOFHjoUezn9YrpoIph3Go2qTsJJ110c",
-	"9jzpyaZft82WIUh6Q6kxmIEL/ZvahOYaDiWLGIGSesN6Vm0G4RpEjPaGpmSLxIXGw9o8mXsMxyE7jSYu",
-	"r1Nosprv50WvYJE/pR83Gtt+zmWAX4C3X+BFuFi9t7yzRi/RuBAIHSqISHNXo3usVdGsa2OdWO+1HQmH",
-	"EcZNokfNPCVm05FQZv3ctn+2HM707wqZD1zmzXatO0cMFMXarDXY1VYyhhZHTIVFttc56zquY7sfOm2n",
-	"WW/UG1jgPgVOp8xpO9v1Rn3b1oEhp9+iU7Z13dzSB7+F/BmlpZAVtfDnoOLIenqxDt4cdA5CZEpZVCfY",
-	"ptagsW2kbDACG1Ql/uc+H7FrU7gm6QQ0Kpimr/rE02/RhCWdnK0QpHaCxaDtPs+177V9tpXMmrhhYzVx",
-	"DbZJYIpd6CA5TmRSVu+ZFAbfoTfWQt0+c9s7ByKKwFe1H0QkobbnrN2ZqlD5dFuU95p5zreEbzUaayx/",
-	"vbkLfaoqmmIdm668jGOXsR0zc9WA6Qq3ch3r8ZXm6lfmG8vhe9ur38vaXOs3mmu8Md8iF9/bXWeFFf3V",
-	"9MutvdUv57uO3rrO7jpQLDacxrfW2F5Fq8q8Cui0f36vlVCbpa5PV0sglDIZJeciSIqOJPpttar4Xg81",
-	"z1CEicEv4ijX4spa/5ob8LR3H7ITzUnkjRaprcaOlrtaZhLbv16/Y5jODZUEuY3b51Kk7bs13Us6xAL7",
-	"CKZAle1tew00lEkL2AU8QcTqXkxhPaqaC4quRdM71W5AAwIm9b7EFQTY319DxCTCoKjfvDdxfiOZu5KM",
-	"QWlU2nKYvJpUjDdiBCvkbrEbvZbCK6QjXtJSRO/vQR2Y5nEpij+S9Ch4FRbcqmE67dcfJAv+HBiT4ki2",
-	"bZvanXhmVmJJPgugmqUemI61yATNIWeK0IbWsdB8QVVs0zUtNy0DRn1LqggTKkgUhyAJlcXuzNhz2bRj",
-	"0kq9m3BU5OIFndcyplyvoLaxefoaRhKVe2wHmu/PWielzq6M65eJVHQmbWtUEwtlKo1+VrDwYpvHR2Lj",
-	"1b0kH8LN06Oab0z+NTWrb0x/NQmbo89dFfKdvINeZGlkmWJUsjszY9M4JQR2LsF+0YA2jpxihAZNLU2f",
-	"2hYjDAlYyw8I6uTMPM/4KDXDsW+Xxrbkshu8uSchaW1H3YxFCGRIJyyckQ0k8j43L+tFAw8gSFq9Wy6C",
-	"huSmve5HKhFit3arqMQSQk3faKgBMzxhSiOFc+s564kXxE16HLupemMYjr1eSAPH8CALKDEktM8rxKGL",
-	"VT4jUNblUGIY53ln5BNS+76cMJ5LiqgQxx3Em5wl/43zPHV18yhJ0JlTOPEWBTp3nuswJuOxX6JfYHBJ",
-	"Ekpy6YCJzmnvDkFtlanECVx2EGlRZ+xJzZ9Uddc3/TFpGG6y9kgEIxoFhnsMCZa/bew09ooXXG3W+7wg",
-	"S5NB8jV1dy6p2+9zVHw0e2OS5NeM42PJwwAqCuIqmU0WGHkcv9OCOPEX8EbNp8muxcWaX80h1cslEqAS",
-	"ZYKh92dla3CH9IK6bzzsfiazwShCScJSkiNcyrHS0NiWzPoqVFrQms4k2aBhaLQFzRYLDYg3kxAcGcxs",
-	"UhWqHMBjIBv2Jy5Un6c12pvpFWVKTMluVi45mCVvmrts7NumvQreAPmzp9UlE0bzNveJ+ZjyKRuU0T+S",
-	"DQglkJ1GY7NO3tkIin0cA4z6IaPbGE/5KQdy8Y9j3ANMgKsq9vM9qFKr4OI1uT+X8lAVjVR6RS/CzDUN",
-	"byW7hkUXwWK77srbTZdmPJQ6aWpGXJwaPq2YWom7T/z+EbWvhZ2eF/CwIRvFmNn75N3qfzLL7aUN1ScQ",
-	"JhtYbeCaeyo3cxwn5S+L2I65yXIR0+lgUwGNuPhcsXuza255zXt/XOJlfYw9F2m70MnYy3OirMfypku8",
-	"XBNtj2wkPbEtvzAvbfZ5wrB2yURIRUxbZPtznfRuRJF1mOuwrXLikpsxVWAvu9MG28hceVfpQGdSFXof",
-	"yzJ/qTrG7JEtvIRas4IVz5nrvL8O6ZYSiyptqMKpmxP+RsyPRMyXGYzVGJgVtvcmbZE2Y6+k6AOrnUgi",
-	"AZIJb3gi4Tco8UxTHs+4OtOezvY5huHqzX1zOa6hR3s7rh4Qcr3m0a6gs+SK5MEsHbqeyH8mMwGcKQOZ",
-	"ZHSJuR8NNYPKXm/LNI8+z6keC0jcdlR/ZNJ2K7s/5y/RYNLqbIuUgbRwcT2CL1ROLp8f1RLj1IoWzZ41",
-	"alr/ivnS7ftGe6R4pZlJWcF5kxT/R9S+7NRpqtCKWZ+a4lXurLeUa1tp+I1Tf2FOrU+g8h6LHFe27Pe9",
-	"LQsvM2DMt2s0TDsofVrB/NVTLrHPNPTPWseqE6zAkMQXE8j81DYLs97nWEOBPh1qA05Z9lFEuaS+uTVS",
-	"G1km92DM+KhtAmmUz9LEzpD6V7LPMaXTBGsxe8Gw/T3ilfupe0Z0oZMJ0xVR48IbO5NRXSMmuDCpomQi",
-	"rkGmDnLkBpUNezApcL6tvIdJpO/Q9cWJ1w1gMhUKuD+rvYGZNiTtpaFpK3QEwxXMUmMXv8BEROvoM36x",
-	"NI8S4wnW1s1kzoYNLmqWikPpETZTDVU/z/hIbxUF5z7xBU/Cl3pFDKS5zHJoW6Yj6uBII1AYpkirVtG7",
-	"qOfrc71w64QM2HAIOF6Sk2rOpKJ9vafN6BDbmpt9mD2YUMoEJgOITHJkBEMMRFClYDJVZGOn0XD1uJsk",
-	"BHpt46p6ETHXD2JAhKHqTgaAgZmIYb6gbwR00omeaevkEwR18gZmkgwgFHyUxF7t1fTzKYx93tohYxFX",
-	"exxzd7+tMvU7ibf1moYxWtyYEYxhHnuaFNOKMbGXjIQIiD8WzIfNVCbYBvOpUJjDtOK1okuL+vNV2v+j",
-	"9n/f//1vi+THPX2otgbg588P7D+sF7Gw9eba3tWKO/q+soO12JZ6gXei3DX4a8vLb27ZLy+jUdPD+gPL",
-	"J0qCuWQrbX1mwe0aBpO2ZSKgAVb1lUynfZSjxmZigWHOO4ZbBjJrMIf1FAPNFi+0AUVy9lM6Pg6kB13g",
-	"+ExY4OPqm2vRz9cnmp3V750I9UrE/E+ZV/U9qBR7jdzXioFh8NVa5p3sVtOO/NC5fV9NBlvGJYex03sO",
-	"vEjxRZy54Xif4cy6/sjNmIV5w55JkrS89qyPIU8i5nEsXOnz9EEsSJlSFmitJ61Jsfpq7qofTxOdVkDT",
-	"+G6mJ/d5TlGu1D5wwU+D9HKX9v05iPDOou7PlkplsDkh3H0kWpnHtfUl0VbWMeEBJEiVP35wO/mkI0PW",
-	"iYF0UiGnrTikwwpC209QVM+ladrPqMeroq5Ss4lHSl9a2NTiKycy3UFDZRyxicNN6iF88o6dx2cQ33Th",
-	"1VzprbjOVOG0rcrCgEIVX5rmrlmuVI/PsBeaGkciHo0TB4Bx4RSuU008PHXiffTIRLMn61vAdCRhQ3IX",
-	"by5dTIqqMS6BS6bYNYQzV+vEN+bKSRsQgE+qTjzs3pEW9aJmoWeDTz5A0OfehH7K/V4nHjO+sv/QBO6R",
-	"K4CpzFacL2f2sFDXI2osZFr5uSiKkF6Q/LXjCD34pIgSZMh4kIAmAejFm0uyMQ/LzUU+74+LHBrNNboU",
-	"fi6V1KFzFOut18ixKJxitev9vq3Uy2v7gY3Gd1pcHoUee3HYzG4oomqcNN30jP8wj5ULVm5xvbDm+VYm",
-	"5SVciEglagwlIVBUGLyaRyZAuUwSphkf1cmhKTImXi1t2OEtDGCJSBWWYiuUnbZTy7f7SDo92c4ghd8K",
-	"jcFruU/vv25ApqoJ99KQTHKc95bdf+4aTCYV0XplhtYbpgV/Xv7YcMaS2MnFm8s2Wd0h0028vyaxNr0P",
-	"1tuskxM6gXbS17vPcy0PbEQyYpOJxe106rbWgDHfpNVoFBJjTWCmTRpEiT5vNhqkYf/LdZ6wZqd+SkR4",
-	"YfJi93bSI+8B3uA1bnz4Arc43NEdPNda7Ss7hOevAVigcCdRsELSbXLVLC7qqEdHiyazj23hMzjDE1fS",
-	"v+ncj+AJQLTJtcpZqG5n7K5C30590gGEoCrI+gcWWP05mSgNC89fboI/YLWjdVSbxi9XME1jkX1uc0FQ",
-	"ZzcFAtg6ZApU2SYsaUH6mEaTEGRljK5j1Pw8F3tcEbwyj34usvxXNJ7/ZCRiceRuNOKuritPsg2yM7dt",
-	"FjZEmPTyJiHjV9pgYmozuZOKE0+zbK/e5xdgUwT0F2RA/SstNb3usHYiONTearPV06+PQJFt09CBJ+kU",
-	"abFrddQmo4nloWtuJkeqpZwAjUIGWd/s/WxeQ8dSsTBMCqUXR6/zW1gau/4D9Og15fKDZPF2Vb3yidB6",
-	"XcCGDAIiWZLDgAdQPvivrwv8NTnBAisBQ18ZT1hhINzNzWLTIpY6x009tEzDu/muse5cOlHSWsCoiUxw",
-	"U9qCGGOQxTVJRUlpo21SgGOzYZ5ffScNvhk6tp6x/VxztZ1mq8+9s/Ojg9OTwy5mQr3qdI+PDo3BU+Q+",
-	"crF3fU0G1EsIILd8JskACxoFX8Zh7slcHsvNfx+b46vzNis0vgiP+28fFGitYaBEeB0BtpB+RVn4rWz7",
-	"rg0j7mvbLC81KgYSTB1B2vggX2MkiyEEU4OtNT06AbfP1w8eZJk9pqfC9iLv/lep/lnLtZ9uNvXz/0EO",
-	"fkwujfOVK0ySSIQLvei2wfOa9dm2i/lTdU3nvys+kO9q/ZV90veo7PpWIvAoJQKGLhYyR8MHy6xxpc/n",
-	"cNFlA3MOHaZkUjBZaG5lUsyxlYXtfiPbSS43FyQUfARR0swKr2rCZ029uTcqtFzzbOa4NNfq9LngPtRJ",
-	"J9+1Nu3Hw6SMIUhjwaHANjjxNN9l1lZomuaHsz6/ApiSGxFdaRKHUILh4OklQrMkc3zD6xwcHF1cfOid",
-	"vjk6+dDrHXtusRdun1t63ryPSyuD+lNoNZfvC2QKtr75s/5gms8QhFDTVHhjIc2v4cbCEfIKT510sqYS",
-	"i5KQLS9oa12nz5M0ZJfAJywvGllfmJt2HF7gpXoKOP4Nr59OKrJFaAnh0CWrJNpdVWSNDMt9Mh0zP2YM",
-	"p+3qLMp7WsvysFW3uW0n9xTlM8HhO2kfcomnFVDPFKJ55poRbz/jpthOjmdNoEIpqsSmFWyYBik49Dlg",
-	"M3/Tp0rwmlmHtEmWZk7MTrYzLie/7LqjR81+zN+n9JV9ImtRv7nu5S/LBb55GtboiYA4MMd97qZIb+Uu",
-	"Qbo/V4orhTUWjBlpbTpL2rnahBqncXppu1Yu/RBohJmP9iIrz1wn0ucLrrYu3Gxd2XoNF6DXeZZ23b13",
-	"usiTvUh+7QyTwmXpT5GjpRpd0nc40ey+sbf/luzNErDlb9/JBB/W4nSB8Jc1bDqHQPjGzRMBDyBCTWTL",
-	"3p9S19jt1c3NQSZuxBThAIHUTAkmAwgCSPyNfT5gnEazpOhbm+PW4ccFVlRHXCuJaPQv6tKml7uSABV8",
-	"UltjNQmLlDfvP6skrwiwKt4H3PX9aGpJWBJxwOhveIdWOl0+dT697Sd3SFuRPoq6VJQHNBQc6r/IJQ3y",
-	"A+F/h01g7NNkEPMgBHf+UIg5k/oiYF/gqGuC/Bd6Tc0y7gF48/mLA7x8phouya4WgnwMNFTjfy8mjfQe",
-	"jkau7HAaCfRYMUniKaZGBQJMdzIlYt+w7IAqOqDmNvESzH/AeR/TZjYzrJEkke3kix/KMbsGbu7kW3gC",
-	"E1AR85fhuL3AazAjkYgVEAWTaYiaHg/SnpX6C+7PyJhJJUYRnbiJexArNochG42V2+dTIUIyovEIJNnA",
-	"PnMuYUgx1Dfi38WGGwyvCUCXPwni5FauwYzIj6Fvvu9zjB6RiCqohVpI2PvJ9KNu2jjke0GimJtCuKNP",
-	"UyGxFtV4YgSZiTjq84ngTAnkuhyU5pgLGONbC631CHUaUsbvSKN2hoRvnEViAmoMscQAGDHlC18cU3LT",
-	"TNItLsSZvFxaiDhJNxRyOgWueXAg/HiCreJlTrbN6CT0XOILfg1aR9CH8vri9KSSbO1Q+veH0m71jcTm",
-	"Vt35uyorSXd+W4/AUrUdIrjSgszVULP7XnkuGqZLz6V0JJgjA1F6cw+GK1ICxjsypFp2JD913h7f7UiS",
-	"Rf65j8Tue+GRYCxlXfkGvCC5bB8no7zhhYwS0yBcDK2Q3cZ25YmcY4jVsP0/ULydYxRJCYNX97WaHqfv",
-	"cwag6oMrvly8l/bn97d6NCSWRalYlpQwwJ7S2A2VZAjKH9trK+rp3Ytb6LewSykL4OwaHNfccJG7eSJX",
-	"GIKNqsvx907uYtgsHaPYJVBWvHeWdvVCMS/8q9xLSa5Iddc+45gNyFCEobgxgQzT3S4dwNatlt9/ZVto",
-	"DkVUaiWRez9rpFlRLIi46WLIxbTcTXSBhHQJU9poy68nO//b97f/FQAA//8=",
+	"7L3tctvG0iB8K/PiPVWR6oAUSUm2RdVTu7REJ3RkSUei4pOEXmMINMmJwBkaM5DMuLSVX3sBmx97B8+N",
+	"7J3kSramZ/BFgCIlWY6Sxz8SiyQwHz3dPf3dnxxfTGeCA1fSaX9yJkADiPDPbp+O9b8BSD9iM8UEd9pO",
+	"fwLkCiLJBCdiRNQEyCwSQeyrfSKBB4QpwjjxeqPaseBQe0OVP/GIiPAr86nuuI70JzClenw1n4HTdqSK",
+	"GB87Nzc3rjOjEZ2Csgs5iCMpovJSDgRXjMcgCSUhk4pcTyACuyS4YiKWZEbHQIAHELTN8vSv3oyOGad6",
+	"mDqHj8pM4A04bogqfMsl10xN8HlJp0BGLNQLcoknRaQ8QnlAvJBNmf5b4nMRfIhBKhxjwCNQccQBIbKh",
+	"f/ZxGhLBFKZDiPCd6b7+mYZSEJ9GEQMzEi6bx/oxl0gx4Pkl6x89cgkwk8QXsQbCeLNOOuatCGhAhvNk",
+	"Nl9IJcm13pUeeMQiqQYcnzQ/TcQ1XEFEAoAZHp50cW+RuJaEBgEExCxaXEFApkD59YSFQDgwNYFI73MG",
+	"VBEuIiIv2cxAQr+MoLzWR0JDvaq5/imCOulnwGCSiBn9EEObMCUH3BdcAVdkSufEn1A+BjIEdQ3AE6yT",
+	"dbLTaBDvh85R77DT750cv++enZ2ceea8KAlAURYSwQfcM7N4GjO42ZzGAkWUGINejHnHQ4i65ikDpeJZ",
+	"i2jAk7MO2GgEERlFYkrUREjQ415TSZiUMQRkJCJXQyyZUv/EhUp+HmooMDngndMePkYloXo2CPaJVDRS",
+	"hI4p47gyESuS7kFNgNcH3HEd+Eins1ATDcxf/9r7RbCjt8fzn96+avz09uxlcPB6j377gxx++8JxHaYp",
+	"5UMM0dxxHU6n+i0zYoEIp/TjEfCxmjjtZqO14zpTxtMvNEEqBZEe6n/83Kn9RGu/Nmp772vv/vkPxy0R",
+	"sOscaVCVCbanYCrJDCJLYM0/fvu92WjUlywTAV5YZQAjGofKabcarjMS0ZQqp+0wrrZbjqv3wKbxVO+g",
+	"gRuwn9IVMq5gDBEu8SQKIOodVjM4oX/8RhIWpGubUTXJlsYCx3U0ubMIAqetohjy60yXFsf4ZBlCp3QM",
+	"5blP82SPGNasG+wk//f/EIuAmjSGQKgiUyEVaTZIo9FAimsj9kMCYKLRbE1asTSwT5QwHGQUR5pAXDIS",
+	"YSiuixwoxzQzLpkiasq9NUUxf6IH9CeaTfM5CWCmZ1YDjixR78BeI8iacOF1ciw0UwzFNQSLtGpnMZRQ",
+	"hTZ6hGqsaa5AmsYaeHNqLrtlmGPvwkfFnQu5HHNj+aiIe6NfljPBJeDV/JIGZ+bS058s89Z/0tksZD5i",
+	"y9YvUi/vU8a2PjkQReZG90WgJ1hEUMd1DGpKp/3zJ2fEIAw0u5tSFjquEwoztNN2hiLQZz8FKZGknGks",
+	"FdIHuaIhCwi+oy+yCKR0bt7ln7VrN0/iiGREWQgJkECqnp53e9T0W8PnUNuhu0FtB16ManvDBq01/Vaw",
+	"DTujXfps6Ny4jox9X8/SHtFQwk0esv+IYOS0nf9/K5O3tsyvcqurodHlVxCKGRgol082ES6YJIzjgutV",
+	"hK0FIUn0jT7XyDgMYapZheA+EKavRAtXb594F8ffH5+8PX7/qtc9OvSIRhFJNK0SBDhSpZhBZCATCDA3",
+	"maKXsD/g3svO4fuz7r8uuud9DwUDI7voE9Gr1I9eQxjWNFJBQF6fnxyTDRHhDxf9V7UXeE9ykAqCAbeM",
+	"S00oJ9stEsIVhHKzTv4V41ZSiZBQvmxRhEag5ZFRLJFvCFfvifExSlpakCKUTJmUMwiVveRxpSgASRYC",
+	"V+GcsDEXEQSaw9y4Wsochcx/IIJ333R6R+/7ne+7xwVs7XBCfRTiEkbKZIKyVmiCj/pInxhGegcnx6+O",
+	"egd9FO0pmYoIiJyBz0bMJ3rTRMb+REvGXm7vXl0v6pWIhiwIgD8Mpq9Ozl72Dg8XIHrCw7kWpEYjFGNp",
+	"MGVc4qWJOoJmkE8OmOlOvDaSkE/D0KAmjbXYpzRUtPAYG8lYI3wgEFkQoD2upTMadjMI3ReoveN+9+y4",
+	"c5Ty4QKuxhw+zsDXa8EXifD9OIqeHMP0itvw2ppr5BavuXwcwT5C2+5Qg3sMHCLmI+aYg4gl/hCK8RgC",
+	"EvMAeVSOHQd4AsdCvRIxDx4G/OOT/vtXJxfHhwW4H4tErCAT1DT1FfDkIJ6u3WsTLgz1RyBFHPmAIDql",
+	"81DQoC/EEY2M9Ht/SJ12fjw66Ry+75+cvD/qnH3bLUAsf18m11GoJ7X3iz5AlKa17Nls7LzYff6MDOcK",
+	"nhxnKO3TcohkV+LK4qNkvyZ72miSN+yl1jSt5Ltp4B+BL3jA9NCvjJTzsCM46x6cHB/2UPp41ekddQ9L",
+	"h5DgrVHlAyKZlkO6fTomA2d74OyTESh/gjYQ1HrR8gAK5fmndRDl3XrtnE3LSk80NY6h9QPFIBIKrlEP",
+	"OSVX+5p9T7RUonV/Cxk8oTOqAFXnhx7NWafffX/Ue9PrL56JEGSq1TALW0k2QjFm3GBOWyuTWghrThty",
+	"c98cBGGc7LTIk6OM/B41UZR2Zi00TBI/ZMAV6Z1q8VNrtBExu6Y80PLimEll5EnzYyaEbdaJd6ahUOuM",
+	"FEQekXQurZ1IEA0dRFujjOZsp7l3ynraOdKh1CNcU6aVlZGWnhDajI+L1tFb1VENlnOIrpgPF5xeURbS",
+	"YfhAznrePfuhd9B9f3Hc+aHTO+q8PCrzVmnm1OitYDoTEY1YOCdxtoYEeeRERCp8ctRcsUnLWAOq6JBK",
+	"ffVzLWYNwZovAhKx8UQRLq5Rb9lAGocBT5URa/H0J+BfEkpmVMprEQVtUsSwFPXSJywT2BxwFKNzX4N/",
+	"KbVWQz7EEGudJrm99AlolkK5+RO1B9TvXh6c/Xjaf/+vi+5F932/96Z7ctH36gQxkoRUQbRvELiI2EyS",
+	"WQQSuHINVuJeNOf6rMi9b+yvqaU12WvNQA23qdcyisPwjoRwwQvC8sOo4OK4c9H/rnvc7x10+hUXG0XE",
+	"JEpcAkepDD7OGNpwIxhFIPFKM3xGM1DkEk+NCBb2aOQ2YzTxIwg0JGkoyYbWmBkfu2RKQ6vLiyjZsAHB",
+	"PrmOBB9bzVVE6bka0eOCy3g2E5GC4A0EjPbx/B52PucXp6cnZ/3u4fs33cNe533/x9MVQmBiGUIMpJIc",
+	"mNlrejVtUlrAkzutqh0viIOaY3mLO9FKd7oQpOBOrCbpZO1PzizSTEwxY9TTLHDVevUIZyDjUOlNp0Av",
+	"efNyALl9wHPzWD+KwTFmxsRG+XM6hGuW9i5lAGL4C/i4gtx6SvtBDF25gL556sZ1YmkY221PX0hrD86v",
+	"E190k/mqlnmAjP7UEkfOdEoDI5jT8DS3dsQhd2E7VoxMBlnw3jxvLfpuSifC4Tr/8m3bTJ9b3OriIoqj",
+	"Vm49AqoA3S732zdTMJXlC+eQScW4rxJdQ6LlO3n2ts0ZF5CCaY/PYoPH9GPPvJm4kJKP6YZoFNE5QlEo",
+	"WID9rn6pbK/Pw80sbDl8rHvhfhAqAOb2vR/mHr1JvAMrcMEs7Vg/eqOnZj4cJHEDt7+YPqn5wWW8khdc",
+	"xvikEv7lymfxoRLHuIwTn0dhpcmgVQdwSOVkKGgUnMfTKY3mZUaiNYqClySgCmqK4SwlMkMnonw5P1dU",
+	"xeshY/Z0+n5fKBoWJmVcPdtxykKQhsAV8Dg7lAXJLJ4SMTK+TamFEpS/IGIiMMKeljP1BeJT7kMYAvqQ",
+	"1phWifWBosTM4lGRpm/nzMk7RRrdLRMlWneP4bq8+46xsksypQEUd7/mNnHs9DiKo3fR32It+SaQAH0K",
+	"erK1hq+4SexcuU0VcaKEYQsIUAT2Ohj/MJGgRD9PQjBIV3Vhb/XixkIqFZJepyJe4W2ipXC41lIkwhut",
+	"NrOQ+lrYp8OCOhOBEcJ48dBXs4kDjTfL0MpMq6x3187tZmRKBAdN0H4YB2sTbQQ+cLN1We1K3i1sW7rJ",
+	"R/TTr33JnmXzrKRepfH6fAZc3c7CVObottzsQfzrofJe7gTLe1iA9EoUPWJSrabDtUBfRP2bMrxvo84s",
+	"2mO1jJg++ShUXVhLJfyKYk9OIGs1KiQy1+liGEEZ6SM21cot5QEJxTVEPpVJxFZicSmgVBKOkJ9xtxg7",
+	"tV01vdb1XoqgQsIw2u0aquKBfvAmFyVRzTqSCICRiHngLvApNDYpQSSdZ4YlixNr0zeu5hBXsQLFFu5j",
+	"DDOiwxCINPdFvYo75lTwT7cFRQSu1ujtte79u2YF6Fov8IgxXe2TD7FQYONTrT0itRZXTi4VNQJocWL0",
+	"MKcWLGuJi2IubYRS5/T0fff4h/8IAMl4Clx5dWeVZoBHnwEsv/UqpM+woAK0UmnAumRK/QnjUEtBbZy2",
+	"eiq9IODxVE9dEX2Ti+1wXKcQKIKfF61jeV983ov5ptv/7uTwvf6qc3R08hYfTmIHHHchLuL8+4v0797x",
+	"+cWrV72DXve4//68f3LwPX6Ja31/3u/0u/rzYffN6Um/e3zw4/vcqNWuqSqf4VI70oILpeQWrzKTv1tG",
+	"7JY+KjAJUhJN4+jsudedRfXORkGVFGChFARkRtUkuRzFaAQ8YHxsA3k2PKTleqP+IaZcMTX3NtGIbUyw",
+	"NrQGXViVhJDFW1WISDbk2szEZB6xbHBWEqBnQ9EMPVZCaym7eGu9aWhmdDPeMZwTqsV4KfhqEjMAzG0n",
+	"m3ApiS2/i1OT5Er2iLz+znfjK63i33I5mvmrFv4d0FBfPgULqrRqqCMujfqe34tMddTk6MRlxQEtrsW8",
+	"tXwJD1Mo7DaehBpxJMaM388qA4m0cSueTO0FOrunWW9hS4loMrvNJGek8rIQgpaowGhE6ykxLFgjejQn",
+	"UdzNPlclWCTmt6pLe11zS2ZrQak9VTrW0RlmwV1hpLWFXrBeiG/BZBg46cvp9gpLdnNHll+ae4u5EQHw",
+	"MPrMlLo/nTwzVCkyvZBx6OfOdntv70UaC/0yjIFcs2AMyty1GNgdOG2nMXw2ao12oLbtN2ltZ/gCanvB",
+	"81GtRXf9Z/Bi1KStId5r5jJ12i1r13Te9g6/7fZrOy19EJypnO2z3dzb2ytx3sUVroV9ibm2rLVlm1iD",
+	"HLP1fyoHxpdntZbbMmIv7LNKUPepoqEYE7TFZsLzokXlPraybM9u0e6bbq+0RHcR7LfilHEP3I3pf8aD",
+	"KGQorMxPWAaZdIqlW/2MlgfDXTMz4N/U8JC/REpY782sCP7H//rfZEZZgH/ICZvNwPwdQMiuIILAQ1nc",
+	"S+1WXl6GtsPgahB77BCYImEH0DdA8nKlXF04kCKLzN32TqvRelZrNmutVr/ZaDd3243GT4653Z3nQRP2",
+	"/O1hrUV3RrUdeBbUXgwbfq052qa7/nPYG7bQDYj3snMaApVAxmykatcRndWzq6udbESVGHPuVi2spdlu",
+	"NOxaklvU2R02/OfQorW9UTOo7fjbUHtBnw1rrWAHno1e0Maw6ZcF3ceTbb4KJKsFkqVEVHCT5ZEzxer2",
+	"Xh7f282dhiWI9rb+yxJJu9nKCKTd2i2ffzbgWmDNTbnW82ZJ6z2arHmtp9NNfbr7BXl/DpId02mBLVcb",
+	"AZjNtw4ZpLa4kElVJx4ih0esD66YIjylyp8Q+Eh9Fc4HNr1YTWCOFv1inqONXUPTJb7npinQmORDaBiS",
+	"axGHgcktZHzANQaICNOFlDBGTpxRgsKcoGRxTCbJlJjbjd929arwJ7zm25i5qHmbStbO52a4OunYLHSb",
+	"uGuTiAkNr+lcYpAY5WabBMeuD7iXz6TMQvCIgQHuEuFkkjAzEC/kAX+yubKYF5sNuVaCMKZLmhzfsaaR",
+	"bUvJTnunZf9EIJhkwQr51ab6luWWWwSV4irLMYSmjgCVabrnHbLxkxhek0U/4HSkwMb0Cg510jE+O2Hx",
+	"kyZJpwjSKnEE7rE9C8zFnR1jbi8RI5xSko1G3iZvHFgERaxNmwBskXNRMC4uoVHtlq90VZskbOpHQkqk",
+	"FlxJ2yKmiQxdQH3MEiVCL/KaSSDUuEcGfChiHpANQzWbBoIl7rTGKi2CLS4VLWA5gkcnRS7f2dJxIWNf",
+	"CkOYOaKmA47rJWa5EcVsYhyMGu5ROPuhECFQXmajxiyfZKUr64TPbSA59mr+mdl1irt88cdvvz9vmfQT",
+	"i+ZUEcNjBAcSz2bGFUVCUBqVNa7rHwI2ZmgmXm4nelGB0adoLT22KmS1C6zg83Kx9ABp/fHb77sN4k9o",
+	"RH0N7IWpnzUKU7eqpi5oiWVMKeZiF9WdSuxJ4kKKUgON/Am70qdmdbNKGbfRb+xlcuWiC8XYBVx9jQ3D",
+	"2PjD7mAaWGJiKBoDqowGNugJ488qxeFmv7nTbhjRvMSNs52XTzYGkwWcPLOf/pWGzqUu9CQ+Jh6GzDfX",
+	"msa6LCYeFXejry+SjXsfIXshdO3eQvhyw8itmLe+sSMNSlvDYHJnmbxK0C6YNPJgqgxsczMUuIsQbuno",
+	"YfbAfJDWn24RtIv5jEaN3Pb+pvaMfITnna+GZuuWu6G5vc7lIEYshOo6T1o2sbEO+8bVmKbtg4n8CWGk",
+	"iIjxQszfBabwwxHj0HTaTrNFzhV5Tacgv5Hk/ENMI01XPhrfnCPBA6QsDWjK55j0TMO5Yj4NSZePGQdJ",
+	"jhQSlxYcIv3Ity81aCeC6/38c2eHtBrk+d7OM9LY20UJW0itGdv0qrfNH8nO6++cJewdb6XtxhL2XthM",
+	"BbLlHmhVPuBbK2P5h2THlb/ZrVaht9l31S+5bVdZje/BHKswVuPMfSy0i7Ashg25q2G78oUE1oXaSpUP",
+	"ZrBf49n0LBbk+vMTst189qzWJDScTWithXEeKMH4dMYUDZEqF0o5vfvUuvlHpeKTHGxuSdutwvuDwT//",
+	"28+N2t47/T+ysVnfqr371HK3G0tGLCBEAXxrHXY+lPBRbZirDJVf0Kr4JYyHlVLHCqveu8rzwcy3+3nJ",
+	"bdocZuFUUdddnN+FsapXOmZS3TcR5W4O/bVSKzKVbCEE4F7JOSXnv11FJShE1ZXr+bFUYgqRR4bxXO4T",
+	"DyuqeCbMTeUceqiMogl3n3hYbMUz5QynlKOJwwbFF+KCktENoo1GWmzVr1b6Ls6NJF5c4PYfv/2+3SJi",
+	"RLzOH7/9/pPnEq/xx2+/71lTUM3bJzFnH4zmtsDzGrW92rtP2+72EtZ3vlTGL2uoK1XUQjRPOVbPGAcR",
+	"zzBRlNsYvaTMVg5s+NC7KoUrLwQum0JpBVDPQKxYOIrDqln0c5WT9NM0urx4ZSY2VOvA/PVk+K3PTtjr",
+	"3sWvveYx68keP9v1D3rPepezf/9w8HqvDvPXvwZve+yE9Zo//vLyl+PWxfzH89d7db8V8uH0VSP49+sQ",
+	"hbgZi0D2uNPe02Aucghn+0Or9vz6343h3g9NfrQ7PXuhftyJf3pGD1rwbYN93xT/2pYXu9c/Pu8kOXkm",
+	"7dR5CTSyVrqiRJDfyyIUX7/tk43vzlu7zzYxZhZ4gPbJTqwmImK/olTdJmZs8sdv/+lVRtLlNrUsczrm",
+	"ioVIY4UkY/tmpSGwKry/yE4X4g6x5KZLJOPjEGPp9wl8tPU2mSJUES8/gqzeTA6oWeCYhe7K4LE8tBfW",
+	"mx85D7Iq/mXW9zDFNUv9/PP11lyyU5HSPlfQSjFJrLW99+JFY1n0inTazVajRCifKfxkMV3tAVYZu9hP",
+	"ny94xIy4sMiqA7tAPSYngd1PqJBLwgj6mH70URHzwD5afqWCGRmJ6JpGgSZWSrSYWYgaWO7pe0hYp9ns",
+	"HZNUK6Ln04BhW49XK/BpJRy8UfPjNL8muuYTXZecyoVcX6D9/EdCfcWuYJkPJwD8nSpb3zqpebiBYh8R",
+	"PJxvVtuS7y4+R1aivTUrTT9TDUtZ0i6TrZliqWv4EqyC4NCA/nc7Tt0X00QLXStyJXUhdAJKjsQVhNQ3",
+	"ycyplaxstCpYpNYxLxlY5eXxexil0pP/LJ6AVLsqpVk9glMgheUKfoCP3Qm3PpP1P9m7vZVwfjcB+fK4",
+	"32Rn75Zg+MPkpSSf8M+Xlj5zxuTfOlFSzwl+HDE1P9eDG/gMUVzXWkz26VWCrK/f9suuUV7US0yUQmQt",
+	"KhqCWhfHIlf4AUMby8oE7g+5hdEX0uVOlJqZAjiMj0RSJcjGB1ieeD4Rs1EoREQUUM1X4yi0r8r21laO",
+	"527J5NGSlzE3CjO30nf9/inBuvwjrSZPaRiS7tkp2SJQ88V0CpEPZBhLxkHKdmrZMGXkLMlJl9Cs7KE1",
+	"kqBTH295N82mxuK0uVLGkgRJvm59wAf8QPAr4PhLe8BrpnzyUAQ2tsqnUwgPqNbceofGcXtx0TuU+ygK",
+	"SkWnM/Pt2asDsr29vadfuugf1PVYbwSHuakkjWIxmTIuIoIyL9nwMolHH2VmAfQ28W2TWpqYDpJS8kkJ",
+	"IsoJWGpsE+/TIMHSgdO2gSQDRFf9+Y/f/vPGdFcgi48aQYUMTJqT/ubTAHMkB47+1lKk+WAdQ+ZDmjY5",
+	"cG5uvKoFJ402immi7Xzy3TeSiGuebxuBvQpaL/RKMy+XRhQTlCFdE44hXeLVNNTeG8Sve8XAGQ7XGIWk",
+	"l3XBL7mexUpdaJspFKyiWDjtF1OyFsGM1fzLZbuT6Dcc9iwpgKhft5XNIUgKsWVxdfliaW1Cc9W9kkWM",
+	"QUm9YT2rVoPS0DZqaN8icaHKt1ZPFh7DcchOo4nL6xQqGueL59FLWGZPGcSNxrafMxngF+DtF3gRLlbv",
+	"LW+s0Us0JgRiIsGauxrdYy2KZiVS68Rar+1IOIzpTOLqUTNLSdIdRZn1c1tr3XI43OIR1mDf8EImVVKA",
+	"A5kis8Um0k+aQ6YfCvn60ts0wZTDuZ7fNIXQtGlalcQzokQhFioAmG1qnBvO7cKTHisbWRAdNc8RiqBK",
+	"6h2SsUC+ZVrEVPdk2GwnReXpGL6R+R46XkJRSMaF3hCVYYz1QgOeLE7LRKDld6YHxBgvkPtkCHPBbaka",
+	"S5O5aM3FERcCN02EV8h84DJvTtE6TcRAUUxQXeMa2UrG0GICU2HxOuqc9hzXsSVgnbbTrDfrDazyMQNO",
+	"Z8xpO9v1Rn3bJsPiDbxFZ2zrqrmlCXIL702UYoSsiIg7w55CMisGYggwh7lkRllUJ1ir27AXW03eUCpW",
+	"6Uv8AgM+ZleQBVXuNJqm8rWmxPRbNC2QTk6HC1L9zVL29oDnapjbZgNKZpUsMbRVXCUNbFKqR8PVUSIr",
+	"ZEnvSXWEOxQIXKpzZe4U50BEEfiq9p2IJNT2nLXL8xXSP2+KcpgNiy30xWg1Gmssf725C8X6KioDHpnS",
+	"5IxjqcUdM3PVgOkKt3JtO/CV5upXFqtr4nvbq9/Lav3rN5prvLFYJxzf211nhRVFJvXLrb3VL+dLL9+4",
+	"zu46UCxW3ce31theRb3evGjutH9+p5UDm6qjT5fYblA5Ss559hQdS7SnaxH+nR5qkaEIExuxjKNciUtr",
+	"ldHcgKcFTJGdaE4ir7Wo02rsaHkIY2dtEw/9jmE611QS5DbugEuR9jDAflt0BKarELYJMwW+r4CGMqmD",
+	"vYQniFjdiymsR1ULzuq1aHqn2jxrQMCk3pe4hACbnGDbLwxQQhFs897E+ZVk7koyBqVRmM5h8mpSMVai",
+	"May4d4stOfQtvOJ2bNZL6P0taBkpAp6h+CPdHgVrz5LWQqbdSP1Bd8FfA2NSHMm2bUPuE4vZSizJR2dU",
+	"s9QDU7bbtnzUh5wJQhtaxkK1EkWxTdfUHbYMGOUtqSIMdCFRHIJEUT1fQDzJYbKapJtwVOTiBV3EMqZc",
+	"wbS20UUHGkbYS9HURM4XqTbdGQsWHsb1y0QqOpe2PrTxUTOVeqUrWHix1u0jsfHqgroP4ebpUS12Z/iS",
+	"ktVXpr+ahM3R5/olfSPvIBdZGrlNMCrZAzIjgDEWCSzfhBl7gDqOnKHnDFUtTZ9aF8MujEkv2Do5Nc8z",
+	"Pk7NI6ZPKvYBNR2/sH1ZQtIM27eKEMiITlk4JxtI5ANuXtaLxv62Sb8Ly0VQkdy0Pc+kEiG2rLCCSiwh",
+	"1PSNilrSx3VGI4Vz6znriXXKTQq9u6l4YxiO7bGmgWN4kAWUGBE64BXXoYvZZmNQ1hRUYhhneSPxExL7",
+	"Pt9lvBCsUnEddxBvcpr8V87z1MXNbhI4tSBwYhoqXTjPdRiT8aTcIl+g008SSnJhmonMaRsoobTKVGKc",
+	"LxuI9FVn9EnNn1R16Uv9MemaYKIpSQRjGgWGe4wIpiVu7DT2il3+NusDXrhLk0HyuY53TnXcNz1juWZv",
+	"mJWarRnHx1SUIVQkKlYym8xh9Th2pyX++89gjVoMX16LizW/mEGqnwvwQCHKOKnvz8rW4A5pl86vPOx+",
+	"KrPBKEJJwlKSI7yVY6Uuyy2ZFZep1KDRp0E2aBgaaUGzxUIV9s3ENUqGcxvshiIH8BjIhv2JCzXgaaGK",
+	"zbRPoxIzspulsQ7nyZumGIB929SYwpoQP3taXDLuTW9zn5iPKZ+yzjL9I9mAUALZaTQ26+Rt0pTdPI6O",
+	"X/2QkW2MpfyEAzn/1xHuAaaQZJeXDACleumaOSRdbrHt8YK7GpvDW23OwMw1Vb8lu4JlTdSxZ0Fli+db",
+	"I1FK5YQ1Iy5ODR9XTK3E3Sd+94jS19Jy90t42IiNY4y4fvJm9b+Y5vbShlAkECYbmAXimma9mzmOk/KX",
+	"ZWzHtPNdxnQ6xoUqRqbtb7GEvWtaXeetPy7xsmLunou0XSjn7uU5UVZoftMlXq6TgEc2ksYAll+YlzYH",
+	"PGFYu6aojakNb3+uk/61KLIOie0YrXDikusJVWA7fmqFbWz6flYa0EsO5TJ/qTrG7JGtU4r34srnEKvW",
+	"edDWe/kyRF4KDavUtgr4YXDhK9k/EtlfZDBWE2D2Wr43ExBp74pK2j+wcowkEiCZ8JonssAGJZ6pYeYZ",
+	"o2haAt8+x9CxvblveokbyrXNxPWAkGvNgRoInScd5YfzdOh6IikwmV3VmdiQ3aFuUo9I34uVpTFvk1EG",
+	"PCekLGEGtgHFk2ECbmVZ/Xx3IiatHLhMwEiTVNdjDYUs2dvnR1HHGMqiZbNnFfDKIs6yOnqLc54aiZRi",
+	"r8hcoaokneMRJTo7dRoWtmLWpybMlUuW3srf7Q37lad/Zp6uT6CyQVCOf1tG/c6WACizaoytbDRM4TN9",
+	"WsFiTz+X2Gca+mctt9UJZttI4ospZLZvG3FbH3DMl0E7EbVOrCyiKaJcUt+049WKm4lnmDA+bhvnHOXz",
+	"NIg3pP6lHHAM3zUOYIyIMBfEHvHKjSo8c8mh4QpDU1GKw1bIyaiuuVC4MGHBZCquQKZGd+QGlcWZMAB0",
+	"sV+HhwHDb9GcxonXC2A6Ewq4P699D3OtnNpuzMUaepcwTxVo/AKDTq3x0Nja0phZ9FFY/Tm7nTasw1Kz",
+	"VBxKj7CZSr36ecbHeqt4xe4TX/DEJapXxECaLsFJxT4Tb6hHGoNC10eaoYwWSz3fgOuFW8NmwEYjwPGS",
+	"+GNzJhV9QTytmofYL8Lsw+zBuGemMB1CZAJhIxihc4MqBdOZIhs7jYarx90kIdAr66vVi4i5fhCdLAzV",
+	"ATIEdPZEDGNDfXOVJy0+mNZ4PkJQJ9/DXJIhhIKPE3+u8WGVwlUHvLVDJiKutmLmmmquMh90EgvuFQ1j",
+	"1OIx+htdR/Y0KYaQYxA3GQsREH8imA+b6Z1gO3ekl8ICphX7Nd9awCGfkf//1f7nu3/+Y9n9cU+7rM33",
+	"+PnTAwu760UsrWm8tsW2ovnpFzbaFuv9L7F4lMuxf+n78qup9/Pf0SjpYa6J5ROli7mkVW19YsHNGqqV",
+	"1noioAFmcJaUrH28R412xQLDnHcMtwxkVkwQc2eGmi2ea1WL5DStdHwcSA+6xJiasMDHlTfXop8vTzQ7",
+	"q987FuqViPlfMlbrW1Ap9pp7XwsGhsFXS5l30nBNn4dD5+ZdNRlsGTMf+mPvOfAywRdx5ppjo9i5NSeS",
+	"tP51KqCQpJeAZ60ReRIxj2NCxICnD2Ly0YyyQEs9af6RlVdzPdQ8TXRaAE19xpmcPOA5QblS+sAFPw3S",
+	"y3VD/WsQ4Z2vur9aeJbB5oRw95FoZR7X1r+JtrLqGA8gQar8yYP7dCTVN7KqG6STXnJai0M6rCC0/QRF",
+	"9Vyapv2Merwq6ioVFnmkkKilBUy+cHDUHSRUxhGbOFynFsInb9h5fAbxVRZezZXeiKtMFE5L6Cx1PVTx",
+	"pVmuf32leHyKde/UJBLxeJIYAIwJp9CnOrHw1In3wUvyHEka4iSsm+/8+wsXA61qjEvgkil2BeHc1TLx",
+	"tenla10H8FHViYeVWtIEbpQs9Gzw0QcIBtyb0o+53+vEY8ZW9h+awD1yCTCT2YrzqeseplJ6RE2ETLN8",
+	"l/kb0s7zT9fj0IePiihBRowHCRAT0J9/f0E2FqG+ucw6/mGZ6aO5Ru3KT6WEPjSjYhb+GhEehfOuNtLf",
+	"t8B+eW3fsfHkTovLI9tjLw5LHI5EVI29psaisTTm8XfJyi1VFNZc7hBRCtIRkUoEHkpCoChaeDWPTIFy",
+	"mYRrMz6uk0OTek68WlrGxVvq6hKRKizF5q07baeWLwKT1P+y9WIKvxXKxddyn959WddNVWn2W503yXHe",
+	"+5b/a2eAMqmIlkAztN4wjRnyN5V1fNziZTn//qJNVtdNdRM7sQnrTVtye5t1ckyn0E6qvQ94rhCG9V1G",
+	"bDq1uJ1O3U5bOLUajUJYrnHhtEmDKDHgzYZJ59f/5eqRWAVVPyUirCWw3BCeVE58gN14jT4gn6G3xx0N",
+	"xwsF976w6XixOcQS0TzxlxVCfpNu37iobp+Ol01mH9vCZ3CGJy7Of5XOH8FmgGiTK6C0VDDP2F2FZJ5a",
+	"rwMIQVWQ9XcssJJ2MlHqQF5seYM/YK6lNWmb0iOXMEu9lgNuo0ZQujfpCVhQZgY0aUyXpsNPaDQNQVZ6",
+	"8zpGIchzsce9gldG8S/4oP+OavZfjEQsjtyNRtzVWe1JXEJ25rbIw4YIkwrvJGT8UitMTG0mnco48TTL",
+	"9uoDjm379Fj6CzKk/qW+Nb3eqHYsONTeaAXX06+PQZFtU06CJ4EXaapttX8no4nbndzcTI5USzkBGoUM",
+	"smrq+9m8ho6lYmGYpGkv93Pnt3Crl/tPkKPXvJcfdBdvV2VLHwst1wVsxCAgkiXRDngA5YP/8rLA35MT",
+	"LNES0EmW8YQVCsLdDDI2gOJWM7rJxpapIzhfS3ixeWdS2MCIiUxwk1iDGGOQxTXhR0lipS2RgGOzUZ5f",
+	"fSMNvhk6TmuFZSX3dpqtAfdOz7oHJ8eHPYyZetXpHXUPjcJT5D5yuR1+TQbUTwggt3wmyRDTKQW/jcPc",
+	"k7k8lkPgPjrHF+dt9tL4LDzuv7z7oLWGghJhkwosLP6KsvBr0vhdy1XcV7e5PdGp6HIwuQlp2YV8hpMs",
+	"OhtMBriW9OgU3AFf382QxQCZig7by/wATyz3aC0nQAqW1CPwJ7kCMGA1zufNMEkiES61t9sC4Wvmkdsq",
+	"+E/ViJ3/rvhAvir6F7Ze3yOv7GvawaOkHRi6WMpGDccsM9GV1qHDZc0qFkw/TMkksbNQhMuErWPJDVul",
+	"R7aT+HAuSCj4GKKk6Ba2+sJnTV68Ny6UhvNsNLo0bZkGXHAf6qSTr3qc1g1iUsYQpP7lUGC5nniWr1Js",
+	"M0lNkcb5gF8CzMi1iC41iUMowfD6tAnVPIlG3/A6Bwfd8/P3/ZPvu8fv+/0jzy3WUh5wS8+b9zF+ZVB/",
+	"CiXx8vWLTBLYV8vXn0zzGYIQaoofbyyl+TUMXjhCXjSqk05W/GJZYLPlBW0tFQ14EtrsEviIKUtjazVz",
+	"08rIS+xZTwHHv+L10wlvtggtIRy5ZNWNdldhWiPD7dabjpkfo5DTsnoW5T0tZXlYUtx0a8o9RflccCwH",
+	"jw+5xNMCqGeS2zzTpsbbz7gplr3jWbGqUIqqa9NebBhaKTgMOGAzCFNPS/CaWYe0gZtmTox4tjPeTn5Z",
+	"u6xHjajM9+P6wtaTtajftAv623KBrzaJNSoyIA4scJ+7CdJbuSZa9+dKceVljUlo5rY2FTDtXG1CjXk5",
+	"bfqvhUs/BBphNKVthOaZdjQDvqQ1eqEzemWJOFyAXudpWh343oElxX7zTrNFzhV5Tacgv5Hk/ENMI2zo",
+	"VerpZlvDOx1Ow7mmoZB0+ZhxkORIBeW2b7Zvu/PPnR3SapDnezvPSGNv94VTbMDunL9t/kh2Xn+3fhJj",
+	"odn+U+RoqUSX1EdOJLuv7O2/JHuzBGz52zcywYe1OF0g/NsKS51BIHxj5omABxChJLJl+7zUNXZ7ddN5",
+	"yniYmCIcIJDY6WY6hCCAxN444EPGaTRPEsm1Om4NflxglnbEtZCISv+yanJ6uSsJUMFHtTVR07BIeYv2",
+	"s0ryigAz7X3AXd+Ppm5xYCIOGPkNe7Cl0+XD8dNuUblD2or0UdSlojygoeBQ/0XeUsg/EP43WFjGPk2G",
+	"MQ9CcBcPhZgzqS8D9jmOuibIf6FX1CzjHoA3nz87wMtnquGS7GopyCdAQzX5dTlppP1CGrlUxlkk0GLF",
+	"JIlnGEQVCDBV1JSI/Unai2pITTf6Esy/w3kfU2c2M6wRTpHt5LMfyhG7Am56Oi49gSmoiPm34bhtADec",
+	"k0jECoiC6SxESY8HaW1N/QX352TCpBLjiE7dxDyIWaCjkI0nyh3wmRAhGdN4DJJsYD08lzCkGOqb69/F",
+	"Ih4M2xmgyZ8EcdLVbTgn8kPom+8HHP1MJKIKaqG+JGx/O/2omxYj+VaQKOYmua77cSYk5rcaS4wgcxFH",
+	"Az4VnCmBXJeD0hxzCWN8Y6G1HqHOQsr4HWnUzpDwjdNITEFNIJboKiMm0eGzY0pummm6xaU4k7+XliJO",
+	"UmGFnMyAax4cCD+eYkl7mbvb5nQaei7xBb8CLSPoQ3l9fnJcSbZ2KP37Q2m3uqO16cq82Ou0knQXt/UI",
+	"LFXrIYIrfZFhtz2775XnomF667mUjgSjaSBKOwyhuyIlYOzlIdVtR/Jj583R3Y4kWeRf+0jsvpceCfpS",
+	"1r3fgBduLlsbyghv2NBTYsCEi64VstvYrjyRM3SxGrb/J15vZ+hFUsLg1X21psepT50BqPrgii8X+xr/",
+	"/O5Gj4bEsixoy5ISOthTGrumkoxA+RPbXqOe9ojcQruFXUr5As7a9bimE0euQ0YuhQQLapf9751cY+Es",
+	"cKNYeVBWvHeaVgrDa174l7mXkqiS6kqAxjAb2A6dxpFhKualA9hc2PL7r2wBz5GISuUpcu9nZTwr0goR",
+	"N110uZjSwIkskJAuYUorbfn1ZOd/8+7m/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -13,32 +13,48 @@ import (
 )
 
 const orderCount = `-- name: OrderCount :one
-SELECT count(*)
+SELECT
        -- plan: per execution
-FROM orders
-WHERE ($1::uuid IS NULL OR user_id = $1)
-  AND ($2::text IS NULL OR status = $2)
-  AND ($3::timestamptz IS NULL OR created_at >= $3)
-  AND ($4::timestamptz IS NULL OR created_at < $4)
+       CASE WHEN $1::uuid IS NULL AND $2::text IS NULL
+                   AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL
+              THEN (SELECT counter_value('orders'))
+              ELSE (SELECT count(*) FROM (
+                       SELECT FROM orders
+                       WHERE ($1::uuid IS NULL OR user_id = $1)
+                         AND ($2::text IS NULL OR status = $2)
+                         AND ($3::timestamptz IS NULL OR created_at >= $3)
+                         AND ($4::timestamptz IS NULL OR created_at < $4)
+                       LIMIT $5::integer) AS counted)
+              END::bigint AS total,
+       ($1::uuid IS NULL AND $2::text IS NULL
+          AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL)::boolean AS total_from_counter
 `
 
 type OrderCountParams struct {
-	UserID *uuid.UUID
-	Status *string
-	From   *time.Time
-	To     *time.Time
+	UserID     *uuid.UUID
+	Status     *string
+	From       *time.Time
+	To         *time.Time
+	CountLimit int32
 }
 
-func (q *Queries) OrderCount(ctx context.Context, arg OrderCountParams) (int64, error) {
+type OrderCountRow struct {
+	Total            int64
+	TotalFromCounter bool
+}
+
+// The total for an order list page that lies past the last match.
+func (q *Queries) OrderCount(ctx context.Context, arg OrderCountParams) (OrderCountRow, error) {
 	row := q.db.QueryRow(ctx, orderCount,
 		arg.UserID,
 		arg.Status,
 		arg.From,
 		arg.To,
+		arg.CountLimit,
 	)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+	var i OrderCountRow
+	err := row.Scan(&i.Total, &i.TotalFromCounter)
+	return i, err
 }
 
 const orderCreate = `-- name: OrderCreate :one
@@ -156,43 +172,58 @@ func (q *Queries) OrderItemsCreate(ctx context.Context, arg OrderItemsCreatePara
 const orderList = `-- name: OrderList :many
 SELECT orders.id, orders.user_id, orders.status, orders.total_cents, orders.note, orders.created_at, orders.updated_at,
        -- plan: per execution
-       -- Counted in a subquery planned on its own (a window count would make the
-       -- planner walk the sort index through every row when a filter is selective).
-       (SELECT count(*) FROM orders
-        WHERE ($1::uuid IS NULL OR user_id = $1)
-          AND ($2::text IS NULL OR status = $2)
-          AND ($3::timestamptz IS NULL OR created_at >= $3)
-          AND ($4::timestamptz IS NULL OR created_at < $4)) AS total
+       CASE WHEN $1::uuid IS NULL AND $2::text IS NULL
+                   AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL
+              THEN (SELECT counter_value('orders'))
+              ELSE (SELECT count(*) FROM (
+                       SELECT FROM orders
+                       WHERE ($1::uuid IS NULL OR user_id = $1)
+                         AND ($2::text IS NULL OR status = $2)
+                         AND ($3::timestamptz IS NULL OR created_at >= $3)
+                         AND ($4::timestamptz IS NULL OR created_at < $4)
+                       LIMIT $5::integer) AS counted)
+              END::bigint AS total,
+       ($1::uuid IS NULL AND $2::text IS NULL
+          AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL)::boolean AS total_from_counter
 FROM orders
 WHERE ($1::uuid IS NULL OR user_id = $1)
   AND ($2::text IS NULL OR status = $2)
   AND ($3::timestamptz IS NULL OR created_at >= $3)
   AND ($4::timestamptz IS NULL OR created_at < $4)
+  AND ($6::uuid IS NULL OR (created_at, id) < ($7::text::timestamptz, $6::uuid))
 ORDER BY created_at DESC, id DESC
-LIMIT $6 OFFSET $5
+LIMIT $9 OFFSET $8
 `
 
 type OrderListParams struct {
-	UserID    *uuid.UUID
-	Status    *string
-	From      *time.Time
-	To        *time.Time
-	RowOffset int32
-	RowLimit  int32
+	UserID     *uuid.UUID
+	Status     *string
+	From       *time.Time
+	To         *time.Time
+	CountLimit int32
+	AfterID    *uuid.UUID
+	AfterKey   *string
+	RowOffset  int32
+	RowLimit   int32
 }
 
 type OrderListRow struct {
-	Order Order
-	Total int64
+	Order            Order
+	Total            int64
+	TotalFromCounter bool
 }
 
-// One page of orders, newest first; every filter is optional.
+// One page of orders sorted by -createdAt, from row_offset or after the cursor's row
+// (after_key, after_id), with the list's total; every filter is optional.
 func (q *Queries) OrderList(ctx context.Context, arg OrderListParams) ([]OrderListRow, error) {
 	rows, err := q.db.Query(ctx, orderList,
 		arg.UserID,
 		arg.Status,
 		arg.From,
 		arg.To,
+		arg.CountLimit,
+		arg.AfterID,
+		arg.AfterKey,
 		arg.RowOffset,
 		arg.RowLimit,
 	)
@@ -212,6 +243,7 @@ func (q *Queries) OrderList(ctx context.Context, arg OrderListParams) ([]OrderLi
 			&i.Order.CreatedAt,
 			&i.Order.UpdatedAt,
 			&i.Total,
+			&i.TotalFromCounter,
 		); err != nil {
 			return nil, err
 		}
@@ -269,6 +301,7 @@ func (q *Queries) OrderSetStatus(ctx context.Context, arg OrderSetStatusParams) 
 }
 
 const productsLockForOrder = `-- name: ProductsLockForOrder :many
+
 SELECT id, sku, name, price_cents, stock, archived_at
 FROM products
 WHERE id = ANY($1::uuid[])
@@ -285,6 +318,8 @@ type ProductsLockForOrderRow struct {
 	ArchivedAt *time.Time
 }
 
+// Code generated by tools/querygen from queries/orders.sql.tmpl; DO NOT EDIT.
+// Edit the template, then run `go generate ./...`.
 // Locks the ordered products in id order: every transaction that locks products does
 // so in this order, so concurrent orders and cancellations cannot deadlock.
 func (q *Queries) ProductsLockForOrder(ctx context.Context, ids []uuid.UUID) ([]ProductsLockForOrderRow, error) {

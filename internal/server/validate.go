@@ -116,9 +116,13 @@ func (ops operations) lookup(c echo.Context) *operation {
 }
 
 // validationOptions are the same for every request; kin-openapi only reads them.
+// Defaults are not written into the request: handlers apply the spec's defaults
+// themselves, and must see whether a parameter was sent (`page` and `cursor` exclude
+// each other, while `page` has a default).
 var validationOptions = &openapi3filter.Options{
-	MultiError:         true,
-	AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+	MultiError:          true,
+	AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+	SkipSettingDefaults: true,
 }
 
 // validateRequest checks the request against the spec before any handler runs: body
