@@ -115,18 +115,20 @@ WITH edge AS (
     ) s
     GROUP BY product_id
 ), sales_outside AS (
-    SELECT c.product_id,
-           (coalesce(ps.units, 0) + coalesce(a.units, 0))::bigint AS units,
-           (coalesce(ps.revenue_cents, 0) + coalesce(a.revenue_cents, 0))::bigint AS revenue_cents
-    FROM (
-        (SELECT product_id FROM product_sales WHERE units > 0
-         ORDER BY revenue_cents DESC
-         FETCH FIRST (5 + (SELECT count(*) FROM adjust)) ROWS WITH TIES)
-        UNION
-        SELECT product_id FROM adjust
-    ) c
-    LEFT JOIN product_sales ps ON ps.product_id = c.product_id
-    LEFT JOIN adjust a ON a.product_id = c.product_id
+    -- Products with an adjustment: their all-time figures plus it, read by key.
+    SELECT a.product_id,
+           (coalesce(ps.units, 0) + a.units)::bigint AS units,
+           (coalesce(ps.revenue_cents, 0) + a.revenue_cents)::bigint AS revenue_cents
+    FROM adjust a
+    LEFT JOIN product_sales ps ON ps.product_id = a.product_id
+    UNION ALL
+    -- Every other product as it stands of all time, read from the revenue index only
+    -- as far as it can matter.
+    SELECT t.product_id, t.units, t.revenue_cents
+    FROM (SELECT product_id, units, revenue_cents FROM product_sales WHERE units > 0
+          ORDER BY revenue_cents DESC
+          FETCH FIRST (5 + (SELECT count(*) FROM adjust)) ROWS WITH TIES) t
+    WHERE NOT EXISTS (SELECT FROM adjust a WHERE a.product_id = t.product_id)
 ), sales AS (
     SELECT * FROM sales_inside WHERE NOT (SELECT from_all_time FROM way)
     UNION ALL

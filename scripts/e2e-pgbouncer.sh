@@ -84,7 +84,7 @@ admin_users = postgres
 pool_mode = transaction
 default_pool_size = 5
 max_client_conn = 2000
-ignore_startup_parameters = extra_float_digits,statement_timeout
+ignore_startup_parameters = extra_float_digits,statement_timeout,jit
 logfile = $WORK/pgbouncer.log
 pidfile = $WORK/pgbouncer.pid
 INI

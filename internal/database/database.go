@@ -85,6 +85,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	params := pc.ConnConfig.RuntimeParams
 	params["application_name"] = "shopfloor"
 	params["statement_timeout"] = strconv.FormatInt(cfg.DBStatementTimeout.Milliseconds(), 10)
+	// Every statement a request runs is short; JIT compiling one (PostgreSQL does when
+	// a plan's estimated cost is high, even for a branch that never runs) takes tens of
+	// milliseconds that the statement never wins back.
+	params["jit"] = "off"
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

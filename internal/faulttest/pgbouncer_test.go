@@ -42,7 +42,7 @@ admin_users = postgres
 pool_mode = transaction
 default_pool_size = 2
 max_client_conn = 500
-ignore_startup_parameters = extra_float_digits,statement_timeout
+ignore_startup_parameters = extra_float_digits,statement_timeout,jit
 `
 
 // TestFlowThroughPgBouncerTransactionPooling runs a real flow (register, login,
