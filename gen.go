@@ -9,6 +9,7 @@ import "embed"
 
 //go:generate go tool oapi-codegen -config internal/api/oapi-codegen.yaml openapi.yaml
 //go:generate go tool oapi-codegen -config client/oapi-codegen.yaml openapi.yaml
+//go:generate go run ./tools/querygen
 //go:generate go tool sqlc generate -f sqlc.yaml
 
 // OpenAPIYAML is the contract served at /openapi.yaml and used to validate requests.

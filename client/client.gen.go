@@ -388,7 +388,14 @@ type DashboardUserListEnvelope struct {
 	Data    []DashboardUser `json:"data"`
 	Message *string         `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -516,7 +523,14 @@ type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -548,16 +562,31 @@ type OrdersByStatus struct {
 	Shipped   int64 `json:"shipped"`
 }
 
-// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+// while they are at most 10 000; when more match, counting them all would cost in
+// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+// least that many match. A list without filters always has an exact total.
+// `nextCursor` is present while more rows follow this page.
+//
+// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 type Pagination struct {
 	Limit int32 `json:"limit"`
-	Page  int32 `json:"page"`
 
-	// Pages Number of pages (0 when there are no items).
+	// NextCursor Send it as `cursor`, with the same filters, `sort` and `limit`, for the page
+	// after this one. Absent on the last page.
+	NextCursor *string `json:"nextCursor,omitempty"`
+	Page       int32   `json:"page"`
+
+	// Pages Number of pages (0 when there are no items), from `total`.
 	Pages int32 `json:"pages"`
 
-	// Total Items across all pages.
+	// Total Items across all pages: exact when `totalExact` is true, otherwise a lower
+	// bound (10 000).
 	Total int64 `json:"total"`
+
+	// TotalExact False when more than 10 000 rows match the filters, so that `total` is a
+	// lower bound rather than a count.
+	TotalExact bool `json:"totalExact"`
 }
 
 // Password 8–72 bytes, with at least one uppercase letter and one digit.
@@ -598,7 +627,14 @@ type ProductListEnvelope struct {
 	Data    []Product `json:"data"`
 	Message *string   `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -779,12 +815,22 @@ type UserListEnvelope struct {
 	Data    []User  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
 	Success SuccessTrue `json:"success"`
 }
+
+// Cursor defines model for Cursor.
+type Cursor = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -845,20 +891,50 @@ type GetDashboardSummaryParams struct {
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
 type ListDashboardUsersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Status Only orders in this status.
 	Status *OrderStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -881,11 +957,26 @@ type CreateOrderParams struct {
 
 // ListProductsParams defines parameters for ListProducts.
 type ListProductsParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Q Text to find in the name or SKU (case-insensitive).
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -920,11 +1011,26 @@ type UpdateProductParams struct {
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Q Text to find in the email or the name (case-insensitive).
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -2640,6 +2746,18 @@ func NewListDashboardUsersRequest(server string, params *ListDashboardUsersParam
 
 		}
 
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -2697,6 +2815,18 @@ func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Reques
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2981,6 +3111,18 @@ func NewListProductsRequest(server string, params *ListProductsParams) (*http.Re
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3292,6 +3434,18 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

@@ -33,12 +33,23 @@ func Example() {
 		return nil
 	}
 
-	inStock := true
-	products, err := c.ListProductsWithResponse(ctx, &client.ListProductsParams{InStock: &inStock}, bearer)
-	if err != nil || products.JSON200 == nil {
-		panic(fmt.Sprint("list products: ", err))
-	}
-	for _, p := range products.JSON200.Data {
-		fmt.Printf("%s %s %d\n", p.Sku, p.Name, p.PriceCents)
+	// Every product in stock, page after page: each page's nextCursor, sent with the
+	// same filters and limit, reads the next one at the cost of the first; it is
+	// absent on the last page. (pagination.total is exact up to 10 000 matches; past
+	// that it is 10 000 and pagination.totalExact is false.)
+	inStock, limit := true, int32(100)
+	params := client.ListProductsParams{InStock: &inStock, Limit: &limit}
+	for {
+		products, err := c.ListProductsWithResponse(ctx, &params, bearer)
+		if err != nil || products.JSON200 == nil {
+			panic(fmt.Sprint("list products: ", err))
+		}
+		for _, p := range products.JSON200.Data {
+			fmt.Printf("%s %s %d\n", p.Sku, p.Name, p.PriceCents)
+		}
+		if products.JSON200.Pagination.NextCursor == nil {
+			break
+		}
+		params.Cursor = products.JSON200.Pagination.NextCursor
 	}
 }

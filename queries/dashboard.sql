@@ -1,13 +1,18 @@
 -- name: DashboardUsers :many
--- A page of users with their order figures. The page is cut first and the figures
--- joined to it laterally, so the work grows with the page, not with the table.
+-- A page of users with their order figures, newest first, from row_offset or after
+-- the cursor's row (after_key, after_id). The page is cut first and the figures
+-- joined to it laterally, so the work grows with the page, not with the table; the
+-- total is the maintained count of users.
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
        u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country,
        u.profile_updated_at,
        s.order_count, s.total_spent_cents, s.last_order_at,
-       (SELECT count(*) FROM users) AS total
+       (SELECT counter_value('users'))::bigint AS total
 FROM (
     SELECT * FROM user_details
+    -- plan: per execution
+    WHERE (sqlc.narg('after_id')::uuid IS NULL
+           OR (created_at, id) < (sqlc.narg('after_key')::text::timestamptz, sqlc.narg('after_id')::uuid))
     ORDER BY created_at DESC, id DESC
     LIMIT @row_limit OFFSET @row_offset
 ) u

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fails when `go generate ./...` would change the generated code, i.e. when
-# openapi.yaml, sqlc.yaml, schema/ or queries/ changed without regenerating.
+# openapi.yaml, sqlc.yaml, schema/, queries/ or a queries/*.sql.tmpl template changed
+# without regenerating.
 # Compares against the working tree, so it works with uncommitted edits too.
 set -euo pipefail
-dirs=(internal/api internal/db client)
+dirs=(internal/api internal/db client queries)
 before=$(mktemp -d)
 trap 'rm -rf "$before"' EXIT
 for d in "${dirs[@]}"; do mkdir -p "$before/$d" && cp -R "$d/." "$before/$d/"; done

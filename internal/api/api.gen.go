@@ -391,7 +391,14 @@ type DashboardUserListEnvelope struct {
 	Data    []DashboardUser `json:"data"`
 	Message *string         `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -519,7 +526,14 @@ type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -551,16 +565,31 @@ type OrdersByStatus struct {
 	Shipped   int64 `json:"shipped"`
 }
 
-// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+// while they are at most 10 000; when more match, counting them all would cost in
+// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+// least that many match. A list without filters always has an exact total.
+// `nextCursor` is present while more rows follow this page.
+//
+// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 type Pagination struct {
 	Limit int32 `json:"limit"`
-	Page  int32 `json:"page"`
 
-	// Pages Number of pages (0 when there are no items).
+	// NextCursor Send it as `cursor`, with the same filters, `sort` and `limit`, for the page
+	// after this one. Absent on the last page.
+	NextCursor *string `json:"nextCursor,omitempty"`
+	Page       int32   `json:"page"`
+
+	// Pages Number of pages (0 when there are no items), from `total`.
 	Pages int32 `json:"pages"`
 
-	// Total Items across all pages.
+	// Total Items across all pages: exact when `totalExact` is true, otherwise a lower
+	// bound (10 000).
 	Total int64 `json:"total"`
+
+	// TotalExact False when more than 10 000 rows match the filters, so that `total` is a
+	// lower bound rather than a count.
+	TotalExact bool `json:"totalExact"`
 }
 
 // Password 8–72 bytes, with at least one uppercase letter and one digit.
@@ -601,7 +630,14 @@ type ProductListEnvelope struct {
 	Data    []Product `json:"data"`
 	Message *string   `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
@@ -782,12 +818,22 @@ type UserListEnvelope struct {
 	Data    []User  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
-	// Pagination Example: {"limit":20,"page":1,"pages":3,"total":42}
+	// Pagination Where this page lies in the list. `total` counts the rows that match exactly
+	// while they are at most 10 000; when more match, counting them all would cost in
+	// proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+	// least that many match. A list without filters always has an exact total.
+	// `nextCursor` is present while more rows follow this page.
+	//
+	//
+	// Example: {"limit":20,"nextCursor":"eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8","page":1,"pages":3,"total":42,"totalExact":true}
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
 	Success SuccessTrue `json:"success"`
 }
+
+// Cursor defines model for Cursor.
+type Cursor = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -848,20 +894,50 @@ type GetDashboardSummaryParams struct {
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
 type ListDashboardUsersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Status Only orders in this status.
 	Status *OrderStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -884,11 +960,26 @@ type CreateOrderParams struct {
 
 // ListProductsParams defines parameters for ListProducts.
 type ListProductsParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Q Text to find in the name or SKU (case-insensitive).
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -923,11 +1014,26 @@ type UpdateProductParams struct {
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
-	// Page Page number, from 1.
+	// Page Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+	// 400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+	// `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+	// the cost of the first page. Not allowed together with `cursor`.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// Limit Items per page, 1–100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Continues a list where the previous page ended: send the `pagination.nextCursor`
+	// of that page, with the same filters, `sort` and `limit` as the request that
+	// returned it (the cursor remembers them; it also carries the page number, so
+	// `pagination.page` keeps counting). A page read by cursor costs what the first
+	// page costs however deep it is, and rows added or removed meanwhile neither
+	// repeat nor skip the rows that were already there. The cursor is opaque: its
+	// content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+	// `cursor` when it is sent together with `page`, when the filters, `sort` or
+	// `limit` differ from those it was issued for, or when it was not issued by this
+	// API or was altered; start again without `cursor` then.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Q Text to find in the email or the name (case-insensitive).
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -1173,6 +1279,13 @@ func (w *ServerInterfaceWrapper) ListDashboardUsers(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
 	}
 
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListDashboardUsers(ctx, params)
 	return err
@@ -1196,6 +1309,13 @@ func (w *ServerInterfaceWrapper) ListOrders(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
 	// ------------- Optional query parameter "status" -------------
@@ -1326,6 +1446,13 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
 	// ------------- Optional query parameter "q" -------------
@@ -1483,6 +1610,13 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
 	// ------------- Optional query parameter "q" -------------
@@ -6093,182 +6227,199 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rVhvHuuCr1PTstQJrt4QkwDZinTUjA05kY2CDiHd25HGXuj9JFVpVclc1WNuLWfk1DzB5h/NgeZKz",
-	"6qvqm7p1AYxDcvwjMZK66/LVd7/VZ8cXk6ngwJV02p+dMdAAIvzzqEdH+t8ApB+xqWKCO22nNwZyDZFk",
-	"ghMxJGoMZBqJIPbVPpHAA8IUYZx43WHtRHCovaXKH3tERPiV+VR3XEf6Y5hQPb6aTcFpO1JFjI+c29tb",
-	"15nSiE5A2YUcswlT5ZV0FUwkmUJEpnQELmn+/utvzUZDD8707x9jiGaO63A60eOHOEp+4gCGNA6V0241",
-	"XGcooglVTtthXG23HNeZ0E9sEk+cdrPRcJ0J4/aTmyyYcQUjiBy94NMogKh7WA0uoX/8ThIWpGubUjXO",
-	"lsYCx3Ui+BizCAKnraIY8utMlxbH+OQ8wFznjI6gPLf+lvB4MoDIJcNITEhzEXA0BKth01wBmsYa0Dkz",
-	"CLIIPhZ/HhVCl3Lx+cTyUY/nVr8sp4JLQHR+SYNz+BiDRJz2BVfA8U86nYbMp3plW79IvbzPDnyik2mI",
-	"hwtRJCLzSqAn+LFz3D3s9LqnJx+Ozs9Pzx3XCUBRFkqn/fNnZ8ggDJy2AxPKQsd1QmGGdtrOQAT67Ccg",
-	"JSKOM4mlIgMglFzTkAUE3yE0CCKQ0rl9n3/Wrt08iSOSIWUhJEACqbp63u1h028NnkNth+4GtR14Mazt",
-	"DRq01vRbwTbsDHfps4Fz6zoy9n09S3tIQwm3ecj+LYKh03b+51bGo7bMr3LrSEPjiF9DKKZgoFw+Wbse",
-	"wiRhHBdcJ9483DwSMqkkgWuIZhoZByFMCFVEcB8I433uWbh6+8S7PHlzcvru5MOr7tHxoUc0ikgC1B8T",
-	"BDgyRDGFyEAmECAJF4ooegX7fe697Bx+OD/6x+XRRc8jE6Bc4hv6RPQq9aM3EIY1jVQQkNcXpydkQ0T4",
-	"w2XvVe2Fq1kpB6kg6PMAQPM/NaacbLdICNcQys06+UeMW0m5KKF80aIIjaDPIxjGEgKihHD1nhgf6XVN",
-	"XCIFoWTCpJxCqMiQhQoiXKkGF5EsBK7CGWEjLiII6n2uz/RA8GHI/Aci+NHbTvf4Q6/z5uikgK0dTqjv",
-	"i5grcsPUmKgxkwnKhhHQYEbgkz7SJ4aR3sHpyavj7kEPxSElExEBkVPw2ZD5RG+ayNgfEyqJl9u7V9eL",
-	"eiWiAQsC4A+D6avT85fdw8M5iJ7ycEakosMhoTwgNJgwLsmEzpA0kEE+OWCmO/HaSEI+DUODmjRWY+BK",
-	"QwUCMogV7kQjfCAQWRCgXa4g4jQ8yiB0X6B2T3pH5yed45QPF3A15vBpCr5eC75IhO/HUfTkGKZX3IbX",
-	"1lwjt3jN5eMI9hHadoca3CPgEDEfMcccRCzxh1CMRhCQmAfIo3LsOMATOBHqlYh58DDgn5z2Prw6vTw5",
-	"LMD9RCRqBRlTaVgEe3IQT9futQkXhvojkCKOfEAQndFZKGjQE+KYRkbHuz+kzjo/HZ92Dj/0Tk8/HHfO",
-	"vz8qQCwvLxNxFOpJrXzRB4g6tFb7m42dF7vPn5HBTMGT4wylfVoOkexKXFt8lOzfyZ42muQte0kGM2I1",
-	"300D/wh8wQOmh35ltJyHHcH50cHpyWEXtY9Xne7x0WHpEBK89ceUa/qRTOsh2hojfWe77+yTISh/rA0t",
-	"OqKMI+FFoFCff1oHUd6t187ZgVZ7oqlBqcZUGTWIhIJr1ENOydW+Zt9jrZXcUJlABk/onCpAA/GhR3Pe",
-	"6R19OO6+7fbmz0QIMqF8llCHJBuhGDFuMKdNmg00QpuThtzcNwehLeCdFnlylJHfoyaK0s7QSkRm6YcM",
-	"uCLdM61+umQoImJ2TXmg9cURk8rok+bHTAnbrBPvXEOh1hkqiDwi6UySmzFwogTR0EG01aqim/c35N4p",
-	"22kXSIdSj3BDmTZWhlp7QmgzPip6FJaaoxosFxBdMx8uOb2mLKSD8IGc9eLo/MfuwdGHy5POj53ucefl",
-	"cZm3SjOnRm8Fk6mIaMTCGYmzNSTII8ciUuGTo+aKTVrGGlBFB1Rq0c+1mqW3CiRio7EiXNyQDaaSnwZo",
-	"bFB/DAFaMqgwCM7BR9NkEIkrKGsMrtaJEYP0SBGVY5BERHooqWik5CYOtiF40f6ShqP4Y/CvCCVTKuWN",
-	"iII2KeJvDrGTRyyP2TRKeu5b8K+ktpnIxxhibTElshE3Hel9mj/7XBsnjBPv5cH5T2e9D/+4PLo8+tDr",
-	"vj06vex5dfJO4/EcpVgsTzl6nXT63PMjoArQx+QRjclRFE8VTs4kuaEzVHBFlOq5Y3oNZADAyTSkPuCG",
-	"kS0psyqzYDoB4nUDjYwKuD+rvYGZ55KbMUM1ZBpqulWJA4uwoYa+5r9mUAsw/bfUvxhzOX2IC/VFSRzd",
-	"i9biM6b6bmP7jnR/yQu2wcOI/vKkc9n74eik1z3o9CrkOEU6JEpcAUclFD5NWQSBJvNhBBIluGGrWl4g",
-	"U3xqND+3R6OmGh+RH0GgIUlDSTYmTErGRy6Z0NC6LkSUbNiAYJ/cRIKPrKEuopSojKZ1yWU8nYpIQfAW",
-	"AkZ7eH4PO5+Ly7Oz0/Pe0eGHt0eH3c6H3k9nK3TexBGGqEYlOTCz1/Rq2qS0gCd3WlU7ntN+NX/w5nfi",
-	"1dFLaqfSK+nEapxO1v7sTCPNVRUzPkzN8VetV49wDjIOld50CvSSwz8HkOUDXpjHelEMjvGqJi7Zn9Mh",
-	"XLO09ykDEINfwMcV5NZT2g9i6MoF9MxTt64TS8PBlj19Ka37O79OfNFN5qta5gEKnjNLHDlPMQ2MHULD",
-	"s9zaEYfcue1YrTkZBHkj/XQMfKTGTvt5Cz32ycemWz4RDjf5l5dtM31ufqvziyiOWrn1TM7db99MwUSW",
-	"Jcshk4pxXyWmlURHf/Lsss2ZuI6CSZdPY4PH9FPXvJnEhZKP6YZoFNEZQlEomIP9rn6pHJ7Iw80sbDF8",
-	"bDTlfhAqAGb53g9zj94mwZAVuGCWdqIfvdVTMx8OktDi8hfTJzU/uIpX8oKrGJ9Uwr9a+Sw+VOIYV3ES",
-	"4imsNBm06gAOqRwPBI2Ci3gyodGszEi0AVUICgVUQU0xnKVEZqhYyZezC0VVvB4yZk+n7/eEomFhUsbV",
-	"sx2nrARpCFwDj7NDmVPB4gkRQ6PvSa2UYHgXIiYCo0lrxVcLEJ9yH8IQMGS2xrRKrA8UJaYWj4o0vZwz",
-	"J+8UaXS3TJTozD6Bm/LuOyaoIMmEBlDc/ZrbxLHT4yiOfoQ6qw1cuGjNYAhFT7bW8BWSxM6V21QRJ0oY",
-	"NocARWCvg/EPUwlK9PMkFIN0VZdWqhc3FlKpkPQ6FUkI79CtMQbC4UZrkcZUyoykfUIHxm6xD0ZglDBe",
-	"PPTVbOJA480itDLTKhvMtnO7GZkSwbWRxv0wDtYm2gh84GbrsjpyvlvYtnSTj0MWSbW2kD3P5llJvUrj",
-	"9cUUuFrOwlQW17fc7EH866H6Xu4Ey3uYg/RKFD1mUq2mw7VAX0T92zK8l1HnlI4Yp+uoEmfZk49C1YW1",
-	"VMKvqPbkFLJWo0Ijc50jzJooI33EJhPj+iChuIHIpxICMpjlXEAFlEqyL/Iz7u4U9O/tqum1rfdSBBUa",
-	"hrFu1zAVD/SDt7mkkGrWkSQ8DEXMA3eOT6H3Swki6SzzdFmcWJu+cTWHuIoVKDYnj0kENKCDEIg08qJe",
-	"xR1zJvjnZTkgAXoRrVj3/lmzCnStG3jE+Kj2ycdYKLApbNYfkTrHKyeXihoFtDgxBtQTUCauwSjm0viv",
-	"vM7Z2Yejkx//IwAk4wlw5dWdVZYBHn0GsPzWq5A+w4IK0EqlAeuSCfXHjEMtBbWJUeup9IKAxxM9dUWy",
-	"US6VxXGdQl4Mfp73juVTD/JB27dHvR9ODz/orzrHx6fv8OEkVcJx59JALt5cpn93Ty4uX73qHnSPTnof",
-	"LnqnB2/wS1zrh4tep3ekPx8evT077R2dHPz0ITdqdSSuKkS60I80FzEqZQFURQXeLyJ2Sx8VmAQpiaau",
-	"W3vudWfevLNJXyUDWCgFAZlSNU6EoxgOgQeMj2ze0oaHtFxv1D/GlCumZt5m6qFPM4kwYldJCFl6WYWK",
-	"pJnIGOxMTOYRy+aiJfmINvPO0GMltBayi3c2eIhuRjfjHYMZoVqNl4KvJjEDwNx2sgkXkthiWZy6JFey",
-	"R+T1d5aNr7SJv0Q4mvmrFv4D0FALn4IHVVoz1BFXxnzP70WmNmpydOKq4oDm12LeWryEhxkUdhtPwow4",
-	"FiPG7+eVgUTbWIonEytAp/d0681tKVFNpstcckYrLysh6IkKjEW0nhHDgjWSZXMaxd38c1WKReJ+qxLa",
-	"67pbMl8Lau2p0bGOzTAN7gojbS10g/Uymgsuw8BJX063V1iymzuy/NLcJe5GBMDD6DMz6v5w8sxQpcj0",
-	"Qsahlzvb7b29F2nq98swBnLDghEoI2sxjz1w2k5j8GzYGu5Abdtv0trO4AXU9oLnw1qL7vrP4MWwSVsD",
-	"lGtGmDrtlvVrOu+6h98f9Wo7LX0QnKmc77Pd3NvbK3He+RWuhX2Ju7ZstWWbWIMcs/V/LtcBlGe1ntsy",
-	"Ys/ts0pR96mioRgR9MVmyvO8R+U+vrJsz27R75tur7REdx7sS3HKhAfuxvS/4EEUCjJWlmMsgkw6xcKt",
-	"fkHPg+GumRvwL+p4yAuREtZ7U6uC//7//j+ZUhbgH3LMplMwfwcQsmuIIPBQF/dSv5WX16HtMLgaxB47",
-	"BFaE2AG0BEhertSrCwdSZJE5ae+0Gq1ntWaz1mr1mo12c7fdaPzLMdLdeR40Yc/fHtRadGdY24FnQe3F",
-	"oOHXmsNtuus/h71BC8OAKJedsxCoBDJiQ1W7iei0nomudrIRVWLMOalaWEuz3WjYtSRS1NkdNPzn0KK1",
-	"vWEzqO3421B7QZ8Naq1gB54NX9DGoOmXFd3H022+KSSrFZKFRFQIk+WRM8Xq9l4e39vNnYYliPa2/ssS",
-	"SbvZygik3dotn3824FpgzU251vNmSes9mqx5rafTTX2+u4C8PwfJjumswJYLKhYWcLbwPDRPb5o/pHF+",
-	"mnjZTqtC8bGFn2WBt0TCJZPc67UKLn2CFZREDLHOVJKNRt5JaiIKBGXe5rxuUpy0UR0ZrYwWmuJW6kdC",
-	"SkLD0MxdqfssG3/+mI3bMCmFVTZIaDZefaSZqVlc4Ivff/3tecsUALjGM0UV0SxdEcGBxNOp8Y6TEJSC",
-	"CF3m+oeAjRh6rhabri8qONEZOnBOrFZb7ZUvuOFd/Tcnrd9//W23QfwxjaivIJJzUz9rFKZuVU1dUFzL",
-	"8C9WwxY1sMozT0LVRSqhkT9m1/qgrLpYKXYbvcZeJurmvbrGVHEJ42QQxsZFfwdrZYHVU7RPquwYm4eB",
-	"KTGVErrZa+60G0ZbKNF5tvPyycZgEkuTZ/bTv9JsnjSql4Ts40HIfFO6prEuTT02toQxIeypDIQIgaJ2",
-	"eA+5P5dNc2+9YLGtthTz1re/0jyZNWy4O6sJVbK/YGXlwVSZa+NmKHAXvcDS0cNcFPm8kT/cSWEX8wXt",
-	"rNz2/qImVj7p7M6iodlaIhua2+sIBzFkYcXMB4Ir6itiw6/7JvqRFk6DSUYIYaiIiFEg5mWBKb0/Zhya",
-	"TttptsiFIq/pBOR3klx8jGmk6cpHf4BzLHiAlKUBTfkMy05pOFPMpyE54iPGQZJjhcQlYq60ged8/1KD",
-	"diy43s/fd3ZIq0Ge7+08I4293Rf6JyG1sm4LXN41fyI7r39wFrB3lErbjQXsvbCZCmTLPdCqfMC3jo/y",
-	"D8mOK3+zW61Cb7Pvql9y265yZN2DOVZhrMaZ+ziN5mFZzGRwV8N25QsJrPN0UP1gBvs1nk3PYk7PvTgl",
-	"281nz2pNQsPpmNZaGHpGDcanU6ZoiFQ5pVqJ1G/8n587tX+9/9y6/VuVKE0PNrek7Vbh/X7/7//r50Zt",
-	"773+H9nYrG/V3n9uuduNBSMWEKIAvrUOO5/d9KhulVW+k6/o6Pga/oxKrWOFo+F95flgMc79Ane2kgcL",
-	"A6qo6y7xuMJY1SsdManumxt/txjjWtnemUk2F5W8V71AKR5pV1EJClElcj0/lkpMIPLIIJ7JfeJhTwvP",
-	"ZN6oXIwBjVH0Ku0TD9tdeISGEsth0ci3ebqFVIVkdINow6FWW/Wrle7UC6OJFxe4/fuvv223iBgSr/P7",
-	"r7/9y3OJ1/j919/2PFyRV/P2SczZR2O5zfG8Rm2v9v7ztru9gPVdLNTxyxbqShO1kGBQTh8Kb+hMEsQz",
-	"rF3jNm0oaXSUAxs+9L7K4MorgYumUNoA1DMQqxYO47BqFv1c5SS9tLInr16ZiQ3VOjB7PR5877NT9rp7",
-	"+e9u84R1ZZef7/oH3Wfdq+k/fzx4vVeH2et/B++67JR1mz/98vKXk9bl7KeL13t1vxXyweRVI/jn6xCV",
-	"uCmLQHa5097TYC5yCGf7Y6v2/OafjcHej01+vDs5f6F+2on/9YwetOD7BnvTFP/Ylpe7Nz897yRlQqYS",
-	"znkJNLJ+qqJGkN/LPBRfv+uRjR8uWrvPNjGND3iA7WU6sRqLiP0bteo2MWOT33/9T68yuSe3qUVVmzFX",
-	"LEQaK9Q92jcrHWNVGcdFdjqXCjWlH2NwiWR8FGJ67z6BT6ZQF7shKOLlR5DVm8kBNctlsdBdmc+Sh/bc",
-	"evMj50FWxb/M+h5muGbVaH+83ZqrvyhS2peKoxfrVlrbey9eNBYF1KXTbrYaJUL5QhHx+QqaB3hl7GI/",
-	"f7l4thlxbpFVB3aJdkxOA7ufUiEXRDZ7WBHxSRHzwD56fqWCKRmK6IZGgSZWSrSaWQhkLg4+PCTTzGz2",
-	"jnVzFQm9aQ6jtAXCEWS9SFCi5sdpfqu9y9feLTiVS7m+Qvvlj4T6il1XaB+o95AA8HeqQCaSDbvObaDa",
-	"RwQPZ5vVvuS7q8+R1WiXFsroZ6phKUvWZbI1065yjViCNRAcGtD/bcep+2KSWKFrBdPTEEInoORYXENI",
-	"fVNfmXrJyk6rgkdqHfeSgVVeH7+HUyo9+S8SCUitq1LlxyMEBVJYruAH+NidcOsLef+TvVuphPO7CcgX",
-	"pyImO3u/AMMfpi8lJU5/vLb0hYu4/tK1W3pO8OOIqdmFHtzAZ4DqurZisk+vEmR9/a5XDo3yol2Cja68",
-	"yHpUNAS1LY6NgPADZluVjQncH3ILYy+kyx0rNTU9ORgfiqRxCTX6sOWJF2MxHYZCREQB1Xw1jkL7qmxv",
-	"beV47pZMHi1FGXOjMCOVfuj1zkjnrEvEUJvJExqG5Oj8jGwRqPliMoHIBzKIJeMgZTv1bNj2PYbkpEto",
-	"1njOOkkwqI9S3k0LPLE9KM93WAqSEsJ6n/f5geDXwPGXdp/XTAPbgQgYlp8Sn04gPKDacusemsDt5WX3",
-	"UO6jKigVnUzNt+evDsj29vaefumyd1DXY70VHGamly+qxWTCuIgI6rxkw8s0Hn2UmQfQ28S3TbVb4jqw",
-	"GQtpVxTKCVhqbBPvcz/B0r7TRh+ES/qIrvrz77/+562H7afI/KNGUSF9U3mhv/ncx7KtvqO/tRRpPtjA",
-	"kPmQVnL1ndtbr2rBPo0iDcVi5Vo7Xw/0nSTihqeNspg0PdFbL/RKsyiXRhSTlCFdk44hXeLVNNQ+GMSv",
-	"ey4RagzRDZNAKOFwozV4XNYlv+J6Fqt1oW+m0EOHYtOmX0zTUATzTqNR1Tg5aTKMw54nLej067a3NARJ",
-	"Eyg1BjNwoX9Tm9Bcw6FkESNQUm9Yz6rNIFyDiNHe0JRskbjQZ1mbJ3OP4Thkp9HE5XUKPWXzDcboFSzy",
-	"p/TjRmPbz7kM8Avw9gu8CBer95Z31uglGhcCoUMFEWnuanSPtSqaNamsE+u9tiPhMMK4SfSomafEbDoS",
-	"yqyf2xZalsOZRl0h84HLvNmudeeIgaJYm7UGu9pKxtDiiKmwyPY6Z13HdWyzR6ftNOuNegML3KfA6ZQ5",
-	"bWe73qhv2zow5PRbdMq2rptb+uC3kD+jtBSyohb+HFQcWU8v1sGbg85BiEwpi+oEu/IaNLZ9ow1GYIOq",
-	"xP/c5yN2DVmrtJ1G0/S41SeefosmLOnkbIUgtRMsBm33ea5bse2TpmTWVY5JzXuvwfZETLELHSTHiUzK",
-	"6j2TwuA79MZaqNtnbnvnQEQR+Kr2g4gk1PactTtTFSqfbovyXjPP+Q74rUZjjeWvN3ehT1VFU6xj04SY",
-	"cewytmNmrhowXeFWrkE/vtJc/cp8Yzl8b3v1e1lXb/1Gc4035jsC43u766ywor+afrm1t/rlfJPVW9fZ",
-	"XQeKxf7a+NYa26vozJlXAZ32z++1Emqz1PXpaglkmgKmlJyLICk6kui31ariez3UPEMRJga/iKNciytr",
-	"/WtuwNPefchONCeRN1qktho7Wu5qmUlsu379jmE6N1QS5DZun0uRdivXdC/pEAvsI5gCVbbx4zXQUCYd",
-	"bxfwBBGrezGF9ahqLii6Fk3vVLsBDQiY1PsSVxDgdQbYIBITYVDUb96bOL+RzF1JxqA0Km05TF5NKsYb",
-	"MYIVcrfYfF9L4RXSEe+kKaL396AOTPO4FMUfSXoUvAoLLhExFwvUHyQL/hwYk+JItm2b2p14ZlZiST4L",
-	"oJqlHpgWusgEzSFnitCG1rHQfEFVbNM1LTctA0Z9S6oIEypIFIcgCZXFZtTYYtq0Y9JKvZtwVOTiBZ3X",
-	"MqZcr6C2sXn6GkYSlXtsB5rvz1onpc6ujOuXiVR0Jm1rVBMLZSqNflaw8GKbx0di49W9JB/CzdOjmu/D",
-	"/jU1q29MfzUJm6PP3YzynbyDXmRpZJliVLI7M2PTOCUEdi4BCVxzfa3rTDFCg6aWpk9tixGGBKzlBwR1",
-	"cmaeZ3yUmuHYt0tjW3K3D15UlJC0tqNuxiIEMqQTFs7IBhJ5n5uX9aKBBxAkne0tF0FDctPebiSVCLE5",
-	"vVVUYgmhpm801IAZnjClkcK59Zz1xAviJj2O3VS9MQzH3qakgWN4kAWUGBLa5xXi0MUqnxEo63IoMYzz",
-	"vDPyCal9X04YzyVFVIjjDuJNzpL/xnmeurp5lCTozCmceGkEnTvPdRiT8dgv0S8wuCQJJbl0wETntI31",
-	"UVtlKnEClx1EWtQZe1LzJ1Xd9U1/TBqGm6w9EsGIRoHhHkOC5W8bO4294n1em/U+L8jSZJB8Td2dS+r2",
-	"+xwVH83emCT5NeP4WPIwgIqCuEpmkwVGHsfvtCBO/AW8UfNpsmtxseZXc0j1cokEqESZYOj9Wdka3CG9",
-	"j+8bD7ufyWwwilCSsJTkCJdyrDQ0tiWzvgqVFrSmM0k2aBgabUGzxUID4s0kBEcGM5tUhSoH8BjIhv2J",
-	"C9XnaY32ZnojmxJTspuVSw5myZvm6h77tr3Vg/E+/9nT6pIJo3mb+8R8TPmUDcroH8kGhBLITqOxWSfv",
-	"bATFPo4BRv2Q0W2Mp/yUA7n4xzHuASbAVRX7+R5UqVVw8Vbgn0t5qIpGKr2RGGHmmoa3kl3DontvsV13",
-	"5WWuSzMeSp00NSMuTg2fVkytxN0nfv+I2tfCTs8LeNiQjWLM7H3ybvU/meX20obqEwiTDaw2cM21nJs5",
-	"jpPyl0Vsx1zcuYjpdLCpgEZcfK7Yvdk1l9rmvT8u8bI+xp6LtF3oZOzlOVHWY3nTJV6uibZHNpKe2JZf",
-	"mJc2+zxhWLtkIqQipi2y/blOejeiyDrM7d/pHVE3Y6rA3u2nDbaRueGv0oHOpCr0PpZl/lJ1jNkjW3jn",
-	"tmYFK54zt5d/HdItJRZV2lCFUzcn/I2YH4mYLzMYqzEwK2zvTdoibcZeSdEHVjuRRAIkE97wRMJvUOKZ",
-	"pjyecXWmPZ3tcwzD1Zv75i5gQ4/2MmA9IOR6zaNdQWfJjdCDWTp0PZH/TGYCOFMGMsnoEntfm5Z2lb3e",
-	"lmkefZ5TPRaQuO2o/sik7VZ2f85fosGk1dkWKQNp4eJ6BF+onFw+P6olxqkVLZo9a9S0/o3683Oe2Tvh",
-	"8Eozk7KC8yYp/o+ofdmp01ShFbM+NcWr3FlvKde20vAbp/7CnFqfQOU9FjmubNnve1sWXmbAmG/XaJh2",
-	"UPq0gvmrp1xin2non7WOVSdYgSGJLyaQ+altFma9z7GGAn061AacsuyjiHJJfXONpTayTO7BmPFR2wTS",
-	"KJ+liZ0h9a9kn2NKpwnWYvaCYft7xCv3U/eM6EInE6YrosaFF5Qmo7pGTHBhUkXJRFyDTB3kyA0qG/Zg",
-	"UuB8W3kPk0jfoeuLV11OSe1NlsVbLK9glhq7+AUmIlpHn/GLpXmUGE+wtm4mczZscFGzVBxKj7CZaqj6",
-	"ecZHeqsoOPeJL3gSvtQrYiDNrZVD2zIdUQdHGoHCMEVatYreRT1fn+uFWydkwIZDwPGSnFRzJhXt6z1t",
-	"RofY1tzsw17QiaGUCUwGEJnkyAiGGIigSsFkqsjGTqPh6nE3SQj02sZV9SJirh/EgIi5rNXe1Kp3FphI",
-	"iBpnneiZtk4+QVAnb2AmyQBCwUdJ7NXexD+fwtjnrR0yFnG1xzF399sqU7+TeFuvaRijxY0ZwRjmsadJ",
-	"Ma0YE3vJSIiA+GPBfNhMZYJtMJ8KhTlMK14rurSoP1+l/T9q//f93/+2SH7c04dqawB+/vzA/sN6EQtb",
-	"b67tXa24o+8rO1iLbakXeCfKXYO/trz85pb98jIaNT2sP7B8oiSYS7bS1mcW3K5hMGlbJgIaYFVfyXTa",
-	"RzlqbCYWGOa8Y7hlIPN3W2sGqdnihTagSM5+SsfHgfSgCxyfCQt8XH1zLfr5+kSzs/q9E6FeiZj/KfOq",
-	"vgeVYq+R+1oxMAy+Wsu8k91q2pEfOrfvq8lgy7jkMHZ6z4EXKb6IMzcczB3kZh5yM2Zh3rBnkiQtrz3r",
-	"Y8iTiHkcC1f6PH0QC1KmlAVa60lrUqy+mrvqx9NEpxXQNL6b6cl9nlOUK7UPXPDTIL3cpX1/DiK8s6j7",
-	"s6VSGWxOCHcfiVbmcW19SbSVdUx4AAlS5Y8f3E4+6ciQdWIgnVTIaSsO6bCC0PYTFNVzaZr2M+rxqqir",
-	"1GzikdKXFja1+MqJTHfQUBlHbOJwk3oIn7xj5/EZxDddeDVXeiuuM1U4bauyMKBQxZemuWuWK9XjM+yF",
-	"psaRiEfjxAFgXDiF61QTD0+deB89MtHsyfoWMB1J2JDcxZtLF5OiaoxL4JIpdg3hzNU68Y25ctIGBOCT",
-	"qhMPu3ekRb2oWejZ4JMPEPS5N6Gfcr/XiceMr+w/NIF75ApgKrMV58uZPSzU9YgaC5lWfi6KIqQXJH/t",
-	"OEIPPimiBBkyHiSgSQB68eaSbMzDcnORz/vjIodGc40uhZ9LJXXoHMV66zVyLAqnWO16v28r9fLafmCj",
-	"8Z0Wl0ehx14cNrMbiqgaJ003PeM/zGPlgpVbXC+seb6VSXkJFyJSiRpDSQgUFQav5pEJUC6ThGnGR3Vy",
-	"aIqMiVdLG3Z4CwNYIlKFpdgKZaft1PLtPpJOT7YzSOG3QmPwWu7T+68bkKlqwr00JJMc571l95+7BpNJ",
-	"RbRemaH1hmnBn5c/NpyxJHZy8eayTVZ3yHQT769JrE3vg/U26+SETqCd9PXu81zLAxuRjNhkYnE7nbqt",
-	"NWDMN2k1GoXEWBOYaZMGUaLPm40Gadj/cp0nrNmpnxIRXpi82L2d9Mh7gDd4jRsfvsAtDnd0B8+1VvvK",
-	"DuH5awAWKNxJFKyQdJtcNYuLOurR0aLJ7GNb+AzO8MSV9G869yN4AhBtcq1yFqrbGbur0LdTn3QAIagK",
-	"sv6BBVZ/TiZKw8Lzl5vgD1jtaB3VpvHLFUzTWGSf21wQ1NlNgQC2DpkCVbYJS1qQPqbRJARZGaPrGDU/",
-	"z8UeVwSvzKOfiyz/FY3nPxmJWBy5G424q+vKk2yD7Mxtm4UNESa9vEnI+JU2mJjaTO6k4sTTLNur9/kF",
-	"2BQB/QUZUP9KS02vO6ydCA61t9ps9fTrI1Bk2zR04Ek6RVrsWh21yWhieeiam8mRaiknQKOQQdY3ez+b",
-	"19CxVCwMk0LpxdHr/BaWxq7/AD16Tbn8IFm8XVWvfCK0XhewIYOASJbkMOABlA/+6+sCf01OsMBKwNBX",
-	"xhNWGAh3c7PYtIilznFTDy3T8G6+a6w7l06UtBYwaiIT3JS2IMYYZHFNUlFS2mibFODYbJjnV99Jg2+G",
-	"jq1nbD/XXG2n2epz7+z86OD05LCLmVCvOt3jo0Nj8BS5j1zsXV+TAfUSAsgtn0kywIJGwZdxmHsyl8dy",
-	"89/H5vjqvM0KjS/C4/7bBwVaaxgoEV5HgC2kX1EWfivbvmvDiPvaNstLjYqBBFNHkDY+yNcYyWIIwdRg",
-	"a02PTsDt8/WDB1lmj+mpsL3Iu/9Vqn/Wcu2nm039/H+Qgx+TS+N85QqTJBLhQi+6bfC8Zn227WL+VF3T",
-	"+e+KD+S7Wn9ln/Q9Kru+lQg8SomAoYuFzNHwwTJrXOnzOVx02cCcQ4cpmRRMFppbmRRzbGVhu9/IdpLL",
-	"zQUJBR9BlDSzwqua8FlTb+6NCi3XPJs5Ls21On0uuA910sl3rU378TApYwjSWHAosA1OPM13mbUVmqb5",
-	"4azPrwCm5EZEV5rEIZRgOHh6idAsyRzf8DoHB0cXFx96p2+OTj70eseeW+yF2+eWnjfv49LKoP4UWs3l",
-	"+wKZgq1v/qw/mOYzBCHUNBXeWEjza7ixcIS8wlMnnaypxKIkZMsL2lrX6fMkDdkl8AnLi0bWF+amHYcX",
-	"eKmeAo5/w+unk4psEVpCOHTJKol2VxVZI8Nyn0zHzI8Zw2m7OovyntayPGzVbW7byT1F+Uxw+E7ah1zi",
-	"aQXUM4VonrlmxNvPuCm2k+NZE6hQiiqxaQUbpkEKDn0O2Mzf9KkSvGbWIW2SpZkTs5PtjMvJL7vu6FGz",
-	"H/P3KX1ln8ha1G+ue/nLcoFvnoY1eiIgDsxxn7sp0lu5S5Duz5XiSmGNBWNGWpvOknauNqHGaZxe2q6V",
-	"Sz8EGmHmo73IyjPXifT5gqutCzdbV7ZewwXodZ6lXXfvnS7yZC+SXzvDpHBZ+lPkaKlGl/QdTjS7b+zt",
-	"vyV7swRs+dt3MsGHtThdIPxlDZvOIRC+cfNEwAOIUBPZsven1DV2e3Vzc5CJGzFFOEAgNVOCyQCCABJ/",
-	"Y58PGKfRLCn61ua4dfhxgRXVEddKIhr9i7q06eWuJEAFn9TWWE3CIuXN+88qySsCrIr3AXd9P5paEpZE",
-	"HDD6G96hlU6XT51Pb/vJHdJWpI+iLhXlAQ0Fh/ovckmD/ED432ETGPs0GcQ8CMGdPxRizqS+CNgXOOqa",
-	"IP+FXlOzjHsA3nz+4gAvn6mGS7KrhSAfAw3V+N+LSSO9h6ORKzucRgI9VkySeIqpUYEA051Midg3LDug",
-	"ig6ouU28BPMfcN7HtJnNDGskSWQ7+eKHcsyugZs7+RaewARUxPxlOG4v8BrMSCRiBUTBZBqipseDtGel",
-	"/oL7MzJmUolRRCdu4h7Eis1hyEZj5fb5VIiQjGg8Akk2sM+cSxhSDPWN+Hex4QbDawLQ5U+COLmVazAj",
-	"8mPom+/7HKNHJKIKaqEWEvZ+Mv2omzYO+V6QKOamEO7o01RIrEU1nhhBZiKO+nwiOFMCuS4HpTnmAsb4",
-	"1kJrPUKdhpTxO9KonSHhG2eRmIAaQywxAEZM+cIXx5TcNJN0iwtxJi+XFiJO0g2FnE6Bax4cCD+eYKt4",
-	"mZNtMzoJPZf4gl+D1hH0oby+OD2pJFs7lP79obRbfSOxuVV3/q7KStKd39YjsFRthwiutCBzNdTsvlee",
-	"i4bp0nMpHQnmyECU3tyD4YqUgPGODKmWHclPnbfHdzuSZJGLaMN1PtVGoma/nNDpz+aH99qCWfNMEGp6",
-	"aSZ6/PgnZMGw8IQwtLKuuANeEGS2rZPR5fB+RolZES5GWshuY7vygM4x4mqkwB8o7c4xqKSEQbP7GlGP",
-	"0wY6A1D1wRVfLl5T+/P7Wz0a0s6izCxLWRhvT0nuhkoyBOWP7S0W9fQqxi10Y9illOVxdiuOay68yF1E",
-	"kasTwb7V5XB8J3dPbJadUWwaKCveO0ubfKHUF/5V7qUkdaS6iZ/x0wZkKMJQ3Ji4hml2lw5gy1jL77+y",
-	"HTWHIip1lsi9n/XVrKgdRNx0MQJjOvAmqkFCuoQpbcPl15Od/+372/8KAAD//w==",
+	"7L3tVhvH1iB8K/X2e9YKrNMSkgDHiPWsGRlwgoOBAyI+OZHHXerekiq0quSuarDi5Vn5NRcw58fcwXMj",
+	"cye5klm1q6o/1C0QYBySxz/OiUV318euvXft7/3RC8V0JjhwJb3uR28CNIIE/3nQp2P93whkmLCZYoJ7",
+	"Xa8/AXIFiWSCEzEiagJklogoDdUukcAjwhRhnASHo8ax4NB4TVU4CYhI8E/mV9PzPRlOYEr1+Go+A6/r",
+	"SZUwPvY+ffrkezOa0Ckou5C9NJEiqS5lT3DFeAqSUBIzqcj1BBKwS4IrJlJJZnQMBHgEUdcsTz8NZnTM",
+	"ONXDNDl8UGaCYMBxQ1ThVz65ZmqC70s6BTJisV6QTwIpEhUQyiMSxGzK9L8lvpfA+xSkwjEGPAGVJhwQ",
+	"Imv6cYjTkASmMB1Cgt9Md/VjGktBQpokDMxIuGye6td8IsWAF5esHwbkEmAmSShSDYTxepP0zFcJ0IgM",
+	"5262UEglybXelR54xBKpBhzfNI8m4hquICERwAwPT/q4t0RcS0KjCCJiFi2uICJToPx6wmIgHJiaQKL3",
+	"OQOqCBcJkZdsZiChP0ZQXusjobFe1Vw/SqBJ+jkwmCRiRt+n0CVMyQEPBVfAFZnSOQknlI+BDEFdA3CH",
+	"dbJJtlotEvzYOzrc7/UPT47fHZydnZwF5rwoiUBRFhPBBzwwswQaM7jZnMYCRZQYg16M+SZAiPrmLQOl",
+	"8lmLZMDdWUdsNIKEjBIxJWoiJOhxr6kkTMoUIjISia8h5qbUj7hQ7vFQQ4HJAe+dHuJrVBKqZ4Nol0hF",
+	"E0XomDKOKxOpItke1AR4c8A934MPdDqLNdHA/NWvh78IdvTmeP6vNy9b/3pz9iLae7VDv/tRDr977vke",
+	"05TyPoVk7vkep1P9lRmxRIRT+uEI+FhNvG671dnyvSnj2R80QSoFiR7qf/zca/yLNn5tNXbeNd7+/W+e",
+	"XyFg3zvSoKoS7KGCqSQzSCyBtX//7d/tVqu5ZJkI8NIqIxjRNFZet9PyvZFIplR5XY9xtdnxfL0HNk2n",
+	"egct3ID9la2QcQVjSHCJJ0kEyeF+PYMT+uE3krAoW9uMqkm+NBZ5vqfJnSUQeV2VpFBcZ7a0NMU3qxA6",
+	"pWOozn1aJHvEsHbTYCf5v/+HWATUpDEEQhWZCqlIu0VarRZSXBexHxyAiUazFWnF0sAuUcJwkFGaaALx",
+	"yUjEsbguc6AC08y5ZIaoGffWFMXCiR4wnGg2zeckgpmeWQ04skS9A3uNIGvChTfJsdBMMRbXEC3Sqp3F",
+	"UEId2ugR6rGmfQvStFbAm1Nz2S3DHHsXPiruXMjlmJvKR0XcT/pjORNcAl7NL2h0Zi49/csyb/1POpvF",
+	"LERs2fhF6uV9zNnWRw+SxNzooYj0BIsI6vmeQU3pdX/+6I0YxJFmd1PKYs/3YmGG9rreUET67KcgJZKU",
+	"N02lQvogVzRmEcFv9EWWgJTep7fFd+3azZs4IhlRFoMDEkh1qOfdHLXDzvBbaGzR7aixBc9HjZ1hizba",
+	"YSfahK3RNn029D75nkzDUM/SHdFYwqciZP+WwMjrev//Ri5vbZincuNAQ+OAX0EsZmCgXD1ZJ1wwSRjH",
+	"BTfrCFsLQpLoG32ukXEYw1SzCsFDIExfiRauwS4JLo5/OD55c/zu5eHB0X5ANIpIommVIMCRKsUMEgOZ",
+	"SIC5yRS9hN0BD1709t+dHfzj4uC8H6BgYGQXfSJ6lfrVa4jjhkYqiMir85NjsiYSfHDRf9l4jvckB6kg",
+	"GnDLuNSEcrLZITFcQSzXm+QfKW4lkwgJ5csWRWgCWh4ZpRL5hvD1nhgfo6SlBSlCyZRJOYNY2UseV4oC",
+	"kGQxcBXPCRtzkUCkOcwnX0uZo5iFD0Twg9e9w6N3/d4PB8clbO1xQkMU4hwjZdKhrBWa4IM+0ieGkcHe",
+	"yfHLo8O9Por2lExFAkTOIGQjFhK9aSLTcKIl46Cw96CpF/VSJEMWRcAfBtOXJ2cvDvf3FyB6wuO5FqRG",
+	"IxRjaTRlXOKliTqCZpBPDpjZToIuklBI49igJk212Kc0VLTwmBrJWCN8JBBZEKCHXEtnND7IIXRfoB4e",
+	"9w/OjntHGR8u4WrK4cMMQr0W/JCIMEyT5MkxzKC8jaCruUZh8ZrLpwnsIrTtDjW4x8AhYSFijjmIVOKD",
+	"WIzHEJGUR8ijCuw4whM4FuqlSHn0MOAfn/TfvTy5ON4vwf1YOLGCTFDT1FfAk4N4tvagS7gw1J+AFGkS",
+	"AoLolM5jQaO+EEc0MdLv/SF12vvp6KS3/65/cvLuqHf23UEJYsX70l1HsZ7U3i/6AFGa1rJnu7X1fPvb",
+	"Z2Q4V/DkOENln5ZDuF2JK4uPkv3q9rTWJq/ZC61pWsl33cA/gVDwiOmhXxop52FHcHawd3K8f4jSx8ve",
+	"4dHBfuUQHN4aVT4ikmk55KBPx2TgbQ68XTICFU7QBoJaL1oeQKE8/7QOorrboFuwaVnpiWbGMbR+oBhE",
+	"YsE16iGn5GpXs++Jlkq07m8hgyd0RhWg6vzQoznr9Q/eHR2+PuwvnokQZKrVMAtbSdZiMWbcYE5XK5Na",
+	"CGtPW3J91xwEYZxsdciTo4ziHjVRVHZmLTRMkjBmwBU5PNXip9ZoE2J2TXmk5cUxk8rIk+ZhLoStN0lw",
+	"pqHQ6I0UJAGRdC6tnUgQDR1EW6OMFmynhW+qeto50qHUI1xTppWVkZaeENqMj8vW0RvVUQ2Wc0iuWAgX",
+	"nF5RFtNh/EDOen5w9uPh3sG7i+Pej73Do96LoypvlWZOjd4KpjOR0ITFc5Lma3DIIyciUfGTo+aaTVrG",
+	"GlFFh1Tqq59rMUtvFUjCxhNFuLgma0y5R0NUNmg4gQg1GWPQ4BxCVE2GibiEqsTga5nYGQfDhMoJSDQw",
+	"JoDmP7mOg60JXta/rD01nEB4SSiZUSmvRRJ1SRl/C4jtXrE8Zt0I6YW/Qngptc5E3qeQao3J3Y246UTv",
+	"0/xzwLVywjgJXuyd/XTaf/ePi4OLg3f9w9cHJxf9oEneaDxeoBSL5RlHb5LegAdhAlQBWt8CojE5SdKZ",
+	"wsmZJNd0jgKuSDI5d0KvgAwBOJnFNATcMLIlZVaVW+iDw0gjowIezhs/wDzI7U+zWNOtcqY9wkbONGsG",
+	"tQDT/5b6iVGXRwX77Wcl8V1jhcblG1V9u7V5R7q/4CXd4GFEf3Hcu+h/f3DcP9zr9WvucYp0SJS4BI5C",
+	"KHyYMTRZJzBKQOINbtiqvi+QKT41ml/YoxFTjY0oTCDSkKSxJGtTJiXjY59MaWxNFyJxGzYg2CXXieBj",
+	"q6iLJCMqI2ldcJnOZiJREL2GiNE+nt/Dzuf84vT05Kx/sP/u9cH+Ye9d/6fTW2ReZwhDVKOS7JnZG3o1",
+	"XVJZwJM7rbodL0i/mj8EizsJmmgltVPplfRSNckm6370ZonmqooZG6bm+LetV49wBjKNld50BvSK87IA",
+	"kJsHPDev9ZMUPGNVdSbZn7MhfLO0txkDEMNfIMQVFNZT2Q9i6K0L6Ju3PvleKg0Hu+ntC2nN38V14oe+",
+	"m69umXt48Zxa4ihYimlk9BAanxbWjjjkL2zHSs1ukAVn1bedRVdV5UQ4XBc/vmmb2XuLW11cRHnU2q3n",
+	"99z99s0UTGX1ZtlnUjEeKqdaSTT0u3dv2pzxeCmYHvJZavCYfjg0XzqPmfuZbYgmCZ0jFIWCBdhv64+q",
+	"7oki3MzClsPHelPuB6ESYG7e+37h1U/OGXILLpilHetXP+mpWQh7Lkzi5g+zNzU/uExv5QWXKb6pRHh5",
+	"67v4UoVjXKbOxVNaqRu07gD2qZwMBU2i83Q6pcm8yki0AlVyCkVUQUMxnKVCZihYyRfzc0VVuhoy5m9n",
+	"3/eFonFpUsbVsy2vKgRpCFwBT/NDWRDB0ikRIyPvSS2UYFwFJExERpLWgq++QELKQ4hjQJfZCtMqsTpQ",
+	"lJhZPCrT9M2c2X1TptHtKlGiMfsYrqu77xmngiRTGkF59ytuE8fOjqM8+gHKrNZxYeIm0IWiJ1tp+Jqb",
+	"xM5V2FQZJyoYtoAAZWCvgvEPEwkq9PMkBINsVRf2Vi9vLKZSIen1asIz3rjwFw7XWoo0qlKuJO0SOjR6",
+	"i30xASOE8fKh384m9jTeLEMrM62yzmw7t5+TKRFcK2k8jNNoZaJNIARuti7rPefbpW1L3/3EsISVL9mz",
+	"fJ5bqVdpvD6fAVc3szCV+/UtN3sQ/3qovFc4weoeFiB9K4oeMalup8OVQF9G/U9VeN9EnXlwy+0yYvbm",
+	"o1B1aS218CuLPQWBrNOqkch87wCjJqpIn7Dp1Jg+SCyuIQmpdAFqzgRUQikXfVGccbscKrZZN73W9V6I",
+	"qEbCMNrtCqrinn7xUyEopJ51uICHkUh55C/wKbR+KUEkneeWLosTK9M3rmYfV3ELii3cxxhVRYcxEGnu",
+	"i2Yddyyo4B9vigGJ0Ipor/Xgnw0rQDcOo4AYG9UueZ8KBTYc19ojMuN47eRSUSOAlidGh3oWGmlNg0nK",
+	"pQ3I6p2evjs4/vE/IkAyngJXQdO7TTPAo88BVtx6HdLnWFADWqk0YH0ypeGEcWhkoDY+aj2VXhDwdKqn",
+	"rgk2KoSyeL5XiovB34vWsWLoQdFp+/qg//3J/jv9p97R0ckbfNmFSnj+QhjI+Q8X2b8Pj88vXr483Ds8",
+	"OO6/O++f7P2Af8S1vjvv9/oH+vf+wevTk/7B8d5P7wqj1nvi6lykS+1ICx6jShRAnVfg7TJit/RRg0mQ",
+	"kWhmurXn3vQW1Tsb9FVRgIVSEJEZVRN3OYrRCHjE+NjGLa0FSMvNVvN9Srliah6sZxb6LJIIPXa1hJCH",
+	"l9WISDbC3MzEZBGxbCyai0e0kXeGHmuhtZRdvLHOQzQz+jnvGM4J1WK8FPx2EjMALGwnn3ApiS2/izOT",
+	"5K3sEXn9ne/Gl1rFv+FyNPPXLfx7oLG+fEoWVGnVUE9cGvW9uBeZ6aju6MRlzQEtrsV8tXwJD1Mo7Dae",
+	"hBpxJMaM388qA07auBFPpvYCnd3TrLewJSeazG4yyRmpvCqEoCUqMhrRakoMi1YIli1IFHezz9UJFs78",
+	"Vndpr2puyW0tKLVnSscqOsMsuiuMtLZwGK0W0VwyGUZe9nG2vdKS/cKRFZfm32BuRAA8jD5zpe4PJ88c",
+	"VcpML2Yc+oWz3dzZeZ6Ffr+IUyDXLBqDMnctxrFHXtdrDZ+NOqMtaGyGbdrYGj6Hxk707ajRodvhM3g+",
+	"atPOEO81c5l63Y61a3pvDve/O+g3tjr6IDhTBdtnt72zs1PhvIsrXAn7nLm2qrXlm1iBHPP1f6zmAVRn",
+	"tZbbKmIv7LNOUA+porEYE7TF5sLzokXlPrayfM9+2e6bba+yRH8R7DfilHEP3I3pf8aDKCVk3JqOsQwy",
+	"2RRLt/oZLQ+Gu+ZmwL+o4aF4iVSwPphZEfz3//W/yYyyCP8hJ2w2A/PvCGJ2BQlEAcriQWa3CooytB0G",
+	"V4PYY4fAjBA7gL4B3Me1cnXpQMossnDbe51W51mj3W50Ov12q9ve7rZa//LM7e59G7VhJ9wcNjp0a9TY",
+	"gmdR4/mwFTbao026HX4LO8MOugHxXvZOY6ASyJiNVOM6obNmfnV13UZUhTEXbtXSWtrdVsuuxd2i3vaw",
+	"FX4LHdrYGbWjxla4CY3n9Nmw0Ym24NnoOW0N22FV0H082earQHK7QLKUiEpusiJyZljd3Snie7e91bIE",
+	"0d3U/7JE0m13cgLpdrar558PuBJYC1Ou9L5Z0mqvujWv9Ha2qY93vyDvz0HyYzotseV6IwCz6eUxg8wW",
+	"FzOpmiRA5AiI9cGVM6KnVIUTAh9oqOL5wGZTqwnM0aJfTuvcNbIDmi7xOz/L+MacJkLjmFyLNI5MKiXj",
+	"A64xQCQYgqiEMXLijBIUpkC5xTHpckcxlR3/eqBXhY/wmu9ioqbmbcqtnc/NcE3Ss0n3Nk/Z5kwTGl/T",
+	"ucQgMcrNNgmO3RzwoJg4qsGXgHUoaRjgLhFOJuc0B/FC2vNHmxqMacD5kCvlQ2N2qElpHmsa2bSU7HW3",
+	"OvafCASTG1kjv9rM5qrccoOgUl5lNVjQlE2gMstuvUPxAReybIoGDDgdKbAhzIJDk/SMz86Gk8bU5dgi",
+	"SOvEEbjH9iwwF3d2jKnMRIxwSknWWkWbvHFgERSx1m2+s0XORcG4vIRWvVu+1lVtcs5pmAgpkVpwJV2L",
+	"mLiaRdTHpFgi9CKvmQRCjXtkwIci5RFZM1SzbiBY4U4rrNIi2OJS0QJWIHh0UhTSuy0dlwoUSGEIs0DU",
+	"dMBxvcQsN6GYPI2DUcM9Smc/FCIGyqts1JjlXRK+sk74wgbcsdfzz9yuU97l899/+/e3HZNtY9GcKmJ4",
+	"jOBA0tnMuKJIDEqjssZ1/SBiY4Zm4uV2ouc1GH2K1tJjq0LWu8BKPi8fKy2Qzu+//Xu7RcIJTWiogb0w",
+	"9bNWaepO3dQlLbGKKeXU87K6U4s9Li6kLDXQJJywK31qVjerlXFb/dZOLlcuulCMXcDX19gwTo0/7A6m",
+	"gSUmhrIxoM5oYIOeMP6sVhxu99tb3ZYRzSvcON959WRTMFHc7p3d7F9Z6FzmQnfxMekwZqG51jTWZXH+",
+	"RnE3+voi2fj3EbIXQtfuLYQvN4zciHmrGzuyoLQVDCZ3lsnrBO2SSaMIptrANj9HgbsI4ZaOHmYPLAZp",
+	"/eEWQbuYz2jUKGzvL2rPKEZ43vlqaHduuBvam6tcDmLEYqgva6VlExvrsGtcjVmVAjCRPzGMFBEpXojF",
+	"u8DUuThiHNpe12t3yLkir+gU5DeSnL9PaaLpKkTjm3ckeISUpQFN+RxzvGk8VyykMTngY8ZBkiOFxKUF",
+	"h0S/8t0LDdqJ4Ho/f9/aIp0W+XZn6xlp7WyjhC2k1oxtNtmb9k9k69X33hL2jrfSZmsJey9tpgbZCi90",
+	"al8IrZWx+sDtuPaZ3Wodept91z0pbLvOanwP5liHsRpn7mOhXYRlOWzIvx22t37gYF0qJVX7Yg77Fd7N",
+	"zmJBrj8/IZvtZ88abULj2YQ2OhjngRJMSGdM0RipcqFy1duPnU9/q1V83MEWlrTZKX0/GPz9v/3cauy8",
+	"1f9H1tabG423Hzv+ZmvJiCWEKIFvpcMuhhI+qg3zNkPlF7QqfgnjYa3UcYtV723t+WDm2/285DZtDrNw",
+	"6qjrLs7v0lj1Kx0zqe6biHI3h/5KqRW5SrYQAnCv5JyK89+uohYUou7KDcJUKjGFJCDDdC53SYAFZAIT",
+	"5qYKDj1URtGEu0sCrC0TmOqNU8rRxGGD4ktxQW50g2ijkRZb9ae1votzI4mXF7j5+2//3uwQMSJB7/ff",
+	"/v2vwCdB6/ff/r1jTUGNYJeknL03mtsCz2s1dhpvP276m0tY3/lSGb+qod6qopaieaqxesY4iHiGiaLc",
+	"xui5qmIFsOFLb+sUrqIQuGwKpRVAPQOxYuEojetm0e/VTtLP0uiK4pWZ2FCtB/NXk+F3ITthrw4vfj1s",
+	"H7NDecjPtsO9w2eHl7N//rj3aqcJ81e/Rm8O2Qk7bP/0y4tfjjsX85/OX+00w07Mh9OXreifr2IU4mYs",
+	"AXnIve6OBnOZQ3ib7zuNb6//2Rru/NjmR9vTs+fqp630X8/oXge+a7Ef2uIfm/Ji+/qnb3suJ8+knXov",
+	"gCbWSleWCIp7WYTiqzd9svb9eWf72TrGzAKP0D7ZS9VEJOxXlKq7xIxNfv/tP4PaSLrCppalSKdcsRhp",
+	"rJRkbL+sNQTWhfeX2elC3CFWGPWJZHwcYyz9LoEPtrwoU4QqEhRHkPWbKQA1Dxyz0L01eKwI7YX1Fkcu",
+	"gqyOf5n1PUxxzVM//3i9tZDsVKa0zxW0Uk4S62zuPH/eWha9Ir1uu9OqEMpnCj9ZTFd7gFXGLvbj5wse",
+	"MSMuLLLuwC5QjylIYPcTKuSSMII+ph99UMS8sIuWX6lgRkYiuaZJpImVEi1mlqIGlnv6HhLWaTZ7xyTV",
+	"muj5LGDYlh/WCnxW+Adv1OI47a+JrsVE1yWnciFXF2g//5HQULErWObDiQCfU2XLebsSj2so9hHB4/l6",
+	"vS357uJzYiXaG7PS9Dv1sJQV7dJtzdSGXcGXYBUEj0b0v9txmqGYOi10pciVzIXQiyg5ElcQ09AkM2dW",
+	"sqrRqmSRWsW8ZGBVlMfvYZTKTv6zeAIy7aqSZvUIToEMlrfwA3ztTrj1maz/bu/2VsL5fQfy5XG/bmdv",
+	"l2D4w+Qll0/4x0tLnzlj8i+dKKnnhDBNmJqf68ENfIYormstJv/10iHrqzf9qmuUl/USE6WQWIuKhqDW",
+	"xbHqFv7A0MaqMoH7Q25h9IVsuROlZqYADuMj4aoE2fgAyxPPJ2I2ioVIiAKq+WqaxPZT2d3YKPDcDele",
+	"rXgZC6Mwcyt93++fEmxDMNJq8pTGMTk4OyUbBBqhmE4hCYEMU8k4SNnNLBu2VpYhOekTmld5tEYSdOrj",
+	"Le9n2dRYi5cXy5lFLl+3OeADvif4FXB80h3whqkWPRSRja0K6RTiPao1t8N947i9uDjcl7soCkpFpzPz",
+	"17OXe2Rzc3NHf3TR32vqsV4LDnNTOBvFYjJlXCQEZV6yFuQSjz7K3AIYrOPXJrXUmQ5c5XxXgohyApYa",
+	"uyT4OHBYOvC6NpBkgOiqf//+239+Ms0kyOKrRlAhA5PmpP/ycYA5kgNP/9VSpPlhHUPmR5Y2OfA+fQrq",
+	"Fuz6ipTTRLvF5LtvJBHXvNglA1szdJ7rleZeLo0oJihD+iYcQ/okaGiovTOI3wzKgTMcrjEKSS/rgl9y",
+	"PYuVutA2UypYRbFC2i+mQi+CGZsXVKuUu+g3HPbM1XvUn9tC7hC5imt5XF2xWFqX0EJ1L7eIMSipN6xn",
+	"1WpQFtpGDe1bJC4VNdfqycJrOA7ZarVxeb1SAediNT96CcvsKYO01doMCyYD/AMEuyVehIvVeysaa/QS",
+	"jQmBmEiw9rZG91SLonlF2Cax1ms7Eg5jGrH4etTcUuKawSizfm7r1VkOh1s8wpLza0HMpHIFOJApMlts",
+	"IvulOWT2o5SvL4N1E0w5nOv5TQ8MTZumM0s6I0qUYqEigNm6xrnh3C7ctZRZy4PoqHmPUASVK+9IxgL5",
+	"liLLW1Csd10NfTqGb2SxZVDgKArJuNQKozaMsVnqN5THaZkItOLO9IAY4wVylwxhLrgtVWNpshCtuTji",
+	"QuCmifCKWQhcFs0pWqdJGCiKCaorXCMbbgwtJjAVl6+j3umh53u24q3X9drNdrOFVT5mwOmMeV1vs9lq",
+	"btpkWLyBN+iMbVy1NzRBbuC9iVKMkDURcWfYQknmxUAMARYwl8woS5oES5Mb9mKL5xtKxSp9zi8w4GN2",
+	"BXlQ5VarbQp9a0rM/oqmBdIr6HBRpr9Zyt4c8ELJdlssUsm8tCaGtoor168no3o0XB05WSFPenfVEe5Q",
+	"IHCpzpW7U7w9kSQQqsb3IpHQ2PFWLs9XSv/8VJbDbFhsqQ1Ip9VaYfmrzV0q1ldTGfDIVGJnHEstbpmZ",
+	"6wbMVrhR6FKCn7Rv/2SxuiZ+t3n7d3lrA/1Fe4UvFsui43fbq6ywpsik/rizc/vHxUrTn3xvexUolpsM",
+	"4FcrbK+mPHFRNPe6P7/VyoFN1dGnS2zzqwIlFzx7io4l2tO1CP9WD7XIUISJjVjGUa7EpbXKaG7AswKm",
+	"yE40J5HXWtTptLa0PISxs7Znif7GMJ1rKglyG3/ApchaNmB7MToC00QJu6KZ6rdXQGPpyn4v4QkiVfdi",
+	"CqtR1YKzeiWa3qo3zxoQMKn3JS4hwp4uWCUXA5RQBFu/N3F+JZm7koxBaRSmC5h8O6kYK9EYbrl3yx1I",
+	"9C18y+3YblbQ+zvQMlICPEfxR7o9StaeJZ2UTHeV5oPugj8HxmQ4km/bhtw7i9mtWFKMzqhnqXumjrjt",
+	"cKkPOReE1rSMhWolimLrvqk7bBkwyltSJRjoQpI0BomierGiucthspqk7zgqcvGSLmIZU6FgWtfoogMN",
+	"I2wdaWoiF4tUm2aUJQsP4/pjIhWdS1sf2viomcq80jUsvFzr9pHYeH1B3Ydw8+yoFptRfEnJ6ivTv52E",
+	"zdEX2kN9I+8gF1kauUkwqtgDciOAMRYJLN+EGXuAOo6coecMVS1Nn1oXw6aTrvVtk5ya9xkfZ+YR0xYW",
+	"256aBmfYrc2RNMNutSIGMqJTFs/JGhL5gJuP9aKxna9r72G5CCqS67bFm1Qixg4dVlBJJcSavlFRc21r",
+	"ZzRROLees+msU74r9O5n4o1hOLalnAaO4UEWUGJE6IDXXIc+ZpuNQVlTUIVhnBWNxE9I7Pt8l/FCsErN",
+	"ddxDvClo8l85z1MXNw9c4NSCwIlpqHThPFdhTMaTcoN8gU4/SSgphGk6mdN2F0FplSlnnK8aiPRVZ/RJ",
+	"zZ9UfelL/dN1TTDRlCSBMU0iwz1GBNMS17ZaO+WmhuvNAS/dpW6QYq7jnVMdd02LXK7ZG2al5mvG8TEV",
+	"ZQg1iYq1zCZ3WD2O3WmJ//4zWKMWw5dX4mLtL2aQ6hcCPFCIMk7q+7OyFbhD1pT0Kw+7n8psMIpQ4liK",
+	"O8IbOVbmstyQeXGZWg0afRpkjcaxkRY0WyxVYV93rlEynNtgNxQ5gKdA1uwjLtSAZ4Uq1rO2lErMyHae",
+	"xjqcuy9NMQD7tW1txPiA/xxoccm4N4P1XWJ+ZnzKOsv0Q7IGsQSy1WqtN8kb14PevI6OX/2SkW2MpfyE",
+	"Azn/xxHuAabgsssrBoBKvXTNHFxTX+zyvOCuxl74VpszMPNN1W/JrmBZz3jsWVDb0frGSJRKOWHNiMtT",
+	"w4dbplbi7hO/fUTpa2m5+yU8bMTGKUZcP3mz+p9Mc3thQygchMkaZoH4pjfxeoHjZPxlGdsx3YuXMZ2e",
+	"caGKkelyXC5h75vO3kXrj0+CvJh74CNtl8q5B0VOlBeaX/dJUOgkEJA11xjA8gvz0fqAO4a1bYramNrw",
+	"9nGT9K9FmXVI7D6ZNcq7nlAFtsGpVtjGps1prQG94lCu8pe6Y8xf2TileC/e+h5i1Sov2novX4bIK6Fh",
+	"tdpWCT8MLnwl+0ci+4scxmoCzF7L92YCIutdUUv7e1aOkUQCuAmvuZMF1igJTA2zwBhFsxL49j2Gju31",
+	"XdM63VCu7Z2uB4RCaw7UQOjcNdAfzrOhm05SYDK/qnOxIb9DfVePSN+LtaUxb5JRBrwgpCxhBrYBxZNh",
+	"An5tWf1idyImrRy4TMDIklRXYw2lLNmb50dRxxjKkmWz5xXwqiLOsjp6i3Oe2mab2CuyUKjKpXM8okRn",
+	"p87Cwm6Z9akJc9WSpTfyd3vDfuXpn5mn6xOobRBU4N+WUb+1JQCqrBpjK1stU/hMn1a02NPPJ/adln6s",
+	"5bYmwWwbSUIxhdz2bSNumwOO+TJoJ6LWiZVHNCWUSxqa/sBacTPxDBPGx13jnKN8ngXxxjS8lAOO4bvG",
+	"AYwREeaC2CFBtVFFYC45NFxhaCpKcdj52Y3qmwuFCxMWTKbiCmRmdEduUFucCQNAF/t1BBgw/AbNabyu",
+	"6y+1LYLLNfQuYZ4p0PgHDDq1xkNja8tiZtFHYfXn/HZasw5LzVJxKD3Ceib16vcZH+ut4hW7S0LBnUtU",
+	"r4iBNO2AXcU+E2+oRxqDQtdHlqGMFks934DrhVvDZsRGI8DxXPyxOZOaviCBVs1j7Bdh9mE7H6N7ZgrT",
+	"ISQmEDaBETo3qFIwnSmyttVq+XrcdRIDvbK+Wr2IlOsX0cliumDbFth6Z5HxrqhJ3uKDaY3nA0RN8gPM",
+	"JRlCLPjY+XOND6sSrjrgnS0yEWm9FbPQVPM280HPWXCvaJyiFo/R3+g6sqdJMYQcg7jJWIiIhBPBQljP",
+	"7gTbuSO7FBYwrdyv+cYCDsWM/P+v8T/f/v1vy+6Pe9plbb7Hzx8fWNhdL2JpTeOVLbY1zU+/sNG2XO9/",
+	"icWjWo79S9+XX029n/+ORkkPc00sn6hczBWtauMjiz6toFpprScBGmEGZ0XJ2sV71GhXLDLMectwy0jm",
+	"xQQxd2ao2eK5VrVIQdPKxseB9KBLjKmOBT6uvLkS/Xx5otm6/btjoV6KlP8pY7W+A5Vhr7n3tWBgGHy9",
+	"lHknDdf0edj3Pr2tJ4MNY+ZDf+w9B14m+CLOXHNsFDu35kSS1b/OBBTiegkE1hpRJBHzOiZEDHj2IiYf",
+	"zSiLtNST5R9ZebXQQy3QRKcF0MxnnMvJA14QlGulD1zw0yC9QjfUPwcR3vmq+7OFZxlsdoS7i0Qri7i2",
+	"+k20kVfHeAAJUhVOHtynw1XfyKtukF52yWktDumwhtB2HYrquTRNhzn1BHXUVSks8kghUUsLmHzh4Kg7",
+	"SKiMIzZxuM4shE/esPP4DOKrLHw7V3otrnJROCuhs9T1UMeXZoX+9bXi8SnWvVOTRKTjiTMAGBNOqU+1",
+	"s/A0SfA+cHmOJAtxEtbNd/7DhY+BVg3GJXDJFLuCeO5rmfja9PK1rgP4oJokwEotWQI3ShZ6NvgQAkQD",
+	"Hkzph8LzJgmYsZX9hybwgFwCzGS+4mLqeoCplAFREyGzLN9l/oas8/zT9Tj04YMiSpAR45EDogP9+Q8X",
+	"ZG0R6uvLrOPvl5k+2ivUrvxYSehDMypm4a8Q4VE673oj/X0L7FfX9j0bT+60uCKyPfbisMThSCT12Gtq",
+	"LBpLYxF/l6zcUkVpzdUOEZUgHZEoJ/BQEgNF0SJoBGQKlEsXrs34uEn2Teo5CRpZGZdgqatLJKq0FJu3",
+	"7nW9RrEIjKv/ZevFlJ6VysU3Cr/eflnXTV1p9hudN+44733L/7kzQJlUREugOVqvmcYMxZvKOj5u8LKc",
+	"/3DRJbfXTfWdndiE9WYtuYP1JjmmU+i6au8DXiiEYX2XCZtOLW5nU3ezFk6dVqsUlmtcOF3SIkoMeLtl",
+	"0vn1/wr1SKyCqt8SCdYSWG4Id5UTH2A3XqEPyGfo7XFHw/FCwb0vbDpebA6xRDR3/rJSyK/r9o2LOujT",
+	"8bLJ7Gsb+A7O8MTF+a/S+SPYDBBtCgWUlgrmOburkcwz63UEMagasv6eRVbSdhNlDuTFljf4AHMtrUnb",
+	"lB65hFnmtRxwGzWC0r1JT8CCMjOgrjFdlg4/ock0BlnrzesZhaDIxR73Cr41in/BB/1XVLP/ZCRiceRu",
+	"NOLfntXu4hLyM7dFHtZE7Cq8k5jxS60wMbXuOpVxEmiWHTQHHNv26bH0H8iQhpf61gwOR41jwaHxWiu4",
+	"gf58DIpsmnIS3AVeZKm29f6dnCZudnJzMzlSLeUEaBIzyKup7+bzGjqWisWxS9Ne7ucubuFGL/cfIEev",
+	"eC8/6C7erMuWPhZarovYiEFEJHPRDngA1YP/8rLAX5MTLNES0EmW84RbFIS7GWRsAMWNZnSTjS0zR3Cx",
+	"lvBi805X2MCIiUxwk1iDGGOQxTfhRy6x0pZIwLHZqMivvpEG3wwdZ7XC8pJ7W+3OgAenZwd7J8f7hxgz",
+	"9bJ3eHSwbxSeMveRy+3wKzKgviOAwvKZJENMpxT8Jg5zT+byWA6B++gcX5y32Uvjs/C4//Lug84KCkqC",
+	"TSqwsPhLyuKvSeN3LVdxX93m5kSnssvB5CZkZReKGU6y7GwwGeBa0qNT8Ad8dTdDHgNkKjpsLvMDPLHc",
+	"o5WcABlYMo/AH+QKwIDVtJg3wyRJRLzU3m4LhK+YR26r4D9VI3bxb+UXilXRv7D1+h55ZV/TDh4l7cDQ",
+	"xVI2ajhmlYneah3aX9asYsH0w5R0iZ2lIlwmbB1LbtgqPbLr4sO5ILHgY0hc0S1s9YXvmrz4YFwqDRfY",
+	"aHRp2jINuOAhNEmvWPU4qxvEpEwhyvzLscByPemsWKXYZpKaIo3zAb8EmJFrkVxqEodYguH1WROquYtG",
+	"Xwt6e3sH5+fv+ic/HBy/6/ePAr9cS3nALT2v38f4lUP9KZTEK9YvMklgXy1ffzDN5whCqCl+vLaU5lcw",
+	"eOEIRdGoSXp58Ytlgc2WF3S1VDTgLrTZJ/ABU5bG1mrmZ5WRl9izngKOf8XrpxPebBFaQjzyyW032l2F",
+	"aY0MN1tvemZ+jELOyupZlA+0lBVgSXHTranwFuVzwbEcPL7kk0ALoIFJbgtMm5pgN+emWPaO58WqYinq",
+	"rk17sWFopeAw4IDNIEw9LcEbZh3SBm6aOTHi2c54M/nl7bIeNaKy2I/rC1tPVqJ+0y7oL8sFvtokVqjI",
+	"gDiwwH3uJkhvFJpo3Z8rpbWXNSahmdvaVMC0c3UJNeblrOm/Fi7DGGiC0ZS2EVpg2tEM+JLW6KXO6LUl",
+	"4nABep2nWXXgeweWlPvNe+0OOVfkFZ2C/EaS8/cpTbChV6Wnm20N7/U4jeeahmJywMeMgyRHKqq2fbN9",
+	"272/b22RTot8u7P1jLR2tp975Qbs3vmb9k9k69X3qycxlprtP0WOlkl0rj6yk+y+srf/kuzNErDlb99I",
+	"hw8rcbpIhDcVljqDSITGzJMAjyBBSWTD9nlpauwOmqbzlPEwMUU4QCSx0810CFEEzt444EPGaTJ3ieRa",
+	"HbcGPy4wSzvhWkhEpX9ZNTm93FsJUMEHtTFR07hMeYv2s1rySgAz7UPAXd+Ppm5wYCIOGPkNe7Bl0xXD",
+	"8bNuUYVD2kj0UTSlojyiseDQ/EXeUMg/EuE3WFjGvk2GKY9i8BcPhZgzaS4D9jmOuiLIf6FX1CzjHoA3",
+	"vz87wKtnquHidrUU5BOgsZr8upw0sn4hrUIq4ywRaLFikqQzDKKKBJgqakqk4STrRTWkpht9Bebf47yP",
+	"qTObGVYIp8h38tkP5YhdATc9HZeewBRUwsKbcNw2gBvOSSJSBUTBdBajpMejrLam/gMP52TCpBLjhE59",
+	"Zx7ELNBRzMYT5Q/4TIiYjGk6BknWsB6eTxhSDA3N9e9jEQ+G7QzQ5E+i1HV1G86JfB+H5u8Djn4mklAF",
+	"jVhfEra/nX7Vz4qRfCdIknKTXHfwYSYk5rcaS4wgc5EmAz4VnCmBXJeD0hxzCWN8baG1GqHOYsr4HWnU",
+	"zuD4xmkipqAmkEp0lRGT6PDZMaUwzTTb4lKcKd5LSxHHVVghJzPgmgdHIkynWNJeFu62OZ3GgU9Cwa9A",
+	"ywj6UF6dnxzXkq0dSj9/KO3Wd7Q2XZkXe53Wku7ith6BpWo9RHClLzLstmf3feu5aJjeeC6VI8FoGkiy",
+	"DkPorsgIGHt5SHXTkfzUe310tyNxi1xGG773oTEWDfvHKZ39bB681RrMimeCUNNLM37mxz8hC4alJ4Su",
+	"lVWvO+Cli8yWijKyHPb3lBg/4aOnhWy3NmsP6Aw9ruYW+ANvuzN0Kilh0Oy+StTjlKvOAVR/cOWPy22O",
+	"f377SY+GtLMshstSFvrbM5K7ppKMQIUT222jmbWM3EAzhl1K9T7Ou/f4pjFHoWFGIaME62tX3fG9Qp/h",
+	"PI6jXIhQ1nx3mhUOw1tfhJeFj1yQSX1hQGOnjWzDTuPXMAX0sgFsamz1+5e2nudIJJVqFYXv86qeNVmG",
+	"iJs+emBMpWAnGjjSJUxpHa64nvz8P7399P8CAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -248,3 +248,14 @@ func (e *Env) Tokenized(o UserOpts) User {
 	require.NoError(e.T, err)
 	return User{ID: id, Email: o.Email, Role: o.Role, Token: token}
 }
+
+// RequirePagination checks a list's pagination block against want, except for the
+// cursor's text: nextCursor must be present exactly when want's page is not the last
+// (an exact total says whether one follows).
+func RequirePagination(t testing.TB, want, got client.Pagination) {
+	t.Helper()
+	require.Equal(t, want.Page < want.Pages, got.NextCursor != nil,
+		"nextCursor is present exactly when a page follows page %d of %d", want.Page, want.Pages)
+	want.NextCursor, got.NextCursor = nil, nil
+	require.Equal(t, want, got)
+}

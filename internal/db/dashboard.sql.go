@@ -347,11 +347,14 @@ SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
        u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country,
        u.profile_updated_at,
        s.order_count, s.total_spent_cents, s.last_order_at,
-       (SELECT count(*) FROM users) AS total
+       (SELECT counter_value('users'))::bigint AS total
 FROM (
     SELECT id, email, name, role, active, created_at, updated_at, phone, company, address_line1, address_line2, city, postal_code, country, profile_updated_at FROM user_details
+    -- plan: per execution
+    WHERE ($1::uuid IS NULL
+           OR (created_at, id) < ($2::text::timestamptz, $1::uuid))
     ORDER BY created_at DESC, id DESC
-    LIMIT $2 OFFSET $1
+    LIMIT $4 OFFSET $3
 ) u
 CROSS JOIN LATERAL (
     SELECT count(*) AS order_count,
@@ -366,6 +369,8 @@ ORDER BY u.created_at DESC, u.id DESC
 `
 
 type DashboardUsersParams struct {
+	AfterID   *uuid.UUID
+	AfterKey  *string
 	RowOffset int32
 	RowLimit  int32
 }
@@ -392,10 +397,17 @@ type DashboardUsersRow struct {
 	Total            int64
 }
 
-// A page of users with their order figures. The page is cut first and the figures
-// joined to it laterally, so the work grows with the page, not with the table.
+// A page of users with their order figures, newest first, from row_offset or after
+// the cursor's row (after_key, after_id). The page is cut first and the figures
+// joined to it laterally, so the work grows with the page, not with the table; the
+// total is the maintained count of users.
 func (q *Queries) DashboardUsers(ctx context.Context, arg DashboardUsersParams) ([]DashboardUsersRow, error) {
-	rows, err := q.db.Query(ctx, dashboardUsers, arg.RowOffset, arg.RowLimit)
+	rows, err := q.db.Query(ctx, dashboardUsers,
+		arg.AfterID,
+		arg.AfterKey,
+		arg.RowOffset,
+		arg.RowLimit,
+	)
 	if err != nil {
 		return nil, err
 	}

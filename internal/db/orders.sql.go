@@ -13,32 +13,48 @@ import (
 )
 
 const orderCount = `-- name: OrderCount :one
-SELECT count(*)
+SELECT
        -- plan: per execution
-FROM orders
-WHERE ($1::uuid IS NULL OR user_id = $1)
-  AND ($2::text IS NULL OR status = $2)
-  AND ($3::timestamptz IS NULL OR created_at >= $3)
-  AND ($4::timestamptz IS NULL OR created_at < $4)
+       CASE WHEN $1::uuid IS NULL AND $2::text IS NULL
+                   AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL
+              THEN (SELECT counter_value('orders'))
+              ELSE (SELECT count(*) FROM (
+                       SELECT FROM orders
+                       WHERE ($1::uuid IS NULL OR user_id = $1)
+                         AND ($2::text IS NULL OR status = $2)
+                         AND ($3::timestamptz IS NULL OR created_at >= $3)
+                         AND ($4::timestamptz IS NULL OR created_at < $4)
+                       LIMIT $5::integer) AS counted)
+              END::bigint AS total,
+       ($1::uuid IS NULL AND $2::text IS NULL
+          AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL)::boolean AS total_from_counter
 `
 
 type OrderCountParams struct {
-	UserID *uuid.UUID
-	Status *string
-	From   *time.Time
-	To     *time.Time
+	UserID     *uuid.UUID
+	Status     *string
+	From       *time.Time
+	To         *time.Time
+	CountLimit int32
 }
 
-func (q *Queries) OrderCount(ctx context.Context, arg OrderCountParams) (int64, error) {
+type OrderCountRow struct {
+	Total            int64
+	TotalFromCounter bool
+}
+
+// The total for an order list page that lies past the last match.
+func (q *Queries) OrderCount(ctx context.Context, arg OrderCountParams) (OrderCountRow, error) {
 	row := q.db.QueryRow(ctx, orderCount,
 		arg.UserID,
 		arg.Status,
 		arg.From,
 		arg.To,
+		arg.CountLimit,
 	)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+	var i OrderCountRow
+	err := row.Scan(&i.Total, &i.TotalFromCounter)
+	return i, err
 }
 
 const orderGet = `-- name: OrderGet :one
@@ -77,7 +93,6 @@ type OrderItemsByOrderRow struct {
 }
 
 // The lines of one order with their product names, in one statement whatever their number.
-// OrderPlace returns a new order's lines in this same order.
 func (q *Queries) OrderItemsByOrder(ctx context.Context, orderID uuid.UUID) ([]OrderItemsByOrderRow, error) {
 	rows, err := q.db.Query(ctx, orderItemsByOrder, orderID)
 	if err != nil {
@@ -107,43 +122,58 @@ func (q *Queries) OrderItemsByOrder(ctx context.Context, orderID uuid.UUID) ([]O
 const orderList = `-- name: OrderList :many
 SELECT orders.id, orders.user_id, orders.status, orders.total_cents, orders.note, orders.created_at, orders.updated_at,
        -- plan: per execution
-       -- Counted in a subquery planned on its own (a window count would make the
-       -- planner walk the sort index through every row when a filter is selective).
-       (SELECT count(*) FROM orders
-        WHERE ($1::uuid IS NULL OR user_id = $1)
-          AND ($2::text IS NULL OR status = $2)
-          AND ($3::timestamptz IS NULL OR created_at >= $3)
-          AND ($4::timestamptz IS NULL OR created_at < $4)) AS total
+       CASE WHEN $1::uuid IS NULL AND $2::text IS NULL
+                   AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL
+              THEN (SELECT counter_value('orders'))
+              ELSE (SELECT count(*) FROM (
+                       SELECT FROM orders
+                       WHERE ($1::uuid IS NULL OR user_id = $1)
+                         AND ($2::text IS NULL OR status = $2)
+                         AND ($3::timestamptz IS NULL OR created_at >= $3)
+                         AND ($4::timestamptz IS NULL OR created_at < $4)
+                       LIMIT $5::integer) AS counted)
+              END::bigint AS total,
+       ($1::uuid IS NULL AND $2::text IS NULL
+          AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL)::boolean AS total_from_counter
 FROM orders
 WHERE ($1::uuid IS NULL OR user_id = $1)
   AND ($2::text IS NULL OR status = $2)
   AND ($3::timestamptz IS NULL OR created_at >= $3)
   AND ($4::timestamptz IS NULL OR created_at < $4)
+  AND ($6::uuid IS NULL OR (created_at, id) < ($7::text::timestamptz, $6::uuid))
 ORDER BY created_at DESC, id DESC
-LIMIT $6 OFFSET $5
+LIMIT $9 OFFSET $8
 `
 
 type OrderListParams struct {
-	UserID    *uuid.UUID
-	Status    *string
-	From      *time.Time
-	To        *time.Time
-	RowOffset int32
-	RowLimit  int32
+	UserID     *uuid.UUID
+	Status     *string
+	From       *time.Time
+	To         *time.Time
+	CountLimit int32
+	AfterID    *uuid.UUID
+	AfterKey   *string
+	RowOffset  int32
+	RowLimit   int32
 }
 
 type OrderListRow struct {
-	Order Order
-	Total int64
+	Order            Order
+	Total            int64
+	TotalFromCounter bool
 }
 
-// One page of orders, newest first; every filter is optional.
+// One page of orders sorted by -createdAt, from row_offset or after the cursor's row
+// (after_key, after_id), with the list's total; every filter is optional.
 func (q *Queries) OrderList(ctx context.Context, arg OrderListParams) ([]OrderListRow, error) {
 	rows, err := q.db.Query(ctx, orderList,
 		arg.UserID,
 		arg.Status,
 		arg.From,
 		arg.To,
+		arg.CountLimit,
+		arg.AfterID,
+		arg.AfterKey,
 		arg.RowOffset,
 		arg.RowLimit,
 	)
@@ -163,6 +193,7 @@ func (q *Queries) OrderList(ctx context.Context, arg OrderListParams) ([]OrderLi
 			&i.Order.CreatedAt,
 			&i.Order.UpdatedAt,
 			&i.Total,
+			&i.TotalFromCounter,
 		); err != nil {
 			return nil, err
 		}
@@ -194,6 +225,7 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 }
 
 const orderPlace = `-- name: OrderPlace :many
+
 WITH wanted AS (
     SELECT unnest($1::uuid[]) AS product_id, unnest($2::integer[]) AS quantity
 ),
@@ -271,6 +303,8 @@ type OrderPlaceRow struct {
 	OrderUpdatedAt  *time.Time
 }
 
+// Code generated by tools/querygen from queries/orders.sql.tmpl; DO NOT EDIT.
+// Edit the template, then run `go generate ./...`.
 // Places an order in one statement, so that the ordered products stay locked only
 // while it runs (and, outside a transaction, while it commits) instead of across a
 // round trip per step: a flash sale's orders queue on one product's row lock.
@@ -363,7 +397,7 @@ ORDER BY p.id
 FOR UPDATE
 `
 
-// Locks the products of an order in the same id order as OrderPlace.
+// Locks the products of an order in the same id order as ProductsLockForOrder.
 func (q *Queries) ProductsLockForOrderItems(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, productsLockForOrderItems, orderID)
 	if err != nil {

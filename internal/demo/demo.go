@@ -126,7 +126,7 @@ func loadCatalog(ctx context.Context, q *db.Queries) error {
 	if err != nil {
 		return fmt.Errorf("demo: count products: %w", err)
 	}
-	if n > 0 {
+	if n.Total > 0 {
 		return nil
 	}
 	bySKU := map[string]db.Product{}

@@ -18,17 +18,26 @@ func (h *Handler) ListDashboardUsers(ctx context.Context, req api.ListDashboardU
 	if err := requireStaff(ctx, "read the dashboard"); err != nil {
 		return nil, err
 	}
-	page, limit := pageParams(req.Params.Page, req.Params.Limit)
-	rows, err := h.q.DashboardUsers(ctx, db.DashboardUsersParams{RowLimit: limit, RowOffset: (page - 1) * limit})
-	if err != nil {
-		return nil, dbError(err, "")
-	}
-	total, err := pageTotal(len(rows), func() int64 { return rows[0].Total }, page, func() (int64, error) {
-		return h.q.UserCount(ctx, db.UserCountParams{})
-	})
+	r, err := h.listPage("dashboardUsers", "-createdAt", req.Params.Page, req.Params.Limit, req.Params.Cursor, nil)
 	if err != nil {
 		return nil, err
 	}
+	rows, err := h.q.DashboardUsers(ctx, db.DashboardUsersParams{
+		AfterKey: r.afterKey(), AfterID: r.afterID(), RowLimit: r.rowLimit(), RowOffset: r.offset})
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	// The total is the maintained count of users: on a page past the end, with no row
+	// to carry it, the user list's count query without filters reads the same counter.
+	total, fromCounter, err := pageTotal(len(rows), func() (int64, bool) { return rows[0].Total, true }, r,
+		func() (db.UserCountRow, error) { return h.q.UserCount(ctx, db.UserCountParams{CountLimit: countLimit}) })
+	if err != nil {
+		return nil, err
+	}
+	n, pg := h.finish(r, len(rows), total, fromCounter, func(i int) (string, uuid.UUID) {
+		return timeKey(rows[i].CreatedAt), rows[i].ID
+	})
+	rows = rows[:n]
 	ids := make([]uuid.UUID, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
@@ -67,7 +76,7 @@ func (h *Handler) ListDashboardUsers(ctx context.Context, req api.ListDashboardU
 		}
 		out[i] = d
 	}
-	return api.ListDashboardUsers200JSONResponse{Success: api.True, Data: out, Pagination: pagination(page, limit, total)}, nil
+	return api.ListDashboardUsers200JSONResponse{Success: api.True, Data: out, Pagination: pg}, nil
 }
 
 // SummaryRankLimit is how far down the all-time ranking of products the summary

@@ -38,6 +38,8 @@ type Deps struct {
 	SpecYAML   []byte
 	SpecJSON   []byte
 	Metrics    *metrics.Metrics
+	// CursorKey signs list cursors (see CursorKey).
+	CursorKey []byte
 }
 
 // Handler answers every operation of the API.
@@ -112,36 +114,36 @@ func likePattern(q *string) *string {
 	return &p
 }
 
-// pagination computes the envelope's pagination block.
-func pagination(page, limit int32, total int64) api.Pagination {
-	pages := int32((total + int64(limit) - 1) / int64(limit))
-	return api.Pagination{Page: page, Limit: limit, Total: total, Pages: pages}
-}
-
-// pageTotal is the total count behind a page: carried by every row of the page's own
-// query, or, for a page past the end that has no rows, counted by one more query.
-func pageTotal(rows int, fromRows func() int64, page int32, count func() (int64, error)) (int64, error) {
+// pageTotal is the total behind a page and whether it came from a maintained counter:
+// carried by every row of the page's own query, or, for a page past the end that has
+// no rows, asked of the list's count query.
+func pageTotal[C interface {
+	~struct {
+		Total            int64
+		TotalFromCounter bool
+	}
+}](rows int, fromRows func() (int64, bool), r pageReq, count func() (C, error)) (int64, bool, error) {
 	switch {
 	case rows > 0:
-		return fromRows(), nil
-	case page > 1:
-		n, err := count()
-		return n, dbError(err, "")
+		total, fromCounter := fromRows()
+		return total, fromCounter, nil
+	case r.page > 1:
+		c, err := count()
+		if err != nil {
+			return 0, false, dbError(err, "")
+		}
+		v := struct {
+			Total            int64
+			TotalFromCounter bool
+		}(c)
+		return v.Total, v.TotalFromCounter, nil
 	}
-	return 0, nil
+	return 0, true, nil
 }
 
-// pageParams applies the spec's defaults to optional page and limit.
-func pageParams(page, limit *int32) (int32, int32) {
-	p, l := int32(1), int32(20)
-	if page != nil {
-		p = *page
-	}
-	if limit != nil {
-		l = *limit
-	}
-	return p, l
-}
+// timeKey writes a timestamp as the list queries read a cursor's after_key
+// (::text::timestamptz), to the microsecond PostgreSQL keeps.
+func timeKey(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func utc(t *time.Time) *time.Time {
 	if t == nil {

@@ -250,24 +250,30 @@ func (h *Handler) ListOrders(ctx context.Context, req api.ListOrdersRequestObjec
 		s := string(*p.Status)
 		status = &s
 	}
-	page, limit := pageParams(p.Page, p.Limit)
-	filter := db.OrderCountParams{UserID: userID, Status: status, From: p.From, To: p.To}
-	rows, err := h.q.OrderList(ctx, db.OrderListParams{UserID: userID, Status: status, From: p.From, To: p.To,
-		RowLimit: limit, RowOffset: (page - 1) * limit})
-	if err != nil {
-		return nil, dbError(err, "")
-	}
-	total, err := pageTotal(len(rows), func() int64 { return rows[0].Total }, page, func() (int64, error) {
-		return h.q.OrderCount(ctx, filter)
-	})
+	filter := db.OrderCountParams{UserID: userID, Status: status, From: utc(p.From), To: utc(p.To), CountLimit: countLimit}
+	r, err := h.listPage("orders", "-createdAt", p.Page, p.Limit, p.Cursor, filter)
 	if err != nil {
 		return nil, err
 	}
-	orders := make([]api.OrderSummary, len(rows))
-	for i, r := range rows {
+	rows, err := h.q.OrderList(ctx, db.OrderListParams{UserID: filter.UserID, Status: filter.Status,
+		From: filter.From, To: filter.To, CountLimit: filter.CountLimit,
+		AfterKey: r.afterKey(), AfterID: r.afterID(), RowLimit: r.rowLimit(), RowOffset: r.offset})
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	total, fromCounter, err := pageTotal(len(rows), func() (int64, bool) { return rows[0].Total, rows[0].TotalFromCounter }, r,
+		func() (db.OrderCountRow, error) { return h.q.OrderCount(ctx, filter) })
+	if err != nil {
+		return nil, err
+	}
+	n, pg := h.finish(r, len(rows), total, fromCounter, func(i int) (string, uuid.UUID) {
+		return timeKey(rows[i].Order.CreatedAt), rows[i].Order.ID
+	})
+	orders := make([]api.OrderSummary, n)
+	for i, r := range rows[:n] {
 		orders[i] = toOrderSummary(r.Order)
 	}
-	return api.ListOrders200JSONResponse{Success: api.True, Data: orders, Pagination: pagination(page, limit, total)}, nil
+	return api.ListOrders200JSONResponse{Success: api.True, Data: orders, Pagination: pg}, nil
 }
 
 // GetOrder returns an order with its lines, in two statements whatever its size.

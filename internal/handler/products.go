@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/db"
@@ -79,39 +81,63 @@ func (h *Handler) ListProducts(ctx context.Context, req api.ListProductsRequestO
 	if p.MinPriceCents != nil && p.MaxPriceCents != nil && *p.MinPriceCents > *p.MaxPriceCents {
 		return nil, apperr.Validation(apperr.Detail("minPriceCents", api.Query, "must not exceed maxPriceCents"))
 	}
-	page, limit := pageParams(p.Page, p.Limit)
+	sort := api.ListProductsParamsSortMinusCreatedAt
+	if p.Sort != nil {
+		sort = *p.Sort
+	}
 	filter := db.ProductCountParams{
 		Pattern:       likePattern(p.Q),
 		MinPriceCents: p.MinPriceCents,
 		MaxPriceCents: p.MaxPriceCents,
 		InStock:       p.InStock,
+		CountLimit:    countLimit,
 	}
-	rows, err := h.productPage(ctx, p.Sort, filter, limit, (page-1)*limit)
-	if err != nil {
-		return nil, dbError(err, "")
-	}
-	total, err := pageTotal(len(rows), func() int64 { return rows[0].Total }, page, func() (int64, error) {
-		return h.q.ProductCount(ctx, filter)
-	})
+	r, err := h.listPage("products", string(sort), p.Page, p.Limit, p.Cursor, filter)
 	if err != nil {
 		return nil, err
 	}
-	products := make([]api.Product, len(rows))
-	for i, r := range rows {
+	rows, err := h.productPage(ctx, sort, filter, r)
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	total, fromCounter, err := pageTotal(len(rows), func() (int64, bool) { return rows[0].Total, rows[0].TotalFromCounter }, r,
+		func() (db.ProductCountRow, error) { return h.q.ProductCount(ctx, filter) })
+	if err != nil {
+		return nil, err
+	}
+	n, pg := h.finish(r, len(rows), total, fromCounter, func(i int) (string, uuid.UUID) {
+		return productSortKey(sort, rows[i].Product), rows[i].Product.ID
+	})
+	products := make([]api.Product, n)
+	for i, r := range rows[:n] {
 		products[i] = toProduct(r.Product)
 	}
-	return api.ListProducts200JSONResponse{Success: api.True, Data: products, Pagination: pagination(page, limit, total)}, nil
+	return api.ListProducts200JSONResponse{Success: api.True, Data: products, Pagination: pg}, nil
+}
+
+// productSortKey is a product's value of the sort's leading key, as the list queries
+// read a cursor's after_key.
+func productSortKey(sort api.ListProductsParamsSort, p db.Product) string {
+	switch sort {
+	case api.ListProductsParamsSortName:
+		return p.Name
+	case api.ListProductsParamsSortPriceCents, api.ListProductsParamsSortMinusPriceCents:
+		return strconv.FormatInt(p.PriceCents, 10)
+	}
+	return timeKey(p.CreatedAt)
 }
 
 type productRow struct {
-	Product db.Product
-	Total   int64
+	Product          db.Product
+	Total            int64
+	TotalFromCounter bool
 }
 
 // productRows converts any of the list queries' rows, which share one shape.
 func productRows[R ~struct {
-	Product db.Product
-	Total   int64
+	Product          db.Product
+	Total            int64
+	TotalFromCounter bool
 }](rows []R, err error) ([]productRow, error) {
 	out := make([]productRow, len(rows))
 	for i, r := range rows {
@@ -122,14 +148,11 @@ func productRows[R ~struct {
 
 // productPage runs the list query for the sort asked for. Each sort is its own query
 // so that each is served by its own index instead of sorting the whole table.
-func (h *Handler) productPage(ctx context.Context, sort *api.ListProductsParamsSort, f db.ProductCountParams, limit, offset int32) ([]productRow, error) {
+func (h *Handler) productPage(ctx context.Context, sort api.ListProductsParamsSort, f db.ProductCountParams, r pageReq) ([]productRow, error) {
 	args := db.ProductListNewestParams{Pattern: f.Pattern, MinPriceCents: f.MinPriceCents,
-		MaxPriceCents: f.MaxPriceCents, InStock: f.InStock, RowLimit: limit, RowOffset: offset}
-	s := api.ListProductsParamsSortMinusCreatedAt
-	if sort != nil {
-		s = *sort
-	}
-	switch s {
+		MaxPriceCents: f.MaxPriceCents, InStock: f.InStock, CountLimit: f.CountLimit,
+		AfterKey: r.afterKey(), AfterID: r.afterID(), RowLimit: r.rowLimit(), RowOffset: r.offset}
+	switch sort {
 	case api.ListProductsParamsSortName:
 		return productRows(h.q.ProductListByName(ctx, db.ProductListByNameParams(args)))
 	case api.ListProductsParamsSortPriceCents:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/google/uuid"
 	"golang.org/x/text/language"
 
 	"github.com/shopfloor/shopfloor/internal/api"
@@ -46,7 +47,6 @@ func (h *Handler) ListUsers(ctx context.Context, req api.ListUsersRequestObject)
 		return nil, apperr.Forbidden("Only staff and admins may list users")
 	}
 	p := req.Params
-	page, limit := pageParams(p.Page, p.Limit)
 	sort := api.ListUsersParamsSortMinusCreatedAt
 	if p.Sort != nil {
 		sort = *p.Sort
@@ -56,25 +56,74 @@ func (h *Handler) ListUsers(ctx context.Context, req api.ListUsersRequestObject)
 		r := string(*p.Role)
 		role = &r
 	}
-	pattern := likePattern(p.Q)
-	rows, err := h.q.UserList(ctx, db.UserListParams{
-		Pattern: pattern, Role: role, Sort: string(sort),
-		RowLimit: limit, RowOffset: (page - 1) * limit,
-	})
-	if err != nil {
-		return nil, dbError(err, "")
-	}
-	total, err := pageTotal(len(rows), func() int64 { return rows[0].Total }, page, func() (int64, error) {
-		return h.q.UserCount(ctx, db.UserCountParams{Pattern: pattern, Role: role})
-	})
+	filter := db.UserCountParams{Pattern: likePattern(p.Q), Role: role, CountLimit: countLimit}
+	r, err := h.listPage("users", string(sort), p.Page, p.Limit, p.Cursor, filter)
 	if err != nil {
 		return nil, err
 	}
-	users := make([]api.User, len(rows))
-	for i, r := range rows {
+	rows, err := h.userPage(ctx, sort, filter, r)
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	total, fromCounter, err := pageTotal(len(rows), func() (int64, bool) { return rows[0].Total, rows[0].TotalFromCounter }, r,
+		func() (db.UserCountRow, error) { return h.q.UserCount(ctx, filter) })
+	if err != nil {
+		return nil, err
+	}
+	n, pg := h.finish(r, len(rows), total, fromCounter, func(i int) (string, uuid.UUID) {
+		return userSortKey(sort, rows[i].UserDetail), rows[i].UserDetail.ID
+	})
+	users := make([]api.User, n)
+	for i, r := range rows[:n] {
 		users[i] = toUser(r.UserDetail)
 	}
-	return api.ListUsers200JSONResponse{Success: api.True, Data: users, Pagination: pagination(page, limit, total)}, nil
+	return api.ListUsers200JSONResponse{Success: api.True, Data: users, Pagination: pg}, nil
+}
+
+// userSortKey is a user's value of the sort's leading key, as the list queries read a
+// cursor's after_key (they lower-case names and emails themselves).
+func userSortKey(sort api.ListUsersParamsSort, u db.UserDetail) string {
+	switch sort {
+	case api.ListUsersParamsSortEmail:
+		return u.Email
+	case api.ListUsersParamsSortName:
+		return u.Name
+	}
+	return timeKey(u.CreatedAt)
+}
+
+type userRow struct {
+	UserDetail       db.UserDetail
+	Total            int64
+	TotalFromCounter bool
+}
+
+// userRows converts any of the list queries' rows, which share one shape.
+func userRows[R ~struct {
+	UserDetail       db.UserDetail
+	Total            int64
+	TotalFromCounter bool
+}](rows []R, err error) ([]userRow, error) {
+	out := make([]userRow, len(rows))
+	for i, r := range rows {
+		out[i] = userRow(r)
+	}
+	return out, err
+}
+
+// userPage runs the list query for the sort asked for, each served by its own index.
+func (h *Handler) userPage(ctx context.Context, sort api.ListUsersParamsSort, f db.UserCountParams, r pageReq) ([]userRow, error) {
+	args := db.UserListNewestParams{Pattern: f.Pattern, Role: f.Role, CountLimit: f.CountLimit,
+		AfterKey: r.afterKey(), AfterID: r.afterID(), RowLimit: r.rowLimit(), RowOffset: r.offset}
+	switch sort {
+	case api.ListUsersParamsSortCreatedAt:
+		return userRows(h.q.UserListOldest(ctx, db.UserListOldestParams(args)))
+	case api.ListUsersParamsSortEmail:
+		return userRows(h.q.UserListByEmail(ctx, db.UserListByEmailParams(args)))
+	case api.ListUsersParamsSortName:
+		return userRows(h.q.UserListByName(ctx, db.UserListByNameParams(args)))
+	}
+	return userRows(h.q.UserListNewest(ctx, args))
 }
 
 // GetUser returns a user to themselves, staff and admins. Customers asking for anyone

@@ -76,55 +76,152 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	minPrice, maxPrice, inStock := int64(2000), int64(5000), true
 	pending, delivered := "pending", "delivered"
 	monthAgo, weekAgo, longAgo := now.Add(-30*24*time.Hour), now.Add(-7*24*time.Hour), now.Add(-300*24*time.Hour)
-	products := db.ProductListNewestParams{RowLimit: 20}
-	filtered := db.ProductListNewestParams{Pattern: &widget, RowLimit: 20}
-	priced := db.ProductListNewestParams{MinPriceCents: &minPrice, MaxPriceCents: &maxPrice, InStock: &inStock, RowLimit: 20}
-	all := db.ProductListNewestParams{Pattern: &widget, MinPriceCents: &minPrice, MaxPriceCents: &maxPrice, InStock: &inStock, RowLimit: 20, RowOffset: 20}
+	// As the handlers send them: one row more than the page, and the count capped.
+	products := db.ProductListNewestParams{CountLimit: 10001, RowLimit: 21}
+	filtered := db.ProductListNewestParams{Pattern: &widget, CountLimit: 10001, RowLimit: 21}
+	priced := db.ProductListNewestParams{MinPriceCents: &minPrice, MaxPriceCents: &maxPrice, InStock: &inStock, CountLimit: 10001, RowLimit: 21}
+	all := db.ProductListNewestParams{Pattern: &widget, MinPriceCents: &minPrice, MaxPriceCents: &maxPrice, InStock: &inStock, CountLimit: 10001, RowLimit: 21, RowOffset: 20}
+
+	// A cursor deep into each list: the key and id of its 5 000th row (of the 5 000
+	// users, the 2 500th), as a client that followed nextCursor for 250 pages of 20
+	// would send them.
+	deep := func(t *testing.T, sql string) (*string, *uuid.UUID) {
+		var key string
+		var id uuid.UUID
+		offset := 5000
+		if strings.Contains(sql, "FROM users") {
+			offset = 2500
+		}
+		require.NoError(t, pool.QueryRow(ctx, fmt.Sprintf("%s OFFSET %d LIMIT 1", sql, offset)).Scan(&key, &id))
+		return &key, &id
+	}
+	live := "SELECT %s, id FROM products WHERE archived_at IS NULL ORDER BY %s"
+	nameKey, nameID := deep(t, fmt.Sprintf(live, "name", "name, id"))
+	newKey, newID := deep(t, fmt.Sprintf(live, "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", "created_at DESC, id DESC"))
+	cheapKey, cheapID := deep(t, fmt.Sprintf(live, "price_cents::text", "price_cents, id"))
+	dearKey, dearID := deep(t, fmt.Sprintf(live, "price_cents::text", "price_cents DESC, id DESC"))
+	after := func(p db.ProductListNewestParams, key *string, id *uuid.UUID) db.ProductListNewestParams {
+		p.AfterKey, p.AfterID = key, id
+		return p
+	}
 
 	var cases []queryCase
 	for _, p := range []struct {
 		name string
 		args db.ProductListNewestParams
-	}{{"", products}, {" matching q", filtered}, {" in a price range and in stock", priced}, {" with every filter, page 2", all}} {
+		// whether the pages are read by cursor, 5 000 rows deep
+		deep bool
+	}{{"", products, false}, {" matching q", filtered, false}, {" in a price range and in stock", priced, false},
+		{" with every filter, page 2", all, false}, {" after a cursor 5 000 rows deep", products, true},
+		{" in stock after a cursor 5 000 rows deep", db.ProductListNewestParams{InStock: &inStock, CountLimit: 10001, RowLimit: 21}, true}} {
+		byName, newest, cheapest, dearest := p.args, p.args, p.args, p.args
+		if p.deep {
+			byName, newest = after(p.args, nameKey, nameID), after(p.args, newKey, newID)
+			cheapest, dearest = after(p.args, cheapKey, cheapID), after(p.args, dearKey, dearID)
+		}
 		cases = append(cases,
 			queryCase{"products by name" + p.name, func() error {
-				_, err := q.ProductListByName(ctx, db.ProductListByNameParams(p.args))
+				_, err := q.ProductListByName(ctx, db.ProductListByNameParams(byName))
 				return err
 			}},
-			queryCase{"newest products" + p.name, func() error { _, err := q.ProductListNewest(ctx, p.args); return err }},
+			queryCase{"newest products" + p.name, func() error { _, err := q.ProductListNewest(ctx, newest); return err }},
 			queryCase{"cheapest products" + p.name, func() error {
-				_, err := q.ProductListByPrice(ctx, db.ProductListByPriceParams(p.args))
+				_, err := q.ProductListByPrice(ctx, db.ProductListByPriceParams(cheapest))
 				return err
 			}},
 			queryCase{"dearest products" + p.name, func() error {
-				_, err := q.ProductListByPriceDesc(ctx, db.ProductListByPriceDescParams(p.args))
+				_, err := q.ProductListByPriceDesc(ctx, db.ProductListByPriceDescParams(dearest))
 				return err
 			}},
 		)
 	}
+	orderKey, orderID := deep(t, "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), id FROM orders ORDER BY created_at DESC, id DESC")
+	userKey, userID := deep(t, "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), id FROM users ORDER BY created_at DESC, id DESC")
+	oldKey, oldID := deep(t, "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), id FROM users ORDER BY created_at, id")
+	emailKey, emailID := deep(t, "SELECT email, id FROM users ORDER BY lower(email), id")
+	userNameKey, userNameID := deep(t, "SELECT name, id FROM users ORDER BY lower(name), id")
+	staffRole := "staff"
+	for _, u := range []struct {
+		name string
+		args db.UserListNewestParams
+	}{
+		{"", db.UserListNewestParams{CountLimit: 10001, RowLimit: 21}},
+		{" matching q", db.UserListNewestParams{Pattern: &users, CountLimit: 10001, RowLimit: 21}},
+		{" with a role", db.UserListNewestParams{Role: &staffRole, CountLimit: 10001, RowLimit: 21}},
+	} {
+		for _, deep := range []bool{false, true} {
+			name, newest, oldest, byEmail, byName := "users"+u.name, u.args, u.args, u.args, u.args
+			if deep {
+				name += " after a cursor 2 500 rows deep"
+				newest.AfterKey, newest.AfterID = userKey, userID
+				oldest.AfterKey, oldest.AfterID = oldKey, oldID
+				byEmail.AfterKey, byEmail.AfterID = emailKey, emailID
+				byName.AfterKey, byName.AfterID = userNameKey, userNameID
+			}
+			cases = append(cases,
+				queryCase{"newest " + name, func() error { _, err := q.UserListNewest(ctx, newest); return err }},
+				queryCase{"oldest " + name, func() error {
+					_, err := q.UserListOldest(ctx, db.UserListOldestParams(oldest))
+					return err
+				}},
+				queryCase{name + " by email", func() error {
+					_, err := q.UserListByEmail(ctx, db.UserListByEmailParams(byEmail))
+					return err
+				}},
+				queryCase{name + " by name", func() error {
+					_, err := q.UserListByName(ctx, db.UserListByNameParams(byName))
+					return err
+				}},
+			)
+		}
+	}
 	cases = append(cases, []queryCase{
 		{"orders of one customer", func() error {
-			_, err := q.OrderList(ctx, db.OrderListParams{UserID: &customer, RowLimit: 20})
+			_, err := q.OrderList(ctx, db.OrderListParams{UserID: &customer, CountLimit: 10001, RowLimit: 21})
 			return err
 		}},
 		{"pending orders", func() error {
-			_, err := q.OrderList(ctx, db.OrderListParams{Status: &pending, RowLimit: 20})
+			_, err := q.OrderList(ctx, db.OrderListParams{Status: &pending, CountLimit: 10001, RowLimit: 21})
 			return err
 		}},
 		{"delivered orders of the last month", func() error {
-			_, err := q.OrderList(ctx, db.OrderListParams{Status: &delivered, From: &monthAgo, RowLimit: 20})
+			_, err := q.OrderList(ctx, db.OrderListParams{Status: &delivered, From: &monthAgo, CountLimit: 10001, RowLimit: 21})
 			return err
 		}},
 		{"all orders", func() error {
-			_, err := q.OrderList(ctx, db.OrderListParams{RowLimit: 20})
+			_, err := q.OrderList(ctx, db.OrderListParams{CountLimit: 10001, RowLimit: 21})
 			return err
 		}},
-		{"users matching q", func() error {
-			_, err := q.UserList(ctx, db.UserListParams{Pattern: &users, Sort: "-createdAt", RowLimit: 20})
+		{"all orders after a cursor 5 000 rows deep", func() error {
+			_, err := q.OrderList(ctx, db.OrderListParams{AfterKey: orderKey, AfterID: orderID, CountLimit: 10001, RowLimit: 21})
+			return err
+		}},
+		{"pending orders after a cursor 5 000 rows deep", func() error {
+			_, err := q.OrderList(ctx, db.OrderListParams{Status: &pending, AfterKey: orderKey, AfterID: orderID, CountLimit: 10001, RowLimit: 21})
+			return err
+		}},
+		{"count of products matching q", func() error {
+			_, err := q.ProductCount(ctx, db.ProductCountParams{Pattern: &widget, CountLimit: 10001})
+			return err
+		}},
+		{"count of products in stock", func() error {
+			_, err := q.ProductCount(ctx, db.ProductCountParams{InStock: &inStock, CountLimit: 10001})
+			return err
+		}},
+		{"count of pending orders", func() error {
+			_, err := q.OrderCount(ctx, db.OrderCountParams{Status: &pending, CountLimit: 10001})
+			return err
+		}},
+		{"count of users matching q", func() error {
+			_, err := q.UserCount(ctx, db.UserCountParams{Pattern: &users, CountLimit: 10001})
 			return err
 		}},
 		{"dashboard users page", func() error {
-			_, err := q.DashboardUsers(ctx, db.DashboardUsersParams{RowLimit: 20})
+			_, err := q.DashboardUsers(ctx, db.DashboardUsersParams{RowLimit: 21})
+			return err
+		}},
+		{"dashboard users after a cursor 2 500 rows deep", func() error {
+			_, err := q.DashboardUsers(ctx, db.DashboardUsersParams{AfterKey: userKey, AfterID: userID, RowLimit: 21})
 			return err
 		}},
 		{"dashboard recent orders of a page of users", func() error {
@@ -169,7 +266,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 			if os.Getenv("SEED_EXPLAIN_VERBOSE") != "" {
 				t.Logf("%s\n%s", p.name, render(p.root, 0))
 			}
-			for _, n := range seqScans(p.root, nil) {
+			for _, n := range seqScans(p.root, nil, nil) {
 				t.Errorf("%s scans table %s sequentially (%s); plan:\n%s", p.name, n["Relation Name"], describe(n), render(p.root, 0))
 			}
 		})
@@ -260,25 +357,28 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 // seqScans walks the plan tree, init plans and subplans included, and returns every
-// sequential scan of a large table, except a scan under a plain aggregate that is
-// either unfiltered or an init plan: that is a count the query asks for (a list's
-// total of every match, the dashboard's users, "users in total" in the summary), which
-// must visit every matching row whatever the plan. With a selective filter (a `q`
-// search) the planner still counts through the trigram index; with a broad one a
-// sequential read is the cheapest way to count, and the page itself still comes from
-// an index.
-func seqScans(node, parent map[string]any) []map[string]any {
+// sequential scan of a large table, except a scan that feeds a list's total: under a
+// plain aggregate that is either unfiltered or an init plan, or under the LIMIT of a
+// capped count (count(*) over at most count_limit matches). Such a count must visit
+// the matching rows it counts whatever the plan (the capped one at most 10 001 of
+// them). With a selective filter (a `q` search) the planner still counts through the
+// trigram index; with a broad one a sequential read is the cheapest way to count, and
+// the page itself still comes from an index.
+func seqScans(node, parent, grandparent map[string]any) []map[string]any {
 	var found []map[string]any
-	counting := parent["Node Type"] == "Aggregate" && parent["Strategy"] == "Plain" &&
-		(node["Filter"] == nil || parent["Parent Relationship"] == "InitPlan")
-	wholeTable := counting
+	count := func(agg, scan map[string]any) bool {
+		return agg["Node Type"] == "Aggregate" && agg["Strategy"] == "Plain" &&
+			(scan["Filter"] == nil || agg["Parent Relationship"] == "InitPlan")
+	}
+	capped := parent["Node Type"] == "Limit" && grandparent["Node Type"] == "Aggregate" && grandparent["Strategy"] == "Plain"
+	wholeTable := count(parent, node) || capped
 	if node["Node Type"] == "Seq Scan" && largeTables[fmt.Sprint(node["Relation Name"])] && !wholeTable {
 		found = append(found, node)
 	}
 	children, _ := node["Plans"].([]any)
 	for _, c := range children {
 		if child, ok := c.(map[string]any); ok {
-			found = append(found, seqScans(child, node)...)
+			found = append(found, seqScans(child, node, parent)...)
 		}
 	}
 	return found

@@ -58,7 +58,7 @@ func TestDashboardUsersShowsEachUsersOrderFigures(t *testing.T) {
 	list, err := env.Client.ListDashboardUsersWithResponse(ctx, nil, staff.Auth())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, list.StatusCode(), string(list.Body))
-	require.Equal(t, client.Pagination{Page: 1, Limit: 20, Total: 3, Pages: 1}, list.JSON200.Pagination)
+	apitest.RequirePagination(t, client.Pagination{Page: 1, Limit: 20, Total: 3, TotalExact: true, Pages: 1}, list.JSON200.Pagination)
 	rows := list.JSON200.Data
 	require.Len(t, rows, 3)
 	require.Equal(t, []uuid.UUID{idle.ID, buyer.ID, staff.ID}, []uuid.UUID{rows[0].User.Id, rows[1].User.Id, rows[2].User.Id},
@@ -115,14 +115,14 @@ func TestDashboardUsersShowsEachUsersOrderFigures(t *testing.T) {
 		require.Len(t, page.JSON200.Data, 1)
 		require.Equal(t, buyer.ID, page.JSON200.Data[0].User.Id)
 		require.Len(t, page.JSON200.Data[0].RecentOrders, 5)
-		require.Equal(t, client.Pagination{Page: 2, Limit: 1, Total: 3, Pages: 3}, page.JSON200.Pagination)
+		apitest.RequirePagination(t, client.Pagination{Page: 2, Limit: 1, Total: 3, TotalExact: true, Pages: 3}, page.JSON200.Pagination)
 
 		past, err := env.Client.ListDashboardUsersWithResponse(ctx,
 			&client.ListDashboardUsersParams{Page: shopPtr[int32](5), Limit: shopPtr[int32](1)}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, past.StatusCode())
 		require.Empty(t, past.JSON200.Data)
-		require.Equal(t, client.Pagination{Page: 5, Limit: 1, Total: 3, Pages: 3}, past.JSON200.Pagination)
+		apitest.RequirePagination(t, client.Pagination{Page: 5, Limit: 1, Total: 3, TotalExact: true, Pages: 3}, past.JSON200.Pagination)
 		require.LessOrEqual(t, shopQueryCount(t, past.HTTPResponse), 2)
 	})
 	t.Run("admins may read it too", func(t *testing.T) {

@@ -506,9 +506,9 @@ func TestListOrders(t *testing.T) {
 		{name: "a customer's period keeps only their own orders", caller: bob, params: client.ListOrdersParams{From: shopPtr(at(0)), To: shopPtr(at(3))},
 			want: []string{"B1"}},
 		{name: "pages are cut from the newest", caller: staff, params: client.ListOrdersParams{Limit: shopPtr[int32](2), Page: shopPtr[int32](2)},
-			want: []string{"A2", "B1"}, paging: &client.Pagination{Page: 2, Limit: 2, Total: 5, Pages: 3}},
+			want: []string{"A2", "B1"}, paging: &client.Pagination{Page: 2, Limit: 2, Total: 5, TotalExact: true, Pages: 3}},
 		{name: "a page past the end is empty and still counts", caller: staff, params: client.ListOrdersParams{Limit: shopPtr[int32](2), Page: shopPtr[int32](4)},
-			want: []string{}, paging: &client.Pagination{Page: 4, Limit: 2, Total: 5, Pages: 3}},
+			want: []string{}, paging: &client.Pagination{Page: 4, Limit: 2, Total: 5, TotalExact: true, Pages: 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -524,11 +524,11 @@ func TestListOrders(t *testing.T) {
 				}
 			}
 			require.Equal(t, tt.want, got)
-			paging := client.Pagination{Page: 1, Limit: 20, Total: int64(len(tt.want)), Pages: int32((len(tt.want) + 19) / 20)}
+			paging := client.Pagination{Page: 1, Limit: 20, Total: int64(len(tt.want)), TotalExact: true, Pages: int32((len(tt.want) + 19) / 20)}
 			if tt.paging != nil {
 				paging = *tt.paging
 			}
-			require.Equal(t, paging, res.JSON200.Pagination)
+			apitest.RequirePagination(t, paging, res.JSON200.Pagination)
 		})
 	}
 

@@ -90,6 +90,7 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 		SpecYAML:   shopfloor.OpenAPIYAML,
 		SpecJSON:   specJSON,
 		Metrics:    m,
+		CursorKey:  handler.CursorKey(cfg.JWTSecret),
 	})
 	m.WatchPool(pool)
 	m.WatchPasswordChecks(hasher)

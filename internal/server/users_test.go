@@ -98,7 +98,7 @@ func TestListUsers(t *testing.T) {
 		{name: "the first page of two holds the first four", params: client.ListUsersParams{Sort: sortOf("email"), Limit: acctPtr[int32](4)}, want: byEmail[:4], total: 6, pages: 2},
 		{name: "the second page holds the rest", params: client.ListUsersParams{Sort: sortOf("email"), Limit: acctPtr[int32](4), Page: acctPtr[int32](2)}, want: byEmail[4:], total: 6, pages: 2},
 		{name: "a page past the end is empty but keeps the total", params: client.ListUsersParams{Sort: sortOf("email"), Limit: acctPtr[int32](4), Page: acctPtr[int32](3)}, want: []string{}, total: 6, pages: 2},
-		{name: "a page far past the end is empty but keeps the total", params: client.ListUsersParams{Limit: acctPtr[int32](1), Page: acctPtr[int32](99999)}, want: []string{}, total: 6, pages: 6},
+		{name: "the deepest page numbers reach (page × limit = 10 000), far past the end, is empty but keeps the total", params: client.ListUsersParams{Limit: acctPtr[int32](1), Page: acctPtr[int32](10000)}, want: []string{}, total: 6, pages: 6},
 		{name: "one per page gives as many pages as users", params: client.ListUsersParams{Sort: sortOf("name"), Limit: acctPtr[int32](1), Page: acctPtr[int32](6)}, want: byName[5:], total: 6, pages: 6},
 		{name: "q matches the email ignoring case", params: client.ListUsersParams{Q: acctPtr("SHOP.EXAMPLE")}, want: []string{"dave@shop.example"}, total: 1, pages: 1},
 		{name: "q matches the name ignoring case", params: client.ListUsersParams{Q: acctPtr("cUsToMeR")}, want: []string{"carol@example.com"}, total: 1, pages: 1},

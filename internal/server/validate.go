@@ -33,13 +33,17 @@ func SchemaOptions() []openapi3.SchemaValidationOption {
 // newValidationOptions returns the request validator's options, made once per
 // server and the same for every request; kin-openapi only reads them.
 // The body is left out: checkBody has decoded it already, and validateBody checks
-// that one decoded value against the schema.
+// that one decoded value against the schema. Defaults are not written into the
+// request: handlers apply the spec's defaults themselves, and must see whether a
+// parameter was sent (`page` and `cursor` exclude each other, while `page` has a
+// default).
 func newValidationOptions() *openapi3filter.Options {
 	return &openapi3filter.Options{
 		MultiError:              true,
 		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
 		SchemaValidationOptions: SchemaOptions(),
 		ExcludeRequestBody:      true,
+		SkipSettingDefaults:     true,
 	}
 }
 

@@ -54,6 +54,15 @@ async function main(): Promise<void> {
   const first: Product | undefined = list.data.data[0];
   check(first, "the catalog has a product in stock");
   check(list.data.pagination.total >= 1, "pagination counts it");
+  check(typeof list.data.pagination.totalExact === "boolean", "pagination says whether the total is exact");
+  const nextCursor: string | undefined = list.data.pagination.nextCursor;
+  if (nextCursor) {
+    const more = await client.GET("/api/v1/products", {
+      params: { query: { inStock: true, sort: "name", limit: 5, cursor: nextCursor } },
+    });
+    check(more.data?.pagination.page === 2, `the cursor opens page 2: ${more.response.status}`);
+    check(!more.data.data.some((p) => p.id === first.id), "the next page continues after the first");
+  }
 
   const one = await client.GET("/api/v1/products/{id}", { params: { path: { id: first.id } } });
   check(one.data?.data.id === first.id, "get product by id");

@@ -630,11 +630,18 @@ export interface components {
             error: components["schemas"]["ErrorBody"];
         };
         /**
+         * @description Where this page lies in the list. `total` counts the rows that match exactly
+         *     while they are at most 10 000; when more match, counting them all would cost in
+         *     proportion to the match set, so `total` is 10 000 and `totalExact` is false: at
+         *     least that many match. A list without filters always has an exact total.
+         *     `nextCursor` is present while more rows follow this page.
          * @example {
          *       "page": 1,
          *       "limit": 20,
          *       "total": 42,
-         *       "pages": 3
+         *       "totalExact": true,
+         *       "pages": 3,
+         *       "nextCursor": "eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8"
          *     }
          */
         Pagination: {
@@ -644,14 +651,25 @@ export interface components {
             limit: number;
             /**
              * Format: int64
-             * @description Items across all pages.
+             * @description Items across all pages: exact when `totalExact` is true, otherwise a lower
+             *     bound (10 000).
              */
             total: number;
             /**
+             * @description False when more than 10 000 rows match the filters, so that `total` is a
+             *     lower bound rather than a count.
+             */
+            totalExact: boolean;
+            /**
              * Format: int32
-             * @description Number of pages (0 when there are no items).
+             * @description Number of pages (0 when there are no items), from `total`.
              */
             pages: number;
+            /**
+             * @description Send it as `cursor`, with the same filters, `sort` and `limit`, for the page
+             *     after this one. Absent on the last page.
+             */
+            nextCursor?: string;
         };
         /**
          * @description `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
@@ -1336,10 +1354,29 @@ export interface components {
         ProductID: string;
         /** @description The order's id. */
         OrderID: string;
-        /** @description Page number, from 1. */
+        /**
+         * @description Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+         *     400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+         *     `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+         *     the cost of the first page. Not allowed together with `cursor`.
+         */
         Page: number;
         /** @description Items per page, 1–100. */
         Limit: number;
+        /**
+         * @description Continues a list where the previous page ended: send the `pagination.nextCursor`
+         *     of that page, with the same filters, `sort` and `limit` as the request that
+         *     returned it (the cursor remembers them; it also carries the page number, so
+         *     `pagination.page` keeps counting). A page read by cursor costs what the first
+         *     page costs however deep it is, and rows added or removed meanwhile neither
+         *     repeat nor skip the rows that were already there. The cursor is opaque: its
+         *     content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+         *     `cursor` when it is sent together with `page`, when the filters, `sort` or
+         *     `limit` differ from those it was issued for, or when it was not issued by this
+         *     API or was altered; start again without `cursor` then.
+         * @example eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8
+         */
+        Cursor: string;
         /** @description The user's id. */
         UserID: string;
     };
@@ -1543,10 +1580,29 @@ export interface operations {
     listUsers: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+                 *     400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+                 *     `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+                 *     the cost of the first page. Not allowed together with `cursor`.
+                 */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1–100. */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Continues a list where the previous page ended: send the `pagination.nextCursor`
+                 *     of that page, with the same filters, `sort` and `limit` as the request that
+                 *     returned it (the cursor remembers them; it also carries the page number, so
+                 *     `pagination.page` keeps counting). A page read by cursor costs what the first
+                 *     page costs however deep it is, and rows added or removed meanwhile neither
+                 *     repeat nor skip the rows that were already there. The cursor is opaque: its
+                 *     content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+                 *     `cursor` when it is sent together with `page`, when the filters, `sort` or
+                 *     `limit` differ from those it was issued for, or when it was not issued by this
+                 *     API or was altered; start again without `cursor` then.
+                 * @example eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8
+                 */
+                cursor?: components["parameters"]["Cursor"];
                 /** @description Text to find in the email or the name (case-insensitive). */
                 q?: string;
                 /** @description Only users with this role. */
@@ -1722,10 +1778,29 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+                 *     400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+                 *     `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+                 *     the cost of the first page. Not allowed together with `cursor`.
+                 */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1–100. */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Continues a list where the previous page ended: send the `pagination.nextCursor`
+                 *     of that page, with the same filters, `sort` and `limit` as the request that
+                 *     returned it (the cursor remembers them; it also carries the page number, so
+                 *     `pagination.page` keeps counting). A page read by cursor costs what the first
+                 *     page costs however deep it is, and rows added or removed meanwhile neither
+                 *     repeat nor skip the rows that were already there. The cursor is opaque: its
+                 *     content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+                 *     `cursor` when it is sent together with `page`, when the filters, `sort` or
+                 *     `limit` differ from those it was issued for, or when it was not issued by this
+                 *     API or was altered; start again without `cursor` then.
+                 * @example eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8
+                 */
+                cursor?: components["parameters"]["Cursor"];
                 /** @description Text to find in the name or SKU (case-insensitive). */
                 q?: string;
                 /** @description Lowest price, inclusive. */
@@ -1916,10 +1991,29 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+                 *     400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+                 *     `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+                 *     the cost of the first page. Not allowed together with `cursor`.
+                 */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1–100. */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Continues a list where the previous page ended: send the `pagination.nextCursor`
+                 *     of that page, with the same filters, `sort` and `limit` as the request that
+                 *     returned it (the cursor remembers them; it also carries the page number, so
+                 *     `pagination.page` keeps counting). A page read by cursor costs what the first
+                 *     page costs however deep it is, and rows added or removed meanwhile neither
+                 *     repeat nor skip the rows that were already there. The cursor is opaque: its
+                 *     content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+                 *     `cursor` when it is sent together with `page`, when the filters, `sort` or
+                 *     `limit` differ from those it was issued for, or when it was not issued by this
+                 *     API or was altered; start again without `cursor` then.
+                 * @example eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8
+                 */
+                cursor?: components["parameters"]["Cursor"];
                 /** @description Only orders in this status. */
                 status?: components["schemas"]["OrderStatus"];
                 /** @description Only orders of this user. */
@@ -2097,10 +2191,29 @@ export interface operations {
     listDashboardUsers: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description Page number, from 1. `page × limit` may be at most 10 000 rows: a deeper page is
+                 *     400 `VALIDATION_ERROR` with a detail on `page`; to read further, follow
+                 *     `pagination.nextCursor` with the `cursor` parameter, which reaches any depth at
+                 *     the cost of the first page. Not allowed together with `cursor`.
+                 */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1–100. */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Continues a list where the previous page ended: send the `pagination.nextCursor`
+                 *     of that page, with the same filters, `sort` and `limit` as the request that
+                 *     returned it (the cursor remembers them; it also carries the page number, so
+                 *     `pagination.page` keeps counting). A page read by cursor costs what the first
+                 *     page costs however deep it is, and rows added or removed meanwhile neither
+                 *     repeat nor skip the rows that were already there. The cursor is opaque: its
+                 *     content may change between versions. 400 `VALIDATION_ERROR` with a detail on
+                 *     `cursor` when it is sent together with `page`, when the filters, `sort` or
+                 *     `limit` differ from those it was issued for, or when it was not issued by this
+                 *     API or was altered; start again without `cursor` then.
+                 * @example eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
