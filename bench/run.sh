@@ -177,7 +177,13 @@ else
 fi
 psql_admin() { "$PSQL" "$ADMIN_URL" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 psql_db() { "$PSQL" "$DB_URL" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-if [[ " $SCENARIOS " == *" plans "* ]] && [ -z "$PLAN_LOG" ]; then
+# at_plan_scale scale: whether the plan check runs at this scale.
+at_plan_scale() { awk -v s="$1" -v m="$PLAN_MIN_SCALE" 'BEGIN { exit !(s + 0 >= m + 0) }'; }
+PLAN_CHECK=0
+if [[ " $SCENARIOS " == *" plans "* ]]; then
+    for scale in $SCALES; do at_plan_scale "$scale" && PLAN_CHECK=1; done
+fi
+if [ "$PLAN_CHECK" = 1 ] && [ -z "$PLAN_LOG" ]; then
     if [ -n "${DATABASE_URL:-}" ]; then
         # Only a server whose logging collector runs names its log file.
         PLAN_LOG=$(psql_admin -c "SELECT CASE WHEN f LIKE '/%' THEN f ELSE current_setting('data_directory') || '/' || f END
@@ -467,7 +473,7 @@ run_scale() {
     [ -z "$BARE_PID" ] || stop_pid "$BARE_PID"
 
     if [[ " $SCENARIOS " == *" plans "* ]]; then
-        if awk -v s="$SCALE_NOW" -v m="$PLAN_MIN_SCALE" 'BEGIN { exit !(s + 0 >= m + 0) }'; then
+        if at_plan_scale "$SCALE_NOW"; then
             t0=$(date +%s)
             plan_check
             phase plans "$t0"
