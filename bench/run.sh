@@ -408,7 +408,7 @@ run_scale() {
     # The same server, database BENCH_DB_NOW (the URL's path replaced).
     DB_URL=$(printf '%s' "$ADMIN_URL" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$BENCH_DB_NOW#")
     [ "$DB_URL" != "$ADMIN_URL" ] || [ "${ADMIN_URL##*/}" = "$BENCH_DB_NOW" ] || die "DATABASE_URL must be a postgres:// URL"
-    { cat "$RUN_OUT/machine.txt"; echo "scale: $SCALE_LABEL, database $BENCH_DB_NOW"; echo "load_before: $(uptime)"; } >"$OUT/machine.txt"
+    { grep -v '^load_before:' "$RUN_OUT/machine.txt"; echo "scale: $SCALE_LABEL, database $BENCH_DB_NOW"; echo "load_before: $(uptime)"; } >"$OUT/machine.txt"
     say "== scale $SCALE_LABEL: database $BENCH_DB_NOW"
 
     local t0 s stock0 items0 stock1 items1 negative bg
