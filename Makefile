@@ -57,8 +57,9 @@ build:
 	$(GO) build -o bin/shopfloor ./cmd/shopfloor
 
 # Load benchmark against a seeded database (minutes; not part of `make test`):
-# wrk scenarios, the pgbench ceiling, the bare reference, Go benchmarks. Settings such
-# as RUNS=1 DURATION=5s go in the environment; see bench/run.sh and BENCHMARKS.md.
+# wrk scenarios, the growth table, hot vs spread orders, the plan check, the pgbench
+# ceiling, the bare reference, Go benchmarks. Settings such as SCALES="1 10" or
+# RUNS=1 DURATION=5s go in the environment; see bench/run.sh and BENCHMARKS.md.
 bench: postgres
 	@./bench/run.sh
 

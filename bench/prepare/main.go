@@ -5,7 +5,10 @@
 //   - words.txt        short words of the product names, for ?q=
 //   - staff.txt        an access token of a staff account
 //   - orders.txt       "<order id> <token>": an order and a token of its owner
-//   - create.txt       "<token> <product id>": a customer and a live product with ample stock
+//   - create.txt       "<token> <product id>": a customer and one of --spread-products live
+//     products with ample stock, in turn
+//   - create-hot.txt   the same customers, every one with the same product (a flash sale)
+//   - history_from.txt when the shop's history begins: the first account's or order's time
 //   - logins.txt       customer emails (the seed gives every account the same password)
 //   - pgbench/<scenario>/*.sql  the server's own SQL for each read scenario
 //
@@ -50,6 +53,7 @@ func main() {
 	sqlDir := flag.String("sql-dir", filepath.Join("internal", "db"), "the sqlc-generated package whose statements pgbench runs")
 	products := flag.Int("products", 10000, "product ids to write")
 	customers := flag.Int("customers", 0, "customers to mint tokens for (0: every customer)")
+	spread := flag.Int("spread-products", 500, "products the order-create scenario spreads its orders over")
 	scripts := flag.Int("scripts", 100, "pgbench scripts per scenario, each with other arguments (pgbench takes at most 128)")
 	ttl := flag.Duration("token-ttl", 12*time.Hour, "lifetime of the minted tokens")
 	flag.Parse()
@@ -57,7 +61,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	p := &prep{out: *out, sqlDir: *sqlDir, products: *products, customers: *customers, scripts: min(*scripts, 128)}
+	p := &prep{out: *out, sqlDir: *sqlDir, products: *products, customers: *customers, spread: *spread, scripts: min(*scripts, 128)}
 	if err := p.run(context.Background(), *dbURL, *ttl); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/prepare:", err)
 		os.Exit(1)
@@ -65,11 +69,11 @@ func main() {
 }
 
 type prep struct {
-	out, sqlDir                  string
-	products, customers, scripts int
-	conn                         *pgx.Conn
-	tokens                       *auth.TokenIssuer
-	wordList                     []string
+	out, sqlDir                          string
+	products, customers, spread, scripts int
+	conn                                 *pgx.Conn
+	tokens                               *auth.TokenIssuer
+	wordList                             []string
 }
 
 func (p *prep) run(ctx context.Context, dbURL string, ttl time.Duration) error {
@@ -87,7 +91,7 @@ func (p *prep) run(ctx context.Context, dbURL string, ttl time.Duration) error {
 	if err := os.MkdirAll(p.out, 0o755); err != nil {
 		return err
 	}
-	for _, step := range []func(context.Context) error{p.productIDs, p.words, p.staff, p.orders, p.create, p.logins, p.pgbench} {
+	for _, step := range []func(context.Context) error{p.productIDs, p.words, p.staff, p.orders, p.create, p.logins, p.history, p.pgbench} {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -202,28 +206,46 @@ func (p *prep) orders(ctx context.Context) error {
 }
 
 // create pairs every customer with a live product whose stock no benchmark can use
-// up, so that every order succeeds and each request is another customer's.
+// up, so that every order succeeds and each request is another customer's: in
+// create.txt the customers take the --spread-products products in turn, in
+// create-hot.txt they all order the first of them.
 func (p *prep) create(ctx context.Context) error {
 	users, err := p.lines(ctx, `SELECT id::text FROM users WHERE role = 'customer' AND active ORDER BY md5(id::text) LIMIT $1`, p.limit())
 	if err != nil {
 		return err
 	}
-	products, err := p.lines(ctx, `SELECT id::text FROM products WHERE archived_at IS NULL AND stock >= 100000 ORDER BY md5(id::text) LIMIT $1`, len(users))
+	products, err := p.lines(ctx, `SELECT id::text FROM products WHERE archived_at IS NULL AND stock >= 100000 ORDER BY md5(id::text) LIMIT $1`, p.spread)
 	if err != nil {
 		return err
 	}
 	if len(products) == 0 {
 		return errors.New("no live product with ample stock")
 	}
-	out := make([]string, len(users))
+	spread := make([]string, len(users))
+	hot := make([]string, len(users))
 	for i, u := range users {
 		tok, err := p.mint(u, auth.RoleCustomer)
 		if err != nil {
 			return err
 		}
-		out[i] = tok + " " + products[i%len(products)]
+		spread[i] = tok + " " + products[i%len(products)]
+		hot[i] = tok + " " + products[0]
 	}
-	return p.write("create.txt", out)
+	if err := p.write("create.txt", spread); err != nil {
+		return err
+	}
+	return p.write("create-hot.txt", hot)
+}
+
+// history writes when the shop's history begins (the first account or order), the
+// start of the growth table's "all of history" summary range.
+func (p *prep) history(ctx context.Context) error {
+	first, err := p.lines(ctx, `SELECT to_char(least((SELECT min(created_at) FROM users), (SELECT min(created_at) FROM orders))
+		AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)
+	if err != nil {
+		return err
+	}
+	return p.write("history_from.txt", first)
 }
 
 func (p *prep) logins(ctx context.Context) error {
