@@ -35,12 +35,13 @@ func TestTheDocsPageListsEveryOperationInARealBrowser(t *testing.T) {
 	b := startBrowser(t)
 	b.navigate(t, ctx, env.URL+"/docs")
 
-	// Redoc fetches /openapi.json and renders it after the page has loaded; wait (up to
-	// the deadline) until every path is on the page, then check it piece by piece so
+	// Redoc fetches /openapi.json and renders it after the page has loaded, the
+	// sections further down only as a reader scrolls to them; scroll down and wait (up
+	// to the deadline) until every path is on the page, then check it piece by piece so
 	// that a failure names what is missing.
 	waitCtx, stopWaiting := context.WithTimeout(ctx, 90*time.Second)
 	defer stopWaiting()
-	rendered, waitErr := b.waitUntil(waitCtx, `(() => { const html = document.documentElement.outerHTML;
+	rendered, waitErr := b.waitUntil(waitCtx, `(() => { window.scrollBy(0, 2000); const html = document.documentElement.outerHTML;
 		return `+string(wanted)+`.every(p => html.includes(p)); })()`)
 	var title, dom string
 	b.eval(t, ctx, `document.querySelector("h1") ? document.querySelector("h1").textContent : ""`, &title)
