@@ -144,7 +144,12 @@ WITH edge AS (
         coalesce((SELECT array_agg(units) FROM extra), '{}'),
         coalesce((SELECT array_agg(revenue_cents) FROM extra), '{}'),
         sqlc.arg('rank_limit')::integer) AS found
-    WHERE sqlc.narg('day_from')::date IS NOT NULL OR sqlc.narg('day_to')::date IS NOT NULL
+    -- Only for a period longer than a month: over a few weeks, summing the days is
+    -- cheaper (at 10x data, 7 days: 0.2 s summed, 0.5 s by rank; 180 days: 2.4 s
+    -- summed, 0.2 s by rank).
+    WHERE (sqlc.narg('day_from')::date IS NOT NULL OR sqlc.narg('day_to')::date IS NOT NULL)
+      AND (sqlc.narg('day_from')::date IS NULL OR sqlc.narg('day_to')::date IS NULL
+           OR sqlc.narg('day_to')::date - sqlc.narg('day_from')::date > 31)
 ), ranked_found AS (
     SELECT coalesce((SELECT found IS NOT NULL FROM ranked), false) AS found
 ), sales AS (

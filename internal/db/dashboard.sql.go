@@ -150,7 +150,12 @@ WITH edge AS (
         coalesce((SELECT array_agg(units) FROM extra), '{}'),
         coalesce((SELECT array_agg(revenue_cents) FROM extra), '{}'),
         $7::integer) AS found
-    WHERE $1::date IS NOT NULL OR $2::date IS NOT NULL
+    -- Only for a period longer than a month: over a few weeks, summing the days is
+    -- cheaper (at 10x data, 7 days: 0.2 s summed, 0.5 s by rank; 180 days: 2.4 s
+    -- summed, 0.2 s by rank).
+    WHERE ($1::date IS NOT NULL OR $2::date IS NOT NULL)
+      AND ($1::date IS NULL OR $2::date IS NULL
+           OR $2::date - $1::date > 31)
 ), ranked_found AS (
     SELECT coalesce((SELECT found IS NOT NULL FROM ranked), false) AS found
 ), sales AS (
