@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -77,6 +78,9 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			body = value
 			c.Set(bodyKey, value)
+		} else {
+			// An operation without a request body never sees one, whatever was sent.
+			req.Body = http.NoBody
 		}
 		var params map[string]string // a nil map reads as empty: most routes have no path parameter
 		if names := c.ParamNames(); len(names) > 0 {
