@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -397,4 +398,29 @@ func TestListTotalsAreExactUpTo10000AndFromCountersWithoutFilters(t *testing.T) 
 		require.Equal(t, shopCount(t, env, "SELECT count(*) FROM products WHERE archived_at IS NULL"), pg.Total)
 		require.Equal(t, liveProducts+1, pg.Total)
 	})
+}
+
+// TestTheLongestSortKeyStillMakesAValidCursor sorts by name products whose names are
+// as long as the spec allows and made of the characters JSON writes longest (control
+// characters become \u00XX): the cursor after them must still be one the API accepts.
+func TestTheLongestSortKeyStillMakesAValidCursor(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	ctx := context.Background()
+	name := strings.Repeat("\u0001", 120)
+	for range 2 {
+		shopCreateProduct(t, env, shopProductOpts{Name: name, Stock: 1})
+	}
+	sort := client.ListProductsParamsSortName
+	limit := int32(1)
+	first, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Sort: &sort, Limit: &limit})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, first.StatusCode(), string(first.Body))
+	next := first.JSON200.Pagination.NextCursor
+	require.NotNil(t, next)
+	second, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Sort: &sort, Limit: &limit, Cursor: next})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, second.StatusCode(), "a cursor of %d characters: %s", len(*next), second.Body)
+	require.Len(t, second.JSON200.Data, 1)
+	require.NotEqual(t, first.JSON200.Data[0].Id, second.JSON200.Data[0].Id)
 }
