@@ -79,9 +79,17 @@ WITH edge AS (
     FROM edge
     JOIN order_items oi ON oi.order_id = edge.id
     WHERE edge.status <> 'cancelled'
-), pending_in AS (
-    SELECT product_id, units, revenue_cents FROM product_day_sales_deltas
-    WHERE day >= coalesce(sqlc.narg('day_from')::date, '-infinity') AND day < coalesce(sqlc.narg('day_to')::date, 'infinity')
+), extra AS (
+    -- What the folded per-day sales of the period lack: the unfolded deltas of its
+    -- days and the lines of its edges.
+    SELECT product_id, sum(units)::bigint AS units, sum(revenue_cents)::bigint AS revenue_cents
+    FROM (
+        SELECT product_id, units, revenue_cents FROM product_day_sales_deltas
+        WHERE day >= coalesce(sqlc.narg('day_from')::date, '-infinity') AND day < coalesce(sqlc.narg('day_to')::date, 'infinity')
+        UNION ALL
+        SELECT * FROM edge_sales
+    ) s
+    GROUP BY product_id
 ), span AS (
     SELECT min(day) AS first_day, max(day) AS last_day FROM product_day_sales
 ), way AS (
@@ -98,9 +106,7 @@ WITH edge AS (
         SELECT product_id, units, revenue_cents FROM product_day_sales
         WHERE day >= coalesce(sqlc.narg('day_from')::date, '-infinity') AND day < coalesce(sqlc.narg('day_to')::date, 'infinity')
         UNION ALL
-        SELECT * FROM pending_in
-        UNION ALL
-        SELECT * FROM edge_sales
+        SELECT * FROM extra
     ) s
     GROUP BY product_id
 ), adjust AS (
@@ -111,9 +117,7 @@ WITH edge AS (
         SELECT product_id, -units AS units, -revenue_cents AS revenue_cents FROM product_day_sales
         WHERE day < coalesce(sqlc.narg('day_from')::date, '-infinity') OR day >= coalesce(sqlc.narg('day_to')::date, 'infinity')
         UNION ALL
-        SELECT * FROM pending_in
-        UNION ALL
-        SELECT * FROM edge_sales
+        SELECT * FROM extra
     ) s
     GROUP BY product_id
 ), sales_outside AS (
@@ -131,10 +135,6 @@ WITH edge AS (
           ORDER BY revenue_cents DESC
           FETCH FIRST (5 + (SELECT count(*) FROM adjust)) ROWS WITH TIES) t
     WHERE NOT EXISTS (SELECT FROM adjust a WHERE a.product_id = t.product_id)
-), extra AS (
-    SELECT product_id, sum(units)::bigint AS units, sum(revenue_cents)::bigint AS revenue_cents
-    FROM (SELECT * FROM pending_in UNION ALL SELECT * FROM edge_sales) s
-    GROUP BY product_id
 ), ranked AS (
     -- For a period, top_sellers (schema/00004) first tries to find the best sellers
     -- by all-time rank, without summing every product sold in the period.

@@ -3,6 +3,3 @@
 -- returns how many delta rows it folded, 0 when another fold is running.
 SELECT figures_fold()::bigint AS folded;
 
--- name: CounterValue :one
--- The exact count a maintained counter stands for ('users', 'products_live', 'orders').
-SELECT counter_value(@name::text)::bigint AS n;

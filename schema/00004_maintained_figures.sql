@@ -194,23 +194,33 @@ CREATE TRIGGER figures_orders_inserted AFTER INSERT ON orders
 -- whose order is gone alone.
 -- +goose StatementBegin
 CREATE FUNCTION figures_order_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    old_day date := (OLD.created_at AT TIME ZONE 'UTC')::date;
+    new_day date;
+    -- Whether the lines move: they count while the order is not cancelled, on its day.
+    -- A status move such as paid → shipped leaves them where they are.
+    lines_move boolean := true;
 BEGIN
     INSERT INTO order_day_stats_deltas (day, status, orders, total_cents)
-    VALUES ((OLD.created_at AT TIME ZONE 'UTC')::date, OLD.status, -1, -OLD.total_cents);
-    IF OLD.status <> 'cancelled' THEN
+    VALUES (old_day, OLD.status, -1, -OLD.total_cents);
+    IF TG_OP = 'UPDATE' THEN
+        new_day := (NEW.created_at AT TIME ZONE 'UTC')::date;
+        INSERT INTO order_day_stats_deltas (day, status, orders, total_cents)
+        VALUES (new_day, NEW.status, 1, NEW.total_cents);
+        lines_move := (OLD.status = 'cancelled') <> (NEW.status = 'cancelled') OR old_day <> new_day;
+    END IF;
+    IF lines_move AND OLD.status <> 'cancelled' THEN
         INSERT INTO product_day_sales_deltas (day, product_id, units, revenue_cents)
-        SELECT (OLD.created_at AT TIME ZONE 'UTC')::date, product_id, -quantity, -quantity * unit_price_cents
+        SELECT old_day, product_id, -quantity, -quantity * unit_price_cents
         FROM order_items WHERE order_id = OLD.id;
     END IF;
     IF TG_OP = 'DELETE' THEN
         INSERT INTO counter_deltas (name, n) VALUES ('orders', -1);
         RETURN OLD;
     END IF;
-    INSERT INTO order_day_stats_deltas (day, status, orders, total_cents)
-    VALUES ((NEW.created_at AT TIME ZONE 'UTC')::date, NEW.status, 1, NEW.total_cents);
-    IF NEW.status <> 'cancelled' THEN
+    IF lines_move AND NEW.status <> 'cancelled' THEN
         INSERT INTO product_day_sales_deltas (day, product_id, units, revenue_cents)
-        SELECT (NEW.created_at AT TIME ZONE 'UTC')::date, product_id, quantity, quantity * unit_price_cents
+        SELECT new_day, product_id, quantity, quantity * unit_price_cents
         FROM order_items WHERE order_id = NEW.id;
     END IF;
     RETURN NULL;
@@ -335,45 +345,17 @@ COMMENT ON FUNCTION figures_fold() IS 'Moves the deltas into the folded figures;
 
 -- top_sellers finds the best sellers of [day_from, day_to) from the folded per-day
 -- sales without summing every product sold in the period, when it can. No product
--- sells more in a period than of all time, so it reads the products in order of
--- all-time revenue, k at a time, sums each one's sales in the period by key, and
--- stops once the fifth best found earns strictly more than the all-time revenue of
--- the next product it has not read: no unread product can then reach the top 5 or tie
--- with it. The products in adj (unfolded deltas and the rows of the period's edge
--- days, summed by the caller) are always read, with adj added. It returns the
--- candidates with their exact figures, or NULL when k would pass max_k: the caller
--- then sums the whole period instead. Sales are
--- heavily skewed in a real shop, and the loop usually ends in its first round.
+-- sells more in a period than of all time, so it reads the first k products of the
+-- all-time revenue ranking (64, then 8 times as many each round), sums each one's
+-- sales in the period by key, and stops once the fifth best found earns strictly more
+-- than the k-th product of all time: no product it has not read can then reach the
+-- top 5 or tie with it. The products in adj (unfolded deltas and the rows of the
+-- period's edge days, summed by the caller) are always read, with adj added. It
+-- returns the candidates with their exact figures as a JSON array of {"p": product
+-- id, "u": units, "r": revenue in cents}, or NULL once k would pass max_k: the caller
+-- then sums the whole period instead. Sales are heavily skewed in a real shop, and the
+-- loop usually ends in its first round.
 -- +goose StatementBegin
-CREATE FUNCTION top_seller_candidates(k integer, day_from date, day_to date, adj_ids uuid[], adj_units bigint[], adj_revenue bigint[])
-RETURNS TABLE (product_id uuid, units bigint, revenue_cents bigint)
-LANGUAGE sql STABLE AS $$
-    WITH adj AS (
-        SELECT * FROM unnest(adj_ids, adj_units, adj_revenue) AS a(product_id, units, revenue_cents)
-    ), cand AS (
-        (SELECT ps.product_id FROM product_sales ps WHERE ps.units > 0
-         ORDER BY ps.revenue_cents DESC LIMIT k)
-        UNION
-        SELECT adj.product_id FROM adj
-    ), figures AS (
-        SELECT c.product_id,
-               (coalesce(s.units, 0) + coalesce(a.units, 0))::bigint AS units,
-               (coalesce(s.revenue_cents, 0) + coalesce(a.revenue_cents, 0))::bigint AS revenue_cents
-        FROM cand c
-        LEFT JOIN adj a ON a.product_id = c.product_id
-        CROSS JOIN LATERAL (
-            SELECT sum(d.units) AS units, sum(d.revenue_cents) AS revenue_cents
-            FROM product_day_sales d
-            WHERE d.product_id = c.product_id AND d.day >= day_from AND d.day < day_to
-        ) s
-    )
-    SELECT * FROM figures WHERE units > 0
-$$;
--- +goose StatementEnd
-
--- +goose StatementBegin
--- It returns the candidates as a JSON array of {"p": product id, "u": units, "r":
--- revenue in cents}, or NULL when it gives up.
 CREATE FUNCTION top_sellers(day_from date, day_to date, adj_ids uuid[], adj_units bigint[], adj_revenue bigint[], max_k integer)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -381,6 +363,7 @@ DECLARE
     k integer := 64;
     fifth bigint;
     bound bigint;
+    found jsonb;
 BEGIN
     LOOP
         IF k > max_k THEN
@@ -389,13 +372,35 @@ BEGIN
         SELECT ps.revenue_cents INTO bound
         FROM product_sales ps WHERE ps.units > 0
         ORDER BY ps.revenue_cents DESC OFFSET k - 1 LIMIT 1;
-        SELECT min(t.revenue_cents) INTO fifth
-        FROM (SELECT c.revenue_cents FROM top_seller_candidates(k, day_from, day_to, adj_ids, adj_units, adj_revenue) c
-              ORDER BY c.revenue_cents DESC LIMIT 5) t
-        HAVING count(*) = 5;
+        WITH adj AS (
+            SELECT * FROM unnest(adj_ids, adj_units, adj_revenue) AS a(product_id, units, revenue_cents)
+        ), cand AS (
+            (SELECT ps.product_id FROM product_sales ps WHERE ps.units > 0
+             ORDER BY ps.revenue_cents DESC LIMIT k)
+            UNION
+            SELECT adj.product_id FROM adj
+        ), figures AS (
+            SELECT c.product_id,
+                   (coalesce(s.units, 0) + coalesce(a.units, 0))::bigint AS units,
+                   (coalesce(s.revenue_cents, 0) + coalesce(a.revenue_cents, 0))::bigint AS revenue_cents
+            FROM cand c
+            LEFT JOIN adj a ON a.product_id = c.product_id
+            CROSS JOIN LATERAL (
+                SELECT sum(d.units) AS units, sum(d.revenue_cents) AS revenue_cents
+                FROM product_day_sales d
+                WHERE d.product_id = c.product_id AND d.day >= day_from AND d.day < day_to
+            ) s
+        ), sold AS (
+            SELECT * FROM figures WHERE units > 0
+        )
+        SELECT (SELECT min(t.revenue_cents)
+                FROM (SELECT revenue_cents FROM sold ORDER BY revenue_cents DESC LIMIT 5) t
+                HAVING count(*) = 5),
+               (SELECT coalesce(jsonb_agg(jsonb_build_object('p', product_id, 'u', units, 'r', revenue_cents)), '[]')
+                FROM sold)
+        INTO fifth, found;
         IF bound IS NULL OR fifth > bound THEN
-            RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object('p', c.product_id, 'u', c.units, 'r', c.revenue_cents)), '[]')
-                    FROM top_seller_candidates(k, day_from, day_to, adj_ids, adj_units, adj_revenue) c);
+            RETURN found;
         END IF;
         k := k * 8;
     END LOOP;
@@ -452,7 +457,6 @@ DROP TRIGGER figures_user_deleted ON users;
 DROP TRIGGER figures_user_moved ON users;
 DROP TRIGGER figures_users_inserted ON users;
 DROP FUNCTION top_sellers(date, date, uuid[], bigint[], bigint[], integer);
-DROP FUNCTION top_seller_candidates(integer, date, date, uuid[], bigint[], bigint[]);
 DROP FUNCTION figures_rebuild();
 DROP FUNCTION figures_fold();
 DROP FUNCTION figures_order_item_changed();

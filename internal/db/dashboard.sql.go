@@ -85,9 +85,17 @@ WITH edge AS (
     FROM edge
     JOIN order_items oi ON oi.order_id = edge.id
     WHERE edge.status <> 'cancelled'
-), pending_in AS (
-    SELECT product_id, units, revenue_cents FROM product_day_sales_deltas
-    WHERE day >= coalesce($1::date, '-infinity') AND day < coalesce($2::date, 'infinity')
+), extra AS (
+    -- What the folded per-day sales of the period lack: the unfolded deltas of its
+    -- days and the lines of its edges.
+    SELECT product_id, sum(units)::bigint AS units, sum(revenue_cents)::bigint AS revenue_cents
+    FROM (
+        SELECT product_id, units, revenue_cents FROM product_day_sales_deltas
+        WHERE day >= coalesce($1::date, '-infinity') AND day < coalesce($2::date, 'infinity')
+        UNION ALL
+        SELECT product_id, units, revenue_cents FROM edge_sales
+    ) s
+    GROUP BY product_id
 ), span AS (
     SELECT min(day) AS first_day, max(day) AS last_day FROM product_day_sales
 ), way AS (
@@ -104,9 +112,7 @@ WITH edge AS (
         SELECT product_id, units, revenue_cents FROM product_day_sales
         WHERE day >= coalesce($1::date, '-infinity') AND day < coalesce($2::date, 'infinity')
         UNION ALL
-        SELECT product_id, units, revenue_cents FROM pending_in
-        UNION ALL
-        SELECT product_id, units, revenue_cents FROM edge_sales
+        SELECT product_id, units, revenue_cents FROM extra
     ) s
     GROUP BY product_id
 ), adjust AS (
@@ -117,9 +123,7 @@ WITH edge AS (
         SELECT product_id, -units AS units, -revenue_cents AS revenue_cents FROM product_day_sales
         WHERE day < coalesce($1::date, '-infinity') OR day >= coalesce($2::date, 'infinity')
         UNION ALL
-        SELECT product_id, units, revenue_cents FROM pending_in
-        UNION ALL
-        SELECT product_id, units, revenue_cents FROM edge_sales
+        SELECT product_id, units, revenue_cents FROM extra
     ) s
     GROUP BY product_id
 ), sales_outside AS (
@@ -137,10 +141,6 @@ WITH edge AS (
           ORDER BY revenue_cents DESC
           FETCH FIRST (5 + (SELECT count(*) FROM adjust)) ROWS WITH TIES) t
     WHERE NOT EXISTS (SELECT FROM adjust a WHERE a.product_id = t.product_id)
-), extra AS (
-    SELECT product_id, sum(units)::bigint AS units, sum(revenue_cents)::bigint AS revenue_cents
-    FROM (SELECT product_id, units, revenue_cents FROM pending_in UNION ALL SELECT product_id, units, revenue_cents FROM edge_sales) s
-    GROUP BY product_id
 ), ranked AS (
     -- For a period, top_sellers (schema/00004) first tries to find the best sellers
     -- by all-time rank, without summing every product sold in the period.

@@ -9,18 +9,6 @@ import (
 	"context"
 )
 
-const counterValue = `-- name: CounterValue :one
-SELECT counter_value($1::text)::bigint AS n
-`
-
-// The exact count a maintained counter stands for ('users', 'products_live', 'orders').
-func (q *Queries) CounterValue(ctx context.Context, name string) (int64, error) {
-	row := q.db.QueryRow(ctx, counterValue, name)
-	var n int64
-	err := row.Scan(&n)
-	return n, err
-}
-
 const figuresFold = `-- name: FiguresFold :one
 SELECT figures_fold()::bigint AS folded
 `
