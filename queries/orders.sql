@@ -51,9 +51,15 @@ taken AS (
     WHERE p.id = w.product_id AND (SELECT ok FROM placeable)
     RETURNING p.id, l.price_cents, w.quantity
 ),
+placed_at AS (
+    SELECT clock_timestamp() AS at
+),
 placed AS (
-    INSERT INTO orders (user_id, total_cents, note)
-    SELECT @user_id::uuid, sum(t.price_cents * t.quantity), sqlc.narg('note')::text
+    -- clock_timestamp(), not now(): a batch places many orders in one transaction,
+    -- and each order is dated when it was placed, not when its batch began.
+    INSERT INTO orders (user_id, total_cents, note, created_at, updated_at)
+    SELECT @user_id::uuid, sum(t.price_cents * t.quantity), sqlc.narg('note')::text,
+           (SELECT at FROM placed_at), (SELECT at FROM placed_at)
     FROM taken t
     HAVING (SELECT ok FROM placeable)
     RETURNING *
@@ -91,8 +97,19 @@ UPDATE orders SET status = @status, updated_at = now()
 WHERE id = @id
 RETURNING *;
 
+-- name: ProductsLock :exec
+-- Locks the products of a batch of orders in id order, before the batch places any of
+-- them (internal/handler/placer.go): the batch then holds every row its orders need,
+-- taken in the one order that every transaction locking products uses, so two batches
+-- cannot deadlock however their orders overlap.
+SELECT id
+FROM products
+WHERE id = ANY(@ids::uuid[])
+ORDER BY id
+FOR UPDATE;
+
 -- name: ProductsLockForOrderItems :many
--- Locks the products of an order in the same id order as ProductsLockForOrder.
+-- Locks the products of an order in the same id order as OrderPlace and ProductsLock.
 SELECT p.id
 FROM products p
 WHERE p.id IN (SELECT product_id FROM order_items WHERE order_id = @order_id)

@@ -1,0 +1,254 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shopfloor/shopfloor/internal/apperr"
+	"github.com/shopfloor/shopfloor/internal/database"
+	"github.com/shopfloor/shopfloor/internal/db"
+	"github.com/shopfloor/shopfloor/internal/metrics"
+)
+
+// maxBatch is the most orders one transaction places. A batch holds its products'
+// row locks while its orders are placed one statement after another, so a larger one
+// makes the orders behind it wait longer; 32 statements take a few milliseconds.
+const maxBatch = 32
+
+// placer places orders in batches: one transaction, and so one commit, for the
+// orders that arrive while the orders before them are being placed.
+//
+// A flash sale is why. Every order of one product must lock that product's row until
+// its transaction commits, and a commit waits for the WAL to reach the disk; orders
+// placed one transaction each therefore run one after another at the pace of the
+// disk, while orders spread over many products commit side by side. Placed in
+// batches, the orders of a hot product share one lock hold and one WAL flush.
+//
+// Orders are dealt to shards by their smallest product id, so that the orders of one
+// product queue in one shard, whose batches run one at a time; different shards run
+// side by side. A shard with nothing running places an arriving order at once, by
+// itself, exactly as without batching: batches form only under contention. There are
+// no goroutines of its own: the request that finds its shard idle leads it, places
+// what has queued in batches, and hands the lead to the next waiting request, whose
+// own order is then in the batch it places.
+type placer struct {
+	pool    *database.Pool
+	q       *db.Queries
+	metrics *metrics.Metrics
+	seed    maphash.Seed
+	shards  []shard
+}
+
+type shard struct {
+	mu      sync.Mutex
+	busy    bool
+	pending []*placement
+}
+
+// placement is one order waiting to be placed.
+type placement struct {
+	// ctx is the request's; its statements are traced and counted as the request's.
+	ctx context.Context
+	// products decides the shard and, with the others of a batch, what it locks.
+	products []uuid.UUID
+	// keyed: the order claims an Idempotency-Key and saves its response, writes that
+	// must be undone when the order is refused, so in a batch it runs in a savepoint.
+	keyed bool
+	// place does the order's work with the queries it is given (the pool, a
+	// transaction or a savepoint) and returns the client's answer as an error when
+	// the order is refused. It may run more than once (see runEach) and must
+	// leave its result only where the last run puts it.
+	place func(ctx context.Context, q *db.Queries) error
+	err   error
+	// wake says false when the order's batch is done (err is its outcome), true when
+	// the request is to lead its shard (its order not yet placed).
+	wake chan bool
+}
+
+// newPlacer deals orders to shards many enough for half the pool to place orders at
+// once: the rest stays free for reads.
+func newPlacer(pool *database.Pool, q *db.Queries, m *metrics.Metrics) *placer {
+	shards := max(1, int(pool.Config().MaxConns)/2)
+	return &placer{pool: pool, q: q, metrics: m, seed: maphash.MakeSeed(), shards: make([]shard, shards)}
+}
+
+// Place places one order, alone or in a batch, and returns what place returned for
+// it, or why its batch could not be committed.
+func (p *placer) Place(ctx context.Context, products []uuid.UUID, keyed bool, place func(ctx context.Context, q *db.Queries) error) error {
+	pl := &placement{ctx: ctx, products: products, keyed: keyed, place: place, wake: make(chan bool, 1)}
+	s := &p.shards[p.shardOf(products)]
+	s.mu.Lock()
+	if s.busy {
+		s.pending = append(s.pending, pl)
+		p.metrics.OrdersQueued.Inc()
+		s.mu.Unlock()
+		if !<-pl.wake {
+			return pl.err
+		}
+	} else {
+		s.busy = true
+		s.mu.Unlock()
+	}
+	p.lead(s, pl)
+	return pl.err
+}
+
+// shardOf is the shard of the order's smallest product id.
+func (p *placer) shardOf(products []uuid.UUID) int {
+	first := slices.MinFunc(products, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	return int(maphash.Bytes(p.seed, first[:]) % uint64(len(p.shards)))
+}
+
+// lead places pl with the orders queued behind it, then passes the lead on.
+func (p *placer) lead(s *shard, pl *placement) {
+	s.mu.Lock()
+	n := min(len(s.pending), maxBatch-1)
+	batch := make([]*placement, 0, n+1)
+	batch = append(append(batch, pl), s.pending[:n]...)
+	s.pending = slices.Delete(s.pending, 0, n)
+	p.metrics.OrdersQueued.Sub(float64(n))
+	s.mu.Unlock()
+
+	p.run(batch)
+	for _, other := range batch[1:] {
+		other.wake <- false
+	}
+
+	s.mu.Lock()
+	if len(s.pending) == 0 {
+		s.busy = false
+		s.mu.Unlock()
+		return
+	}
+	next := s.pending[0]
+	s.pending = slices.Delete(s.pending, 0, 1)
+	p.metrics.OrdersQueued.Dec()
+	s.mu.Unlock()
+	next.wake <- true
+}
+
+// run places a batch and sets every placement's outcome. Orders whose request has
+// gone are not placed.
+func (p *placer) run(batch []*placement) {
+	live := batch[:0:0]
+	for _, pl := range batch {
+		if err := pl.ctx.Err(); err != nil {
+			pl.err = err
+			continue
+		}
+		live = append(live, pl)
+	}
+	if len(live) > 0 {
+		p.metrics.OrderBatch.Observe(float64(len(live)))
+	}
+	switch {
+	case len(live) == 1:
+		p.runOne(live[0])
+	case len(live) > 1:
+		if !p.runTogether(live) {
+			p.runEach(live)
+		}
+	}
+}
+
+// runOne places an order by itself, as if there were no batches: an order without an
+// Idempotency-Key is its one statement, one with a key its own transaction.
+func (p *placer) runOne(pl *placement) {
+	if !pl.keyed {
+		pl.err = pl.place(pl.ctx, p.q)
+		return
+	}
+	pl.err = pgx.BeginFunc(pl.ctx, p.pool, func(tx pgx.Tx) error { return pl.place(pl.ctx, p.q.WithTx(tx)) })
+}
+
+// runEach places the orders of a batch that could not be placed together one by one,
+// each by itself. Nothing of the failed batch was committed.
+func (p *placer) runEach(batch []*placement) {
+	for _, pl := range batch {
+		p.runOne(pl)
+	}
+}
+
+// runTogether places a batch in one transaction: it locks every product of the batch
+// in id order, places each order (those with a key in a savepoint, rolled back when
+// the order is refused), and commits once. An order refused for its own reasons (a
+// 4xx: stock, an unknown product, a key used for another body) leaves the others be.
+// Any other failure rolls the whole batch back and returns false, so that its orders
+// are placed one by one; only a failed commit fails them all, since what it committed
+// is then unknown, and a retry under the same Idempotency-Key settles it.
+//
+// Statements run with each order's own context, without its cancellation: they are
+// counted and traced as that request's, and a client that leaves cannot cancel a
+// statement in a transaction that other orders share.
+func (p *placer) runTogether(batch []*placement) bool {
+	ctx := context.WithoutCancel(batch[0].ctx)
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return false
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	q := p.q.WithTx(tx)
+
+	var products []uuid.UUID
+	for _, pl := range batch {
+		products = append(products, pl.products...)
+	}
+	if err := q.ProductsLock(ctx, products); err != nil {
+		return false
+	}
+	for _, pl := range batch {
+		octx := context.WithoutCancel(pl.ctx)
+		if !pl.keyed {
+			pl.err = pl.place(octx, q)
+		} else {
+			pl.err = p.inSavepoint(octx, tx, pl)
+		}
+		if !batchGoesOn(pl.err) {
+			return false
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		for _, pl := range batch {
+			pl.err = dbError(fmt.Errorf("committing a batch of %d orders: %w", len(batch), err), "")
+		}
+	}
+	return true
+}
+
+// inSavepoint places a keyed order in a savepoint of tx, released when the order is
+// placed and rolled back when it is refused, so that a refused order leaves no claim
+// on its key behind.
+func (p *placer) inSavepoint(ctx context.Context, tx pgx.Tx, pl *placement) error {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return dbError(err, "")
+	}
+	if err := pl.place(ctx, p.q.WithTx(sp)); err != nil {
+		if rerr := sp.Rollback(ctx); rerr != nil {
+			return dbError(rerr, "")
+		}
+		return err
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return dbError(err, "")
+	}
+	return nil
+}
+
+// batchGoesOn reports whether an order's outcome lets its batch go on: placed, or
+// refused for the client's own reasons (a 4xx), after which the order has written
+// nothing.
+func batchGoesOn(err error) bool {
+	if err == nil {
+		return true
+	}
+	e := apperr.As(err)
+	return e != nil && e.Status < http.StatusInternalServerError
+}
