@@ -226,6 +226,7 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 
 const orderPlace = `-- name: OrderPlace :many
 
+
 WITH wanted AS (
     SELECT unnest($1::uuid[]) AS product_id, unnest($2::integer[]) AS quantity
 ),

@@ -92,8 +92,8 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 	var placed api.Order
 	key := req.Params.IdempotencyKey
 	if key == nil {
-		err = h.placer.Place(ctx, args.ProductIds, false, func(ctx context.Context, q *db.Queries) error {
-			o, err := h.placeOrder(ctx, q, args, b)
+		err = h.placer.Place(ctx, args, func(rows []db.OrderPlaceRow) error {
+			o, err := orderOutcome(rows, b)
 			placed = o
 			return err
 		})
@@ -108,7 +108,7 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 		}
 		sum := sha256.Sum256(canonical)
 		reqHash := sum[:]
-		err = h.placer.Place(ctx, args.ProductIds, true, func(ctx context.Context, q *db.Queries) error {
+		err = h.placer.PlaceKeyed(ctx, args, func(ctx context.Context, q *db.Queries) error {
 			placed, resp = api.Order{}, nil
 			_, err := q.IdempotencyClaim(ctx, db.IdempotencyClaimParams{UserID: caller.UserID, Key: *key, RequestHash: reqHash})
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -185,6 +185,11 @@ func (h *Handler) placeOrder(ctx context.Context, q *db.Queries, args db.OrderPl
 	if err != nil {
 		return api.Order{}, dbError(err, "")
 	}
+	return orderOutcome(rows, b)
+}
+
+// orderOutcome reads OrderPlace's rows: the order placed, or the client's answer.
+func orderOutcome(rows []db.OrderPlaceRow, b *api.CreateOrderJSONRequestBody) (api.Order, error) {
 	if len(rows) != len(b.Items) {
 		return api.Order{}, apperr.Internal(fmt.Errorf("placing an order of %d products returned %d rows", len(b.Items), len(rows)))
 	}

@@ -55,17 +55,17 @@ type shard struct {
 // placement is one order waiting to be placed.
 type placement struct {
 	// ctx is the request's; its statements are traced and counted as the request's.
-	ctx context.Context
-	// products decides the shard and, with the others of a batch, what it locks.
-	products []uuid.UUID
-	// keyed: the order claims an Idempotency-Key and saves its response, writes that
-	// must be undone when the order is refused, so in a batch it runs in a savepoint.
-	keyed bool
-	// place does the order's work with the queries it is given (the pool, a
-	// transaction or a savepoint) and returns the client's answer as an error when
-	// the order is refused. It may run more than once (see runEach) and must
-	// leave its result only where the last run puts it.
-	place func(ctx context.Context, q *db.Queries) error
+	ctx  context.Context
+	args db.OrderPlaceParams
+	// outcome, for an order without an Idempotency-Key, reads what OrderPlace
+	// returned and gives the client's answer as an error when the order is refused.
+	outcome func(rows []db.OrderPlaceRow) error
+	// keyed, for an order with an Idempotency-Key, claims the key, places the order
+	// and saves its response with the queries it is given (a transaction or a
+	// savepoint); a refused order's claim must be undone, so in a batch it runs in a
+	// savepoint. It may run more than once (see runEach): only its last run's result
+	// may count.
+	keyed func(ctx context.Context, q *db.Queries) error
 	err   error
 	// wake says false when the order's batch is done (err is its outcome), true when
 	// the request is to lead its shard (its order not yet placed).
@@ -79,11 +79,20 @@ func newPlacer(pool *database.Pool, q *db.Queries, m *metrics.Metrics) *placer {
 	return &placer{pool: pool, q: q, metrics: m, seed: maphash.MakeSeed(), shards: make([]shard, shards)}
 }
 
-// Place places one order, alone or in a batch, and returns what place returned for
-// it, or why its batch could not be committed.
-func (p *placer) Place(ctx context.Context, products []uuid.UUID, keyed bool, place func(ctx context.Context, q *db.Queries) error) error {
-	pl := &placement{ctx: ctx, products: products, keyed: keyed, place: place, wake: make(chan bool, 1)}
-	s := &p.shards[p.shardOf(products)]
+// Place places an order without an Idempotency-Key, alone or in a batch, and returns
+// what outcome made of OrderPlace's rows, or why the order could not be placed.
+func (p *placer) Place(ctx context.Context, args db.OrderPlaceParams, outcome func(rows []db.OrderPlaceRow) error) error {
+	return p.enqueue(&placement{ctx: ctx, args: args, outcome: outcome, wake: make(chan bool, 1)})
+}
+
+// PlaceKeyed places an order with an Idempotency-Key: keyed does its work in the
+// transaction (or savepoint) it is given.
+func (p *placer) PlaceKeyed(ctx context.Context, args db.OrderPlaceParams, keyed func(ctx context.Context, q *db.Queries) error) error {
+	return p.enqueue(&placement{ctx: ctx, args: args, keyed: keyed, wake: make(chan bool, 1)})
+}
+
+func (p *placer) enqueue(pl *placement) error {
+	s := &p.shards[p.shardOf(pl.args.ProductIds)]
 	s.mu.Lock()
 	if s.busy {
 		s.pending = append(s.pending, pl)
@@ -161,11 +170,16 @@ func (p *placer) run(batch []*placement) {
 // runOne places an order by itself, as if there were no batches: an order without an
 // Idempotency-Key is its one statement, one with a key its own transaction.
 func (p *placer) runOne(pl *placement) {
-	if !pl.keyed {
-		pl.err = pl.place(pl.ctx, p.q)
+	if pl.keyed != nil {
+		pl.err = pgx.BeginFunc(pl.ctx, p.pool, func(tx pgx.Tx) error { return pl.keyed(pl.ctx, p.q.WithTx(tx)) })
 		return
 	}
-	pl.err = pgx.BeginFunc(pl.ctx, p.pool, func(tx pgx.Tx) error { return pl.place(pl.ctx, p.q.WithTx(tx)) })
+	rows, err := p.q.OrderPlace(pl.ctx, pl.args)
+	if err != nil {
+		pl.err = dbError(err, "")
+		return
+	}
+	pl.err = pl.outcome(rows)
 }
 
 // runEach places the orders of a batch that could not be placed together one by one,
@@ -177,16 +191,17 @@ func (p *placer) runEach(batch []*placement) {
 }
 
 // runTogether places a batch in one transaction: it locks every product of the batch
-// in id order, places each order (those with a key in a savepoint, rolled back when
-// the order is refused), and commits once. An order refused for its own reasons (a
-// 4xx: stock, an unknown product, a key used for another body) leaves the others be.
-// Any other failure rolls the whole batch back and returns false, so that its orders
-// are placed one by one; only a failed commit fails them all, since what it committed
-// is then unknown, and a retry under the same Idempotency-Key settles it.
+// in id order, places the orders in the order they came (each run of orders without a
+// key sent at once, as one pipeline; each order with a key in a savepoint, rolled back
+// when the order is refused), and commits once. An order refused for its own reasons
+// (a 4xx: stock, an unknown product, a key used for another body) leaves the others
+// be. Any other failure rolls the whole batch back and returns false, so that its
+// orders are placed one by one; only a failed commit fails them all, since what it
+// committed is then unknown, and a retry under the same Idempotency-Key settles it.
 //
-// Statements run with each order's own context, without its cancellation: they are
-// counted and traced as that request's, and a client that leaves cannot cancel a
-// statement in a transaction that other orders share.
+// Orders with a key run with their own request's context, without its cancellation:
+// their statements are counted and traced as that request's, and a client that leaves
+// cannot cancel a statement in a transaction that other orders share.
 func (p *placer) runTogether(batch []*placement) bool {
 	ctx := context.WithoutCancel(batch[0].ctx)
 	tx, err := p.pool.Begin(ctx)
@@ -198,21 +213,28 @@ func (p *placer) runTogether(batch []*placement) bool {
 
 	var products []uuid.UUID
 	for _, pl := range batch {
-		products = append(products, pl.products...)
+		products = append(products, pl.args.ProductIds...)
 	}
 	if err := q.ProductsLock(ctx, products); err != nil {
 		return false
 	}
-	for _, pl := range batch {
-		octx := context.WithoutCancel(pl.ctx)
-		if !pl.keyed {
-			pl.err = pl.place(octx, q)
-		} else {
-			pl.err = p.inSavepoint(octx, tx, pl)
+	for rest := batch; len(rest) > 0; {
+		if pl := rest[0]; pl.keyed != nil {
+			pl.err = p.inSavepoint(context.WithoutCancel(pl.ctx), tx, pl)
+			if !batchGoesOn(pl.err) {
+				return false
+			}
+			rest = rest[1:]
+			continue
 		}
-		if !batchGoesOn(pl.err) {
+		n := 1
+		for n < len(rest) && rest[n].keyed == nil {
+			n++
+		}
+		if !p.pipeline(ctx, q, rest[:n]) {
 			return false
 		}
+		rest = rest[n:]
 	}
 	if err := tx.Commit(ctx); err != nil {
 		for _, pl := range batch {
@@ -220,6 +242,30 @@ func (p *placer) runTogether(batch []*placement) bool {
 		}
 	}
 	return true
+}
+
+// pipeline sends OrderPlace for orders without a key all at once and reads each
+// answer in turn; false when a statement failed.
+func (p *placer) pipeline(ctx context.Context, q *db.Queries, run []*placement) bool {
+	args := make([]db.OrderPlaceBatchParams, len(run))
+	for i, pl := range run {
+		args[i] = db.OrderPlaceBatchParams(pl.args)
+	}
+	ok := true
+	q.OrderPlaceBatch(ctx, args).Query(func(i int, got []db.OrderPlaceBatchRow, err error) {
+		if err != nil || !ok {
+			ok = false
+			return
+		}
+		rows := make([]db.OrderPlaceRow, len(got))
+		for j, r := range got {
+			rows[j] = db.OrderPlaceRow(r)
+		}
+		run[i].err = run[i].outcome(rows)
+		database.CountStatements(run[i].ctx, 1)
+		ok = batchGoesOn(run[i].err)
+	})
+	return ok
 }
 
 // inSavepoint places a keyed order in a savepoint of tx, released when the order is
@@ -230,7 +276,7 @@ func (p *placer) inSavepoint(ctx context.Context, tx pgx.Tx, pl *placement) erro
 	if err != nil {
 		return dbError(err, "")
 	}
-	if err := pl.place(ctx, p.q.WithTx(sp)); err != nil {
+	if err := pl.keyed(ctx, p.q.WithTx(sp)); err != nil {
 		if rerr := sp.Rollback(ctx); rerr != nil {
 			return dbError(rerr, "")
 		}
