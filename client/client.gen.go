@@ -290,16 +290,19 @@ func (e ListUsersParamsSort) Valid() bool {
 	}
 }
 
-// AuthEnvelope defines model for AuthEnvelope.
+// AuthEnvelope Example: {"data":{"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}},"success":true}
 type AuthEnvelope struct {
+	// Data Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 	Data    AuthResult `json:"data"`
 	Message *string    `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// AuthResult defines model for AuthResult.
+// AuthResult Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type AuthResult struct {
 	// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Tokens Tokens `json:"tokens"`
@@ -308,35 +311,46 @@ type AuthResult struct {
 	User User `json:"user"`
 }
 
-// ChangePasswordRequest defines model for ChangePasswordRequest.
+// ChangePasswordRequest Example: {"currentPassword":"Correct-Horse-9","newPassword":"Battery-Staple-42"}
 type ChangePasswordRequest struct {
 	CurrentPassword string `json:"currentPassword"`
 
 	// NewPassword 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	NewPassword Password `json:"newPassword"`
 }
 
-// CreateOrderRequest defines model for CreateOrderRequest.
+// CreateOrderRequest Example: {"items":[{"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}],"note":"Please gift-wrap."}
 type CreateOrderRequest struct {
 	// Items Distinct products.
 	Items []OrderItemInput `json:"items"`
 	Note  *string          `json:"note,omitempty"`
 }
 
-// CreateProductRequest defines model for CreateProductRequest.
+// CreateProductRequest Example: {"description":"A widget, in blue.","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100}
 type CreateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       ProductName `json:"name"`
-	PriceCents PriceCents  `json:"priceCents"`
+	//
+	// Example: Blue widget
+	Name ProductName `json:"name"`
+
+	// PriceCents Example: 1999
+	PriceCents PriceCents `json:"priceCents"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   Sku   `json:"sku"`
+	//
+	// Example: WIDGET-42
+	Sku Sku `json:"sku"`
+
+	// Stock Example: 100
 	Stock Stock `json:"stock"`
 }
 
-// DashboardSummary defines model for DashboardSummary.
+// DashboardSummary Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 type DashboardSummary struct {
 	From *time.Time `json:"from,omitempty"`
 
@@ -356,16 +370,19 @@ type DashboardSummary struct {
 	UsersTotal int64 `json:"usersTotal"`
 }
 
-// DashboardSummaryEnvelope defines model for DashboardSummaryEnvelope.
+// DashboardSummaryEnvelope Example: {"data":{"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250},"success":true}
 type DashboardSummaryEnvelope struct {
+	// Data Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 	Data    DashboardSummary `json:"data"`
 	Message *string          `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// DashboardUser defines model for DashboardUser.
+// DashboardUser Example: {"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type DashboardUser struct {
 	// LastOrderAt When the newest order was placed; absent when there is none.
 	LastOrderAt *time.Time `json:"lastOrderAt,omitempty"`
@@ -383,7 +400,7 @@ type DashboardUser struct {
 	User User `json:"user"`
 }
 
-// DashboardUserListEnvelope defines model for DashboardUserListEnvelope.
+// DashboardUserListEnvelope Example: {"data":[{"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type DashboardUserListEnvelope struct {
 	Data    []DashboardUser `json:"data"`
 	Message *string         `json:"message,omitempty"`
@@ -399,18 +416,24 @@ type DashboardUserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// Description defines model for Description.
+// Description Example: A widget, in blue.
 type Description = string
 
 // Email Trimmed and lowercased by the server.
+//
+// Example: ada@example.com
 type Email = openapi_types.Email
 
-// ErrorBody defines model for ErrorBody.
+// ErrorBody Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 type ErrorBody struct {
 	// Code A stable, machine-readable error code.
+	//
+	// Example: VALIDATION_ERROR
 	Code ErrorCode `json:"code"`
 
 	// Details Every problem found, when there is more to say than the message.
@@ -427,9 +450,13 @@ type ErrorBody struct {
 }
 
 // ErrorCode A stable, machine-readable error code.
+//
+// Example: VALIDATION_ERROR
 type ErrorCode string
 
 // ErrorDetail One problem with the request.
+//
+// Example: {"field":"email","location":"body","message":"must be a valid email address"}
 type ErrorDetail struct {
 	// Field Dotted path of the offending field (`items.0.quantity`), or the parameter name.
 	Field string `json:"field"`
@@ -444,11 +471,14 @@ type ErrorDetail struct {
 // ErrorDetailLocation Where the field is.
 type ErrorDetailLocation string
 
-// ErrorEnvelope defines model for ErrorEnvelope.
+// ErrorEnvelope Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ErrorEnvelope struct {
+	// Error Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 	Error ErrorBody `json:"error"`
 
 	// Success Always false in an error response.
+	//
+	// Example: false
 	Success SuccessFalse `json:"success"`
 }
 
@@ -460,24 +490,28 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
-// HealthEnvelope defines model for HealthEnvelope.
+// HealthEnvelope Example: {"data":{"status":"ok"},"success":true}
 type HealthEnvelope struct {
 	// Data Example: {"status":"ok"}
 	Data    Health  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// LoginRequest defines model for LoginRequest.
+// LoginRequest Example: {"email":"ada@example.com","password":"Correct-Horse-9"}
 type LoginRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email    Email  `json:"email"`
 	Password string `json:"password"`
 }
 
-// Order defines model for Order.
+// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type Order struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -485,18 +519,23 @@ type Order struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
 	UserId     openapi_types.UUID `json:"userId"`
 }
 
-// OrderEnvelope defines model for OrderEnvelope.
+// OrderEnvelope Example: {"data":{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"},"success":true}
 type OrderEnvelope struct {
+	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 	Data    Order   `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -512,13 +551,13 @@ type OrderItem struct {
 	UnitPriceCents int64 `json:"unitPriceCents"`
 }
 
-// OrderItemInput defines model for OrderItemInput.
+// OrderItemInput Example: {"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}
 type OrderItemInput struct {
 	ProductId openapi_types.UUID `json:"productId"`
 	Quantity  int32              `json:"quantity"`
 }
 
-// OrderListEnvelope defines model for OrderListEnvelope.
+// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
@@ -534,10 +573,14 @@ type OrderListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // OrderStatus `pending → paid → shipped → delivered`, or `cancelled`.
+//
+// Example: paid
 type OrderStatus string
 
 // OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
@@ -547,6 +590,8 @@ type OrderSummary struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
@@ -590,12 +635,16 @@ type Pagination struct {
 }
 
 // Password 8–72 bytes, with at least one uppercase letter and one digit.
+//
+// Example: Correct-Horse-9
 type Password = string
 
 // PersonName Trimmed by the server, then 2–50 characters.
+//
+// Example: Ada Lovelace
 type PersonName = string
 
-// PriceCents defines model for PriceCents.
+// PriceCents Example: 1999
 type PriceCents = int64
 
 // Product Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
@@ -612,17 +661,19 @@ type Product struct {
 	UpdatedAt   time.Time          `json:"updatedAt"`
 }
 
-// ProductEnvelope defines model for ProductEnvelope.
+// ProductEnvelope Example: {"data":{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"},"success":true}
 type ProductEnvelope struct {
 	// Data Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 	Data    Product `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// ProductListEnvelope defines model for ProductListEnvelope.
+// ProductListEnvelope Example: {"data":[{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type ProductListEnvelope struct {
 	Data    []Product `json:"data"`
 	Message *string   `json:"message,omitempty"`
@@ -638,10 +689,14 @@ type ProductListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // ProductName Trimmed by the server, then 2–120 characters.
+//
+// Example: Blue widget
 type ProductName = string
 
 // Profile Contact details; fields never set are left out.
@@ -658,7 +713,7 @@ type Profile struct {
 	UpdatedAt    *time.Time `json:"updatedAt,omitempty"`
 }
 
-// ProfileInput defines model for ProfileInput.
+// ProfileInput Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH"}
 type ProfileInput struct {
 	AddressLine1 *string `json:"addressLine1,omitempty"`
 	AddressLine2 *string `json:"addressLine2,omitempty"`
@@ -677,40 +732,56 @@ type RecentOrder struct {
 	Id        openapi_types.UUID `json:"id"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus `json:"status"`
 	TotalCents int64       `json:"totalCents"`
 }
 
-// RefreshRequest defines model for RefreshRequest.
+// RefreshRequest Example: {"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A"}
 type RefreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-// RegisterRequest defines model for RegisterRequest.
+// RegisterRequest Example: {"email":"ada@example.com","name":"Ada Lovelace","password":"Correct-Horse-9"}
 type RegisterRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email Email `json:"email"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name PersonName `json:"name"`
 
 	// Password 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	Password Password `json:"password"`
 }
 
 // Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+//
+// Example: customer
 type Role string
 
 // Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
+//
+// Example: WIDGET-42
 type Sku = string
 
-// Stock defines model for Stock.
+// Stock Example: 100
 type Stock = int32
 
 // SuccessFalse Always false in an error response.
+//
+// Example: false
 type SuccessFalse bool
 
 // SuccessTrue Always true in a successful response.
+//
+// Example: true
 type SuccessTrue bool
 
 // Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
@@ -729,13 +800,15 @@ type Tokens struct {
 // TokensTokenType defines model for Tokens.TokenType.
 type TokensTokenType string
 
-// TokensEnvelope defines model for TokensEnvelope.
+// TokensEnvelope Example: {"data":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"success":true}
 type TokensEnvelope struct {
 	// Data Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Data    Tokens  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -748,7 +821,7 @@ type TopProduct struct {
 	Units        int64              `json:"units"`
 }
 
-// UpdateOrderStatusRequest defines model for UpdateOrderStatusRequest.
+// UpdateOrderStatusRequest Example: {"status":"paid"}
 type UpdateOrderStatusRequest struct {
 	// Status The next status; one step forward at a time.
 	Status UpdateOrderStatusRequestStatus `json:"status"`
@@ -758,27 +831,44 @@ type UpdateOrderStatusRequest struct {
 type UpdateOrderStatusRequestStatus string
 
 // UpdateProductRequest Only the fields sent are changed.
+//
+// Example: {"priceCents":2499,"stock":80}
 type UpdateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       *ProductName `json:"name,omitempty"`
-	PriceCents *PriceCents  `json:"priceCents,omitempty"`
+	//
+	// Example: Blue widget
+	Name *ProductName `json:"name,omitempty"`
+
+	// PriceCents Example: 1999
+	PriceCents *PriceCents `json:"priceCents,omitempty"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   *Sku   `json:"sku,omitempty"`
+	//
+	// Example: WIDGET-42
+	Sku *Sku `json:"sku,omitempty"`
+
+	// Stock Example: 100
 	Stock *Stock `json:"stock,omitempty"`
 }
 
 // UpdateUserRequest Only the fields sent are changed.
+//
+// Example: {"name":"Ada King"}
 type UpdateUserRequest struct {
 	// Active False deactivates the account (admin only).
 	Active *bool `json:"active,omitempty"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name *PersonName `json:"name,omitempty"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role *Role `json:"role,omitempty"`
 }
 
@@ -796,21 +886,25 @@ type User struct {
 	Profile Profile `json:"profile"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role      Role      `json:"role"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// UserEnvelope defines model for UserEnvelope.
+// UserEnvelope Example: {"data":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"},"success":true}
 type UserEnvelope struct {
 	// Data Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 	Data    User    `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// UserListEnvelope defines model for UserListEnvelope.
+// UserListEnvelope Example: {"data":[{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type UserListEnvelope struct {
 	Data    []User  `json:"data"`
 	Message *string `json:"message,omitempty"`
@@ -826,6 +920,8 @@ type UserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -847,37 +943,37 @@ type ProductID = openapi_types.UUID
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
 
-// BadRequest defines model for BadRequest.
+// BadRequest Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type BadRequest = ErrorEnvelope
 
-// Conflict defines model for Conflict.
+// Conflict Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Conflict = ErrorEnvelope
 
-// Forbidden defines model for Forbidden.
+// Forbidden Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Forbidden = ErrorEnvelope
 
-// InternalError defines model for InternalError.
+// InternalError Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type InternalError = ErrorEnvelope
 
-// NotFound defines model for NotFound.
+// NotFound Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type NotFound = ErrorEnvelope
 
-// PayloadTooLarge defines model for PayloadTooLarge.
+// PayloadTooLarge Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PayloadTooLarge = ErrorEnvelope
 
-// PreconditionFailed defines model for PreconditionFailed.
+// PreconditionFailed Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PreconditionFailed = ErrorEnvelope
 
-// RateLimited defines model for RateLimited.
+// RateLimited Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type RateLimited = ErrorEnvelope
 
-// ServiceUnavailable defines model for ServiceUnavailable.
+// ServiceUnavailable Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ServiceUnavailable = ErrorEnvelope
 
-// Unauthenticated defines model for Unauthenticated.
+// Unauthenticated Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Unauthenticated = ErrorEnvelope
 
-// UnsupportedMediaType defines model for UnsupportedMediaType.
+// UnsupportedMediaType Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type UnsupportedMediaType = ErrorEnvelope
 
 // GetDashboardSummaryParams defines parameters for GetDashboardSummary.

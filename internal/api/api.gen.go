@@ -293,16 +293,19 @@ func (e ListUsersParamsSort) Valid() bool {
 	}
 }
 
-// AuthEnvelope defines model for AuthEnvelope.
+// AuthEnvelope Example: {"data":{"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}},"success":true}
 type AuthEnvelope struct {
+	// Data Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 	Data    AuthResult `json:"data"`
 	Message *string    `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// AuthResult defines model for AuthResult.
+// AuthResult Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type AuthResult struct {
 	// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Tokens Tokens `json:"tokens"`
@@ -311,35 +314,46 @@ type AuthResult struct {
 	User User `json:"user"`
 }
 
-// ChangePasswordRequest defines model for ChangePasswordRequest.
+// ChangePasswordRequest Example: {"currentPassword":"Correct-Horse-9","newPassword":"Battery-Staple-42"}
 type ChangePasswordRequest struct {
 	CurrentPassword string `json:"currentPassword"`
 
 	// NewPassword 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	NewPassword Password `json:"newPassword"`
 }
 
-// CreateOrderRequest defines model for CreateOrderRequest.
+// CreateOrderRequest Example: {"items":[{"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}],"note":"Please gift-wrap."}
 type CreateOrderRequest struct {
 	// Items Distinct products.
 	Items []OrderItemInput `json:"items"`
 	Note  *string          `json:"note,omitempty"`
 }
 
-// CreateProductRequest defines model for CreateProductRequest.
+// CreateProductRequest Example: {"description":"A widget, in blue.","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100}
 type CreateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       ProductName `json:"name"`
-	PriceCents PriceCents  `json:"priceCents"`
+	//
+	// Example: Blue widget
+	Name ProductName `json:"name"`
+
+	// PriceCents Example: 1999
+	PriceCents PriceCents `json:"priceCents"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   Sku   `json:"sku"`
+	//
+	// Example: WIDGET-42
+	Sku Sku `json:"sku"`
+
+	// Stock Example: 100
 	Stock Stock `json:"stock"`
 }
 
-// DashboardSummary defines model for DashboardSummary.
+// DashboardSummary Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 type DashboardSummary struct {
 	From *time.Time `json:"from,omitempty"`
 
@@ -359,16 +373,19 @@ type DashboardSummary struct {
 	UsersTotal int64 `json:"usersTotal"`
 }
 
-// DashboardSummaryEnvelope defines model for DashboardSummaryEnvelope.
+// DashboardSummaryEnvelope Example: {"data":{"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250},"success":true}
 type DashboardSummaryEnvelope struct {
+	// Data Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 	Data    DashboardSummary `json:"data"`
 	Message *string          `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// DashboardUser defines model for DashboardUser.
+// DashboardUser Example: {"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type DashboardUser struct {
 	// LastOrderAt When the newest order was placed; absent when there is none.
 	LastOrderAt *time.Time `json:"lastOrderAt,omitempty"`
@@ -386,7 +403,7 @@ type DashboardUser struct {
 	User User `json:"user"`
 }
 
-// DashboardUserListEnvelope defines model for DashboardUserListEnvelope.
+// DashboardUserListEnvelope Example: {"data":[{"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type DashboardUserListEnvelope struct {
 	Data    []DashboardUser `json:"data"`
 	Message *string         `json:"message,omitempty"`
@@ -402,18 +419,24 @@ type DashboardUserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// Description defines model for Description.
+// Description Example: A widget, in blue.
 type Description = string
 
 // Email Trimmed and lowercased by the server.
+//
+// Example: ada@example.com
 type Email = openapi_types.Email
 
-// ErrorBody defines model for ErrorBody.
+// ErrorBody Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 type ErrorBody struct {
 	// Code A stable, machine-readable error code.
+	//
+	// Example: VALIDATION_ERROR
 	Code ErrorCode `json:"code"`
 
 	// Details Every problem found, when there is more to say than the message.
@@ -430,9 +453,13 @@ type ErrorBody struct {
 }
 
 // ErrorCode A stable, machine-readable error code.
+//
+// Example: VALIDATION_ERROR
 type ErrorCode string
 
 // ErrorDetail One problem with the request.
+//
+// Example: {"field":"email","location":"body","message":"must be a valid email address"}
 type ErrorDetail struct {
 	// Field Dotted path of the offending field (`items.0.quantity`), or the parameter name.
 	Field string `json:"field"`
@@ -447,11 +474,14 @@ type ErrorDetail struct {
 // ErrorDetailLocation Where the field is.
 type ErrorDetailLocation string
 
-// ErrorEnvelope defines model for ErrorEnvelope.
+// ErrorEnvelope Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ErrorEnvelope struct {
+	// Error Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 	Error ErrorBody `json:"error"`
 
 	// Success Always false in an error response.
+	//
+	// Example: false
 	Success SuccessFalse `json:"success"`
 }
 
@@ -463,24 +493,28 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
-// HealthEnvelope defines model for HealthEnvelope.
+// HealthEnvelope Example: {"data":{"status":"ok"},"success":true}
 type HealthEnvelope struct {
 	// Data Example: {"status":"ok"}
 	Data    Health  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// LoginRequest defines model for LoginRequest.
+// LoginRequest Example: {"email":"ada@example.com","password":"Correct-Horse-9"}
 type LoginRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email    Email  `json:"email"`
 	Password string `json:"password"`
 }
 
-// Order defines model for Order.
+// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type Order struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -488,18 +522,23 @@ type Order struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
 	UserId     openapi_types.UUID `json:"userId"`
 }
 
-// OrderEnvelope defines model for OrderEnvelope.
+// OrderEnvelope Example: {"data":{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"},"success":true}
 type OrderEnvelope struct {
+	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 	Data    Order   `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -515,13 +554,13 @@ type OrderItem struct {
 	UnitPriceCents int64 `json:"unitPriceCents"`
 }
 
-// OrderItemInput defines model for OrderItemInput.
+// OrderItemInput Example: {"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}
 type OrderItemInput struct {
 	ProductId openapi_types.UUID `json:"productId"`
 	Quantity  int32              `json:"quantity"`
 }
 
-// OrderListEnvelope defines model for OrderListEnvelope.
+// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
@@ -537,10 +576,14 @@ type OrderListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // OrderStatus `pending → paid → shipped → delivered`, or `cancelled`.
+//
+// Example: paid
 type OrderStatus string
 
 // OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
@@ -550,6 +593,8 @@ type OrderSummary struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
@@ -593,12 +638,16 @@ type Pagination struct {
 }
 
 // Password 8–72 bytes, with at least one uppercase letter and one digit.
+//
+// Example: Correct-Horse-9
 type Password = string
 
 // PersonName Trimmed by the server, then 2–50 characters.
+//
+// Example: Ada Lovelace
 type PersonName = string
 
-// PriceCents defines model for PriceCents.
+// PriceCents Example: 1999
 type PriceCents = int64
 
 // Product Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
@@ -615,17 +664,19 @@ type Product struct {
 	UpdatedAt   time.Time          `json:"updatedAt"`
 }
 
-// ProductEnvelope defines model for ProductEnvelope.
+// ProductEnvelope Example: {"data":{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"},"success":true}
 type ProductEnvelope struct {
 	// Data Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 	Data    Product `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// ProductListEnvelope defines model for ProductListEnvelope.
+// ProductListEnvelope Example: {"data":[{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type ProductListEnvelope struct {
 	Data    []Product `json:"data"`
 	Message *string   `json:"message,omitempty"`
@@ -641,10 +692,14 @@ type ProductListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // ProductName Trimmed by the server, then 2–120 characters.
+//
+// Example: Blue widget
 type ProductName = string
 
 // Profile Contact details; fields never set are left out.
@@ -661,7 +716,7 @@ type Profile struct {
 	UpdatedAt    *time.Time `json:"updatedAt,omitempty"`
 }
 
-// ProfileInput defines model for ProfileInput.
+// ProfileInput Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH"}
 type ProfileInput struct {
 	AddressLine1 *string `json:"addressLine1,omitempty"`
 	AddressLine2 *string `json:"addressLine2,omitempty"`
@@ -680,40 +735,56 @@ type RecentOrder struct {
 	Id        openapi_types.UUID `json:"id"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus `json:"status"`
 	TotalCents int64       `json:"totalCents"`
 }
 
-// RefreshRequest defines model for RefreshRequest.
+// RefreshRequest Example: {"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A"}
 type RefreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-// RegisterRequest defines model for RegisterRequest.
+// RegisterRequest Example: {"email":"ada@example.com","name":"Ada Lovelace","password":"Correct-Horse-9"}
 type RegisterRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email Email `json:"email"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name PersonName `json:"name"`
 
 	// Password 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	Password Password `json:"password"`
 }
 
 // Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+//
+// Example: customer
 type Role string
 
 // Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
+//
+// Example: WIDGET-42
 type Sku = string
 
-// Stock defines model for Stock.
+// Stock Example: 100
 type Stock = int32
 
 // SuccessFalse Always false in an error response.
+//
+// Example: false
 type SuccessFalse bool
 
 // SuccessTrue Always true in a successful response.
+//
+// Example: true
 type SuccessTrue bool
 
 // Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
@@ -732,13 +803,15 @@ type Tokens struct {
 // TokensTokenType defines model for Tokens.TokenType.
 type TokensTokenType string
 
-// TokensEnvelope defines model for TokensEnvelope.
+// TokensEnvelope Example: {"data":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"success":true}
 type TokensEnvelope struct {
 	// Data Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Data    Tokens  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -751,7 +824,7 @@ type TopProduct struct {
 	Units        int64              `json:"units"`
 }
 
-// UpdateOrderStatusRequest defines model for UpdateOrderStatusRequest.
+// UpdateOrderStatusRequest Example: {"status":"paid"}
 type UpdateOrderStatusRequest struct {
 	// Status The next status; one step forward at a time.
 	Status UpdateOrderStatusRequestStatus `json:"status"`
@@ -761,27 +834,44 @@ type UpdateOrderStatusRequest struct {
 type UpdateOrderStatusRequestStatus string
 
 // UpdateProductRequest Only the fields sent are changed.
+//
+// Example: {"priceCents":2499,"stock":80}
 type UpdateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       *ProductName `json:"name,omitempty"`
-	PriceCents *PriceCents  `json:"priceCents,omitempty"`
+	//
+	// Example: Blue widget
+	Name *ProductName `json:"name,omitempty"`
+
+	// PriceCents Example: 1999
+	PriceCents *PriceCents `json:"priceCents,omitempty"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   *Sku   `json:"sku,omitempty"`
+	//
+	// Example: WIDGET-42
+	Sku *Sku `json:"sku,omitempty"`
+
+	// Stock Example: 100
 	Stock *Stock `json:"stock,omitempty"`
 }
 
 // UpdateUserRequest Only the fields sent are changed.
+//
+// Example: {"name":"Ada King"}
 type UpdateUserRequest struct {
 	// Active False deactivates the account (admin only).
 	Active *bool `json:"active,omitempty"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name *PersonName `json:"name,omitempty"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role *Role `json:"role,omitempty"`
 }
 
@@ -799,21 +889,25 @@ type User struct {
 	Profile Profile `json:"profile"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role      Role      `json:"role"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// UserEnvelope defines model for UserEnvelope.
+// UserEnvelope Example: {"data":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"},"success":true}
 type UserEnvelope struct {
 	// Data Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 	Data    User    `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// UserListEnvelope defines model for UserListEnvelope.
+// UserListEnvelope Example: {"data":[{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type UserListEnvelope struct {
 	Data    []User  `json:"data"`
 	Message *string `json:"message,omitempty"`
@@ -829,6 +923,8 @@ type UserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -850,37 +946,37 @@ type ProductID = openapi_types.UUID
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
 
-// BadRequest defines model for BadRequest.
+// BadRequest Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type BadRequest = ErrorEnvelope
 
-// Conflict defines model for Conflict.
+// Conflict Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Conflict = ErrorEnvelope
 
-// Forbidden defines model for Forbidden.
+// Forbidden Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Forbidden = ErrorEnvelope
 
-// InternalError defines model for InternalError.
+// InternalError Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type InternalError = ErrorEnvelope
 
-// NotFound defines model for NotFound.
+// NotFound Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type NotFound = ErrorEnvelope
 
-// PayloadTooLarge defines model for PayloadTooLarge.
+// PayloadTooLarge Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PayloadTooLarge = ErrorEnvelope
 
-// PreconditionFailed defines model for PreconditionFailed.
+// PreconditionFailed Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PreconditionFailed = ErrorEnvelope
 
-// RateLimited defines model for RateLimited.
+// RateLimited Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type RateLimited = ErrorEnvelope
 
-// ServiceUnavailable defines model for ServiceUnavailable.
+// ServiceUnavailable Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ServiceUnavailable = ErrorEnvelope
 
-// Unauthenticated defines model for Unauthenticated.
+// Unauthenticated Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Unauthenticated = ErrorEnvelope
 
-// UnsupportedMediaType defines model for UnsupportedMediaType.
+// UnsupportedMediaType Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type UnsupportedMediaType = ErrorEnvelope
 
 // GetDashboardSummaryParams defines parameters for GetDashboardSummary.
@@ -6227,199 +6323,212 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tVhvH1iB8K/X2e9YKrNMSkgDHiPWsGRlwgoOBAyI+OZHHXerekiq0quSuarDi5Vn5NRcw58fcwXMj",
-	"cye5klm1q6o/1C0QYBySxz/OiUV318euvXft7/3RC8V0JjhwJb3uR28CNIIE/3nQp2P93whkmLCZYoJ7",
-	"Xa8/AXIFiWSCEzEiagJklogoDdUukcAjwhRhnASHo8ax4NB4TVU4CYhI8E/mV9PzPRlOYEr1+Go+A6/r",
-	"SZUwPvY+ffrkezOa0Ckou5C9NJEiqS5lT3DFeAqSUBIzqcj1BBKwS4IrJlJJZnQMBHgEUdcsTz8NZnTM",
-	"ONXDNDl8UGaCYMBxQ1ThVz65ZmqC70s6BTJisV6QTwIpEhUQyiMSxGzK9L8lvpfA+xSkwjEGPAGVJhwQ",
-	"Imv6cYjTkASmMB1Cgt9Md/VjGktBQpokDMxIuGye6td8IsWAF5esHwbkEmAmSShSDYTxepP0zFcJ0IgM",
-	"5262UEglybXelR54xBKpBhzfNI8m4hquICERwAwPT/q4t0RcS0KjCCJiFi2uICJToPx6wmIgHJiaQKL3",
-	"OQOqCBcJkZdsZiChP0ZQXusjobFe1Vw/SqBJ+jkwmCRiRt+n0CVMyQEPBVfAFZnSOQknlI+BDEFdA3CH",
-	"dbJJtlotEvzYOzrc7/UPT47fHZydnZwF5rwoiUBRFhPBBzwwswQaM7jZnMYCRZQYg16M+SZAiPrmLQOl",
-	"8lmLZMDdWUdsNIKEjBIxJWoiJOhxr6kkTMoUIjISia8h5qbUj7hQ7vFQQ4HJAe+dHuJrVBKqZ4Nol0hF",
-	"E0XomDKOKxOpItke1AR4c8A934MPdDqLNdHA/NWvh78IdvTmeP6vNy9b/3pz9iLae7VDv/tRDr977vke",
-	"05TyPoVk7vkep1P9lRmxRIRT+uEI+FhNvG6ntfXc96aMuz+0NUEqBYke6n/83Gv8izZ+bTV23jXe/v1v",
-	"nl8hYN870qCqEuyhgqkkM0gsgbV//+3f7VaruWSZCPDSKiMY0TRWeo2+NxLJlCqv6zGuNjuer/fApunU",
-	"67ZbLdyA/ZWtkHEFY0hwiSdJBMnhfj2DE/rhN5KwKFvbjKpJvjQWeb6nyZ0lEHldlaRQXGe2tDTFN6sQ",
-	"OqVjqM59WiR7xLB202An+b//h1gE1KQxBEIVmQqpSLtFWq0WUlwXsR8cgIlGsxVpxdLALlHCcJBRmmgC",
-	"8clIxLG4LnOgAtPMuWSGqBn31hTFwokeMJxoNs3nJIKZnlkNOLJEvQN7jSBrwoU3ybHQTDEW1xAt0qqd",
-	"xVBCHdroEeqxpn0L0rRWwJtTc9ktwxx7Fz4q7lzI5ZibykdF3E/6YzkTXAJezS9odGYuPf3LMm/9Tzqb",
-	"xSxEbNn4RerlfczZ1kcPksTc6KGI9ASLCOr5nkFN6XV//uiNGMSRZndTymLP92Jhhva63lBE+uynICWS",
-	"lDdNpUL6IFc0ZhHBb/RFloCU3qe3xXft2s2bOCIZURaDAxJIdajn3Ry1w87wW2hs0e2osQXPR42dYYs2",
-	"2mEn2oSt0TZ9NvQ++Z5Mw1DP0h3RWMKnImT/lsDI63r//0Yub22Yp3LjQEPjgF9BLGZgoFw9WSdcMEkY",
-	"xwU36whbC0KS6Bt9rpFxGMNUswrBQyBMX4kWrsEuCS6Ofzg+eXP87uXhwdF+QDSKSKJplSDAkSrFDBID",
-	"mUiAuckUvYTdAQ9e9PbfnR384+LgvB+gYGBkF30iepX61WuI44ZGKojIq/OTY7ImEnxw0X/ZeI73JAep",
-	"IBpwy7jUhHKy2SExXEEs15vkHyluJZMICeXLFkVoAloeGaUS+Ybw9Z4YH6OkpQUpQsmUSTmDWNlLHleK",
-	"ApBkMXAVzwkbc5FApDnMJ19LmaOYhQ9E8IPXvcOjd/3eDwfHJWztcUJDFOIcI2XSoawVmuCDPtInhpHB",
-	"3snxy6PDvT6K9pRMRQJEziBkIxYSvWki03CiJeOgsPegqRf1UiRDFkXAHwbTlydnLw739xcgesLjuRak",
-	"RiMUY2k0ZVzipYk6gmaQTw6Y2U6CLpJQSOPYoCZNtdinNFS08JgayVgjfCQQWRCgh1xLZzQ+yCF0X6Ae",
-	"HvcPzo57RxkfLuFqyuHDDEK9FvyQiDBMk+TJMcygvI2gq7lGYfGay6cJ7CK07Q41uMfAIWEhYo45iFTi",
-	"g1iMxxCRlEfIowrsOMITOBbqpUh59DDgH5/03708uTjeL8H9WDixgkxQ09RXwJODeLb2oEu4MNSfgBRp",
-	"EgKC6JTOY0GjvhBHNDHS7/0hddr76eikt/+uf3Ly7qh39t1BCWLF+9JdR7Ge1N4v+gBRmtayZ7u19Xz7",
-	"22dkOFfw5DhDZZ+WQ7hdiSuLj5L96va01iav2QutaVrJd93AP4FQ8IjpoV8aKedhR3B2sHdyvH+I0sfL",
-	"3uHRwX7lEBzeGlU+IpJpOeSgT8dk4G0OvF0yAhVO0AaCWi9aHkChPP+0DqK626BbsGlZ6YlmxjG0fqAY",
-	"RGLBNeohp+RqV7PviZZKtO5vIYMndEYVoOr80KM56/UP3h0dvj7sL56JEGSq1TALW0nWYjFm3GBOVyuT",
-	"WghrT1tyfdccBGGcbHXIk6OM4h41UVR2Zi00TJIwZsAVOTzV4qfWaBNidk15pOXFMZPKyJPmYS6ErTdJ",
-	"cKah0OiNFCQBkXQurZ1IEA0dRFujjBZsp4VvqnraOdKh1CNcU6aVlZGWnhDajI/L1tEb1VENlnNIrlgI",
-	"F5xeURbTYfxAznp+cPbj4d7Bu4vj3o+9w6Pei6Mqb5VmTo3eCqYzkdCExXOS5mtwyCMnIlHxk6Pmmk1a",
-	"xhpRRYdU6qufazFLbxVIwsYTRbi4JmtMuUdDVDZoOIEINRlj0OAcQlRNhom4hKrE4GuZ2BkHw4TKCUg0",
-	"MCaA5j+5joOtCV7Wv6w9NZxAeEkomVEpr0USdUkZfwuI7V6xPGbdCOmFv0J4KbXORN6nkGqNyd2NuOlE",
-	"79P8c8C1csI4CV7snf102n/3j4uDi4N3/cPXBycX/aBJ3mg8XqAUi+UZR2+S3oAHYQJUAVrfAqIxOUnS",
-	"mcLJmSTXdI4CrkgyOXdCr4AMATiZxTQE3DCyJWVWlVvog8NII6MCHs4bP8A8yO1Ps1jTrXKmPcJGzjRr",
-	"BrUA0/+W+olRl0cF++1nJfFdY4XG5RtVfbu1eUe6v+Al3eBhRH9x3Lvof39w3D/c6/Vr7nGKdEiUuASO",
-	"Qih8mDE0WScwSkDiDW7Yqr4vkCk+NZpf2KMRU42NKEwg0pCksSRrUyYl42OfTGlsTRcicRs2INgl14ng",
-	"Y6uoiyQjKiNpXXCZzmYiURC9hojRPp7fw87n/OL09OSsf7D/7vXB/mHvXf+n01tkXmcIQ1SjkuyZ2Rt6",
-	"NV1SWcCTO626HS9Iv5o/BIs7CZpoJbVT6ZX0UjXJJut+9GaJ5qqKGRum5vi3rVePcAYyjZXedAb0ivOy",
-	"AJCbBzw3r/WTFDxjVXUm2Z+zIXyztLcZAxDDXyDEFRTWU9kPYuitC+ibtz75XioNB7vp7Qtpzd/FdeKH",
-	"vpuvbpl7ePGcWuIoWIppZPQQGp8W1o445C9sx0rNbpAFZ9W3nUVXVeVEOFwXP75pm9l7i1tdXER51Nqt",
-	"5/fc/fbNFExl9WbZZ1IxHiqnWkk09Lt3b9qc8XgpmB7yWWrwmH44NF86j5n7mW2IJgmdIxSFggXYb+uP",
-	"qu6JItzMwpbDx3pT7gehEmBu3vt+4dVPzhlyCy6YpR3rVz/pqVkIey5M4uYPszc1P7hMb+UFlym+qUR4",
-	"eeu7+FKFY1ymzsVTWqkbtO4A9qmcDAVNovN0OqXJvMpItAJVcgpFVEFDMZylQmYoWMkX83NFVboaMuZv",
-	"Z9/3haJxaVLG1bMtryoEaQhcAU/zQ1kQwdIpESMj70ktlGBcBSRMREaS1oKvvkBCykOIY0CX2QrTKrE6",
-	"UJSYWTwq0/TNnNl9U6bR7SpRojH7GK6ru+8Zp4IkUxpBefcrbhPHzo6jPPoByqzWcWHiJtCFoidbafia",
-	"m8TOVdhUGScqGLaAAGVgr4LxDxMJKvTzJASDbFUX9lYvbyymUiHp9WrCM9648BcO11qKNKpSriTtEjo0",
-	"eot9MQEjhPHyod/OJvY03ixDKzOtss5sO7efkykRXCtpPIzTaGWiTSAEbrYu6z3n26VtS9/9xLCElS/Z",
-	"s3yeW6lXabw+nwFXN7Mwlfv1LTd7EP96qLxXOMHqHhYgfSuKHjGpbqfDlUBfRv1PVXjfRJ15cMvtMmL2",
-	"5qNQdWkttfAriz2lyK0aicz3DjBqoor0CZtOjemDxOIakpBKF6DmTEAllHLRF8UZt7dK8vdm3fRa13sh",
-	"ohoJw2i3K6iKe/rFT4WgkHrW4QIeRiLlkb/Ap9D6pQSRdJ5buixOrEzfuJp9XMUtKLZwH2NUFR3GQKS5",
-	"L5p13LGggn+8KQYkQiuivdaDfzasAN04jAJibFS75H0qFNhwXGuPyIzjtZNLRY0AWp4YHepZaKQ1DSYp",
-	"lzYgq3d6+u7g+Mf/iADJeApcBU3vNs0Ajz4HWHHrdUifY0ENaKXSgPXJlIYTxqGRgdr4qPVUekHA06me",
-	"uibYqBDK4vleKS4Gfy9ax4qhB0Wn7euD/vcn++/0n3pHRydv8GUXKuH5C2Eg5z9cZP8+PD6/ePnycO/w",
-	"4Lj/7rx/svcD/hHX+u683+sf6N/7B69PT/oHx3s/vSuMWu+Jq3ORLrUjLXiMKlEAdV6Bt8uI3dJHDSZB",
-	"RqKZ6daee9NbVO9s0FdFARZKQURmVE3c5ShGI+AR42Mbt7QWIC03W833KeWKqXmwnlnos0gi9NjVEkIe",
-	"XlYjItkIczMTk0XEsrFoLh7RRt4ZeqyF1lJ28cY6D9HM6Oe8YzgnVIvxUvDbScwAsLCdfMKlJLb8Ls5M",
-	"kreyR+T1d74bX2oV/4bL0cxft/Dvgcb68ilZUKVVQz1xadT34l5kpqO6oxOXNQe0uBbz1fIlPEyhsNt4",
-	"EmrEkRgzfj+rDDhp40Y8mdoLdHZPs97ClpxoMrvJJGek8qoQgpaoyGhEqykxLFohWLYgUdzNPlcnWDjz",
-	"W92lvaq5Jbe1oNSeKR2r6Ayz6K4w0trCYbRaRHPJZBh52cfZ9kpL9gtHVlyaf4O5EQHwMPrMlbo/nDxz",
-	"VCkzvZhx6BfOdnNn53kW+v0iToFcs2gMyty1GMceeV2vNXw26oy2oLEZtmlja/gcGjvRt6NGh26Hz+D5",
-	"qE07Q7zXzGXqdTvWrum9Odz/7qDf2Orog+BMFWyf3fbOzk6F8y6ucCXsc+baqtaWb2IFcszX/7GaB1Cd",
-	"1Vpuq4i9sM86QT2kisZiTNAWmwvPixaV+9jK8j37Zbtvtr3KEv1FsN+IU8Y9cDem/xkPopSQcWs6xjLI",
-	"ZFMs3epntDwY7pqbAf+ihofiJVLB+mBmRfDf/9f/JjPKIvyHnLDZDMy/I4jZFSQQBSiLB5ndKijK0HYY",
-	"XA1ijx0CM0LsAPoGcB/XytWlAymzyMJt73VanWeNdrvR6fTbrW57u9tq/cszt7v3bdSGnXBz2OjQrVFj",
-	"C55FjefDVthojzbpdvgt7Aw76AbEe9k7jYFKIGM2Uo3rhM6a+dXVdRtRFcZcuFVLa2l3Wy27FneLetvD",
-	"VvgtdGhjZ9SOGlvhJjSe02fDRifagmej57Q1bIdVQffxZJuvAsntAslSIiq5yYrImWF1d6eI7932VssS",
-	"RHdT/8sSSbfdyQmk29munn8+4EpgLUy50vtmSau96ta80tvZpj7e/YK8PwfJj+m0xJbrjQDMppfHDDJb",
-	"XMykapIAkSMg1gdXzoieUhVOCHygoYrnA5tNrSYwR4t+Oa1z18gOaLrE7/ws4xtzmgiNY3It0jgyqZSM",
-	"D7jGAJFgCKISxsiJM0pQmALlFsekyx3FVHb864FeFT7Ca76LiZqatym3dj43wzVJzybd2zxlmzNNaHxN",
-	"5xKDxCg32yQ4dnPAg2LiqAZfAtahpGGAu0Q4mZzTHMQLac8fbWowpgHnQ66UD43ZoSaleaxpZNNSstfd",
-	"6th/IhBMbmSN/Gozm6tyyw2CSnmV1WBBUzaByiy79Q7FB1zIsikaMOB0pMCGMAsOTdIzPjsbThpTl2OL",
-	"IK0TR+Ae27PAXNzZMaYyEzHCKSVZaxVt8saBRVDEWrf5zhY5FwXj8hJa9W75Wle1yTmnYSKkRGrBlXQt",
-	"YuJqFlEfk2KJ0Iu8ZhIINe6RAR+KlEdkzVDNuoFghTutsEqLYItLRQtYgeDRSVFI77Z0XCpQIIUhzAJR",
-	"0wHH9RKz3IRi8jQORg33KJ39UIgYKK+yUWOWd0n4yjrhCxtwx17PP3O7TnmXz3//7d/fdky2jUVzqojh",
-	"MYIDSWcz44oiMSiNyhrX9YOIjRmaiZfbiZ7XYPQpWkuPrQpZ7wIr+bx8rLRAOr//9u/tFgknNKGhBvbC",
-	"1M9apak7dVOXtMQqppRTz8vqTi32uLiQstRAk3DCrvSpWd2sVsZt9Vs7uVy56EIxdgFfX2PDODX+sDuY",
-	"BpaYGMrGgDqjgQ16wvizWnG43W9vdVtGNK9w43zn1ZNNwURxu3d2s39loXOZC93Fx6TDmIXmWtNYl8X5",
-	"G8Xd6OuLZOPfR8heCF27txC+3DByI+atbuzIgtJWMJjcWSavE7RLJo0imGoD2/wcBe4ihFs6epg9sBik",
-	"9YdbBO1iPqNRo7C9v6g9oxjheeerod254W5ob65yOYgRi6G+rJWWTWysw65xNWZVCsBE/sQwUkSkeCEW",
-	"7wJT5+KIcWh7Xa/dIeeKvKJTkN9Icv4+pYmmqxCNb96R4BFSlgY05XPM8abxXLGQxuSAjxkHSY4UEpcW",
-	"HBL9yncvNGgnguv9/H1ri3Ra5NudrWektbONEraQWjO22WRv2j+RrVffe0vYO95Km60l7L20mRpkK7zQ",
-	"qX0htFbG6gO349pndqt16G32XfeksO06q/E9mGMdxmqcuY+FdhGW5bAh/3bY3vqBg3WRDupfzGG/wrvZ",
-	"WSzI9ecnZLP97FmjTWg8m9BGB+M8UIIJ6YwpGiNVLlSuevux8+lvtYqPO9jCkjY7pe8Hg7//t59bjZ23",
-	"+v/I2npzo/H2Y8ffbC0ZsYQQJfCtdNjFUMJHtWHeZqj8glbFL2E8rJU6brHqva09H8x8u5+X3KbNYRZO",
-	"HXXdxfldGqt+pWMm1X0TUe7m0F8ptSJXyRZCAO6VnFNx/ttV1IJC1F25QZhKJaaQBGSYzuUuCbCATGDC",
-	"3FTBoYfKKJpwd0mAtWUCU71xSjmaOGxQfCkuyI1uEG000mKr/rTWd3FuJPHyAjd//+3fmx0iRiTo/f7b",
-	"v/8V+CRo/f7bv3esKagR7JKUs/dGc1vgea3GTuPtx01/cwnrO18q41c11FtV1FI0TzVWzxgHEc8wUZTb",
-	"GD1XVawANnzpbZ3CVRQCl02htAKoZyBWLBylcd0s+r3aSfpZGl1RvDITG6r1YP5qMvwuZCfs1eHFr4ft",
-	"Y3YoD/nZdrh3+OzwcvbPH/de7TRh/urX6M0hO2GH7Z9+efHLcedi/tP5q51m2In5cPqyFf3zVYxC3Iwl",
-	"IA+5193RYC5zCG/zfafx7fU/W8OdH9v8aHt69lz9tJX+6xnd68B3LfZDW/xjU15sX//0bc/l5Jm0U+8F",
-	"0MRa6coSQXEvi1B89aZP1r4/72w/W8eYWeAR2id7qZqIhP2KUnWXmLHJ77/9Z1AbSVfY1LIU6ZQrFiON",
-	"lZKM7Ze1hsC68P4yO12IO8QKoz6RjI9jjKXfJfDBlhdlilBFguIIsn4zBaDmgWMWurcGjxWhvbDe4shF",
-	"kNXxL7O+hymueernH6+3FpKdypT2uYJWyklinc2d589by6JXpNdtd1oVQvlM4SeL6WoPsMrYxX78fMEj",
-	"ZsSFRdYd2AXqMQUJ7H5ChVwSRtDH9KMPipgXdtHyKxXMyEgk1zSJNLFSosXMUtTAck/fQ8I6zWbvmKRa",
-	"Ez2fBQzb8sNagc8K/+CNWhyn/TXRtZjouuRULuTqAu3nPxIaKnYFy3w4EeBzqmw5b1ficQ3FPiJ4PF+v",
-	"tyXfXXxOrER7Y1aafqcelrKiXbqtmdqwK/gSrILg0Yj+dztOMxRTp4WuFLmSuRB6ESVH4gpiGppk5sxK",
-	"VjValSxSq5iXDKyK8vg9jFLZyX8WT0CmXVXSrB7BKZDB8hZ+gK/dCbc+k/Xf7d3eSji/70C+PO7X7ezt",
-	"Egx/mLzk8gn/eGnpM2dM/qUTJfWcEKYJU/NzPbiBzxDFda3F5L9eOmR99aZfdY3ysl5iohQSa1HRENS6",
-	"OFbdwh8Y2lhVJnB/yC2MvpAtd6LUzBTAYXwkXJUgGx9geeL5RMxGsRAJUUA1X02T2H4quxsbBZ67Id2r",
-	"FS9jYRRmbqXv+/1Tgm0IRlpNntI4Jgdnp2SDQCMU0ykkIZBhKhkHKbuZZcPWyjIkJ31C8yqP1kiCTn28",
-	"5f0smxpr8fJiObPI5es2B3zA9wS/Ao5PugPeMNWihyKysVUhnUK8R7XmdrhvHLcXF4f7chdFQanodGb+",
-	"evZyj2xubu7ojy76e0091mvBYW4KZ6NYTKaMi4SgzEvWglzi0UeZWwCDdfzapJY604GrnO9KEFFOwFJj",
-	"lwQfBw5LB17XBpIMEF31799/+89PppkEWXzVCCpkYNKc9F8+DjBHcuDpv1qKND+sY8j8yNImB96nT0Hd",
-	"gl1fkXKaaLeYfPeNJOKaF7tkYGuGznO90tzLpRHFBGVI34RjSJ8EDQ21dwbxm0E5cIbDNUYh6WVd8Euu",
-	"Z7FSF9pmSgWrKFZI+8VU6EUwY/OCapVyF/2Gw565eo/6c1vIHSJXcS2PqysWS+sSWqju5RYxBiX1hvWs",
-	"Wg3KQtuooX2LxKWi5lo9WXgNxyFbrTYur1cq4Fys5kcvYZk9ZZC2WpthwWSAf4Bgt8SLcLF6b0VjjV6i",
-	"MSEQEwnW3tbonmpRNK8I2yTWem1HwmFMIxZfj5pbSlwzGGXWz229OsvhcItHWHJ+LYiZVK4ABzJFZotN",
-	"ZL80h8x+lPL1ZbBugimHcz2/6YGhadN0ZklnRIlSLFQEMFvXODec24W7ljJreRAdNe8RiqBy5R3JWCDf",
-	"UmR5C4r1rquhT8fwjSy2DAocRSEZl1ph1IYxNkv9hvI4LROBVtyZHhBjvEDukiHMBbelaixNFqI1F0dc",
-	"CNw0EV4xC4HLojlF6zQJA0UxQXWFa2TDjaHFBKbi8nXUOz30fM9WvPW6XrvZbrawyscMOJ0xr+ttNlvN",
-	"TZsMizfwBp2xjav2hibIDbw3UYoRsiYi7gxbKMm8GIghwALmkhllSZNgaXLDXmzxfEOpWKXP+QUGfMyu",
-	"IA+q3Gq1TaFvTYnZX9G0QHoFHS7K9DdL2ZsDXijZbotFKpmX1sTQVnHl+vVkVI+GqyMnK+RJ7646wh0K",
-	"BC7VuXJ3ircnkgRC1fheJBIaO97K5flK6Z+fynKYDYsttQHptForLH+1uUvF+moqAx6ZSuyMY6nFLTNz",
-	"3YDZCjcKXUrwk/btnyxW18TvNm//Lm9toL9or/DFYll0/G57lRXWFJnUH3d2bv+4WGn6k+9trwLFcpMB",
-	"/GqF7dWUJy6K5l7357daObCpOvp0iW1+VaDkgmdP0bFEe7oW4d/qoRYZijCxEcs4ypW4tFYZzQ14VsAU",
-	"2YnmJPJaizqd1paWhzB21vYs0d8YpnNNJUFu4w+4FFnLBmwvRkdgmihhVzRT/fYKaCxd2e8lPEGk6l5M",
-	"YTWqWnBWr0TTW/XmWQMCJvW+xCVE2NMFq+RigBKKYOv3Js6vJHNXkjEojcJ0AZNvJxVjJRrDLfduuQOJ",
-	"voVvuR3bzQp6fwdaRkqA5yj+SLdHydqzpJOS6a7SfNBd8OfAmAxH8m3bkHtnMbsVS4rRGfUsdc/UEbcd",
-	"LvUh54LQmpaxUK1EUWzdN3WHLQNGeUuqBANdSJLGIFFUL1Y0dzlMVpP0HUdFLl7SRSxjKhRM6xpddKBh",
-	"hK0jTU3kYpFq04yyZOFhXH9MpKJzaetDGx81U5lXuoaFl2vdPhIbry+o+xBunh3VYjOKLylZfWX6t5Ow",
-	"OfpCe6hv5B3kIksjNwlGFXtAbgQwxiKB5ZswYw9Qx5Ez9JyhqqXpU+ti2HTStb5tklPzPuPjzDxi2sJi",
-	"21PT4Ay7tTmSZtitVsRARnTK4jlZQyIfcPOxXjS283XtPSwXQUVy3bZ4k0rE2KHDCiqphFjTNypqrm3t",
-	"jCYK59ZzNp11yneF3v1MvDEMx7aU08AxPMgCSowIHfCa69DHbLMxKGsKqjCMs6KR+AmJfZ/vMl4IVqm5",
-	"jnuINwVN/ivneeri5oELnFoQODENlS6c5yqMyXhSbpAv0OknCSWFME0nc9ruIiitMuWM81UDkb7qjD6p",
-	"+ZOqL32pf7quCSaakiQwpklkuMeIYFri2lZrp9zUcL054KW71A1SzHW8c6rjrmmRyzV7w6zUfM04Pqai",
-	"DKEmUbGW2eQOq8exOy3x338Ga9Ri+PJKXKz9xQxS/UKABwpRxkl9f1a2AnfImpJ+5WH3U5kNRhFKHEtx",
-	"R3gjx8pclhsyLy5Tq0GjT4Os0Tg20oJmi6Uq7OvONUqGcxvshiIH8BTImn3EhRrwrFDFetaWUokZ2c7T",
-	"WIdz96UpBmC/tq2NGB/wnwMtLhn3ZrC+S8zPjE9ZZ5l+SNYglkC2Wq31JnnjetCb19Hxq18yso2xlJ9w",
-	"IOf/OMI9wBRcdnnFAFCpl66Zg2vqi12eF9zV2AvfanMGZr6p+i3ZFSzrGY89C2o7Wt8YiVIpJ6wZcXlq",
-	"+HDL1ErcfeK3jyh9LS13v4SHjdg4xYjrJ29W/5Npbi9sCIWDMFnDLBDf9CZeL3CcjL8sYzume/EyptMz",
-	"LlQxMl2OyyXsfdPZu2j98UmQF3MPfKTtUjn3oMiJ8kLz6z4JCp0EArLmGgNYfmE+Wh9wx7C2TVEbUxve",
-	"Pm6S/rUosw6J3SezRnnXE6rANjjVCtvYtDmtNaBXHMpV/lJ3jPkrG6cU78Vb30OsWuVFW+/lyxB5JTSs",
-	"Vtsq4YfBha9k/0hkf5HDWE2A2Wv53kxAZL0raml/z8oxkkgAN+E1d7LAGiWBqWEWGKNoVgLfvsfQsb2+",
-	"a1qnG8q1vdP1gFBozYEaCJ27BvrDeTZ000kKTOZXdS425Heo7+oR6XuxtjTmTTLKgBeElCXMwDageDJM",
-	"wK8tq1/sTsSklQOXCRhZkupqrKGUJXvz/CjqGENZsmz2vAJeVcRZVkdvcc5T22wTe0UWClW5dI5HlOjs",
-	"1FlY2C2zPjVhrlqy9Eb+bm/Yrzz9M/N0fQK1DYIK/Nsy6re2BECVVWNsZatlCp/p04oWe/r5xL7T0o+1",
-	"3NYkmG0jSSimkNu+bcRtc8AxXwbtRNQ6sfKIpoRySUPTH1grbiaeYcL4uGucc5TPsyDemIaXcsAxfNc4",
-	"gDEiwlwQOySoNqoIzCWHhisMTUUpDjs/u1F9c6FwYcKCyVRcgcyM7sgNaoszYQDoYr+OAAOG36A5jdd1",
-	"/aW2RXC5ht4lzDMFGv+AQafWeGhsbVnMLPoorP6c305r1mGpWSoOpUdYz6Re/T7jY71VvGJ3SSi4c4nq",
-	"FTGQph2wq9hn4g31SGNQ6PrIMpTRYqnnG3C9cGvYjNhoBDieiz82Z1LTFyTQqnmM/SLMPmznY3TPTGE6",
-	"hMQEwiYwQucGVQqmM0XWtlotX4+7TmKgV9ZXqxeRcv0iOllMF2zbAlvvLDLeFTXJW3wwrfF8gKhJfoC5",
-	"JEOIBR87f67xYVXCVQe8s0UmIq23Yhaaat5mPug5C+4VjVPU4jH6G11H9jQphpBjEDcZCxGRcCJYCOvZ",
-	"nWA7d2SXwgKmlfs131jAoZiR//81/ufbv/9t2f1xT7uszff4+eMDC7vrRSytabyyxbam+ekXNtqW6/0v",
-	"sXhUy7F/6fvyq6n389/RKOlhronlE5WLuaJVbXxk0acVVCut9SRAI8zgrChZu3iPGu2KRYY5bxluGcm8",
-	"mCDmzgw1WzzXqhYpaFrZ+DiQHnSJMdWxwMeVN1einy9PNFu3f3cs1EuR8j9lrNZ3oDLsNfe+FgwMg6+X",
-	"Mu+k4Zo+D/vep7f1ZLBhzHzoj73nwMsEX8SZa46NYufWnEiy+teZgEJcL4HAWiOKJGJex4SIAc9exOSj",
-	"GWWRlnqy/CMrrxZ6qAWa6LQAmvmMczl5wAuCcq30gQt+GqRX6Ib65yDCO191f7bwLIPNjnB3kWhlEddW",
-	"v4k28uoYDyBBqsLJg/t0uOobedUN0ssuOa3FIR3WENquQ1E9l6bpMKeeoI66KoVFHikkamkBky8cHHUH",
-	"CZVxxCYO15mF8Mkbdh6fQXyVhW/nSq/FVS4KZyV0lroe6vjSrNC/vlY8PsW6d2qSiHQ8cQYAY8Ip9al2",
-	"Fp4mCd4HLs+RZCFOwrr5zn+48DHQqsG4BC6ZYlcQz30tE1+bXr7WdQAfVJMEWKklS+BGyULPBh9CgGjA",
-	"gyn9UHjeJAEztrL/0AQekEuAmcxXXExdDzCVMiBqImSW5bvM35B1nn+6Hoc+fFBECTJiPHJAdKA//+GC",
-	"rC1CfX2Zdfz9MtNHe4XalR8rCX1oRsUs/BUiPErnXW+kv2+B/eravmfjyZ0WV0S2x14cljgciaQee02N",
-	"RWNpLOLvkpVbqiitudohohKkIxLlBB5KYqAoWgSNgEyBcunCtRkfN8m+ST0nQSMr4xIsdXWJRJWWYvPW",
-	"va7XKBaBcfW/bL2Y0rNSufhG4dfbL+u6qSvNfqPzxh3nvW/5P3cGKJOKaAk0R+s105iheFNZx8cNXpbz",
-	"Hy665Pa6qb6zE5uw3qwld7DeJMd0Cl1X7X3AC4UwrO8yYdOpxe1s6m7WwqnTapXCco0Lp0taRIkBb7dM",
-	"Or/+X6EeiVVQ9VsiwVoCyw3hrnLiA+zGK/QB+Qy9Pe5oOF4ouPeFTceLzSGWiObOX1YK+XXdvnFRB306",
-	"XjaZfW0D38EZnrg4/1U6fwSbAaJNoYDSUsE8Z3c1knlmvY4gBlVD1t+zyErabqLMgbzY8gYfYK6lNWmb",
-	"0iOXMMu8lgNuo0ZQujfpCVhQZgbUNabL0uEnNJnGIGu9eT2jEBS52ONewbdG8S/4oP+KavafjEQsjtyN",
-	"Rvzbs9pdXEJ+5rbIw5qIXYV3EjN+qRUmptZdpzJOAs2yg+aAY9s+PZb+AxnS8FLfmsHhqHEsODReawU3",
-	"0J+PQZFNU06Cu8CLLNW23r+T08TNTm5uJkeqpZwATWIGeTX13XxeQ8dSsTh2adrL/dzFLdzo5f4D5OgV",
-	"7+UH3cWbddnSx0LLdREbMYiIZC7aAQ+gevBfXhb4a3KCJVoCOslynnCLgnA3g4wNoLjRjG6ysWXmCC7W",
-	"El5s3ukKGxgxkQluEmsQYwyy+Cb8yCVW2hIJODYbFfnVN9Lgm6HjrFZYXnJvq90Z8OD07GDv5Hj/EGOm",
-	"XvYOjw72jcJT5j5yuR1+RQbUdwRQWD6TZIjplILfxGHuyVweyyFwH53ji/M2e2l8Fh73X9590FlBQUmw",
-	"SQUWFn9JWfw1afyu5Sruq9vcnOhUdjmY3ISs7EIxw0mWnQ0mA1xLenQK/oCv7mbIY4BMRYfNZX6AJ5Z7",
-	"tJITIANL5hH4g1wBGLCaFvNmmCSJiJfa222B8BXzyG0V/KdqxC7+rfxCsSr6F7Ze3yOv7GvawaOkHRi6",
-	"WMpGDcesMtFbrUP7y5pVLJh+mJIusbNUhMuErWPJDVulR3ZdfDgXJBZ8DIkruoWtvvBdkxcfjEul4QIb",
-	"jS5NW6YBFzyEJukVqx5ndYOYlClEmX85FliuJ50VqxTbTFJTpHE+4JcAM3ItkktN4hBLMLw+a0I1d9Ho",
-	"a0Fvb+/g/Pxd/+SHg+N3/f5R4JdrKQ+4pef1+xi/cqg/hZJ4xfpFJgnsq+XrD6b5HEEINcWP15bS/AoG",
-	"LxyhKBo1SS8vfrEssNnygq6WigbchTb7BD5gytLYWs38rDLyEnvWU8Dxr3j9dMKbLUJLiEc+ue1Gu6sw",
-	"rZHhZutNz8yPUchZWT2L8oGWsgIsKW66NRXeonwuOJaDx5d8EmgBNDDJbYFpUxPs5twUy97xvFhVLEXd",
-	"tWkvNgytFBwGHLAZhKmnJXjDrEPawE0zJ0Y82xlvJr+8XdajRlQW+3F9YevJStRv2gX9ZbnAV5vEChUZ",
-	"EAcWuM/dBOmNQhOt+3OltPayxiQ0c1ubCph2ri6hxrycNf3XwmUYA00wmtI2QgtMO5oBX9IavdQZvbZE",
-	"HC5Ar/M0qw5878CScr95r90h54q8olOQ30hy/j6lCTb0qvR0s63hvR6n8VzTUEwO+JhxkORIRdW2b7Zv",
-	"u/f3rS3SaZFvd7aekdbO9nOv3IDdO3/T/olsvfp+9STGUrP9p8jRMonO1Ud2kt1X9vZfkr1ZArb87Rvp",
-	"8GElTheJ8KbCUmcQidCYeRLgESQoiWzYPi9Njd1B03SeMh4mpggHiCR2upkOIYrA2RsHfMg4TeYukVyr",
-	"49bgxwVmaSdcC4mo9C+rJqeXeysBKvigNiZqGpcpb9F+VkteCWCmfQi46/vR1A0OTMQBI79hD7ZsumI4",
-	"ftYtqnBIG4k+iqZUlEc0Fhyav8gbCvlHIvwGC8vYt8kw5VEM/uKhEHMmzWXAPsdRVwT5L/SKmmXcA/Dm",
-	"92cHePVMNVzcrpaCfAI0VpNfl5NG1i+kVUhlnCUCLVZMknSGQVSRAFNFTYk0nGS9qIbUdKOvwPx7nPcx",
-	"dWYzwwrhFPlOPvuhHLEr4Kan49ITmIJKWHgTjtsGcMM5SUSqgCiYzmKU9HiU1dbUf+DhnEyYVGKc0Knv",
-	"zIOYBTqK2Xii/AGfCRGTMU3HIMka1sPzCUOKoaG5/n0s4sGwnQGa/EmUuq5uwzmR7+PQ/H3A0c9EEqqg",
-	"EetLwva306/6WTGS7wRJUm6S6w4+zITE/FZjiRFkLtJkwKeCMyWQ63JQmmMuYYyvLbRWI9RZTBm/I43a",
-	"GRzfOE3EFNQEUomuMmISHT47phSmmWZbXIozxXtpKeK4CivkZAZc8+BIhOkUS9rLwt02p9M48Eko+BVo",
-	"GUEfyqvzk+NasrVD6ecPpd36jtamK/Nir9Na0l3c1iOwVK2HCK70RYbd9uy+bz0XDdMbz6VyJBhNA0nW",
-	"YQjdFRkBYy8PqW46kp96r4/udiRukctow/c+NMaiYf84pbOfzYO3WoNZ8UwQanppxs/8+CdkwbD0hNC1",
-	"sup1B7x0kdlSUUaWw/6eEuMnfPS0kO3WZu0BnaHH1dwCf+Btd4ZOJSUMmt1XiXqcctU5gOoPrvxxuc3x",
-	"z28/6dGQdpbFcFnKQn97RnLXVJIRqHBiu200s5aRG2jGsEup3sd59x7fNOYoNMwoZJRgfe2qO75X6DOc",
-	"x3GUCxHKmu9Os8JheOuL8LLwkQsyqS8MaOy0kW3YafwapoBeNoBNja1+/9LW8xyJpFKtovB9XtWzJssQ",
-	"cdNHD4ypFOxEA0e6hCmtwxXXk5//p7ef/l8AAAD//w==",
+	"7L3tVhtH1ih8K/X0M2sFnmkJSYBtxJr1vjLgRDYGBkQ8mciHLnVvSRVaVUpXNVjx4qz8Ohdw5se5g+dG",
+	"zp3kSs6qXdVf6hYSYByS4UdiJHXXx669d+3v/dnxxWQqOHAlnfZnZww0gAj/POjRkf43AOlHbKqY4E7b",
+	"6Y2BXEEkmeBEDIkaA5lGIoh9tUsk8IAwRRgnXndYOxIcau+p8sceERF+ZT7VHdeR/hgmVI+vZlNw2o5U",
+	"EeMj5+bmxnWmNKITUHYhe3EkRVReyp7givEYJKEkZFKR6zFEYJcEV0zEkkzpCAjwAIK2WZ7+1ZvSEeNU",
+	"D1Pn8EmZCbw+xw1RhW+55JqpMT4v6QTIkIV6QS7xpIiURygPiBeyCdN/S3wugp9jkArH6PMIVBxxQIis",
+	"6Z99nIZEMIHJACJ8Z7Krf6ahFMSnUcTAjITL5rF+zCVS9Hl+yfpHj1wCTCXxRayBMFqvk455KwIakMEs",
+	"mc0XUklyrXelBx6ySKo+xyfNT2NxDVcQkQBgiocnXdxbJK4loUEAATGLFlcQkAlQfj1mIRAOTI0h0vuc",
+	"AlWEi4jISzY1kNAvIyiv9ZHQUK9qpn+KoE56GTCYJGJKf46hTZiSfe4LroArMqEz4o8pHwEZgLoG4AnW",
+	"yTrZajSI933nsLvf6XWPjy4OTk+PTz1zXpQEoCgLieB97plZPI0Z3GxOY4EiSoxAL8a84yFEXfOUgVLx",
+	"rEXU58lZB2w4hIgMIzEhaiwk6HGvqSRMyhgCMhSRqyGWTKl/4kIlPw80FJjs885JFx+jklA9GwS7RCoa",
+	"KUJHlHFcmYgVSfegxsDrfe64Dnyik2moiQZmb3/p/iTY4Yej2T8/vGn888Pp62Dv7Q799ns5+PaV4zpM",
+	"U8rPMUQzx3U4nei3zIgFIpzQT4fAR2rstFuNrVeuM2E8+aKpCVIpiPRQ/+PHTu2ftPZLo7ZzUfv41784",
+	"bomAXedQg6pMsF0FE0mmEFkCa/7267+ajUZ9wTIR4IVVBjCkcaj0Gl1nKKIJVU7bYVxtthxX74FN4onT",
+	"bjYauAH7KV0h4wpGEOESj6MAou5+NYMT+sdvJGFBurYpVeNsaSxwXEeTO4sgcNoqiiG/znRpcYxPliF0",
+	"QkdQnvskT/aIYc26wU7yf/8PsQioSWMAhCoyEVKRZoM0Gg2kuDZiPyQAJhrNVqQVSwO7RAnDQYZxpAnE",
+	"JUMRhuK6yIFyTDPjkimiptxbUxTzx3pAf6zZNJ+RAKZ6ZtXnyBL1Duw1gqwJF14nR0IzxVBcQzBPq3YW",
+	"QwlVaKNHqMaa5hKkaayANyfmsluEOfYufFTcOZeLMTeWj4q4N/plORVcAl7Nr2lwai49/ckyb/0nnU5D",
+	"5iO2bPwk9fI+Z2zrswNRZG50XwR6gnkEdVzHoKZ02j9+doYMwkCzuwlloeM6oTBDO21nIAJ99hOQEknK",
+	"mcRSIX2QKxqygOA7+iKLQErn5mP+Wbt28ySOSIaUhZAACaTq6nk3h02/NXgJtS26HdS24NWwtjNo0FrT",
+	"bwWbsDXcpi8Gzo3ryNj39SztIQ0l3OQh+5cIhk7b+c+NTN7aML/KjQMNjQN+BaGYgoFy+WQT4YJJwjgu",
+	"uF5F2FoQkkTf6DONjIMQJppVCO4DYfpKtHD1dol3fvTu6PjD0cWb7sHhvkc0ikiiaZUgwJEqxRQiA5lA",
+	"gLnJFL2E3T73Xnf2L04P/n5+cNbzUDAwsos+Eb1K/eg1hGFNIxUE5O3Z8RFZExH+cN57U3uF9yQHqSDo",
+	"c8u41JhystkiIVxBKNfr5O8xbiWVCAnlixZFaARaHhnGEvmGcPWeGB+hpKUFKULJhEk5hVDZSx5XigKQ",
+	"ZCFwFc4IG3ERQaA5zI2rpcxhyPwHIvjB+0738KLXeXdwVMDWDifURyEuYaRMJihrhSb4pI/0iWGkt3d8",
+	"9Oawu9dD0Z6SiYiAyCn4bMh8ojdNZOyPtWTs5fbu1fWi3ohowIIA+MNg+ub49HV3f38Oosc8nGlBajhE",
+	"MZYGE8YlXpqoI2gG+eSAme7EayMJ+TQMDWrSWIt9SkNFC4+xkYw1wgcCkQUB2uVaOqPhQQah+wK1e9Q7",
+	"OD3qHKZ8uICrMYdPU/D1WvBFInw/jqInxzC94ja8tuYaucVrLh9HsIvQtjvU4B4Bh4j5iDnmIGKJP4Ri",
+	"NIKAxDxAHpVjxwGewJFQb0TMg4cB/+i4d/Hm+PxovwD3I5GIFWSMmqa+Ap4cxNO1e23ChaH+CKSIIx8Q",
+	"RCd0Fgoa9IQ4pJGRfu8PqZPOD4fHnf2L3vHxxWHn9NuDAsTy92VyHYV6Unu/6ANEaVrLns3G1qvtly/I",
+	"YKbgyXGG0j4th0h2Ja4sPkr2S7KntSZ5z15rTdNKvusG/hH4ggdMD/3GSDkPO4LTg73jo/0uSh9vOt3D",
+	"g/3SISR4a1T5gEim5ZCDHh2RvrPZd3bJEJQ/RhsIar1oeQCF8vzTOojybr12zqZlpSeaGsfQ+oFiEAkF",
+	"16iHnJKrXc2+x1oq0bq/hQye0ClVgKrzQ4/mtNM7uDjsvu/25s9ECDLRapiFrSRroRgxbjCnrZVJLYQ1",
+	"Jw25vmsOgjBOtlrkyVFGfo+aKEo7sxYaJokfMuCKdE+0+Kk12oiYXVMeaHlxxKQy8qT5MRPC1uvEO9VQ",
+	"qHWGCiKPSDqT1k4kiIYOoq1RRnO209w7ZT3tDOlQ6hGuKdPKylBLTwhtxkdF6+it6qgGyxlEV8yHc06v",
+	"KAvpIHwgZz07OP2+u3dwcX7U+b7TPey8PizzVmnm1OitYDIVEY1YOCNxtoYEeeRYRCp8ctRcsUnLWAOq",
+	"6IBKffVzLWbprQKJ2GisCBfXZI2p5KcBKhvUH0OAmowxaHAOPqomg0hcQllicLVMnBgH/YjKMUg0MEaA",
+	"5j+5joOtCV7Uv6w91R+Df0komVIpr0UUtEkRf3OInTxiecy6EdJz34J/KbXORH6OIdYaU3I34qYjvU/z",
+	"Z59r5YRx4r3eO/3hpHfx9/OD84OLXvf9wfF5z6uTDxqP5yjFYnnK0euk0+eeHwFVgNY3j2hMjqJ4qnBy",
+	"Jsk1naGAK6JUzh3TKyADAE6mIfUBN4xsSZlVZRZ6rxtoZFTA/VntHcy8zP40DTXdqsS0R9gwMc2aQS3A",
+	"9N9S/2LU5WHOfvtFSXzXWKFx+UZV325s3pHuz3lBN3gY0Z8fdc573x0c9bp7nV7FPU6RDokSl8BRCIVP",
+	"U4Ym6wiGEUi8wQ1b1fcFMsWnRvNzezRiqrER+REEGpI0lGRtwqRkfOSSCQ2t6UJEyYYNCHbJdST4yCrq",
+	"IkqJykha51zG06mIFATvIWC0h+f3sPM5Oz85OT7tHexfvD/Y73Yuej+cLJF5E0MYohqVZM/MXtOraZPS",
+	"Ap7caVXteE761fzBm9+JV0crqZ1Kr6QTq3E6WRHQmt2jE1IfKz5sUL2nPxsHy3jwrc+O2dvu+S/d5hHr",
+	"yi4/3fb3ui+6l9N/fL/3dqcOs7e/BB+67Jh1mz/89Pqno9b57Ieztzt1vxXyweRNI/jH2xD9NhqHZJc7",
+	"7Z1GQwMcaSeZa/PnVu3l9T8ag53vm/xwe3L6Sv2wFf/zBd1rwbcN9q4p/r4pz7evf3jZcVyzYoNZzmug",
+	"kWYMrhNLw46or9gVJAZew3SDjnLaTqvRelFrNmutRq+x02402o3GP/Xa0LTadmhA/38Ln7ovJo7rMI0P",
+	"24OG/xJatLYzbAa1LX8Taq/oi0GtFWzBi+Er2hg0/czK3AkoORRXoPmp4zrTSAyZlUuYmjlt51DwAHEO",
+	"TV+R/urb147rxNNgwUI3zUJvXCcSoXFiSSUmEK30Vh5TNUhucFFTiBQzhuwED25DWo1GpyDjUOllpJRX",
+	"8mDn5rp9wDPzWC+KwTGm9cQu/2M6hGuW9jG9BcTgJ/BxBbn1FJH6GZn/7MhcRN7svG/Dtp55KgfX254+",
+	"l9bhlUdKfNFN5qvCyT0UNU/sdZjzDdHAWB5oeJJbO94abh53rZKcjIBhHlEEvqp9JyIJtR19MHCd+/01",
+	"+qZntTNFpyHUtlpOCUClQQsO75eteXd3iaALM94OuPS5eeDNL6I4aiUwM1n5HpBkCibGfWatMHixNwYv",
+	"hq3hFtQ2/SatbQ1eQW0neDmstei2/wJeDZu0NXBc5+eYcoXo3br56DpcKDT5hKBVoxEbqtp1RKf1Mqjt",
+	"rPMC8T6TinFfJRYhif7J5Nnb4Gkc9QomXT6NDeeln7rmzcTRn3xMYUijiM7w4HDhhePe1i+Vvar5ozIL",
+	"W3wk1gl8j0MpQqVDrlkwAuVqoXkQxlDP2M7rMAb7M3Id5sOeidJq7uzsuI68jJ2286G7/+1BTyO960gl",
+	"/EsESvl6y097O7z3c4/eJKtZgvIGHEf60ZviWpe9mD55Y3e05Ma8jPFJs9Mlz+JDpXv1Mk5gXFhpMmjV",
+	"oe9TOR4IGgVn8WRCNYMvXLfDSExyzLrR7OFFZO8iVDjl69mZoio23IhyH0K0v+5ouTdkV4Cra241XGdK",
+	"9R21qf8CHmjsbDdbriPHbDrVD7W2b5JBe0LR0Gm3mi/0Hq+AxwnYt5otg+YiXVhrfmFKTO3BGS6xAO/u",
+	"zDqKK2lt7rx61ahC15gzxOZWQ3MY9MsdwbXT1kDAT3Z7eislhDYwzwUs6Euzphgea4l9l89gKcfJnp4H",
+	"9+dCEMmLLaesoM8DoWQeiCdEDI0tQmrax5g/iJgIjJWHRoDKTYoqmjGsMK0+71WBUjj/z6sx4176TpER",
+	"b5c5b3agJa5nHN6STGgAxd2vuM08esyPfoD2FOtUNzF96N7Xk600fIXMY+fKbaqIEyUMm0OAIrBXYTFL",
+	"1NVnlvM1WM7DVcbSzfEkFMd0VedWEchhWEilQgZYVEBavWaj3dzOI9ieJjCnvamn94Gbt8y5VqpoxSFQ",
+	"EXsZNGHH3xzUWnRrWNuCF0Ht1aDh15rDTbrtv4SdQSvAm9ngsUFUjUaKhvawN3d2XunDxO/OpsCV/eHl",
+	"zs6LZxVyVRWycOzzLPVDEhfN4Rqksjb0zHq+S+jAGLTtgxEY6xwvctzld7TFqWqebqZVNsrRzu1mdyQR",
+	"HPRt6odxsPKNWcTdqpDK7cK2pZt8xHjVldWY02yepVdnCZcXyA8qC/i0osSDhIeHmgVyJ1jewxykl7Kl",
+	"QybVrZfgj8+86t+EV33UEkoSe47MyqQXtFB00Tdp0/xhTQD2Drd/HXyivkqv8NWu9JUouniL3pTJ+LaL",
+	"vrih2+1J6ZOPIiAU1lJJlkXbQZZ8Umm9KCSSVFhaXOfAYGuJ1UZsMjGeWBKKa4h8KpN8mcQjXS8kv5TR",
+	"PWVySaB4fjXbWwUz32bV0qJIRK9FMK/hf73wvDm7Jc67gittTz94kwuar75Bk4DwoYh54M5d1xgdoASR",
+	"dJZFAthtrnzN4Wr2cRVLSGLeEhYBDeggBCKNqFyvEhJyIP18W4x8gFEWVrX0/lGzlrpaN/CI8eHvkp9j",
+	"ocCmK1p/bRo8VDm5VNRYnYoTY8BxmjpmQyeimEubsNI5Obk4OPr+bwHgbTYBrry6s8wEiUefASy/9Soi",
+	"zbCgArRSacC6ZEL9MeNQS0FtYnj1VEhZPJ7oqSuSMXKh/o7rFPIG8PN89EA+NDtPNe8Pet8d71/orzqH",
+	"h8cf8OEklNxx58Lkz96dp393j87O37zp7nUPjnoXZ73jvXf4Ja714qzX6R3oz/sH70+OewdHez9c5Eat",
+	"jlSsCiFd6Gefi6grRUlXRU19zDOrCqBWsx9LPBVoBin9pnEvFikKfPGLpsuU7G5m6JJ5XygFAZlSNU4E",
+	"UzEcGmOCTSZZ85CB1Bv1xLfgradhU2l6B4ZRVlJftokK9cSm/ZqZmMxjs91xkiRm06EME8iRUjbRQh71",
+	"wUZ0YuyHmzGswYxQMoVICr6crg0Ac9vJJlxI1wvk4KcQPV7EjnRFS68IvGTvLM+80bPeItCY+avg+B3Q",
+	"UN/6BQCmsrq4LGO6TI1nCSaJywp8mV+LeWvxEpYY9uaW9HALlN34k7A7HYoR4/dwmi3Wb6aL3cRl5Ezk",
+	"zluRc2Ill+k9fcVzUElY8PQ2P6+xCsyJnF9WLc2cwSHj0JtTSt0vZonN+Y0XGWBP5lyZt/qX8wq1tU2X",
+	"deoFWmQRWlq77q6sDpdF8ew8VnWwsGCFlNqcXH03d3iVeJ14u6tE11UdX5nXKw/mlZxeuVNYFUbJqayS",
+	"91zw0AfZkabbKyw5bznJL829xbuPAFjCoZ8J8/cmzIdfipkZ9ne/EzN6nvPDPDlsKLkM5la4EotIwknK",
+	"BrFsEyvwzGz9n8slHcqz2siSMveZ22eVTcGnioZiRDBWJNPz530g93EtZ3t2i3Ep6fZKS3TnwX4rTpmQ",
+	"qTtIWg+MFJtHkS94qIU6HUurdCyCcjrFQrCt4nf4wlfASjy22puwmME2M/fAHRnsEzW3G+Ekc6P/Sa3t",
+	"eRmsxI88e9WS3/7X/yYaJfAPG6eBf6ehHR7aVrzUB+jlbSLZjW3xKgn1yMeGuLmokYIpK8HFeSgXTuhR",
+	"tZknRjFfT1d4FvCXC/gLqaoQEZVHzocHR82dfzbgSmDNTbnS82ZJqz2arHmlp9NNfb67LHMPllI6ppMC",
+	"n6628jJb1DFkkHp4QiZVnXiIHB6x0YXFOoQTqvwxAX07hbO+rWGoxjDDcIliMbVdI+ahQwzfc9M6i1hJ",
+	"iNAwJNciDgNTwIzxPtcYICJM/FXCuM5wRgkKCw8li2MyqdiGBSSzOxN/QomsjeXRNG9Tydr5zAxXJx1b",
+	"6tJWB7SVCgkNr+lMooWXcrNNgmPX+9zLl2vT4IvARutoGOAuEU6m0lsG4rligwVBIBtypSqE83LDZio3",
+	"bLUqBYd5VcPWEyyLhbfIgcVVllN0TbFSKtOacnco+ZkUCjClOvucDhXYwgGCQ510TECUTeIOaVLZDkFa",
+	"JZ/APbZngTm/syMsIEjEEKeUZK2R9/Sa6CCCMte6rTJokXNehykuoVEdcFwZhGsqPVI/ElIiteBK2hYx",
+	"cTXzqI/RLkToRV4zCYSaKIA+H4iYB2TNUM26gWCJO62wSotg80tFn0KO4NH1nSuqaOm4UBZUCkOYOaKm",
+	"fY7rJWa5EcWShTgYNdyjcPYDIUKgvMxGjbM3KX2pbHhxbgPJsVfzz8xoXdzlq99+/dfLlqlxY9GcKmJ4",
+	"jOBA4unURFyQEJRGZY3r+oeAjVjRv1iRkLXYQP6qAttP0FV2ZC0B1VEghbAPF2ufktZvv/5ru0H8MY2o",
+	"rw+iuKy5wKXcml40CmtqVa2pYAVIBzWpNmVsKxaNLGqklRiYRM0XJQ8a+WN2pU/equIrBHutkEHE7qC+",
+	"f4FsowUidbPX3Go3tpPQryJHz3ZexoAYTP2F5Jnd9K80eyyNcUyyB+JByHxzNWrMTSt0GDuNMc/Mk557",
+	"H0F9LpPq3oL8YjtYHhFXkdkW2LbSHKkV7GN3luurhPWCBSsPpso8KzdDgbsI8paOltjo/53o6uHW8HxG",
+	"z+9uD7eLWcUM9+9zyk/UJJdDnD+pNS6f2XpnWaXZWiysFDEmJ6s0N1cRVtKY7HJHBC1g2zDQXRMQlRa4",
+	"BZMbEMJQERHPR43ZmK9DxqHptJ1mi5wp8pZOQH4jydnPMY00Yy8HgU+mlM+wPCgNZ4r5NCQHfMQ4SHKo",
+	"gnKc+HQsuN7PX7e2SKtBXu5svSCNnW1UE4VUNNyzhcg+NH8gW2+/WzG0fE6+KGymAglzD7QqH/CtJ6L8",
+	"Q7Ljyt/sVqvQ3uy76pfctqu8VPe4naswWePMnT1CTxYrlh55MRLdXY4CS19IUCJPrtUPZiiywrMpyszp",
+	"0GfHZLP54kWtSWg4HdNaCyN18a7y6ZQpGiJTmevN8PFz6+YvlUaGBP9yS9psFd7v9//6//3YqO181P8j",
+	"a+v1jdrHzy13s7FgxALeFsC3Ek7mc6Ie1V+wNCnn61nwv4ahvlI6X2JB/1h5PljS5x4Rew8oBlQ6i+JY",
+	"ZTK9SzheYazqLY+YVPeqt7I4SnFBZtWjxS6uVLMjM8LMRTveq7hNKc7RrqISxqJKdvGSpDCPDOKZ3CUe",
+	"FnH3TCqFykVioGkKHTq7xMP67p7poDShHA2eNvm/EAaeSznDcbUCql8tujZzT5Uo98wo2sVVb/726782",
+	"W0QMidf57dd//dNzidf47dd/7Vhrcc3bJTFnPxvVIpsorwvMMfBGbaf28fOmu7mAj58lin1mpWo0lnc2",
+	"WcVKVQizLieSGB8DYj5WeeQ2gSRpCZKDNz6UB62ll7INJi+uL5pSqyo4I7EC/DAOq2bVz+UnNRmU5Tl7",
+	"acGsvKTzh66VNicL5fcyD9S3H3pk7buz1vaLdcz3Ah6gF6QTq7GI2C+oDrWJGZv89ut/e5UJGblNLSp/",
+	"GnPFQqTdQgFR+2alu6EqQ7vI/+fSYrB7mEsk46MQ06F3CXyyrcOYIlQRLz+CrN5MDqhZwL+F7tKg/zy0",
+	"59abHzkPsiq+aNa3zLT1h8bShxursip2v7+tKlcNp3hYv2Ndk3mYfqGAy/l6Rg8wTNvFfv5y4ZJmxLlF",
+	"Vh3YOWrSOeH6HmJeUZe4JW2oHErK4ZMi5oFddK5JBVMyFNE1jQLNqSjR2kUhUmtxMMVDcpEMIO5Yxq4i",
+	"7TVNurN9FWkEWUeDucjSzCja2kKjqJFjXmmcnTCen7D5XL8uX79uwfGdy9X1lAedXU5/eZckSS45sKSG",
+	"RbW3PQD8nSrb7jRpgbWGIjkRPJytV3vs7q7aRFbbuLU4i36mGtLlCknP5Tlut7ymJ/9F/K2p5luq7fAI",
+	"rtcUlku4BT52J9z6Qj7WZO/24sP53QTkizOekp19XIDhS2XOZ4wvvPVwMTapGfP7C7GrFlt6RoLCW0/U",
+	"JfunrkWk5wQ/jpianenBDXwGqF12YpPebz69Sfjr2w+9stefF80RJgQyspZfDUHPJR420sEPmEhRtiHg",
+	"/vCCM+ptutyxUlPT04LxoUgaf9jgQ4vPZ2MxHYZCREQB1TQRR6F9VbY3NnL0siGTR0vhR7lRmBGkvuv1",
+	"Tgh2Fh8SSuSEhiE5OD0hGwRqvphMIPKBDGLJOEjZTg2ltv2NISrpEpo1brM2V4wYRLHVTevgYXtNnu9Q",
+	"FCQlsep93ud7gl8Bx1/afV4zDWAHIrCB2z6dQLhHJeyS7r6J6Do/7+7LXVSCpKKTqfn29M0e2dzc3NEv",
+	"nff26nqs94LDzPTCRWWRTBgXEUFNkKx5mQivjzJzeXjr+LaphpQYEJNm2ElXEcoJWGbYJt7nfoKlfadt",
+	"o1T7iK7682+//veN6Q9P5h81kjfpm6oU+pvPfSzV0Xf0t5YizQfrsDcf0sIcfefmxqtasE+jSEOxWNmo",
+	"nS8J840k4prnG99jt/XWK73SLCpBI4qJ+JSuifWULvFqGmoXBvHrXjEql8M1hjjrZZ3zS65nsWoEWmgL",
+	"PWgoNj36yTTdRDBjP/Jy4+EktB6HPU1auOnXbW9mCJImSlnQfr7/UZvQXMOeZBEjUFJvWM8KV5B11aeG",
+	"9i0SF/oUa8V87jEch2w1mri8TqEna75BF72ERWbUftxobPo56x1+Ad5ugRfhYvXe8jZavURjmyMmzLy5",
+	"rdE91tpT1uSxTqy7zo6EwwhjHdWjZgZSs+lIKLN+bltQWQ6HWzzELtJrXsikSir2IlNktuJi+klzyPRD",
+	"oSSe9NZNpsZgpuc3be01bdIReC6Jp0SJQqB1ADBd1zg3mNmFExOYT9ayCH1qniMUQZV0bCMjgXxLkcVd",
+	"5dfbSVtsOoJvJMk1tPcSikIyLnS3r8yRqOdfrmdB4Ca8Pb8zPSAGkIPcJQOYCW4rfFuazKWCzI84lxVi",
+	"wsdD5gOXea1cq+ERA0WxvNEK18hGMoYWE5gKi9dR56TruI5tYum0nWa9WW9gfdYpcDplTtvZrDfqm7aU",
+	"Et7AG3TKNq6aG5ogN/DeRIuPkBXh9qeg4sg69LCMqyHAHOaSKWVRnWC3YcNebE0qQ6nYeCtxM/b5iF1B",
+	"lrGx1Wia3r2aEtNv0ahGOjmzQ5CaHCxlb/Z5rguz7f+mZNYtD/NmxBXYXo8p1aM59zCRFbKySkkVwTv0",
+	"/LpnlZvVOm4Vau/cFOUwK3YWOvu3Go0Vlr/a3IX+WxXNvg5Nc2XGsZ/Ilpm5asB0hRuvadpcBl9pLn9l",
+	"vmEevre5/L2sW7l+o7nCG/OdjvG97VVWWNE3Tr/c2ln+cr557I3rbK8CxWLfcHxrhe1VdBzNi+ZO+8eP",
+	"WjmwecD6dLVkYJodppScCxRQdCTRjaZF+I96qHmGIkzM2iKOciUurSFRcwOe9iREdqI5ibzWok6rsaXl",
+	"IUzMERGmD+h3DNO5ppIgt3H7XIq0C7ume0mHWBgzgilQZRtaXgENZdLJdwFPELG6F1NYjarmonNWoumt",
+	"aseEAQGTel/iEgKyJkxtCxM4iiLY+r2J85lk7koyBqVRmM5h8nJSMYbNESy5dwt8EG/hJbdjs15C729B",
+	"y0gR8AzFH+n2KBgoK26PniVViOoPugv+GBiT4ki2bZvPl9jElmJJPtirmqXumdbAyATNIWeC0JqWsVCt",
+	"RFFs3TWtRC0DRnlLqggD8kgUhyBRVM83KU4SpK0m6SYcFbl4QRexjClX6r5tdNG+hpFEpQsLmOb7ztZJ",
+	"qWMt4/plIhWdSVvn1ISmMJUGo1Sw8GIzu0di49Ud8x7CzdOjmu8v/zUlq2emv5yEzdGnsgY2clhdLrI0",
+	"cptgVLIHZEYAYywSWFQYywEA6jhyiq5gVLU0fWpdjDAkYH1/QFAnJ+Z5xkepeQQ1Wo1tNIyABjM9QUbS",
+	"Wo+6HosQyJBOWDgja0jkfW5e1osGHkCQdOy3XAQVyXVMtqZEKhFi030rqMQSQk3fqKgBMzxhSiOFc+s5",
+	"64l1yk16N7upeGMYDi7SAMfwIAsoMSS0zyuuQxdT2UegrCmoxDBO80biJyT2fbnLeC5GreI67iDe5DT5",
+	"Z87z1MXNgyReck7gxBoXdO48V2FMxpNyi3yB3kNJKMlFfScypyFOI60ylRjnywYifdUZfVLzJ1XdPkJ/",
+	"TEqcmzhsEsGIRoHhHkOCNQ/Wtho7xMsVn0c/QeEuTQbJF1K4cx2F3T5HwUezNyx5ka0Zx8fUwQFUVDqo",
+	"ZDaZw+px7E73yVtYlYkV0yxW4mLNr2aQ6uViklCIMt7u+7OyFbjDnuDDkPnPKvN9VWaDUYSShKUkR3gr",
+	"x0pdlhsyq1xXqUGjT4Os0TA00oJmi4XmleuJa5QMZjbME0UO4DGQNfsTF6rP0ypYxrljrFBTsp3VtxjM",
+	"kjdNpSH7tqk1igWnfvS0uGTcm976LjEfUz5lnWX6R7IGoQSy1Wis18kH69myj6PjVz9kZBtjKT/mQM7+",
+	"foh7gAkkpWtKBoBSd0PNHGwjB1PTeM5drWiUOmYMzFzTr02yK5N7rx9LWjVY9oO9LvOMZbXgqVIHHM2I",
+	"i1PDpyVTK3H3iT8+ovS1sEvoAh42ZKMYEy2evFn9D6a5vbYhFAmEyRomlbkEA1jXcxwn5S+L2A72HV3I",
+	"dDrGhSqGaP2Yaz7oEqD+uGD9cYmXNbzzXKTtQrM5L8+JshaB6y7xcu30PLKWtHS0/MK8tN7nCcPaNhXz",
+	"TD89+3Od9K5FkXVITW2JP94l12Oq0KasxqAVtpHWSX+BSgN6yaFc5i9Vx5g9snFC8V5c+hxi1SoP2mJy",
+	"X4fIS5F5ldpWAT8MLjyT/SOR/XkGYzUGZq/lezMBkXYdraT9PSvHSCIBkgmveSILrFHimQKpnjGKpl3b",
+	"7HMMHdvruwSXZSgXl2YGhFxTVdRA6MxWuNPSRzJ0PZEUmMyu6kxsyO5QNyl2qO/FyhLpt8kofZ4TUhYw",
+	"A9u088kwAbeyE1y+qTuTVg5cJGCkWfmrsYZCWYDb50dRxxjKokWzZ+V1yyLOoiK983OeGImU6iuA5Kpg",
+	"JolMjyjR2anTsLAlsz41Ya5cbv5W/m5v2Gee/oV5uj6BytbOOf5tGfVHW/OkzKoxtrLRMFVV9WkFTCrG",
+	"fZVqdC6xzzT0z1puqxNMH5PEFxPIbN824rbe55gAhnYiap1YWURTRLmkvp7dKG4mnmHM+KhtnHOUz9Ig",
+	"3pD6l7LPMXzXOIAxIsJcEDvEK/dW9Mwlh4YrDE1FKU6ORZTuyDUXChcmLJhMxBXI1OiO3KCyaiMGgM53",
+	"Q/QwYPgDmtM48boBTKZCAfdntXcw08opiUBFs7kCvZcwSxVo/AKDTq3x0Nja0phZ9FFY/Tm7ndasw1Kz",
+	"VBxKj7CeSr36ecZHeqt4xe4SX/DEJapXxECSa8pUWg7YxBvqkUag0PWR1ilAi6Wer8/1wq1hM2DDIeB4",
+	"SfyxOZOKVpaeVs1D7DZo9mH2YNwzE5gMIDKBsBEM0blBlYLJVJG1rUbD1eOukxDolfXV6kXEXD+IThaG",
+	"6gAZADp7Ioaxob65ypPGk0xrPJ8gqJN3MJNkAKHgo8Sfa3xYpXDVPm9tkbGIq62YxhRsagAtMR90Egvu",
+	"FQ1j1OIx+htdR/Y0KYaQYxA3GQkREH8smA/r6Z1g+z6ml8IcphVuiNsLzeSrdvxH7X9+/OtfFt0f97TL",
+	"Zp2hHtiV5bY2TitbbHPn9DsZbYvNuRZYPMpteb72ffls6v3ydzRKephrYvlE6WIuaVUbn1lws4JqpbWe",
+	"CGiAScclJWsX71GjXbHAMOctwy0DmVUZxtyZgWaLZ1rVIjlNKx0fB9KDLjCmJizwceXNlejn6xPN1vL3",
+	"joR6I2L+h4zV+hZUir3m3teCgWHw1VLmnTRc0+9r37n5WE0GG8bMh/7Yew68SPBFnLnmECGim3lI2lwj",
+	"FVBI0rnIs9aIPImYxzEhos/TBzH5aEpZoKWeNP/Iyqu5tt+eJjotgKY+40xO7vOcoFwpfeCCnwbppbbY",
+	"PwoR3vmq+6OFZxlsTgh3F4lW5nFt9ZtoI6sL8wASpMofP7grWFJ3Jqs3QzrpJae1OKTDCkLbTVBUz6Vp",
+	"2s+ox6uirlK5nUcKiVpY1ucrB0fdQUJlHLGJw3VqIXzyhp3HZxDPsvByrvReXGWicFo8aqHroYovJfaY",
+	"heLxCZbRVONIxKNxYgAwJhw0oyTdNxILT514P3tJniNJQ5yEdfOdvTt3MdCqxrgELpliVxDOXC0TX2NT",
+	"IntnK/ik6sTD4kJpAjdKFno2+OQDBH3uTein3O914jFjK/ubJnCPXAJMZbbifOq6h6mUHlFjIdMs30X+",
+	"hiTx9Ql7HHrwSRElyJDxIAFiAvqzd+dkbR7q64us4z8vMn00V6ix+7mU0IdmVMzCXyHCo3De1Ub6+3be",
+	"Ka/tOzYa32lxeWR77MVhodOhiKqx11ReNZbGPP4uWLmlisKay+2nSkE6IlKJwENJCBRFC6/mkQlQLpNw",
+	"bcZHdbJvUs+JV0vrwXgLXV0iUoWl2Lx1p+3U8nWLksp3tsRR4bdCH5la7tPHr+u6qWpScqvzJjnOe9/y",
+	"f+wMUCYV0RJohtZrpmNT/qayjo9bvCxn787bZHnFZTexE5uw3rN352lQLzmiE2gn3Tn6PFcIw/ouIzaZ",
+	"WNxOp26n/SFbjUYhLNe4cNqkQZTo82bDpPPr/3L1SKyCqp8SEdYSWGwIT+qJPsBuvEKLmy/QtuaOhuO5",
+	"UpNf2XQ83zVqgWie+MsKIb+u9Rngog56dLRoMvvYBj6DMzxxcf5ZOn8EmwGiTa6A0kLBPGN3FZJ5ar0O",
+	"IARVQdbfscBK2slEqQN5vhce/oC5ltakbUqPXMI09Vr2uY0aQenepCdgQZkp0KTrbZoOP6bRJARZ6c3r",
+	"GIUgz8Ue9wpeGsU/54P+M6rZfzASsThyNxpxl2e1J3EJ2ZnbIg9rIkwaRpCQ8UutMDG1nrRB5cTTLNur",
+	"9zn2BNZj6S/IgPqX+tb0usPakeBQe68VXE+/PgJFNk05CZ4EXqSpttX+nYwmbndyczM5Ui3lBGgUMsh6",
+	"LOxm8xo6loqFYZKmvdjPnd/CrV7u30GOXvFeftBdvFmVLX0ktFwXsCGDgEiWRDvgAZQP/uvLAn9OTrBA",
+	"S0AnWcYTligIdzPI2ACKW83oJhtbpo7gfHHs+c7gSWEDIyYywU1iDWKMQRbXhB8liZW2RAKOzYZ5fvWN",
+	"NPhm6DitFZaV3NtqtvrcOzk92Ds+2u9izNSbTvfwYN8oPEXuIxfb4VdkQL2EAHLLZ5IMMJ1S8Ns4zD2Z",
+	"y2M5BO6jc3x13mYvjS/C4/7t3QetFRSUCHvTYKX8N5SFz0njdy1XcV/d5vZEp6LLweQmpGUX8hlOsuhs",
+	"MBngWtKjE3D7fHU3QxYDZCo6bC7yAzyx3KOVnAApWFKPwO/kCsCA1TifN8MkiUS40N5ua9qvmEduGzc8",
+	"VSN2/rviA/lC/l/Zen2PvLLntINHSTswdLGQjRqOWWaiS61D+4v6q8yZfpiSSWJnoQiXCVvHkhu2So9s",
+	"J/HhXJBQ8BFESdEtbACIz5q8eG9UKA3n2Wh0abqx9bngPtRJJ1/1OK0bxKSMIUj9y6HAcj3xNF+l2GaS",
+	"miKNsz6/BJiSaxFdahKHUILh9WnvuVkSjb7mdfb2Ds7OLnrH7w6OLnq9Q88t1lLuc0vP6/cxfmVQfwol",
+	"8fL1i0wS2LPl63em+QxBCDXFj9cW0vwKBi8cIS8a1UknK36xKLDZ8oK2lor6PAltdgl8wpSlkbWauWll",
+	"5AX2rKeA4894/XTCmy1CSwiHLll2o91VmNbIcLv1pmPmxyjktKyeRXlPS1kelhQ3DcZyT1E+ExzLweND",
+	"LvG0AOqZ5DbPNL3xdjNuimXveFasKpSi6tq0FxuGVgoOfQ7YDMLU0xK8ZtYhbeCmmRMjnu2Mt5Nf1v/t",
+	"USMq8w3mvrL1ZCXqN016/rRc4NkmsUJFBsSBOe5zN0F6I9dM6v5cKa68rDEJzdzWpgKmnatNqDEvkxCG",
+	"iogY5XI/BBphNKVtYuWZdjR93j07JpvNFy9qTULD6ZjWWsQXAZg2OlOmaLigRBwuQK/zJK0OfO/AEhoE",
+	"EUh5yDg0nbbTbJEzRd7SCchvJDn7OaYR9qAr9eOaTClHxx+n4UzTUEgO+IhxkORQBeWWXdOx4FoZ/uvW",
+	"Fmk1yMudrReksbP9yjFxQTTcEwE2rfjQ/IFsvf1u9SRGC4Qu18f1FDlaKtEl9ZETye6Zvf1bsjdLwJa/",
+	"fSMTfFiJ0wXCv62w1CkEwjdmngh4ABFKIhu2z0tdY7dXN52njIeJKcIBAomdbiYDCAJI7I19PmCcRrMk",
+	"kVyr49bgxwVmaUdcC4mo9C+qJqeXu5QAFXxSG2M1CYuUl7IpxzRa+o/9473eDycHRD9qWi2ZH0qfgQb5",
+	"z9gRx3xRaIqjBTuIgPv2uY3cg/ab+aEGIpjlP0cIcDkFvxZH4d/6TgHWfacwGD5c+GZ+uI1sKxWZ55X8",
+	"Jd0DHvv9mMotHlwkAiPAFkGWz0dI22XlsNTsti4V5QENBYf6T/KWTgaB8L/Byjr2aTKIeRCCO4+VxCBl",
+	"fRG2neGoK+LcT/SKmmUswryN//oP8kZExPZXIoybCHEmOJmazHsJ+hBKe60fdvcOjs4O6uqTIv+1sepx",
+	"ms9f/BjLmKKhncBq4UGOgYZq/MtijpO2YWnkMkSnkUBDIJMknmJsWiDAFKdTIvbHaYuvAZVQeZLf4byP",
+	"aYowM6wQpZLt5IsfyiG7Am5aZS48gQmoiPm3UY7tqzeYkUjECoiCyTREAZoHaclS/QX3Z2TMpBKjiE7c",
+	"xOqKybXDkI3Gyu3zqRAhGdF4BJKsYZlBlzCkQ+obqcrF2igMu0SgJ4UEcdIsbzAj8ufQN9/3ObrvSEQV",
+	"1LCTqm0bqB910xov3woSxdzkLB58mgqJacPGwCXITMRRn08EZ0rgZcZB6YtowX3z3kJrNfKfhpTxRZT/",
+	"n+S7g8MTkrZYuxgrNb1IgHaBsDG9OVNAmhI8GkSlw3DJBNRYBLlDqff5fxK8z26fAyVpbI9x22Ofzfh/",
+	"6zvfHvT6jovT6/toPgq1zYK+45ol/K2vQdN3bkiz0XqJIF3KpCyIE3Z8Egk9M8QSXbDEsMcvTiq5aSbp",
+	"GS8kmvwdvJBykso95HgKXF9tgfDjCbZKkDmZaUYnoecSX/Ar0LKnxsq3Z8dHlXzLDqV/fyjzqm79bzo1",
+	"5yvK2Ha0D+j6V+6RX80M5+H0CJeUVpgFV1rgwLaQFpBLD1of0q0HXTpjDPuCKG2FhX61jJJHlHGpbjvj",
+	"HzrvD+92xskiq7iN3Uib4JH0uT7WNnbD1OfaJoVj1d/bc20TPNYK0nWdT7WRqNkvJ3T6o/nho1bcVzxh",
+	"PAO9URNe8fjnbYG68LzRo7iqOAK8IGhY9mxUGGxrKzFsyEUHI9lubFYe9ykGGphb+neURk7Rl6qEQdr7",
+	"2g4ep0p7BqDqgyu+XOzu/ePHGz0aUuKi0EVLpxhmkhLwNZVkCMof2yYz9bRT6gZa7+xSyvJS1rTKNf1o",
+	"cn1icolUWFa+HIXSybXXzsKXivU3ZcV7J2m9PBQAhH+ZeymJraquh2ncE4HtU2vceaZuZDqAzQgvv//G",
+	"lrEdiqhUpCX3flbMtiK5FnHTRcejKZCdiG4J6RKmJITD/Hqy87/5ePP/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
