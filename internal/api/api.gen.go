@@ -847,6 +847,9 @@ type Page = int32
 // ProductID defines model for ProductID.
 type ProductID = openapi_types.UUID
 
+// ReadAfter defines model for ReadAfter.
+type ReadAfter = string
+
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
 
@@ -890,6 +893,13 @@ type GetDashboardSummaryParams struct {
 
 	// To End of the period, exclusive.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
@@ -914,6 +924,13 @@ type ListDashboardUsersParams struct {
 	// `limit` differ from those it was issued for, or when it was not issued by this
 	// API or was altered; start again without `cursor` then.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -950,6 +967,13 @@ type ListOrdersParams struct {
 
 	// To Placed before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // CreateOrderParams defines parameters for CreateOrder.
@@ -995,6 +1019,13 @@ type ListProductsParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListProductsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListProductsParamsSort defines parameters for ListProducts.
@@ -1004,6 +1035,13 @@ type ListProductsParamsSort string
 type GetProductParams struct {
 	// IfNoneMatch An ETag from an earlier response; 304 when it is still current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // UpdateProductParams defines parameters for UpdateProduct.
@@ -1043,6 +1081,13 @@ type ListUsersParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListUsersParamsSort defines parameters for ListUsers.
@@ -1254,6 +1299,23 @@ func (w *ServerInterfaceWrapper) GetDashboardSummary(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetDashboardSummary(ctx, params)
 	return err
@@ -1284,6 +1346,23 @@ func (w *ServerInterfaceWrapper) ListDashboardUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1344,6 +1423,23 @@ func (w *ServerInterfaceWrapper) ListOrders(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1490,6 +1586,23 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListProducts(ctx, params)
 	return err
@@ -1549,6 +1662,21 @@ func (w *ServerInterfaceWrapper) GetProduct(ctx echo.Context) error {
 		}
 
 		params.IfNoneMatch = &IfNoneMatch
+	}
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1638,6 +1766,23 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1896,15 +2041,25 @@ type LoginUserResponseObject interface {
 	VisitLoginUserResponse(w http.ResponseWriter) error
 }
 
-type LoginUser200JSONResponse AuthEnvelope
+type LoginUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type LoginUser200JSONResponse struct {
+	Body    AuthEnvelope
+	Headers LoginUser200ResponseHeaders
+}
 
 func (response LoginUser200JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2038,10 +2193,18 @@ type LogoutUserResponseObject interface {
 	VisitLogoutUserResponse(w http.ResponseWriter) error
 }
 
+type LogoutUser204ResponseHeaders struct {
+	XReadAfter *string
+}
+
 type LogoutUser204Response struct {
+	Headers LogoutUser204ResponseHeaders
 }
 
 func (response LogoutUser204Response) VisitLogoutUserResponse(w http.ResponseWriter) error {
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -2229,10 +2392,18 @@ type ChangePasswordResponseObject interface {
 	VisitChangePasswordResponse(w http.ResponseWriter) error
 }
 
+type ChangePassword204ResponseHeaders struct {
+	XReadAfter *string
+}
+
 type ChangePassword204Response struct {
+	Headers ChangePassword204ResponseHeaders
 }
 
 func (response ChangePassword204Response) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -2351,15 +2522,25 @@ type RefreshTokensResponseObject interface {
 	VisitRefreshTokensResponse(w http.ResponseWriter) error
 }
 
-type RefreshTokens200JSONResponse TokensEnvelope
+type RefreshTokens200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type RefreshTokens200JSONResponse struct {
+	Body    TokensEnvelope
+	Headers RefreshTokens200ResponseHeaders
+}
 
 func (response RefreshTokens200JSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2479,15 +2660,25 @@ type RegisterUserResponseObject interface {
 	VisitRegisterUserResponse(w http.ResponseWriter) error
 }
 
-type RegisterUser201JSONResponse AuthEnvelope
+type RegisterUser201ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type RegisterUser201JSONResponse struct {
+	Body    AuthEnvelope
+	Headers RegisterUser201ResponseHeaders
+}
 
 func (response RegisterUser201JSONResponse) VisitRegisterUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2944,15 +3135,25 @@ type CreateOrderResponseObject interface {
 	VisitCreateOrderResponse(w http.ResponseWriter) error
 }
 
-type CreateOrder201JSONResponse OrderEnvelope
+type CreateOrder201ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type CreateOrder201JSONResponse struct {
+	Body    OrderEnvelope
+	Headers CreateOrder201ResponseHeaders
+}
 
 func (response CreateOrder201JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3198,15 +3399,25 @@ type CancelOrderResponseObject interface {
 	VisitCancelOrderResponse(w http.ResponseWriter) error
 }
 
-type CancelOrder200JSONResponse OrderEnvelope
+type CancelOrder200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type CancelOrder200JSONResponse struct {
+	Body    OrderEnvelope
+	Headers CancelOrder200ResponseHeaders
+}
 
 func (response CancelOrder200JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3325,15 +3536,25 @@ type UpdateOrderStatusResponseObject interface {
 	VisitUpdateOrderStatusResponse(w http.ResponseWriter) error
 }
 
-type UpdateOrderStatus200JSONResponse OrderEnvelope
+type UpdateOrderStatus200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type UpdateOrderStatus200JSONResponse struct {
+	Body    OrderEnvelope
+	Headers UpdateOrderStatus200ResponseHeaders
+}
 
 func (response UpdateOrderStatus200JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3580,7 +3801,8 @@ type CreateProductResponseObject interface {
 }
 
 type CreateProduct201ResponseHeaders struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 type CreateProduct201JSONResponse struct {
@@ -3597,6 +3819,9 @@ func (response CreateProduct201JSONResponse) VisitCreateProductResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -3745,15 +3970,25 @@ type ArchiveProductResponseObject interface {
 	VisitArchiveProductResponse(w http.ResponseWriter) error
 }
 
-type ArchiveProduct200JSONResponse ProductEnvelope
+type ArchiveProduct200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type ArchiveProduct200JSONResponse struct {
+	Body    ProductEnvelope
+	Headers ArchiveProduct200ResponseHeaders
+}
 
 func (response ArchiveProduct200JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3999,7 +4234,8 @@ type UpdateProductResponseObject interface {
 }
 
 type UpdateProduct200ResponseHeaders struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 type UpdateProduct200JSONResponse struct {
@@ -4016,6 +4252,9 @@ func (response UpdateProduct200JSONResponse) VisitUpdateProductResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -4304,15 +4543,25 @@ type DeactivateUserResponseObject interface {
 	VisitDeactivateUserResponse(w http.ResponseWriter) error
 }
 
-type DeactivateUser200JSONResponse UserEnvelope
+type DeactivateUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type DeactivateUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers DeactivateUser200ResponseHeaders
+}
 
 func (response DeactivateUser200JSONResponse) VisitDeactivateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4557,15 +4806,25 @@ type UpdateUserResponseObject interface {
 	VisitUpdateUserResponse(w http.ResponseWriter) error
 }
 
-type UpdateUser200JSONResponse UserEnvelope
+type UpdateUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type UpdateUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers UpdateUser200ResponseHeaders
+}
 
 func (response UpdateUser200JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4714,15 +4973,25 @@ type ReplaceUserProfileResponseObject interface {
 	VisitReplaceUserProfileResponse(w http.ResponseWriter) error
 }
 
-type ReplaceUserProfile200JSONResponse UserEnvelope
+type ReplaceUserProfile200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type ReplaceUserProfile200JSONResponse struct {
+	Body    UserEnvelope
+	Headers ReplaceUserProfile200ResponseHeaders
+}
 
 func (response ReplaceUserProfile200JSONResponse) VisitReplaceUserProfileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6227,199 +6496,209 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tVhvH1iB8K/X2e9YKrNMSkgDHiPWsGRlwgoOBAyI+OZHHXerekiq0quSuarDi5Vn5NRcw58fcwXMj",
-	"cye5klm1q6o/1C0QYBySxz/OiUV318euvXft7/3RC8V0JjhwJb3uR28CNIIE/3nQp2P93whkmLCZYoJ7",
-	"Xa8/AXIFiWSCEzEiagJklogoDdUukcAjwhRhnASHo8ax4NB4TVU4CYhI8E/mV9PzPRlOYEr1+Go+A6/r",
-	"SZUwPvY+ffrkezOa0Ckou5C9NJEiqS5lT3DFeAqSUBIzqcj1BBKwS4IrJlJJZnQMBHgEUdcsTz8NZnTM",
-	"ONXDNDl8UGaCYMBxQ1ThVz65ZmqC70s6BTJisV6QTwIpEhUQyiMSxGzK9L8lvpfA+xSkwjEGPAGVJhwQ",
-	"Imv6cYjTkASmMB1Cgt9Md/VjGktBQpokDMxIuGye6td8IsWAF5esHwbkEmAmSShSDYTxepP0zFcJ0IgM",
-	"5262UEglybXelR54xBKpBhzfNI8m4hquICERwAwPT/q4t0RcS0KjCCJiFi2uICJToPx6wmIgHJiaQKL3",
-	"OQOqCBcJkZdsZiChP0ZQXusjobFe1Vw/SqBJ+jkwmCRiRt+n0CVMyQEPBVfAFZnSOQknlI+BDEFdA3CH",
-	"dbJJtlotEvzYOzrc7/UPT47fHZydnZwF5rwoiUBRFhPBBzwwswQaM7jZnMYCRZQYg16M+SZAiPrmLQOl",
-	"8lmLZMDdWUdsNIKEjBIxJWoiJOhxr6kkTMoUIjISia8h5qbUj7hQ7vFQQ4HJAe+dHuJrVBKqZ4Nol0hF",
-	"E0XomDKOKxOpItke1AR4c8A934MPdDqLNdHA/NWvh78IdvTmeP6vNy9b/3pz9iLae7VDv/tRDr977vke",
-	"05TyPoVk7vkep1P9lRmxRIRT+uEI+FhNvG6ntfXc96aMuz+0NUEqBYke6n/83Gv8izZ+bTV23jXe/v1v",
-	"nl8hYN870qCqEuyhgqkkM0gsgbV//+3f7VaruWSZCPDSKiMY0TRWeo2+NxLJlCqv6zGuNjuer/fApunU",
-	"67ZbLdyA/ZWtkHEFY0hwiSdJBMnhfj2DE/rhN5KwKFvbjKpJvjQWeb6nyZ0lEHldlaRQXGe2tDTFN6sQ",
-	"OqVjqM59WiR7xLB202An+b//h1gE1KQxBEIVmQqpSLtFWq0WUlwXsR8cgIlGsxVpxdLALlHCcJBRmmgC",
-	"8clIxLG4LnOgAtPMuWSGqBn31hTFwokeMJxoNs3nJIKZnlkNOLJEvQN7jSBrwoU3ybHQTDEW1xAt0qqd",
-	"xVBCHdroEeqxpn0L0rRWwJtTc9ktwxx7Fz4q7lzI5ZibykdF3E/6YzkTXAJezS9odGYuPf3LMm/9Tzqb",
-	"xSxEbNn4RerlfczZ1kcPksTc6KGI9ASLCOr5nkFN6XV//uiNGMSRZndTymLP92Jhhva63lBE+uynICWS",
-	"lDdNpUL6IFc0ZhHBb/RFloCU3qe3xXft2s2bOCIZURaDAxJIdajn3Ry1w87wW2hs0e2osQXPR42dYYs2",
-	"2mEn2oSt0TZ9NvQ++Z5Mw1DP0h3RWMKnImT/lsDI63r//0Yub22Yp3LjQEPjgF9BLGZgoFw9WSdcMEkY",
-	"xwU36whbC0KS6Bt9rpFxGMNUswrBQyBMX4kWrsEuCS6Ofzg+eXP87uXhwdF+QDSKSKJplSDAkSrFDBID",
-	"mUiAuckUvYTdAQ9e9PbfnR384+LgvB+gYGBkF30iepX61WuI44ZGKojIq/OTY7ImEnxw0X/ZeI73JAep",
-	"IBpwy7jUhHKy2SExXEEs15vkHyluJZMICeXLFkVoAloeGaUS+Ybw9Z4YH6OkpQUpQsmUSTmDWNlLHleK",
-	"ApBkMXAVzwkbc5FApDnMJ19LmaOYhQ9E8IPXvcOjd/3eDwfHJWztcUJDFOIcI2XSoawVmuCDPtInhpHB",
-	"3snxy6PDvT6K9pRMRQJEziBkIxYSvWki03CiJeOgsPegqRf1UiRDFkXAHwbTlydnLw739xcgesLjuRak",
-	"RiMUY2k0ZVzipYk6gmaQTw6Y2U6CLpJQSOPYoCZNtdinNFS08JgayVgjfCQQWRCgh1xLZzQ+yCF0X6Ae",
-	"HvcPzo57RxkfLuFqyuHDDEK9FvyQiDBMk+TJMcygvI2gq7lGYfGay6cJ7CK07Q41uMfAIWEhYo45iFTi",
-	"g1iMxxCRlEfIowrsOMITOBbqpUh59DDgH5/03708uTjeL8H9WDixgkxQ09RXwJODeLb2oEu4MNSfgBRp",
-	"EgKC6JTOY0GjvhBHNDHS7/0hddr76eikt/+uf3Ly7qh39t1BCWLF+9JdR7Ge1N4v+gBRmtayZ7u19Xz7",
-	"22dkOFfw5DhDZZ+WQ7hdiSuLj5L96va01iav2QutaVrJd93AP4FQ8IjpoV8aKedhR3B2sHdyvH+I0sfL",
-	"3uHRwX7lEBzeGlU+IpJpOeSgT8dk4G0OvF0yAhVO0AaCWi9aHkChPP+0DqK626BbsGlZ6YlmxjG0fqAY",
-	"RGLBNeohp+RqV7PviZZKtO5vIYMndEYVoOr80KM56/UP3h0dvj7sL56JEGSq1TALW0nWYjFm3GBOVyuT",
-	"WghrT1tyfdccBGGcbHXIk6OM4h41UVR2Zi00TJIwZsAVOTzV4qfWaBNidk15pOXFMZPKyJPmYS6ErTdJ",
-	"cKah0OiNFCQBkXQurZ1IEA0dRFujjBZsp4VvqnraOdKh1CNcU6aVlZGWnhDajI/L1tEb1VENlnNIrlgI",
-	"F5xeURbTYfxAznp+cPbj4d7Bu4vj3o+9w6Pei6Mqb5VmTo3eCqYzkdCExXOS5mtwyCMnIlHxk6Pmmk1a",
-	"xhpRRYdU6qufazFLbxVIwsYTRbi4JmtMuUdDVDZoOIEINRlj0OAcQlRNhom4hKrE4GuZ2BkHw4TKCUg0",
-	"MCaA5j+5joOtCV7Wv6w9NZxAeEkomVEpr0USdUkZfwuI7V6xPGbdCOmFv0J4KbXORN6nkGqNyd2NuOlE",
-	"79P8c8C1csI4CV7snf102n/3j4uDi4N3/cPXBycX/aBJ3mg8XqAUi+UZR2+S3oAHYQJUAVrfAqIxOUnS",
-	"mcLJmSTXdI4CrkgyOXdCr4AMATiZxTQE3DCyJWVWlVvog8NII6MCHs4bP8A8yO1Ps1jTrXKmPcJGzjRr",
-	"BrUA0/+W+olRl0cF++1nJfFdY4XG5RtVfbu1eUe6v+Al3eBhRH9x3Lvof39w3D/c6/Vr7nGKdEiUuASO",
-	"Qih8mDE0WScwSkDiDW7Yqr4vkCk+NZpf2KMRU42NKEwg0pCksSRrUyYl42OfTGlsTRcicRs2INgl14ng",
-	"Y6uoiyQjKiNpXXCZzmYiURC9hojRPp7fw87n/OL09OSsf7D/7vXB/mHvXf+n01tkXmcIQ1SjkuyZ2Rt6",
-	"NV1SWcCTO626HS9Iv5o/BIs7CZpoJbVT6ZX0UjXJJut+9GaJ5qqKGRum5vi3rVePcAYyjZXedAb0ivOy",
-	"AJCbBzw3r/WTFDxjVXUm2Z+zIXyztLcZAxDDXyDEFRTWU9kPYuitC+ibtz75XioNB7vp7Qtpzd/FdeKH",
-	"vpuvbpl7ePGcWuIoWIppZPQQGp8W1o445C9sx0rNbpAFZ9W3nUVXVeVEOFwXP75pm9l7i1tdXER51Nqt",
-	"5/fc/fbNFExl9WbZZ1IxHiqnWkk09Lt3b9qc8XgpmB7yWWrwmH44NF86j5n7mW2IJgmdIxSFggXYb+uP",
-	"qu6JItzMwpbDx3pT7gehEmBu3vt+4dVPzhlyCy6YpR3rVz/pqVkIey5M4uYPszc1P7hMb+UFlym+qUR4",
-	"eeu7+FKFY1ymzsVTWqkbtO4A9qmcDAVNovN0OqXJvMpItAJVcgpFVEFDMZylQmYoWMkX83NFVboaMuZv",
-	"Z9/3haJxaVLG1bMtryoEaQhcAU/zQ1kQwdIpESMj70ktlGBcBSRMREaS1oKvvkBCykOIY0CX2QrTKrE6",
-	"UJSYWTwq0/TNnNl9U6bR7SpRojH7GK6ru+8Zp4IkUxpBefcrbhPHzo6jPPoByqzWcWHiJtCFoidbafia",
-	"m8TOVdhUGScqGLaAAGVgr4LxDxMJKvTzJASDbFUX9lYvbyymUiHp9WrCM9648BcO11qKNKpSriTtEjo0",
-	"eot9MQEjhPHyod/OJvY03ixDKzOtss5sO7efkykRXCtpPIzTaGWiTSAEbrYu6z3n26VtS9/9xLCElS/Z",
-	"s3yeW6lXabw+nwFXN7Mwlfv1LTd7EP96qLxXOMHqHhYgfSuKHjGpbqfDlUBfRv1PVXjfRJ15cMvtMmL2",
-	"5qNQdWkttfAriz2lyK0aicz3DjBqoor0CZtOjemDxOIakpBKF6DmTEAllHLRF8UZt7dK8vdm3fRa13sh",
-	"ohoJw2i3K6iKe/rFT4WgkHrW4QIeRiLlkb/Ap9D6pQSRdJ5buixOrEzfuJp9XMUtKLZwH2NUFR3GQKS5",
-	"L5p13LGggn+8KQYkQiuivdaDfzasAN04jAJibFS75H0qFNhwXGuPyIzjtZNLRY0AWp4YHepZaKQ1DSYp",
-	"lzYgq3d6+u7g+Mf/iADJeApcBU3vNs0Ajz4HWHHrdUifY0ENaKXSgPXJlIYTxqGRgdr4qPVUekHA06me",
-	"uibYqBDK4vleKS4Gfy9ax4qhB0Wn7euD/vcn++/0n3pHRydv8GUXKuH5C2Eg5z9cZP8+PD6/ePnycO/w",
-	"4Lj/7rx/svcD/hHX+u683+sf6N/7B69PT/oHx3s/vSuMWu+Jq3ORLrUjLXiMKlEAdV6Bt8uI3dJHDSZB",
-	"RqKZ6daee9NbVO9s0FdFARZKQURmVE3c5ShGI+AR42Mbt7QWIC03W833KeWKqXmwnlnos0gi9NjVEkIe",
-	"XlYjItkIczMTk0XEsrFoLh7RRt4ZeqyF1lJ28cY6D9HM6Oe8YzgnVIvxUvDbScwAsLCdfMKlJLb8Ls5M",
-	"kreyR+T1d74bX2oV/4bL0cxft/Dvgcb68ilZUKVVQz1xadT34l5kpqO6oxOXNQe0uBbz1fIlPEyhsNt4",
-	"EmrEkRgzfj+rDDhp40Y8mdoLdHZPs97ClpxoMrvJJGek8qoQgpaoyGhEqykxLFohWLYgUdzNPlcnWDjz",
-	"W92lvaq5Jbe1oNSeKR2r6Ayz6K4w0trCYbRaRHPJZBh52cfZ9kpL9gtHVlyaf4O5EQHwMPrMlbo/nDxz",
-	"VCkzvZhx6BfOdnNn53kW+v0iToFcs2gMyty1GMceeV2vNXw26oy2oLEZtmlja/gcGjvRt6NGh26Hz+D5",
-	"qE07Q7zXzGXqdTvWrum9Odz/7qDf2Orog+BMFWyf3fbOzk6F8y6ucCXsc+baqtaWb2IFcszX/7GaB1Cd",
-	"1Vpuq4i9sM86QT2kisZiTNAWmwvPixaV+9jK8j37Zbtvtr3KEv1FsN+IU8Y9cDem/xkPopSQcWs6xjLI",
-	"ZFMs3epntDwY7pqbAf+ihofiJVLB+mBmRfDf/9f/JjPKIvyHnLDZDMy/I4jZFSQQBSiLB5ndKijK0HYY",
-	"XA1ijx0CM0LsAPoGcB/XytWlAymzyMJt73VanWeNdrvR6fTbrW57u9tq/cszt7v3bdSGnXBz2OjQrVFj",
-	"C55FjefDVthojzbpdvgt7Aw76AbEe9k7jYFKIGM2Uo3rhM6a+dXVdRtRFcZcuFVLa2l3Wy27FneLetvD",
-	"VvgtdGhjZ9SOGlvhJjSe02fDRifagmej57Q1bIdVQffxZJuvAsntAslSIiq5yYrImWF1d6eI7932VssS",
-	"RHdT/8sSSbfdyQmk29munn8+4EpgLUy50vtmSau96ta80tvZpj7e/YK8PwfJj+m0xJbrjQDMppfHDDJb",
-	"XMykapIAkSMg1gdXzoieUhVOCHygoYrnA5tNrSYwR4t+Oa1z18gOaLrE7/ws4xtzmgiNY3It0jgyqZSM",
-	"D7jGAJFgCKISxsiJM0pQmALlFsekyx3FVHb864FeFT7Ca76LiZqatym3dj43wzVJzybd2zxlmzNNaHxN",
-	"5xKDxCg32yQ4dnPAg2LiqAZfAtahpGGAu0Q4mZzTHMQLac8fbWowpgHnQ66UD43ZoSaleaxpZNNSstfd",
-	"6th/IhBMbmSN/Gozm6tyyw2CSnmV1WBBUzaByiy79Q7FB1zIsikaMOB0pMCGMAsOTdIzPjsbThpTl2OL",
-	"IK0TR+Ae27PAXNzZMaYyEzHCKSVZaxVt8saBRVDEWrf5zhY5FwXj8hJa9W75Wle1yTmnYSKkRGrBlXQt",
-	"YuJqFlEfk2KJ0Iu8ZhIINe6RAR+KlEdkzVDNuoFghTutsEqLYItLRQtYgeDRSVFI77Z0XCpQIIUhzAJR",
-	"0wHH9RKz3IRi8jQORg33KJ39UIgYKK+yUWOWd0n4yjrhCxtwx17PP3O7TnmXz3//7d/fdky2jUVzqojh",
-	"MYIDSWcz44oiMSiNyhrX9YOIjRmaiZfbiZ7XYPQpWkuPrQpZ7wIr+bx8rLRAOr//9u/tFgknNKGhBvbC",
-	"1M9apak7dVOXtMQqppRTz8vqTi32uLiQstRAk3DCrvSpWd2sVsZt9Vs7uVy56EIxdgFfX2PDODX+sDuY",
-	"BpaYGMrGgDqjgQ16wvizWnG43W9vdVtGNK9w43zn1ZNNwURxu3d2s39loXOZC93Fx6TDmIXmWtNYl8X5",
-	"G8Xd6OuLZOPfR8heCF27txC+3DByI+atbuzIgtJWMJjcWSavE7RLJo0imGoD2/wcBe4ihFs6epg9sBik",
-	"9YdbBO1iPqNRo7C9v6g9oxjheeerod254W5ob65yOYgRi6G+rJWWTWysw65xNWZVCsBE/sQwUkSkeCEW",
-	"7wJT5+KIcWh7Xa/dIeeKvKJTkN9Icv4+pYmmqxCNb96R4BFSlgY05XPM8abxXLGQxuSAjxkHSY4UEpcW",
-	"HBL9yncvNGgnguv9/H1ri3Ra5NudrWektbONEraQWjO22WRv2j+RrVffe0vYO95Km60l7L20mRpkK7zQ",
-	"qX0htFbG6gO349pndqt16G32XfeksO06q/E9mGMdxmqcuY+FdhGW5bAh/3bY3vqBg3WRDupfzGG/wrvZ",
-	"WSzI9ecnZLP97FmjTWg8m9BGB+M8UIIJ6YwpGiNVLlSuevux8+lvtYqPO9jCkjY7pe8Hg7//t59bjZ23",
-	"+v/I2npzo/H2Y8ffbC0ZsYQQJfCtdNjFUMJHtWHeZqj8glbFL2E8rJU6brHqva09H8x8u5+X3KbNYRZO",
-	"HXXdxfldGqt+pWMm1X0TUe7m0F8ptSJXyRZCAO6VnFNx/ttV1IJC1F25QZhKJaaQBGSYzuUuCbCATGDC",
-	"3FTBoYfKKJpwd0mAtWUCU71xSjmaOGxQfCkuyI1uEG000mKr/rTWd3FuJPHyAjd//+3fmx0iRiTo/f7b",
-	"v/8V+CRo/f7bv3esKagR7JKUs/dGc1vgea3GTuPtx01/cwnrO18q41c11FtV1FI0TzVWzxgHEc8wUZTb",
-	"GD1XVawANnzpbZ3CVRQCl02htAKoZyBWLBylcd0s+r3aSfpZGl1RvDITG6r1YP5qMvwuZCfs1eHFr4ft",
-	"Y3YoD/nZdrh3+OzwcvbPH/de7TRh/urX6M0hO2GH7Z9+efHLcedi/tP5q51m2In5cPqyFf3zVYxC3Iwl",
-	"IA+5193RYC5zCG/zfafx7fU/W8OdH9v8aHt69lz9tJX+6xnd68B3LfZDW/xjU15sX//0bc/l5Jm0U+8F",
-	"0MRa6coSQXEvi1B89aZP1r4/72w/W8eYWeAR2id7qZqIhP2KUnWXmLHJ77/9Z1AbSVfY1LIU6ZQrFiON",
-	"lZKM7Ze1hsC68P4yO12IO8QKoz6RjI9jjKXfJfDBlhdlilBFguIIsn4zBaDmgWMWurcGjxWhvbDe4shF",
-	"kNXxL7O+hymueernH6+3FpKdypT2uYJWyklinc2d589by6JXpNdtd1oVQvlM4SeL6WoPsMrYxX78fMEj",
-	"ZsSFRdYd2AXqMQUJ7H5ChVwSRtDH9KMPipgXdtHyKxXMyEgk1zSJNLFSosXMUtTAck/fQ8I6zWbvmKRa",
-	"Ez2fBQzb8sNagc8K/+CNWhyn/TXRtZjouuRULuTqAu3nPxIaKnYFy3w4EeBzqmw5b1ficQ3FPiJ4PF+v",
-	"tyXfXXxOrER7Y1aafqcelrKiXbqtmdqwK/gSrILg0Yj+dztOMxRTp4WuFLmSuRB6ESVH4gpiGppk5sxK",
-	"VjValSxSq5iXDKyK8vg9jFLZyX8WT0CmXVXSrB7BKZDB8hZ+gK/dCbc+k/Xf7d3eSji/70C+PO7X7ezt",
-	"Egx/mLzk8gn/eGnpM2dM/qUTJfWcEKYJU/NzPbiBzxDFda3F5L9eOmR99aZfdY3ysl5iohQSa1HRENS6",
-	"OFbdwh8Y2lhVJnB/yC2MvpAtd6LUzBTAYXwkXJUgGx9geeL5RMxGsRAJUUA1X02T2H4quxsbBZ67Id2r",
-	"FS9jYRRmbqXv+/1Tgm0IRlpNntI4Jgdnp2SDQCMU0ykkIZBhKhkHKbuZZcPWyjIkJ31C8yqP1kiCTn28",
-	"5f0smxpr8fJiObPI5es2B3zA9wS/Ao5PugPeMNWihyKysVUhnUK8R7XmdrhvHLcXF4f7chdFQanodGb+",
-	"evZyj2xubu7ojy76e0091mvBYW4KZ6NYTKaMi4SgzEvWglzi0UeZWwCDdfzapJY604GrnO9KEFFOwFJj",
-	"lwQfBw5LB17XBpIMEF31799/+89PppkEWXzVCCpkYNKc9F8+DjBHcuDpv1qKND+sY8j8yNImB96nT0Hd",
-	"gl1fkXKaaLeYfPeNJOKaF7tkYGuGznO90tzLpRHFBGVI34RjSJ8EDQ21dwbxm0E5cIbDNUYh6WVd8Euu",
-	"Z7FSF9pmSgWrKFZI+8VU6EUwY/OCapVyF/2Gw565eo/6c1vIHSJXcS2PqysWS+sSWqju5RYxBiX1hvWs",
-	"Wg3KQtuooX2LxKWi5lo9WXgNxyFbrTYur1cq4Fys5kcvYZk9ZZC2WpthwWSAf4Bgt8SLcLF6b0VjjV6i",
-	"MSEQEwnW3tbonmpRNK8I2yTWem1HwmFMIxZfj5pbSlwzGGXWz229OsvhcItHWHJ+LYiZVK4ABzJFZotN",
-	"ZL80h8x+lPL1ZbBugimHcz2/6YGhadN0ZklnRIlSLFQEMFvXODec24W7ljJreRAdNe8RiqBy5R3JWCDf",
-	"UmR5C4r1rquhT8fwjSy2DAocRSEZl1ph1IYxNkv9hvI4LROBVtyZHhBjvEDukiHMBbelaixNFqI1F0dc",
-	"CNw0EV4xC4HLojlF6zQJA0UxQXWFa2TDjaHFBKbi8nXUOz30fM9WvPW6XrvZbrawyscMOJ0xr+ttNlvN",
-	"TZsMizfwBp2xjav2hibIDbw3UYoRsiYi7gxbKMm8GIghwALmkhllSZNgaXLDXmzxfEOpWKXP+QUGfMyu",
-	"IA+q3Gq1TaFvTYnZX9G0QHoFHS7K9DdL2ZsDXijZbotFKpmX1sTQVnHl+vVkVI+GqyMnK+RJ7646wh0K",
-	"BC7VuXJ3ircnkgRC1fheJBIaO97K5flK6Z+fynKYDYsttQHptForLH+1uUvF+moqAx6ZSuyMY6nFLTNz",
-	"3YDZCjcKXUrwk/btnyxW18TvNm//Lm9toL9or/DFYll0/G57lRXWFJnUH3d2bv+4WGn6k+9trwLFcpMB",
-	"/GqF7dWUJy6K5l7357daObCpOvp0iW1+VaDkgmdP0bFEe7oW4d/qoRYZijCxEcs4ypW4tFYZzQ14VsAU",
-	"2YnmJPJaizqd1paWhzB21vYs0d8YpnNNJUFu4w+4FFnLBmwvRkdgmihhVzRT/fYKaCxd2e8lPEGk6l5M",
-	"YTWqWnBWr0TTW/XmWQMCJvW+xCVE2NMFq+RigBKKYOv3Js6vJHNXkjEojcJ0AZNvJxVjJRrDLfduuQOJ",
-	"voVvuR3bzQp6fwdaRkqA5yj+SLdHydqzpJOS6a7SfNBd8OfAmAxH8m3bkHtnMbsVS4rRGfUsdc/UEbcd",
-	"LvUh54LQmpaxUK1EUWzdN3WHLQNGeUuqBANdSJLGIFFUL1Y0dzlMVpP0HUdFLl7SRSxjKhRM6xpddKBh",
-	"hK0jTU3kYpFq04yyZOFhXH9MpKJzaetDGx81U5lXuoaFl2vdPhIbry+o+xBunh3VYjOKLylZfWX6t5Ow",
-	"OfpCe6hv5B3kIksjNwlGFXtAbgQwxiKB5ZswYw9Qx5Ez9JyhqqXpU+ti2HTStb5tklPzPuPjzDxi2sJi",
-	"21PT4Ay7tTmSZtitVsRARnTK4jlZQyIfcPOxXjS283XtPSwXQUVy3bZ4k0rE2KHDCiqphFjTNypqrm3t",
-	"jCYK59ZzNp11yneF3v1MvDEMx7aU08AxPMgCSowIHfCa69DHbLMxKGsKqjCMs6KR+AmJfZ/vMl4IVqm5",
-	"jnuINwVN/ivneeri5oELnFoQODENlS6c5yqMyXhSbpAv0OknCSWFME0nc9ruIiitMuWM81UDkb7qjD6p",
-	"+ZOqL32pf7quCSaakiQwpklkuMeIYFri2lZrp9zUcL054KW71A1SzHW8c6rjrmmRyzV7w6zUfM04Pqai",
-	"DKEmUbGW2eQOq8exOy3x338Ga9Ri+PJKXKz9xQxS/UKABwpRxkl9f1a2AnfImpJ+5WH3U5kNRhFKHEtx",
-	"R3gjx8pclhsyLy5Tq0GjT4Os0Tg20oJmi6Uq7OvONUqGcxvshiIH8BTImn3EhRrwrFDFetaWUokZ2c7T",
-	"WIdz96UpBmC/tq2NGB/wnwMtLhn3ZrC+S8zPjE9ZZ5l+SNYglkC2Wq31JnnjetCb19Hxq18yso2xlJ9w",
-	"IOf/OMI9wBRcdnnFAFCpl66Zg2vqi12eF9zV2AvfanMGZr6p+i3ZFSzrGY89C2o7Wt8YiVIpJ6wZcXlq",
-	"+HDL1ErcfeK3jyh9LS13v4SHjdg4xYjrJ29W/5Npbi9sCIWDMFnDLBDf9CZeL3CcjL8sYzume/EyptMz",
-	"LlQxMl2OyyXsfdPZu2j98UmQF3MPfKTtUjn3oMiJ8kLz6z4JCp0EArLmGgNYfmE+Wh9wx7C2TVEbUxve",
-	"Pm6S/rUosw6J3SezRnnXE6rANjjVCtvYtDmtNaBXHMpV/lJ3jPkrG6cU78Vb30OsWuVFW+/lyxB5JTSs",
-	"Vtsq4YfBha9k/0hkf5HDWE2A2Wv53kxAZL0raml/z8oxkkgAN+E1d7LAGiWBqWEWGKNoVgLfvsfQsb2+",
-	"a1qnG8q1vdP1gFBozYEaCJ27BvrDeTZ000kKTOZXdS425Heo7+oR6XuxtjTmTTLKgBeElCXMwDageDJM",
-	"wK8tq1/sTsSklQOXCRhZkupqrKGUJXvz/CjqGENZsmz2vAJeVcRZVkdvcc5T22wTe0UWClW5dI5HlOjs",
-	"1FlY2C2zPjVhrlqy9Eb+bm/Yrzz9M/N0fQK1DYIK/Nsy6re2BECVVWNsZatlCp/p04oWe/r5xL7T0o+1",
-	"3NYkmG0jSSimkNu+bcRtc8AxXwbtRNQ6sfKIpoRySUPTH1grbiaeYcL4uGucc5TPsyDemIaXcsAxfNc4",
-	"gDEiwlwQOySoNqoIzCWHhisMTUUpDjs/u1F9c6FwYcKCyVRcgcyM7sgNaoszYQDoYr+OAAOG36A5jdd1",
-	"/aW2RXC5ht4lzDMFGv+AQafWeGhsbVnMLPoorP6c305r1mGpWSoOpUdYz6Re/T7jY71VvGJ3SSi4c4nq",
-	"FTGQph2wq9hn4g31SGNQ6PrIMpTRYqnnG3C9cGvYjNhoBDieiz82Z1LTFyTQqnmM/SLMPmznY3TPTGE6",
-	"hMQEwiYwQucGVQqmM0XWtlotX4+7TmKgV9ZXqxeRcv0iOllMF2zbAlvvLDLeFTXJW3wwrfF8gKhJfoC5",
-	"JEOIBR87f67xYVXCVQe8s0UmIq23Yhaaat5mPug5C+4VjVPU4jH6G11H9jQphpBjEDcZCxGRcCJYCOvZ",
-	"nWA7d2SXwgKmlfs131jAoZiR//81/ufbv/9t2f1xT7uszff4+eMDC7vrRSytabyyxbam+ekXNtqW6/0v",
-	"sXhUy7F/6fvyq6n389/RKOlhronlE5WLuaJVbXxk0acVVCut9SRAI8zgrChZu3iPGu2KRYY5bxluGcm8",
-	"mCDmzgw1WzzXqhYpaFrZ+DiQHnSJMdWxwMeVN1einy9PNFu3f3cs1EuR8j9lrNZ3oDLsNfe+FgwMg6+X",
-	"Mu+k4Zo+D/vep7f1ZLBhzHzoj73nwMsEX8SZa46NYufWnEiy+teZgEJcL4HAWiOKJGJex4SIAc9exOSj",
-	"GWWRlnqy/CMrrxZ6qAWa6LQAmvmMczl5wAuCcq30gQt+GqRX6Ib65yDCO191f7bwLIPNjnB3kWhlEddW",
-	"v4k28uoYDyBBqsLJg/t0uOobedUN0ssuOa3FIR3WENquQ1E9l6bpMKeeoI66KoVFHikkamkBky8cHHUH",
-	"CZVxxCYO15mF8Mkbdh6fQXyVhW/nSq/FVS4KZyV0lroe6vjSrNC/vlY8PsW6d2qSiHQ8cQYAY8Ip9al2",
-	"Fp4mCd4HLs+RZCFOwrr5zn+48DHQqsG4BC6ZYlcQz30tE1+bXr7WdQAfVJMEWKklS+BGyULPBh9CgGjA",
-	"gyn9UHjeJAEztrL/0AQekEuAmcxXXExdDzCVMiBqImSW5bvM35B1nn+6Hoc+fFBECTJiPHJAdKA//+GC",
-	"rC1CfX2Zdfz9MtNHe4XalR8rCX1oRsUs/BUiPErnXW+kv2+B/eravmfjyZ0WV0S2x14cljgciaQee02N",
-	"RWNpLOLvkpVbqiitudohohKkIxLlBB5KYqAoWgSNgEyBcunCtRkfN8m+ST0nQSMr4xIsdXWJRJWWYvPW",
-	"va7XKBaBcfW/bL2Y0rNSufhG4dfbL+u6qSvNfqPzxh3nvW/5P3cGKJOKaAk0R+s105iheFNZx8cNXpbz",
-	"Hy665Pa6qb6zE5uw3qwld7DeJMd0Cl1X7X3AC4UwrO8yYdOpxe1s6m7WwqnTapXCco0Lp0taRIkBb7dM",
-	"Or/+X6EeiVVQ9VsiwVoCyw3hrnLiA+zGK/QB+Qy9Pe5oOF4ouPeFTceLzSGWiObOX1YK+XXdvnFRB306",
-	"XjaZfW0D38EZnrg4/1U6fwSbAaJNoYDSUsE8Z3c1knlmvY4gBlVD1t+zyErabqLMgbzY8gYfYK6lNWmb",
-	"0iOXMMu8lgNuo0ZQujfpCVhQZgbUNabL0uEnNJnGIGu9eT2jEBS52ONewbdG8S/4oP+KavafjEQsjtyN",
-	"Rvzbs9pdXEJ+5rbIw5qIXYV3EjN+qRUmptZdpzJOAs2yg+aAY9s+PZb+AxnS8FLfmsHhqHEsODReawU3",
-	"0J+PQZFNU06Cu8CLLNW23r+T08TNTm5uJkeqpZwATWIGeTX13XxeQ8dSsTh2adrL/dzFLdzo5f4D5OgV",
-	"7+UH3cWbddnSx0LLdREbMYiIZC7aAQ+gevBfXhb4a3KCJVoCOslynnCLgnA3g4wNoLjRjG6ysWXmCC7W",
-	"El5s3ukKGxgxkQluEmsQYwyy+Cb8yCVW2hIJODYbFfnVN9Lgm6HjrFZYXnJvq90Z8OD07GDv5Hj/EGOm",
-	"XvYOjw72jcJT5j5yuR1+RQbUdwRQWD6TZIjplILfxGHuyVweyyFwH53ji/M2e2l8Fh73X9590FlBQUmw",
-	"SQUWFn9JWfw1afyu5Sruq9vcnOhUdjmY3ISs7EIxw0mWnQ0mA1xLenQK/oCv7mbIY4BMRYfNZX6AJ5Z7",
-	"tJITIANL5hH4g1wBGLCaFvNmmCSJiJfa222B8BXzyG0V/KdqxC7+rfxCsSr6F7Ze3yOv7GvawaOkHRi6",
-	"WMpGDcesMtFbrUP7y5pVLJh+mJIusbNUhMuErWPJDVulR3ZdfDgXJBZ8DIkruoWtvvBdkxcfjEul4QIb",
-	"jS5NW6YBFzyEJukVqx5ndYOYlClEmX85FliuJ50VqxTbTFJTpHE+4JcAM3ItkktN4hBLMLw+a0I1d9Ho",
-	"a0Fvb+/g/Pxd/+SHg+N3/f5R4JdrKQ+4pef1+xi/cqg/hZJ4xfpFJgnsq+XrD6b5HEEINcWP15bS/AoG",
-	"LxyhKBo1SS8vfrEssNnygq6WigbchTb7BD5gytLYWs38rDLyEnvWU8Dxr3j9dMKbLUJLiEc+ue1Gu6sw",
-	"rZHhZutNz8yPUchZWT2L8oGWsgIsKW66NRXeonwuOJaDx5d8EmgBNDDJbYFpUxPs5twUy97xvFhVLEXd",
-	"tWkvNgytFBwGHLAZhKmnJXjDrEPawE0zJ0Y82xlvJr+8XdajRlQW+3F9YevJStRv2gX9ZbnAV5vEChUZ",
-	"EAcWuM/dBOmNQhOt+3OltPayxiQ0c1ubCph2ri6hxrycNf3XwmUYA00wmtI2QgtMO5oBX9IavdQZvbZE",
-	"HC5Ar/M0qw5878CScr95r90h54q8olOQ30hy/j6lCTb0qvR0s63hvR6n8VzTUEwO+JhxkORIRdW2b7Zv",
-	"u/f3rS3SaZFvd7aekdbO9nOv3IDdO3/T/olsvfp+9STGUrP9p8jRMonO1Ud2kt1X9vZfkr1ZArb87Rvp",
-	"8GElTheJ8KbCUmcQidCYeRLgESQoiWzYPi9Njd1B03SeMh4mpggHiCR2upkOIYrA2RsHfMg4TeYukVyr",
-	"49bgxwVmaSdcC4mo9C+rJqeXeysBKvigNiZqGpcpb9F+VkteCWCmfQi46/vR1A0OTMQBI79hD7ZsumI4",
-	"ftYtqnBIG4k+iqZUlEc0Fhyav8gbCvlHIvwGC8vYt8kw5VEM/uKhEHMmzWXAPsdRVwT5L/SKmmXcA/Dm",
-	"92cHePVMNVzcrpaCfAI0VpNfl5NG1i+kVUhlnCUCLVZMknSGQVSRAFNFTYk0nGS9qIbUdKOvwPx7nPcx",
-	"dWYzwwrhFPlOPvuhHLEr4Kan49ITmIJKWHgTjtsGcMM5SUSqgCiYzmKU9HiU1dbUf+DhnEyYVGKc0Knv",
-	"zIOYBTqK2Xii/AGfCRGTMU3HIMka1sPzCUOKoaG5/n0s4sGwnQGa/EmUuq5uwzmR7+PQ/H3A0c9EEqqg",
-	"EetLwva306/6WTGS7wRJUm6S6w4+zITE/FZjiRFkLtJkwKeCMyWQ63JQmmMuYYyvLbRWI9RZTBm/I43a",
-	"GRzfOE3EFNQEUomuMmISHT47phSmmWZbXIozxXtpKeK4CivkZAZc8+BIhOkUS9rLwt02p9M48Eko+BVo",
-	"GUEfyqvzk+NasrVD6ecPpd36jtamK/Nir9Na0l3c1iOwVK2HCK70RYbd9uy+bz0XDdMbz6VyJBhNA0nW",
-	"YQjdFRkBYy8PqW46kp96r4/udiRukctow/c+NMaiYf84pbOfzYO3WoNZ8UwQanppxs/8+CdkwbD0hNC1",
-	"sup1B7x0kdlSUUaWw/6eEuMnfPS0kO3WZu0BnaHH1dwCf+Btd4ZOJSUMmt1XiXqcctU5gOoPrvxxuc3x",
-	"z28/6dGQdpbFcFnKQn97RnLXVJIRqHBiu200s5aRG2jGsEup3sd59x7fNOYoNMwoZJRgfe2qO75X6DOc",
-	"x3GUCxHKmu9Os8JheOuL8LLwkQsyqS8MaOy0kW3YafwapoBeNoBNja1+/9LW8xyJpFKtovB9XtWzJssQ",
-	"cdNHD4ypFOxEA0e6hCmtwxXXk5//p7ef/l8AAAD//w==",
+	"7H3rVhvHuuCr1PSctQJrt4QkwDZinTUjA07kYGCDiHd25HGXuj9JFVpVclc1WPHyrPyaB5j9Y97gvMi8",
+	"SZ7krPqqqi9SCwkwCcnxj8RI6q7rd79+8kIxmQoOXEmv/ckbA40gwT+PenSk/41AhgmbKia41/Z6YyDX",
+	"kEgmOBFDosZApomI0lDtEwk8IkwRxknQHdZOBIfaG6rCcUBEgl+ZT3XP92Q4hgnV46vZFLy2J1XC+Mj7",
+	"/Nn3zoFGnaGCZHH6swQkcEUEJ5TINAxBymEak5uEKSA3Y+C4pAimsZhN9JMJ0EiSYSImJIFpzEIq24SS",
+	"qZBMj9nnjNtdsAlNZt9IM1aN6qMgsRiRjTMh1SiBi78ffyNJMB29jyUPNglVeltUL5SoMbMvfiP7PBST",
+	"CVN1cmEPZEDDK0IlCf5R03ur4eYCvQk9M4ePbpkb+nNMkxFIvUcgM5H2+VjEkW82h1NIIq4hiel00yeU",
+	"R3qQGaEJEMrlDSQQEcHjGRnMCHV7JmpMFRlT2ef6GzqDyKx5SBNfb2MwK55CW0+Ma9J/JETcZFPDtV7G",
+	"mMWgXzDD6UMlMR3V+9zzPfhIJ9NY32nz2dbL7ec7hy92XpSufEqVgkTf5//6qVHb69RevfvU9F983ip9",
+	"+jfPXwCOz743pQmdgLJQepAmUlQAyoHgivEUJKEkZlLp40vA7hGumUglmdIREOARRG0Du/rXYEpHjFM9",
+	"TF3fjJkg6HOEdqrwLZ/cMDXG5yWdABmyWC/IJ4EUiQrwVoKYTZj+W+JzCXxI9a3qMfSpqTThgNCBlx7i",
+	"NCSBCUwGkOA7k339M42lICFNEgZmJFw2T/VjPpGiz4tL1j8G5ApgKkkoUn0Io8066Zi38EYHMzdbKKSS",
+	"5EbvSg88ZIlUfY5Pmp/G4gauISERwBQxWxqIS8SNJDSKNKjhosU1RGQClBvI4MDUGBKEDqCKcJEQecWm",
+	"5iT0y3iUGlgJjfWqEPwSqJNefhhMEjGlH1JoE6YQrbjSKD2hMxKOKR8BGYC6AeCOJMk62Wk0SPBD57h7",
+	"2Ol1T0/eH52fn54H5r4oiUBRFhON94GZJTCIhZsjSFuUGIFejHknwBP1c9oyf9ci6XN31xEbDiEx1EaN",
+	"hQQ97g2VhEmZQkSGwmCbm1L/xIVyPyMSMtnnnbMuPkYloXo2iPaJVDRRhI4o47gykSqS7UGNgc9jH8xe",
+	"/9L9WbDjtyezf7591fjn2/OX0cHrPfrtD3LwrcZIpjHlQwrJzPM9Tif6LTNiCV0n9OMx8JEae+1WY+eF",
+	"700Yd180/RI2d2r/pLVfGrW997V3f6tCYN871ke1iLBdBRNJppBYBGv+9uu/mo1Gfcky8cBLq4xgSNNY",
+	"6TX63lAkE6q8tse42m55vt4Dm6QTr91sNHAD9lO2QsYVjCDBJZ4mESTdw2ruJ/SP30jComxtU6rG+dJY",
+	"5PmeRneWQOS1VZJCcZ3Z0tIUn1w8oTM6ggrWV0R7hLBm3UAn+f//j1gA1KgxAM2aJkIq0myQRqOBGNdG",
+	"6Ad3wESD2Zq4YnFgnyhhKMgwTTSC+GQo4ljclClQgWjmVDID1Ix6a4xi4VgPGI41meYzzbb1zKrPkSTq",
+	"HVgZA0kTLrxOToQmirG40TysjKt2FoMJVWCjR6iGmuYKoGmsATdnRhJaBjlWUHpU2LlFdtJLmJdAhoa/",
+	"x1RzSM3g23jcRpAgoZiAlZ1ulSSoIjFQy9y0SEEWhKpYjJDyQSzB0cfsd83GCFN9Lsc5b9CrqZO3ltIx",
+	"ZbkojQz9FxOYXxklE4Ey3wDGjEd9vuHwIDg/OjvuHnTev+n84/1x59tgs066Iy60rFQlNI6RLmcCI3KV",
+	"Pq9AFU4njI/mj7XAUTR1d5KDvr3bRSSECCOD5zBRHHsZXW4+9yukKloblgWr7Itq0nwpl5O9VD4q1fus",
+	"X5ZTwSWgXPeSRudGYtKfLOfXf9Ip3ole2dbPUi/vU36cnzxIEiMOhiLSE8xfmed7hq5Jr/3TJ2/III40",
+	"r5xQFnu+FwsztNf2BiLShGMCUiI99iapVEhcyTWNWUTwHS0FJSCl9/ld8Vm7dvMkjkiGlMXgDgmk6up5",
+	"t4fNsDV4DrUduhvVduDFsLY3aNBaM2xF27Az3KXPBt5n37Oqjtce0ljC5+LJ/lsCQ6/t/fetXJPbMr/K",
+	"rSN9Gkf8GmIxBXPKizfrJFMmCeO44HoVV9BSNIr/yUxTskEME1SBeAiEaXnKnmuwT4LLk+9PTt+evH/V",
+	"PTo+RCzRmgMNxwQPHNFNTCExJxMJMIii6BXs93nwsnP4/vzo75dHF70ApUoj+OobcTh1A3Fc00AFEXl9",
+	"cXpCNkSCP1z2XtVeIKnhIBVEfW65nhpTTrZbJIZriOVmnfw9xa1k6gShfNmitHal6d0wlch0hO8wX4vp",
+	"SL4omTAppxArKyHiSlF6liwGruIZYYbkaBrw2dcqyjBm4QMB/OhNp3v8vtf5/uikBK0dTmiIGoDjwkw6",
+	"kLUSN3zUV/rEIDI4OD15ddw96KHRQJP0BIicQsiGLCR601rvH6M6Xdh7UNeLeiWSAYsi4A8701en5y+7",
+	"h4dzJ3qqlWqp6HCIOhCNJoxLZEaoYGoC+eQOM9tJYBh7SOPYgCZNtc6g9KlozSM1apUG+EggsOCBdrlm",
+	"KTQ+yk/ovofaPekdnZ90jjM6XILVlMPHKYR6LfgiEWGYJsmTI5hBeRtBW1ONwuI1lU8T2MfTtjvUxz0C",
+	"DgkLnb2GhDSV+EMsRiOISMojpFEFchzhDZwI9UqkPHrY4Z+c9t6/Or08OSyd+4lwMilKPEgi2JM78Wzt",
+	"QVsLZYj9CUiRJiHgEZ3RWSxo1BPimCZGdbr/SZ11fjw+7Ry+752evj/unH97VDqxIr907AjtdZa/oP1O",
+	"q2Ja6Gs2dl7sPn9GBjMFT44yLOzTUgi3K3Ft4VGyX9yeNprkDXtJBlpTQ7Vp05x/AqHgEdpTXxkp52FX",
+	"cH50cHpy2EXp41Wne3x0uHAJDm6NHSgikmk55KhHR6Tvbfe9fTIEFY7RgIYmEzRbgUJl8GldxOJug3bB",
+	"Wm6lJ5qZ3VGXQDGIxIJr0ENKydW+Jt9jLZXcUOlOBm/onCpAu8tDr+a80zt6f9x90+3N34kQZKJ1eHu2",
+	"kmzEYsS4gZw2aTbQttOcNOTmvrkIrSTutMiTw4ziHjVSLOzMqq9MkjBmWl3snmnx09cKHjG7plr9TGDE",
+	"pDLypPkxF8I26yQ416fgdEZJZ9LqooLo00GwNepiwStTeGdRT7tAPJR6hBvKtLIy1NITnjbjo7Lf5VZb",
+	"hj6WC0iuWQiXnF5TFtNB/EDKenF0/kP34Oj95Unnh073uPPyeJG2SjOnBm8Fk6lIaMLiGUnzNTjgkWOR",
+	"qPjJYXPFJi1hjaiiAyo16+dazNJbBZKw0VgRLm7IBlPupwEqGzQcQ4SajLGGcQ4hqiaDRFzBosTga5nY",
+	"mR7ChMoxSLROJ4C2Y7mJg21Yt1Om6liDSziG8IpQMqVS3ogkapMy/BYA2z1iacymEdIL30J4JdEj9SGF",
+	"FF1NljfiphO9T/Nnn2vlhHESvDw4//Gs9/7vl0eXR+973TdHp5e9oE7eajiewxQL5RlFr5NOnwdhAlQB",
+	"mm4DoiE5SdKpcn6uGzpDAVckmZw7ptdABgCcTGMaAm4YyZIyq8rdO0E30sCogIez2vcwC3Lj5TTWeKuc",
+	"XZiwobPrm0Htgem/pf7FqMvDgvH/i6L4vnFh4PKNqr7b2L4j3l/ykm7wMKS/POlc9r47Oul1Dzq9Cj5O",
+	"EQ+JElfAUQiFj1OG/o4EhglI5OCGrGp+gUTxqeH83B6NmGpsRGECkT5JGkuyMWFSMj7yyYTG1nQhErdh",
+	"cwT75CYRfGQVdZFkSGUkrUsu0+lUJAqiNxAx2sP7e9j9XFyenZ2e944O3785Oux23vd+PFsh8zpDGIIa",
+	"leTAzF7Tq2mThQU8uduq2vGc9KvpQzC/k6COVlI7lV5JJ1XjbLL2J2+aaKqqmLFhaoq/ar16hHOQaaz0",
+	"prNDXwiLKBzI7QNemMd6SQqesao6k+xP2RC+Wdq7jACIwc8Q4goK61nYD0LoygX0zFOffS+VhoLd9vSl",
+	"tL6T4jrxRd/NV7XMA2Q8ZxY5CpZiGhk9hMZnhbUjDPlz27FSsxtkzqL+vDXv51y4EQ43xZdv22b23PxW",
+	"5xdRHrVy6zmfu9++mYKJXOQsh0wqxkPlVCuJhn737G2bM+5SBZMun6YGjunHrnnTuVvdx2xDNEnoDE9R",
+	"KJg7+1390qJ7onhuZmHLz8e64u53QqWDuX3vh4VHPztnyApYMEs70Y9+1lOzEA5cANbtL2ZPanpwla6k",
+	"BVcpPqlEeLXyWXxogWJcpc7FU1qpG7TqAg6pHA8ETaKLdDKhyWyRkGgFquQUiqiCmmI4ywKaoWAlX84u",
+	"FFXpesCYP5293xOKxqVJGVfPdrxFIUifwDXwNL+UOREsnRAxNPKezDydkDARGUlaC76agYSUhxDHgC6z",
+	"NaZVYv1DUWJq4aiM07dTZvdOGUd3F5ESjdkncLO4+45xKkgyoRGUd7/mNnHs7DrKox+hzGodFyboBl0o",
+	"erK1hq/gJHauwqbKMLEAYXMAUD7sdSD+YSLBAv48CcEgW9Wl5erljcVUKkS9TkVsz1vnYudwg5GNqCrl",
+	"StI+oQOjt9gHEzBCGC9f+moycaDhZhlYmWmVdWbbuf0cTYngWknjYZxGayNtAiFws3VZ7TnfLW1b+u4j",
+	"xrSszWTP83lWYq/ScH0xBa5uJ2Eq9+tbavYg+vVQea9wg4t7mDvplSB6zKRajYdrHX0Z9D8vnvdt2JlH",
+	"Rq2WEbMnHwWrS2upPL+y2FMK+6uQyHzvCKMmFoE+YZOJMX2QWNxAElLpohudCagEUi76ojjj7k5J/t6u",
+	"ml7rei9FVCFhGO12DVXxQD/4uRAUUk06XMDDUKQ88ufoFFq/lCCSznJLl4WJtfEbV3OIq1gBYnP8GGOi",
+	"6CAGIg2/qFdRx4IK/um2GJAIrYiWrWNYE/5Q60YBMTaqffIhFQpsoL+1R2TG8crJpaJGAC1PjA71LPzK",
+	"mgaTlEsbzdc5O3t/dPLDv0eAaDwBroK6t0ozwKvPD6y49Sqgz6Gg4mil0gfrkwkNx4xDLTtq46PWU+kF",
+	"AU8neuqKYKNCKIvne6W4GPw8bx0rhh4UnbZvjnrfnR6+1191jo9P3+LDLlTC8+fCQC6+v8z+7p5cXL56",
+	"1T3oHp303l/0Tg++xy9xre8vep3ekf58ePTm7LR3dHLw4/vCqNWeuCoX6VI70pzHaCEKoMor8G4Zslv8",
+	"qIAkyFA0M93ae6978+qdDfpaUICFUhCRKVVjxxzFcAg8Ynxk45Y2AsTleqP+IaVcMTULNjMLfRZJhB67",
+	"SkTIw8sqRCSbnmBmYrIIWDYWzQWz2sg7GyhYdVpLycVb6zxEM6Of0w5MFplCIgVfjWLmAAvbySdcimLL",
+	"eXFmklxJHpHW35k3vtIq/i3M0cxftfDvgMaa+ZQsqNKqoZ64Mup7cS8y01Hd1YmriguaX4t5a/kSHqZQ",
+	"2G08CTXiWIwYv59VBpy0cSucTCwDnd7TrDe3JSeaTG8zyRmpfFEIQUtUZDSi9ZQYFq0RLFuQKO5mn6sS",
+	"LJz5rYppr2tuyW0tKLVnSsc6OsM0uusZaW2hG60XDl8yGUZe9nK2vdKS/cKVFZfm32JuxAN4GH7mSt0f",
+	"jp45qJSJXsw49Ap3u7239yIL/X4Zp0BuWDQCZXgtJkFEXttrDJ4NW8MdqG2HTVrbGbyA2l70fFhr0d3w",
+	"GbwYNmlrgHzNMFOv3bJ2Te9t9/Dbo15tp6UvgjNVsH22m3t7ewuUd36Fa0GfM9cuam35JtZAx3z9nxaT",
+	"SBZntZbbRcCe22eVoB5SRWMxImiLzYXneYvKfWxl+Z79st03297CEv35Y78Vpox74G5E/wteRCmbZ2Uu",
+	"z7KTyaZYutUvaHkw1DU3A/5FDQ9FJrIA9cHUiuC//Z//S6aURfiHHLPpFMzfEcTsGhKIApTFg8xuFRRl",
+	"aDsMrgahxw6BGSF2AM0B3MuVcnXpQsokssDtvVaj9azWbNZarV6z0W7uthuNf3qGu3vPoybshduDWovu",
+	"DGs78CyqvRg0wlpzuE13w+ewN2ihGxD5sncWA5VARmyoajcJndZz1tV2G1ELhLnAVUtrabYbDbsWx0W9",
+	"3UEjfA4tWtsbNqPaTrgNtRf02aDWinbg2fAFbQya4aKg+3iyzVeBZLVAshSJSm6yInBmUN3eK8J7u7nT",
+	"sAjR3tZ/WSRpN1s5grRbu4v3nw+41rEWplzrebOk9R51a17r6WxTn+7OIO9PQfJrOiuR5WojALO1CWIG",
+	"mS0uZlLVSYDAERDrgyun00+oCscEPtJQxbM+z4o02OIQpZzgfSM7oOkS3/OzcgGY00RoHJMbkcaRycNl",
+	"vM81BIgEQxCVMEZOnFGCwhQotzgmXeIx1kHAb4/0qvAnZPNtzPItJI1ihC0OVycdW7HBpn7ahHtC4xs6",
+	"kxgkRrnZJsGx630eFLOO9fHZOiHmDHCXeE4mYTk/4rl0zE82rxxzyPMh10qmx9Rikw8/0jiybTHZa++0",
+	"7J94CCY3skJ+tWnxi3LLLYJKeZWLwYKm/giVWWr0HSpXuJBlU3GizwuVTgSHOukMXCkWU7XEJWjjkVaJ",
+	"I3CP7dnDnN/ZCebBEzHEKSXZaBRt8saBRVDE2rTJ8hY45wXj8hIa1W75Sle1KVhAw0RIidiCK2lbwMTV",
+	"zIM+JsUSoRd5wyQQatwjfT4QKY/IhsGaTXOCC9RpjVVaAJtfKlrACgiPTopCbQCLx6XqFlIYxCwgNe1z",
+	"XC8xy00oZt7jYNRQj9LdD4SIgfJFMmrM8q6Cg7JO+MIG3LVX08/crlPe5Yvffv3X85bJtrFgniWmCw4k",
+	"nU6NK4rEoDQoa1jXP0RsxNBMvNxO9KICos/QWnpiVchqF1jJ5+VjmQ7S+u3Xf+02SDimCQ31Yc9N/axR",
+	"mrpVNXVJS1yElHLdgrK6Uwk9Li6kLDXQJByza31rVjerlHEbvcZeLlfOu1CMXcDXbGwQp8YfdgfTwBIT",
+	"Q9kYUGU0sEFPGH9WKQ43e82ddsOI5gvUON/54s2mYKK43TP72V9Z6FzmQnfxMekgZqFhaxrqsjh/o7gb",
+	"fX0ebfz7CNlzoWv3FsKXG0Zuhbz1jR1ZUNoaBpM7y+RVgnbJpFE8psrANj8HgbsI4RaPHmYPLAZp/eEW",
+	"QbuYL2jUKGzvL2rPKEZ43pk1NFu38Ibm9jrMQQxZDNU10bRsYmMd9o2rMatSACbyJ4ahIiJFhljkBabO",
+	"xTHj0PTaXrNFLhR5TScgv5Hk4kNKE41XIRrfvGPBI8QsfdCUzzDHm8YzxUIakyM+YhwkOVaIXFpwSPQj",
+	"377URzsWXO/nbzs7pNUgz/d2npHG3i5K2EJqzdhmk71t/kh2Xn/nLSHvyJW2G0vIe2kzFcBWeKBV+UBo",
+	"rYyLP7gdV/5mt1oF3mbfVb8Utl1lNb4HcayCWA0z97HQzp9lOWzIX322K19wZ13Eg+oH87Nf49nsLubk",
+	"+otTst189qzWJDSejmmthXEeKMGEdMoUjREr58qevfvUqqqqU7jYwpK2W6X3+/2//Y+fGrW9d/p/ZGOz",
+	"vlV796nlbzeWjFgCiNLxrXXZxVDCR7VhrjJU/o5Wxd/DeFgpdayw6r2rvB/MfLufl9ymzWEWThV23cX5",
+	"XRqreqUjJtV9E1Hu5tBfK7UiV8nmQgDulZyz4Py3q6g8ClHFcoMwlUpMIAnIIJ3JfRJgAZnAhLmpgkMP",
+	"lVE04e6TAGvLBKb054RyNHHYoPhSXJAb3QDacKjFVv1qpe/iwkji5QVu//brv7ZbRAxJ0Pnt13/9M/BJ",
+	"0Pjt13/tWVNQLdgnKWcfjOY2R/Matb3au0/b/vYS0nexVMZf1FBXqqilaJ7FWD1jHEQ4w0RRbmP0XFWx",
+	"wrHhQ++qFK6iELhsCqUVQDZXf7hiFv1c5SS9LI2uKF6ZiQ3WejB7PR58G7JT9rp7+Uu3ecK6ssvPd8OD",
+	"7rPu1fQfPxy83qvD7PUv0dsuO2Xd5o8/v/z5pHU5+/Hi9V49bMV8MHnViP7xOkYhbsoSkF3utff0MZcp",
+	"hLf9oVV7fvOPxmDvhyY/3p2cv1A/7qT/fEYPWvBtg33fFH/flpe7Nz8+77icPJN26r0EmlgrXVkiKO5l",
+	"/hRfv+2Rje8uWrvPNjFmFniE9slOqsYiYb+gVN0mZmzy26//EVRG0hU2tSxFOuWKxaacYTHJ2L5ZaQis",
+	"Cu8vk9O5uEMsT+sTyfgoxlj6fQIfbW1apghVJCiOIKs3UzjUPHDMnu7K4LHiac+ttzhy8ciq6JdZ38MU",
+	"1zz184/XWwvJTmVM+1JBK+Uksdb23osXjWXRK9JrN1uNBUT5QuEn8+lqD7DK2MV++nLBI2bEuUVWXdgl",
+	"6jEFCex+QoVcEkbQc5XWzQP7aPmVCqZkKJIbmmAVU0q0mFmKGlju6XtIWKfZ7B2TVCui57OAYVu7Wivw",
+	"WeEf5KjFcZpfE12Lia5LbuVSri/QfvkroaFi17DMhxMB/k6VrQXvSjxuoNiHdf83q23JdxefEyvR3pqV",
+	"pp+pPku5oF26rZnasGv4EqyC4NGI/k87Tj0UE6eFrhW5krkQOhElx+IaYhqaZObMSrZotCpZpNYxL5mz",
+	"Ksrj9zBKZTf/RTwBmXa1kGb1CE6B7CxX0AN87E6w9YWs/27vlivh/L478uVxv25n75ZA+MPkJZdP+MdL",
+	"S184Y/IvnSip54QwTZiaXejBzfkMUFzXWkz+6ZUD1tdve4uuUV7WS0yUQmItKvoEtS6OVbfwA4Y2LioT",
+	"uD+kFkZfyJY7VmpqCuAwPhSuSpCND7A08WIspsNYiIQooJqupklsX5Xtra0Czd2S7tEFL2NhFGa40ne9",
+	"3hnBHhZDrSZPaByTo/MzskWgForJBJIQyCCVjIOU7cyyYWtlGZSTPqF5lUdrJEGnPnJ5P8umxlq8vFjO",
+	"LHL5uvU+7/MDwa+B4y/tPq+ZatEDEdnYqpBOID6gWnPrHhrH7eVl91DuoygoFZ1Mzbfnrw7I9vb2nn7p",
+	"sndQ12O9ERxmpnA2isVkwrhICMq8ZCPIJR59lbkFMNjEt01qqTMduLYLrgQR5QQsNrZJ8KnvoLTvtW0g",
+	"SR/BVX/+7df/+Gw6kZD5R42gQvomzUl/86mPOZJ9T39rMdJ8sI4h8yFLm+x7nz8HVQt2TWnKaaLtYvLd",
+	"N9L0DsoL4mNfj9YLvdLcy6UBxQRlSN+EY0ifBDV9au8N4NeDcuAMhxuMQtLLuuRXXM9ipS60zZQKVlGs",
+	"kPazqdCLx4ydLxarlLvoNxz23NV71K/bQu4QuYpreVxdsVham9BCdS+3iBEoqTesZzX9k2xoGzW4b4G4",
+	"VNRcqydzj+E4ZKfRxOV1SgWci9X86BUss6f000ZjOyyYDPALCPZLtAgXq/dWNNboJRoTgu151dzV4J5q",
+	"UTSvCFsn1nptR8JhTBcfX4+aW0pcJyFl1s9tvTpL4XCLx1hyfiOImVSuAAcSRWaLTWSfNIXMPpTy9WWw",
+	"aYIpBzM9v2mgonHTtPVJp0SJUixUBDDdtC2xzMJdP6KNPIiOmucIxaNy5R3JSCDdUmR5/5LNtquhT0eA",
+	"/cQyXhM4jEI0LvVRqQxjrJeaVeVxWiYCrbgzPSDGeIHcJwOYCW5L1VicLERrzo84F7hpIrxiFgKXRXOK",
+	"1mkSBopiguoabGTLjaHFBKbiMjvqnHU937MVb72216w36w2s8jEFTqfMa3vb9UZ92ybDIgfeolO2dd3c",
+	"0gi5hXwTpRghKyLizrH/lsyLgRgELEAumVKW1AmWJjfkxRbPN5iKVfqcX6DPR+wa8qDKnUbTFPrWmJh9",
+	"i6YF0inocFGmv1nM3u7zQsl2WyxSyby0Joa2imvX7CnDejRcHTtZIU96d9UR7lAgcKnOlbtTvAORJBCq",
+	"2ncikVDb89Yuz1dK//xclsNsWGypDUir0Vhj+evNXSrWV1EZ8NhUYmeYAF2ox1nqv7JkDvv4Vt5+ByfY",
+	"McuveiPb5lah1Qm+0lz9ynyJTnxve/V7eX8E/UZzjTfma6vje7vrrLCiUqV+ubW3+uViuerPvre7zimW",
+	"OxXgW2tsr6LGcVG+99o/vdMahs330SBCbPu1AjkouAcVHUk0yms94J0eap4qCRNgsYwsXYsra9rRJIVn",
+	"VVCRJmlyJG+0vNRq7GihCgNwbeMT/Y6hXDdUEiRZfp9LkfV9wAZ3dAimjRf25TMldK+BxtLVDl9CWESq",
+	"7kVZ1kPNOY/3WoRhp9rGa46ASb0vcQURNobBUrsY5YRy3OYfi+Ff8e6ueGfwAsX6AjqsxjdjrxrBCgmg",
+	"3AtFywMr+HSzvoAj34KW1hLgOZ48Eh8r2Z2W9HQyfV7qD2Iofw6IyWAk37YN/ne2u5VQUowTqabLB6ai",
+	"uW3Uqi85F8k2tLRnm/MKPtr0TQVkS8VR8pMqwZAbkqQxSGJ65+W11V02ldVpfUeWkRWUtCJL3Qql29pG",
+	"K+7rM8IOqKY6c7FctumpWrI1Ma5fJlLRmbSVqo23nKnMP17BB8pVdx+JF1SX9n0IS8iuqtQW488o433l",
+	"HKvpgIGfQrerb+QdJDSLaLeJaAvmjdymYWxfAqtRYQIioMomp+gIRM1RI7lWLbEBq2sDXSe2sTnjo8za",
+	"Y9pgYgtg068Nm885usCwc7OIgQzphMUzsoGUos/Ny3rR2No6b7aJpAj14k3bsU4qEWPDESsypRJiTSRQ",
+	"73QtnKc0UTi3nrPujG2+q1vvZ4KWoVq2Q54+HNud3ByUGBLa5xU81cfkuREoa9laoDrnRZv3ExJAvxxH",
+	"n4u9qeDpHYSbgmHiK/n6LyH4HrlgsjnRF1Nz6RxQrEPdjHfpFkkHHaGSUFIIXXXSr+24gnIzU85hsWg0",
+	"00zXqMeayKnqcqD6o+skYSJMSQIjmkSGBA0Jpmpu7DT2yo0eN+t9XuLqbpBi/ued0z/3Tc9prmkkZurm",
+	"a8bxMT1nABXJm5UUK3fiPY4tbklMwxew0M2HdK9FCpu/m5GuVwh6QXHOOO7/YHq4BonJur1+JYT3swAY",
+	"sCSUOLrk4OBWspf5grdkXrWn0iCAziKyQePYyC2atpbK2286nzMZzGwUIQo/wFMgG/YnLlSfZxVANrN+",
+	"n0pMyW6eHzyYuTdNlQX7tu0ZxXif/xRowc34jYPNfWI+ZsTOeiH1j2QDm6rvNBqbeb90+zh61PVDRsoy",
+	"LohTDuTi78e4B5iAS9tfsGcsFKLXFMZ1S8b22XNxAIommcfLnJlvyqlLdg31JS35sRlEZavwW0N8Fuo0",
+	"a2penho+rphaiXtNXAXY+cEUCcq7RxQalzYdWEI1h2yUYtz7k/dL/MkUzpc2kMWdMNnAXBzfdIjeLJCn",
+	"jBgto1Gmh/QyCtUxjmwxNL2my40EfNNfvWj58kmQl9QPfCQEpaL6QZFs5eX+N30SFPo5BGTDtWewxMW8",
+	"tNnnjrrtmtJCpkK//blOejeiTGck9gDN2hXejKkC22ZW65kj02y20gOx4NZfJEYr0PKMIhNd+RxC1ToP",
+	"2qo7T5AiLETzVWqUJWAygPOVRjwSjbjMz1iNgVmGf2+KIbJ2I5WE4sBKSJJIADfhDXdSxgYlgSk7Fxjr",
+	"cda1wD7HMBZhc990uzdobtvd6wGh0E0FFSQ6s3WDtFzjhq47GYTJXAjIBZKcO/uuhJTmuJXVTG+Tfvq8",
+	"IP4soRy2Z8hTohgViQPFhlJMWglzmeiS5RWvRxpKic23z49ClDEGJstmz4sWLgpPy0ofzs95ZvujYnvP",
+	"Qm0xl4HziLKinTqL5Fsx659aTFwsSXsrM7C8+ysD+MIMQN9AZQOoArG3VP2dLfGwSNcxdrbRMIXt9G1F",
+	"8z0bfWKfaeiftURYJ5hNJUkoJpA7A2xEdb3PMR8KbV7UugbziLWEcklD0/9Z648m1GTM+KhtXJ6Uz7Ig",
+	"7ZiGV7LPMTzbuNUxWMVwkz0SLDYiCQxHRCMchh6jfIidvd2ovuE+XJiwbzIR1yAzLwSSjsriWxjgO9+P",
+	"JcCA8LdoGuRVXZ2pbQFdrpF4BbNMj8cvMKjYGkKN3TCLiUanjVXjc1a2Yd3Amv7iUHqEzUye1s8zPtJb",
+	"RX68T0LBnaNZr4iBNO2eXUVGE0+qRxqBQl9QloGO1lc9X5/rhVsjbcSGQ8DxXHy5uZOKvi9BnSA/oG4f",
+	"trM1+qsmMBlAYgKdExiit4cqBZOpIhs7jYavx90kMdBr6wHXi0i5fhC9TqbLuW1xrncWGXcTKu62hQvT",
+	"utRHiOrke5hJMoBY8JHzkhun3kI4cp+3dshYpNUW2ULT1FVWjI6zRl/TOEVjAkb3oy/N3ibFFAEM0icj",
+	"ISISjgULYTNjILYzS8ZB5iCt3I/71gIdxYoL/632v9/9raLQguEf97Qx23yenz49sHC/XsTSmtVrW58r",
+	"mtv+zgbocj+HJbaUqnL7f8KI0a9m6y/P6FG2xIQkS2wWuPuCHrf1iUWf11DmtJ6VAI0wzXdBrdtHZmz0",
+	"ORYZCr9jSG4k84qTmGA10LT1Qit3pKDbZePjQHrQep+b/nI1nNLls8TMxrXHTCrZ1jRdCw82E8hBfkCo",
+	"NGkykSAbEqDPi5kbmz7R3G80tkkIenkRhDFNICJYxteVoMVoWOCankNEwpjpO/mmz4MRmMECcgUwNTER",
+	"ko04VWkC+4715fk4hqIbTsP0fVkRRS4xgDt+8bjC+VrE5veXyHdWv3ci1CuR8j9luOC3oDIsNZCiocdw",
+	"w2qR/E62A9P05ND7/K4a3beMtRUd8fcceJmWgDBzw7Fr8sxadUlWDD6T5ohrrBFYO0+RFJjHETH7PHsQ",
+	"M/GmlEVaRMyS8axwX2goGGjioqX1LFggVyr6vKBVVIpquOCngXqF1sAGCf+UbP6umHxnueDPFiFoUMJh",
+	"/77hG0WAXZ9tb+X1Zh6Ax1SF4wd3vnH1bPI6NqSTSQRab0ZkrsDWfQfnei5NGMIcBYMqFF0o1fNIUXlL",
+	"SwL9zvF5d9AJGEdo4nBTMOD+V0gme3wq81X7WE3a3ojrXPnIKlstdS9VETdnRluqkJxhOUo1TlB4t3Yb",
+	"Y3krtY93hrk6CT4ELv2YZFF2wvp9L76/9DHWr8a4BC6ZYtcQz3ythdyYFtvWPQQfVZ0EWEApq6uAMo6e",
+	"DT6GAFGfBxP6sfB7nQTMmDj/XVMJpylkKy5WlAgwwznQaonMku+X+ZRcPvoT9ir14KMiSpAh45E7RHf0",
+	"F99fko35U99c5gH5sMxi1VyjpOynhTxbtH5jcYw14oNK913tiLlv34vFtX3HRuM7La4IbI+9OKw8OhRJ",
+	"NfSa0qfGQFyE3yUrt1hRWvNi45aFEC+RKCc1URIDRfkkqAVkApRLl3bA+KhODk1FCBLUsupKwVJ3pkhU",
+	"aSm2nITX9mrF2kyuLJ8t41T6rdTFoVb49O4Ju+eq2ivc6qBzd39vg8CfOwGbofnpusBzNkxzlSJbs86t",
+	"WzxpF99ftsnq2se+8wWYMPSsrX6wWScndAJt17GhzwvFbKwzO2GTiUWEbOp21oat1WiUwsiNm65NGkSJ",
+	"Pm82TEkO/V+hppDVq/VTIsF6IMudHa766QN8A2v08vkC/Xnu6ByYK5r5O7sH5hu8LFEGnE90eYj6UY+O",
+	"VikA+Mxn/y+sNHzVAR7BvIHwVqietlT8z+lkhfyfeSUiiEFV0IPvWGTleTdRFl0w3+8Kf8D0ZuuqMCb/",
+	"K5hmLu0+t/FHqEOYPBysJjUF6rpSZmUsxjSZxCAr7fYdo3YUyd/j8u6V6SpzAQpfLQJ/DQ+CBbS7IZq/",
+	"uhqFi3zJAcdWeNkQsesRQWLGr7Rux9Sm63XISaAZRlDvc2z8qcfSX5ABDa80zw66w9qJ4FB7o3XxQL8+",
+	"AkW2TS0Z7kJ7shT5aqdYjli3h1FwMzmiPuUEaBIzyPsx7OfzGmIgFYtjV15heSRFcQu3xlE8dZF/TRHi",
+	"3mKDHnW7qiTCidAiaMSGDCIimQu+wdtahJIHzX8vAvXXJBtLFBp0Q+YEZIUuczdDk43nudXHYKolyCyk",
+	"oFi6fL5XsKteYiRaJrhJN0OIMcDim2g4l7Ns66Dg2GxYJG7fSANvBumz0oR5hc+dZqvPg7Pzo4PTk8Mu",
+	"hvC96nSPjw6NblYmVXK5k2JNatVzCFBYPpNkgJnKgt9Gju5Oid49prfkPurR707bLId5MI3zv0pPD/Cn",
+	"tNbQpRJspoMNEF5RFn8t5HDXOjT3VcNuTwUs+2BMQk5WT6WYAyjL3hdTlUHLk3QCfp+v73fJw9BMqZbt",
+	"ZY6Rp5edt9orkh1L5iL5g3wjGHidFpPFmCSJiJc6IGwjgzVrO9huHU/Vql/8rvxAsXvDUzbn3yPz8muu",
+	"zaPk2hgkWkpzDXldpLgrrV6HyzrwzJm0mJIuT7pUz8/kamDNHFurywTQhlQr4CQWfASJq9+H/QvxWVOT",
+	"IhiVqkwGNgVDml5zfS54CHXSKZZyz6qHMSlTiDLvfCywaFc6LZZet4nZpmjsrM+vAKbkRiRXmh5ALMEw",
+	"hqyz3sylYGwEnYODo4uL973T749O3vd6x4FfLhDf5xb5N+9j1MtP/SlU1yxWMXNpkl8ten9+i14OZYSa",
+	"svAbSwnHGoY8HKEojNVJJ69esyya3xKUtpbD+tzF8/sEPmKy38haA/2sZvwSO91TQBSDHF/h+inEuluA",
+	"lhAPfbKKLd5VfNfAcLuhqWPmx5D0rEKnBflAy3UBNlswfewKT1E+ExwbZeBDPgm0yBuYtNDANPAK9nOS",
+	"jBU0eV6yLpaiivda7oghsoJDnwO2yTFV9QSvmXVIG4Br5sTwdzvj7eiXNxJ81MjYYqfC39nQsxb2m0Zq",
+	"X1nkbaTkqylljeopCEhzJOxuIv1WoUfh/UlbWsnxMQfUsHxTkdfO1SbUmNNJDENFRIoaQhgDTTAq1vaZ",
+	"DEy3rz7vXpyS7eazZ7UmofF0TGstEooITJeyKVM0XlJtEheg13mWlTy/d8wPjaIEpDxmHJpe22u2yIUi",
+	"r+kE5DeSXHxIaYL9EhdaZk6mlKNXlNN4pnEoJkd8xDhIcqyixa6a07HgWof/284OaTXI872dZ6Sxt/vC",
+	"MyFbND4QEfYEetv8key8/m79HGJ7CF2ur+spksVMLHRF3514+JVGfqWR96WRlgpYIvmNdEC1FrmMRHhb",
+	"2blziERorFYJ8AgSlIm2bC+uukaRoG66Axq3HFOEA0QSu5FNBhBF4GytfT5gnCYzVwziRiRX1tjJBVZa",
+	"SLgWV9GGsawwpV7uSixW8FFtjdUkLqPvvO2wEkcTwGoZIeCu76fC3OL1RRgwkiT2ycymK+ZmZB39Cpe0",
+	"leirqEtFeURjwaH+s7ylxUkkwm+wkpR9mgxSHsXgz18KMXdSX3bYFzjqmkf+M72mZhn3OHjz+Ysf+OKd",
+	"6nNxu1p65GOgsRr/shw1snZMjUKG7TQRaIBjkqRTjHWLBJgEdyXScJz1CxxQCZVn/h3O+5jau5lhjRiU",
+	"fCdf/FKO2TVw03d36Q1MQCUsvA3GbZPOwYwkIlVAFEymMYqLPMrK9OoveDgjYyaVGCV04jtrJyYnD2M2",
+	"Giu/z6dCxGRE0xFIsoHVMn3CEGNoaGQIHwvxMGz0gu4OEqWu8+ZgRuSHODTf9zn62EhCFdRizSRsD1L9",
+	"qJ8VFPpWkCTlJl3z6ONUSEy7NjYhQWYiTfp8IjhTAqkuB6Up5hLC+Mae1nqIOo0p43fEUTuDoxtniZiA",
+	"GkMq0U1ITNbLF4eUwjSTbItLYabIl5YCjquSRE6nwDUNjkSYTrBPhyzwthmdxIFPQsGvQcsI+lJeX5ye",
+	"VKKtHUr//lDcpZFxutP4rNCG23TOn+9HXYm689t6BJKqlRnBlWZk2BHV7nvlvegzvfVeFq4EQ5AgyRq4",
+	"ofclQ2DsciTVbVfyY+fN8d2uxC1yGW743sfaSNTslxM6/cn88E6rQWveCZ6aXprxsT/+DdljWHpD6Cla",
+	"l90BLzEyV0sFZTnswSwxdsRHxxHZbWxXXtA5epsNF/gDud05+siUMGB2X5v141S+zw+o+uLKL5db0f/0",
+	"7rMeDXFnWeCbxSyMNchQ7oZKMgQVjm0LoXrW1ncLbSF2KYv8OO9r5ptuQ4UuQIWMISzVvxiK0Cn0gs9j",
+	"WMqVR2XFe2dZ8T/k+iK8KrzkAmyqK4Eai3FkmyobD4spgpkNYPOkF99/ZQv4DkWyUESl8H5exrci5RRh",
+	"00dfkKkj7kQDh7qEKa3DFdeT3//nd5//MwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
