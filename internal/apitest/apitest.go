@@ -259,3 +259,14 @@ func RequirePagination(t testing.TB, want, got client.Pagination) {
 	want.NextCursor, got.NextCursor = nil, nil
 	require.Equal(t, want, got)
 }
+
+// OnReplicas points the server at a primary of the test's own and at streaming
+// replicas of it (internal/pgcluster's StartStandby), with REPLICA_MAX_LAG maxLag:
+// the reads marked for replicas then go to them.
+func OnReplicas(primaryURL string, maxLag time.Duration, replicaURLs ...string) Option {
+	return func(c *config.Config) {
+		c.DatabaseURL = primaryURL
+		c.DatabaseReplicaURLs = replicaURLs
+		c.ReplicaMaxLag = maxLag
+	}
+}
