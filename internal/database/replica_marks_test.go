@@ -168,7 +168,7 @@ func TestOnlyPlainReadsAreMarkedForReplicas(t *testing.T) {
 	}
 	for _, fn := range volatile {
 		for _, name := range marked {
-			if regexp.MustCompile(`(?i)\b`+fn+`\s*\(`).MatchString(queries[name]) {
+			if regexp.MustCompile(`(?i)\b` + fn + `\s*\(`).MatchString(queries[name]) {
 				t.Errorf("%s is marked %q but calls %s(), which is VOLATILE and so may write", name, ReplicaOK, fn)
 			}
 		}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,7 +40,7 @@ func newReplicated(t *testing.T, standbySettings map[string]string) replicated {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	primary := start(t, func(opts pgcluster.Options) (*pgcluster.Cluster, error) { return pgcluster.Start(ctx, opts) }, statements)
+	primary := start(t, pgcluster.Start, statements)
 	conn, err := pgx.Connect(ctx, primary.URL("postgres"))
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, "CREATE DATABASE shopfloor")
@@ -57,38 +56,16 @@ func newReplicated(t *testing.T, standbySettings map[string]string) replicated {
 	for k, v := range standbySettings {
 		settings[k] = v
 	}
-	standby := start(t, func(opts pgcluster.Options) (*pgcluster.Cluster, error) { return primary.StartStandby(ctx, opts) }, settings)
+	standby := start(t, primary.StartStandby, settings)
 	return replicated{primary: primary, standby: standby,
 		primaryURL: primary.URL("shopfloor"), standbyURL: standby.URL("shopfloor")}
 }
 
-// start runs a cluster in a fresh directory of its own, with a watchdog and a cleanup.
-func start(t *testing.T, run func(pgcluster.Options) (*pgcluster.Cluster, error), settings map[string]string) *pgcluster.Cluster {
+// start runs a cluster of the test's own (pgtest.PrivateCluster) with settings.
+func start(t *testing.T, run func(context.Context, pgcluster.Options) (*pgcluster.Cluster, error), settings map[string]string) *pgcluster.Cluster {
 	t.Helper()
-	// os.MkdirTemp rather than t.TempDir: as root the server runs as postgres,
-	// which cannot enter t.TempDir's private parent directory.
-	dir, err := os.MkdirTemp("", "shopfloor-replicatest-")
-	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := run(pgcluster.Options{DataDir: dir, NoFsync: true, Logger: log, Settings: settings})
-	if err != nil {
-		os.RemoveAll(dir)
-		t.Fatalf("starting a private cluster: %v", err)
-	}
-	if err := c.StopWhenProcessExits(true); err != nil {
-		t.Logf("no watchdog for the private cluster: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := c.Stop(ctx); err != nil {
-			t.Errorf("stopping the private cluster: %v", err)
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("removing the private cluster: %v", err)
-		}
-	})
-	return c
+	return pgtest.PrivateCluster(t, pgcluster.Options{NoFsync: true, Logger: log, Settings: settings}, run)
 }
 
 // exec runs statements on url over a connection of their own.
