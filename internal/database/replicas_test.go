@@ -1,6 +1,8 @@
 package database
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -43,5 +45,22 @@ func TestLagIsTheAgeOfTheOldestWALNotReplayed(t *testing.T) {
 	}
 	if len(r.heads) != maxHeads {
 		t.Fatalf("%d positions kept, want at most %d", len(r.heads), maxHeads)
+	}
+}
+
+// What routing adds to a marked read: finding the request's route, choosing a
+// replica in rotation at its first read and reusing it at the next (no I/O).
+func BenchmarkRouteMarkedRead(b *testing.B) {
+	p := &Pool{primaryReads: map[string]*atomic.Int64{reasonNoReplica: {}, reasonReadAfter: {}, reasonReplicaFailed: {}}}
+	for i := range 2 {
+		p.replicas = append(p.replicas, &replica{state: ReplicaState{Up: true, InRotation: true, Replayed: LSN(1000 + i)}})
+	}
+	sql := "-- name: ProductGet :one\nSELECT 1\n       " + ReplicaOK + "\n"
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx := ReadFromReplicas(context.Background(), 900)
+		if p.replicaFor(ctx, sql) == nil || p.replicaFor(ctx, sql) == nil {
+			b.Fatal("no replica chosen")
+		}
 	}
 }
