@@ -28,8 +28,9 @@
 #                          from a streaming replica on the same machine (bench/.data/standby,
 #                          made once with pg_basebackup -R), each run paired with the same
 #                          run on a server with the primary alone; the table counts each
-#                          server's scans of the tables read (pg_stat_user_tables) and the
-#                          server's own routing counters (private cluster only);
+#                          statements each PostgreSQL server ran (pg_stat_statements, loaded
+#                          for the scenario) and the server's own routing counters (private
+#                          cluster only);
 #                          plans: no Seq Scan of orders, order_items, users or products in
 #                          the plans (auto_explain) of the list, dashboard and summary
 #                          requests; a failure makes the run exit 1 at the end
@@ -92,7 +93,6 @@ PROFILE=${PROFILE:-0}
 KEEP_CLUSTER=${KEEP_CLUSTER:-0}
 PORT=${PORT:-18080}
 REPLICA_PORT=${REPLICA_PORT:-18082}
-STATS_SETTLE=${STATS_SETTLE:-11}
 BARE_PORT=${BARE_PORT:-18090}
 PPROF_PORT=${PPROF_PORT:-16060}
 GO=${GO:-go}
@@ -382,11 +382,13 @@ growth() {
     done
 }
 
-# table_scans url: the scans (sequential and by index) of the tables product-get and
-# dashboard-users read, as the server at url counts them for the bench database.
-table_scans() {
-    "$PSQL" "$1" -X -q -At -c "SELECT coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0) FROM pg_stat_user_tables
-        WHERE relname IN ('products', 'users', 'profiles', 'orders')"
+# read_calls url: how many times the server at url ran the statements of product-get
+# and dashboard-users (pg_stat_statements keeps sqlc's "-- name:" line), in the bench
+# database.
+read_calls() {
+    "$PSQL" "$1" -X -q -At -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND query ~ '^-- name: (ProductGet|DashboardUsers|DashboardRecentOrders) '"
 }
 
 # routing_counter name: a series of the replica server's /metrics, summed.
@@ -396,9 +398,11 @@ routing_counter() {
 
 # replica_scenario: product-get and dashboard-users through a server whose marked
 # reads go to a streaming replica on this machine (REPLICA_PORT), each run right after
-# the same run on the server with the primary alone (PORT). Around each run it reads
-# both PostgreSQL servers' table scans (after STATS_SETTLE seconds: idle backends
-# report their statistics within 10s) and the replica server's routing counters.
+# the same run on the server with the primary alone (PORT). The primary is restarted
+# with pg_stat_statements for the scenario (and without it afterwards), the standby
+# runs with it, and around each run the scenario reads both servers' counts of those
+# statements and the replica server's routing counters. The server on PORT loses its
+# connections at the restarts; the warm-ups absorb that.
 REPLICA_PID=
 replica_scenario() {
     if [ -n "${DATABASE_URL:-}" ]; then
@@ -406,8 +410,12 @@ replica_scenario() {
         return
     fi
     local standby replica_url lsn c run s target before_p before_r after_p after_r r0 f0 r1 f1
-    say "replica: starting the streaming replica under bench/.data/standby (pg_basebackup -R the first time)"
-    standby=$(bin/bench-cluster standby 2>>"$LOG") || die "could not start the standby (see $LOG)"
+    local stats=--settings=shared_preload_libraries=pg_stat_statements
+    say "replica: restarting the primary with pg_stat_statements; starting the streaming replica under bench/.data/standby (pg_basebackup -R the first time)"
+    bin/bench-cluster stop >>"$LOG" 2>&1 || die "could not stop the cluster (see $LOG)"
+    bin/bench-cluster "$stats" start >>"$LOG" 2>&1 || die "could not restart the cluster (see $LOG)"
+    standby=$(bin/bench-cluster "$stats" standby 2>>"$LOG") || die "could not start the standby (see $LOG)"
+    psql_db -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' 
     replica_url=$(printf '%s' "$standby" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$BENCH_DB_NOW#")
     lsn=$(psql_db -c 'SELECT pg_current_wal_lsn()')
     for _ in $(seq 1 600); do
@@ -419,36 +427,36 @@ replica_scenario() {
     REPLICA_PID=$!
     PIDS+=("$REPLICA_PID")
     wait_ready "http://127.0.0.1:$REPLICA_PORT/readyz" "$REPLICA_PID"
-    printf 'scenario\tconnections\trun\ttarget\tprimary_scans\treplica_scans\treplica_reads\tprimary_fallbacks\n' >"$OUT/replica.tsv"
+    printf 'scenario\tconnections\trun\ttarget\tprimary_calls\treplica_calls\treplica_reads\tprimary_fallbacks\n' >"$OUT/replica.tsv"
     for s in product-get dashboard-users; do
         for c in $CONNECTIONS; do
             warm_up primary "$s" "$c"
             warm_up replica "$s" "$c"
             for run in $(seq 1 "$RUNS"); do
                 for target in primary replica; do
-                    sleep "$STATS_SETTLE"
-                    before_p=$(table_scans "$DB_URL"); before_r=$(table_scans "$replica_url")
+                    before_p=$(read_calls "$DB_URL"); before_r=$(read_calls "$replica_url")
                     r0=$(routing_counter shopfloor_db_replica_reads_total); f0=$(routing_counter shopfloor_db_primary_marked_reads_total)
                     one_run "$target" "$s" "$c" "$run"
                     r1=$(routing_counter shopfloor_db_replica_reads_total); f1=$(routing_counter shopfloor_db_primary_marked_reads_total)
-                    sleep "$STATS_SETTLE"
-                    after_p=$(table_scans "$DB_URL"); after_r=$(table_scans "$replica_url")
+                    after_p=$(read_calls "$DB_URL"); after_r=$(read_calls "$replica_url")
                     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$c" "$run" "$target" $((after_p - before_p)) $((after_r - before_r)) \
                         $((r1 - r0)) $((f1 - f0)) >>"$OUT/replica.tsv"
-                    say "  $target $s c=$c run $run: table scans on the primary $((after_p - before_p)), on the replica $((after_r - before_r)); statements routed to the replica $((r1 - r0)), marked reads on the primary $((f1 - f0))"
+                    say "  $target $s c=$c run $run: its statements run by the primary $((after_p - before_p)), by the replica $((after_r - before_r)); routed to the replica $((r1 - r0)), marked reads on the primary $((f1 - f0))"
                 done
             done
         done
     done
     stop_pid "$REPLICA_PID"
+    say "replica: restarting the primary without pg_stat_statements"
+    bin/bench-cluster stop >>"$LOG" 2>&1 && bin/bench-cluster start >>"$LOG" 2>&1 || die "could not restart the cluster (see $LOG)"
     replica_table >"$OUT/replica.md"
     cat "$OUT/replica.md" >&2
 }
 
 # replica_table: the replica scenario's Markdown table: the first run's req/s and latency,
-# the ratio of every pair of runs, and the table scans summed over the runs.
+# the ratio of every pair of runs, and the statements each server ran, summed over the runs.
 replica_table() {
-    echo "| scenario | connections | server | req/s | p50 | p99 | replica / primary alone (req/s, each pair) | table scans on the primary | on the replica |"
+    echo "| scenario | connections | server | req/s | p50 | p99 | replica / primary alone (req/s, each pair) | its statements run by the primary | by the replica |"
     echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     awk -F'\t' '
         FNR == 1 { file++; next }
