@@ -226,8 +226,16 @@ wait_ready() { # url pid
     die "no answer from $1 within 10s"
 }
 
+# port_free port: dies when something already answers on the port (another
+# benchmark's server), which wait_ready would take for ours.
+port_free() {
+    ! curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$1/healthz" 2>/dev/null ||
+        die "port $1 already has a server answering (another benchmark?); set PORT / REPLICA_PORT to free ports"
+}
+
 SERVER_PID=
 start_server() { # [K=V …] binary [args]: the K=V override the settings above
+    port_free "$PORT"
     "${server_env[@]}" DATABASE_URL="$DB_URL" HTTP_ADDR="127.0.0.1:$PORT" "$@" >/dev/null 2>>"$OUT/server.stderr" &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
@@ -422,6 +430,7 @@ replica_scenario() {
         [ "$("$PSQL" "$replica_url" -X -q -At -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'" 2>/dev/null)" = t ] && break
         sleep 0.5
     done
+    port_free "$REPLICA_PORT"
     "${server_env[@]}" DATABASE_URL="$DB_URL" DATABASE_REPLICA_URLS="$replica_url" HTTP_ADDR="127.0.0.1:$REPLICA_PORT" \
         bin/shopfloor serve >/dev/null 2>>"$OUT/replica-server.stderr" &
     REPLICA_PID=$!
