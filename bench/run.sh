@@ -216,6 +216,14 @@ server_env=(
 # shellcheck disable=SC2206 # SERVER_ENV is a list of K=V words
 server_env+=(${SERVER_ENV:-})
 
+# port_free port: dies when something already listens there, since the run would then
+# measure that server (another benchmark's, say) instead of its own.
+port_free() {
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+        die "port $1 is in use by another program: stop it, or set PORT, BARE_PORT, REPLICA_PORT or PPROF_PORT"
+    fi
+}
+
 wait_ready() { # url pid
     local i
     for i in $(seq 1 100); do
@@ -224,13 +232,6 @@ wait_ready() { # url pid
         sleep 0.1
     done
     die "no answer from $1 within 10s"
-}
-
-# port_free port: dies when something already answers on the port (another
-# benchmark's server), which wait_ready would take for ours.
-port_free() {
-    ! curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$1/healthz" 2>/dev/null ||
-        die "port $1 already has a server answering (another benchmark?); set PORT / REPLICA_PORT to free ports"
 }
 
 SERVER_PID=
@@ -539,6 +540,7 @@ run_scale() {
     BARE_PID=
     if [ "$BARE" = 1 ] && [[ " $SCENARIOS " == *" product-get "* ]]; then
         say "starting the bare net/http + pgx reference (bench/bare), paired with product-get"
+        port_free "$BARE_PORT"
         env -i PATH="$PATH" DATABASE_URL="$DB_URL" bin/bench-bare --addr "127.0.0.1:$BARE_PORT" --max-conns "$DB_MAX_CONNS" \
             >/dev/null 2>>"$OUT/bare.stderr" &
         BARE_PID=$!

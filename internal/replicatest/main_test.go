@@ -1,12 +1,9 @@
 package replicatest_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,25 +113,16 @@ func since(before, after map[string]int64) map[string]int64 {
 }
 
 // metric sums the samples of a Prometheus series in the server's /metrics whose
-// labels contain label ("" for all).
+// labels contain label ("" for all): one per replica, or per reason.
 func metric(t *testing.T, env *apitest.Env, name, label string) float64 {
 	t.Helper()
 	res, body := env.Do(http.MethodGet, "/metrics", "", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	var sum float64
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	for sc.Scan() {
-		line := sc.Text()
-		series, value, ok := strings.Cut(line, " ")
-		if !ok || strings.HasPrefix(line, "#") {
-			continue
+	for series, v := range apitest.ParseMetrics(t, body) {
+		if n, labels, _ := strings.Cut(series, "{"); n == name && strings.Contains(labels, label) {
+			sum += v
 		}
-		if n, _, _ := strings.Cut(series, "{"); n != name || !strings.Contains(series, label) {
-			continue
-		}
-		v, err := strconv.ParseFloat(value, 64)
-		require.NoError(t, err, line)
-		sum += v
 	}
 	return sum
 }
