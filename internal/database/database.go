@@ -111,6 +111,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 		}
 		p.replicas = append(p.replicas, r)
 	}
+	names := make([]string, len(p.replicas))
+	for i, r := range p.replicas {
+		names[i] = r.name
+	}
+	log.Info("reading from replicas", "replicas", names, "maxLag", cfg.ReplicaMaxLag.String())
 	// The checkers outlive Open's context: they stop when the pool closes.
 	checkCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	p.stopCheckers = stop

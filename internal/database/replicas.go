@@ -87,7 +87,7 @@ func (r *replica) inRotation() bool {
 	return ok
 }
 
-// Snapshot returns the replica's state and counters.
+// snapshot returns the replica's state and counters.
 func (r *replica) snapshot() ReplicaState {
 	r.mu.Lock()
 	s := r.state
