@@ -940,6 +940,9 @@ type Page = int32
 // ProductID defines model for ProductID.
 type ProductID = openapi_types.UUID
 
+// ReadAfter defines model for ReadAfter.
+type ReadAfter = string
+
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
 
@@ -983,6 +986,13 @@ type GetDashboardSummaryParams struct {
 
 	// To End of the period, exclusive.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
@@ -1007,6 +1017,13 @@ type ListDashboardUsersParams struct {
 	// `limit` differ from those it was issued for, or when it was not issued by this
 	// API or was altered; start again without `cursor` then.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -1043,6 +1060,13 @@ type ListOrdersParams struct {
 
 	// To Placed before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // CreateOrderParams defines parameters for CreateOrder.
@@ -1088,6 +1112,13 @@ type ListProductsParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListProductsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListProductsParamsSort defines parameters for ListProducts.
@@ -1097,6 +1128,13 @@ type ListProductsParamsSort string
 type GetProductParams struct {
 	// IfNoneMatch An ETag from an earlier response; 304 when it is still current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // UpdateProductParams defines parameters for UpdateProduct.
@@ -1136,6 +1174,13 @@ type ListUsersParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListUsersParamsSort defines parameters for ListUsers.
@@ -1443,6 +1488,9 @@ type ClientInterface interface {
 	//
 	// Customers may read only their own orders; any other id is 404, so ids cannot be
 	// probed. Staff and admins may read any order.
+	// A read-only request like the lists: it takes `X-Read-After` as they do (see
+	// `listOrders`), though it is not declared here so that the generated clients'
+	// `getOrder` keeps its signature; with a malformed value the primary answers.
 	//
 	// Corresponds with GET /api/v1/orders/{id} (the `GetOrder` operationId).
 	GetOrder(ctx context.Context, id OrderID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2023,6 +2071,9 @@ func (c *Client) CreateOrder(ctx context.Context, params *CreateOrderParams, bod
 //
 // Customers may read only their own orders; any other id is 404, so ids cannot be
 // probed. Staff and admins may read any order.
+// A read-only request like the lists: it takes `X-Read-After` as they do (see
+// `listOrders`), though it is not declared here so that the generated clients'
+// `getOrder` keeps its signature; with a malformed value the primary answers.
 //
 // Corresponds with GET /api/v1/orders/{id} (the `GetOrder` operationId).
 func (c *Client) GetOrder(ctx context.Context, id OrderID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2787,6 +2838,21 @@ func NewGetDashboardSummaryRequest(server string, params *GetDashboardSummaryPar
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -2863,6 +2929,21 @@ func NewListDashboardUsersRequest(server string, params *ListDashboardUsersParam
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -2989,6 +3070,21 @@ func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Reques
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -3299,6 +3395,21 @@ func NewListProductsRequest(server string, params *ListProductsParams) (*http.Re
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -3418,6 +3529,17 @@ func NewGetProductRequest(server string, id ProductID, params *GetProductParams)
 			}
 
 			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+		if params.XReadAfter != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam1)
 		}
 
 	}
@@ -3596,6 +3718,21 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -4199,6 +4336,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Customers may read only their own orders; any other id is 404, so ids cannot be
 	// probed. Staff and admins may read any order.
+	// A read-only request like the lists: it takes `X-Read-After` as they do (see
+	// `listOrders`), though it is not declared here so that the generated clients'
+	// `getOrder` keeps its signature; with a malformed value the primary answers.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4454,6 +4594,11 @@ type ClientWithResponsesInterface interface {
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 }
 
+// LoginUserResponse200Headers the declared response headers of an HTTP 200 response for LoginUser
+type LoginUserResponse200Headers struct {
+	XReadAfter *string
+}
+
 // LoginUserResponse429Headers the declared response headers of an HTTP 429 response for LoginUser
 type LoginUserResponse429Headers struct {
 	RetryAfter *int
@@ -4485,6 +4630,8 @@ type LoginUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LoginUserResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *LoginUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -4565,6 +4712,11 @@ func (r LoginUserResponse) ContentType() string {
 	return ""
 }
 
+// LogoutUserResponse204Headers the declared response headers of an HTTP 204 response for LogoutUser
+type LogoutUserResponse204Headers struct {
+	XReadAfter *string
+}
+
 // LogoutUserResponse429Headers the declared response headers of an HTTP 429 response for LogoutUser
 type LogoutUserResponse429Headers struct {
 	RetryAfter *int
@@ -4590,6 +4742,8 @@ type LogoutUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *LogoutUserResponse204Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *LogoutUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -4738,6 +4892,11 @@ func (r GetCurrentUserResponse) ContentType() string {
 	return ""
 }
 
+// ChangePasswordResponse204Headers the declared response headers of an HTTP 204 response for ChangePassword
+type ChangePasswordResponse204Headers struct {
+	XReadAfter *string
+}
+
 // ChangePasswordResponse429Headers the declared response headers of an HTTP 429 response for ChangePassword
 type ChangePasswordResponse429Headers struct {
 	RetryAfter *int
@@ -4765,6 +4924,8 @@ type ChangePasswordResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *ChangePasswordResponse204Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ChangePasswordResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -4835,6 +4996,11 @@ func (r ChangePasswordResponse) ContentType() string {
 	return ""
 }
 
+// RefreshTokensResponse200Headers the declared response headers of an HTTP 200 response for RefreshTokens
+type RefreshTokensResponse200Headers struct {
+	XReadAfter *string
+}
+
 // RefreshTokensResponse429Headers the declared response headers of an HTTP 429 response for RefreshTokens
 type RefreshTokensResponse429Headers struct {
 	RetryAfter *int
@@ -4864,6 +5030,8 @@ type RefreshTokensResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RefreshTokensResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RefreshTokensResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -4939,6 +5107,11 @@ func (r RefreshTokensResponse) ContentType() string {
 	return ""
 }
 
+// RegisterUserResponse201Headers the declared response headers of an HTTP 201 response for RegisterUser
+type RegisterUserResponse201Headers struct {
+	XReadAfter *string
+}
+
 // RegisterUserResponse429Headers the declared response headers of an HTTP 429 response for RegisterUser
 type RegisterUserResponse429Headers struct {
 	RetryAfter *int
@@ -4968,6 +5141,8 @@ type RegisterUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RegisterUserResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RegisterUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5334,6 +5509,11 @@ func (r ListOrdersResponse) ContentType() string {
 	return ""
 }
 
+// CreateOrderResponse201Headers the declared response headers of an HTTP 201 response for CreateOrder
+type CreateOrderResponse201Headers struct {
+	XReadAfter *string
+}
+
 // CreateOrderResponse429Headers the declared response headers of an HTTP 429 response for CreateOrder
 type CreateOrderResponse429Headers struct {
 	RetryAfter *int
@@ -5365,6 +5545,8 @@ type CreateOrderResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateOrderResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateOrderResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5542,6 +5724,11 @@ func (r GetOrderResponse) ContentType() string {
 	return ""
 }
 
+// CancelOrderResponse200Headers the declared response headers of an HTTP 200 response for CancelOrder
+type CancelOrderResponse200Headers struct {
+	XReadAfter *string
+}
+
 // CancelOrderResponse429Headers the declared response headers of an HTTP 429 response for CancelOrder
 type CancelOrderResponse429Headers struct {
 	RetryAfter *int
@@ -5571,6 +5758,8 @@ type CancelOrderResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CancelOrderResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CancelOrderResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5646,6 +5835,11 @@ func (r CancelOrderResponse) ContentType() string {
 	return ""
 }
 
+// UpdateOrderStatusResponse200Headers the declared response headers of an HTTP 200 response for UpdateOrderStatus
+type UpdateOrderStatusResponse200Headers struct {
+	XReadAfter *string
+}
+
 // UpdateOrderStatusResponse429Headers the declared response headers of an HTTP 429 response for UpdateOrderStatus
 type UpdateOrderStatusResponse429Headers struct {
 	RetryAfter *int
@@ -5681,6 +5875,8 @@ type UpdateOrderStatusResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateOrderStatusResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateOrderStatusResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5856,7 +6052,8 @@ func (r ListProductsResponse) ContentType() string {
 
 // CreateProductResponse201Headers the declared response headers of an HTTP 201 response for CreateProduct
 type CreateProductResponse201Headers struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 // CreateProductResponse429Headers the declared response headers of an HTTP 429 response for CreateProduct
@@ -5979,6 +6176,11 @@ func (r CreateProductResponse) ContentType() string {
 	return ""
 }
 
+// ArchiveProductResponse200Headers the declared response headers of an HTTP 200 response for ArchiveProduct
+type ArchiveProductResponse200Headers struct {
+	XReadAfter *string
+}
+
 // ArchiveProductResponse429Headers the declared response headers of an HTTP 429 response for ArchiveProduct
 type ArchiveProductResponse429Headers struct {
 	RetryAfter *int
@@ -6008,6 +6210,8 @@ type ArchiveProductResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ArchiveProductResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ArchiveProductResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -6189,7 +6393,8 @@ func (r GetProductResponse) ContentType() string {
 
 // UpdateProductResponse200Headers the declared response headers of an HTTP 200 response for UpdateProduct
 type UpdateProductResponse200Headers struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 // UpdateProductResponse429Headers the declared response headers of an HTTP 429 response for UpdateProduct
@@ -6423,6 +6628,11 @@ func (r ListUsersResponse) ContentType() string {
 	return ""
 }
 
+// DeactivateUserResponse200Headers the declared response headers of an HTTP 200 response for DeactivateUser
+type DeactivateUserResponse200Headers struct {
+	XReadAfter *string
+}
+
 // DeactivateUserResponse429Headers the declared response headers of an HTTP 429 response for DeactivateUser
 type DeactivateUserResponse429Headers struct {
 	RetryAfter *int
@@ -6452,6 +6662,8 @@ type DeactivateUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeactivateUserResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeactivateUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -6631,6 +6843,11 @@ func (r GetUserResponse) ContentType() string {
 	return ""
 }
 
+// UpdateUserResponse200Headers the declared response headers of an HTTP 200 response for UpdateUser
+type UpdateUserResponse200Headers struct {
+	XReadAfter *string
+}
+
 // UpdateUserResponse429Headers the declared response headers of an HTTP 429 response for UpdateUser
 type UpdateUserResponse429Headers struct {
 	RetryAfter *int
@@ -6664,6 +6881,8 @@ type UpdateUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateUserResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -6749,6 +6968,11 @@ func (r UpdateUserResponse) ContentType() string {
 	return ""
 }
 
+// ReplaceUserProfileResponse200Headers the declared response headers of an HTTP 200 response for ReplaceUserProfile
+type ReplaceUserProfileResponse200Headers struct {
+	XReadAfter *string
+}
+
 // ReplaceUserProfileResponse429Headers the declared response headers of an HTTP 429 response for ReplaceUserProfile
 type ReplaceUserProfileResponse429Headers struct {
 	RetryAfter *int
@@ -6782,6 +7006,8 @@ type ReplaceUserProfileResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceUserProfileResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReplaceUserProfileResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -7495,6 +7721,9 @@ func (c *ClientWithResponses) CreateOrderWithResponse(ctx context.Context, param
 //
 // Customers may read only their own orders; any other id is 404, so ids cannot be
 // probed. Staff and admins may read any order.
+// A read-only request like the lists: it takes `X-Read-After` as they do (see
+// `listOrders`), though it is not declared here so that the generated clients'
+// `getOrder` keeps its signature; with a malformed value the primary answers.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7979,6 +8208,16 @@ func ParseLoginUserResponse(rsp *http.Response) (*LoginUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers LoginUserResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers LoginUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8066,6 +8305,16 @@ func ParseLogoutUserResponse(rsp *http.Response) (*LogoutUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		var headers LogoutUserResponse204Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers204 = &headers
 	case rsp.StatusCode == 429:
 		var headers LogoutUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8237,6 +8486,16 @@ func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		var headers ChangePasswordResponse204Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers204 = &headers
 	case rsp.StatusCode == 429:
 		var headers ChangePasswordResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8335,6 +8594,16 @@ func ParseRefreshTokensResponse(rsp *http.Response) (*RefreshTokensResponse, err
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers RefreshTokensResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers RefreshTokensResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8433,6 +8702,16 @@ func ParseRegisterUserResponse(rsp *http.Response) (*RegisterUserResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers RegisterUserResponse201Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers RegisterUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8811,6 +9090,16 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateOrderResponse201Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateOrderResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9000,6 +9289,16 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CancelOrderResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers CancelOrderResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9119,6 +9418,16 @@ func ParseUpdateOrderStatusResponse(rsp *http.Response) (*UpdateOrderStatusRespo
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateOrderStatusResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateOrderStatusResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9317,6 +9626,13 @@ func ParseCreateProductResponse(rsp *http.Response) (*CreateProductResponse, err
 			}
 			headers.ETag = &value
 		}
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateProductResponse429Headers
@@ -9416,6 +9732,16 @@ func ParseArchiveProductResponse(rsp *http.Response) (*ArchiveProductResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ArchiveProductResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ArchiveProductResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9658,6 +9984,13 @@ func ParseUpdateProductResponse(rsp *http.Response) (*UpdateProductResponse, err
 			}
 			headers.ETag = &value
 		}
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateProductResponse429Headers
@@ -9848,6 +10181,16 @@ func ParseDeactivateUserResponse(rsp *http.Response) (*DeactivateUserResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers DeactivateUserResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeactivateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10058,6 +10401,16 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateUserResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10170,6 +10523,16 @@ func ParseReplaceUserProfileResponse(rsp *http.Response) (*ReplaceUserProfileRes
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceUserProfileResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceUserProfileResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

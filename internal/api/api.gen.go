@@ -943,6 +943,9 @@ type Page = int32
 // ProductID defines model for ProductID.
 type ProductID = openapi_types.UUID
 
+// ReadAfter defines model for ReadAfter.
+type ReadAfter = string
+
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
 
@@ -986,6 +989,13 @@ type GetDashboardSummaryParams struct {
 
 	// To End of the period, exclusive.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
@@ -1010,6 +1020,13 @@ type ListDashboardUsersParams struct {
 	// `limit` differ from those it was issued for, or when it was not issued by this
 	// API or was altered; start again without `cursor` then.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -1046,6 +1063,13 @@ type ListOrdersParams struct {
 
 	// To Placed before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // CreateOrderParams defines parameters for CreateOrder.
@@ -1091,6 +1115,13 @@ type ListProductsParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListProductsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListProductsParamsSort defines parameters for ListProducts.
@@ -1100,6 +1131,13 @@ type ListProductsParamsSort string
 type GetProductParams struct {
 	// IfNoneMatch An ETag from an earlier response; 304 when it is still current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // UpdateProductParams defines parameters for UpdateProduct.
@@ -1139,6 +1177,13 @@ type ListUsersParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListUsersParamsSort defines parameters for ListUsers.
@@ -1350,6 +1395,23 @@ func (w *ServerInterfaceWrapper) GetDashboardSummary(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetDashboardSummary(ctx, params)
 	return err
@@ -1380,6 +1442,23 @@ func (w *ServerInterfaceWrapper) ListDashboardUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1440,6 +1519,23 @@ func (w *ServerInterfaceWrapper) ListOrders(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1586,6 +1682,23 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListProducts(ctx, params)
 	return err
@@ -1645,6 +1758,21 @@ func (w *ServerInterfaceWrapper) GetProduct(ctx echo.Context) error {
 		}
 
 		params.IfNoneMatch = &IfNoneMatch
+	}
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1734,6 +1862,23 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1992,15 +2137,25 @@ type LoginUserResponseObject interface {
 	VisitLoginUserResponse(w http.ResponseWriter) error
 }
 
-type LoginUser200JSONResponse AuthEnvelope
+type LoginUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type LoginUser200JSONResponse struct {
+	Body    AuthEnvelope
+	Headers LoginUser200ResponseHeaders
+}
 
 func (response LoginUser200JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2134,10 +2289,18 @@ type LogoutUserResponseObject interface {
 	VisitLogoutUserResponse(w http.ResponseWriter) error
 }
 
+type LogoutUser204ResponseHeaders struct {
+	XReadAfter *string
+}
+
 type LogoutUser204Response struct {
+	Headers LogoutUser204ResponseHeaders
 }
 
 func (response LogoutUser204Response) VisitLogoutUserResponse(w http.ResponseWriter) error {
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -2325,10 +2488,18 @@ type ChangePasswordResponseObject interface {
 	VisitChangePasswordResponse(w http.ResponseWriter) error
 }
 
+type ChangePassword204ResponseHeaders struct {
+	XReadAfter *string
+}
+
 type ChangePassword204Response struct {
+	Headers ChangePassword204ResponseHeaders
 }
 
 func (response ChangePassword204Response) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -2447,15 +2618,25 @@ type RefreshTokensResponseObject interface {
 	VisitRefreshTokensResponse(w http.ResponseWriter) error
 }
 
-type RefreshTokens200JSONResponse TokensEnvelope
+type RefreshTokens200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type RefreshTokens200JSONResponse struct {
+	Body    TokensEnvelope
+	Headers RefreshTokens200ResponseHeaders
+}
 
 func (response RefreshTokens200JSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2575,15 +2756,25 @@ type RegisterUserResponseObject interface {
 	VisitRegisterUserResponse(w http.ResponseWriter) error
 }
 
-type RegisterUser201JSONResponse AuthEnvelope
+type RegisterUser201ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type RegisterUser201JSONResponse struct {
+	Body    AuthEnvelope
+	Headers RegisterUser201ResponseHeaders
+}
 
 func (response RegisterUser201JSONResponse) VisitRegisterUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3040,15 +3231,25 @@ type CreateOrderResponseObject interface {
 	VisitCreateOrderResponse(w http.ResponseWriter) error
 }
 
-type CreateOrder201JSONResponse OrderEnvelope
+type CreateOrder201ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type CreateOrder201JSONResponse struct {
+	Body    OrderEnvelope
+	Headers CreateOrder201ResponseHeaders
+}
 
 func (response CreateOrder201JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3294,15 +3495,25 @@ type CancelOrderResponseObject interface {
 	VisitCancelOrderResponse(w http.ResponseWriter) error
 }
 
-type CancelOrder200JSONResponse OrderEnvelope
+type CancelOrder200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type CancelOrder200JSONResponse struct {
+	Body    OrderEnvelope
+	Headers CancelOrder200ResponseHeaders
+}
 
 func (response CancelOrder200JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3421,15 +3632,25 @@ type UpdateOrderStatusResponseObject interface {
 	VisitUpdateOrderStatusResponse(w http.ResponseWriter) error
 }
 
-type UpdateOrderStatus200JSONResponse OrderEnvelope
+type UpdateOrderStatus200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type UpdateOrderStatus200JSONResponse struct {
+	Body    OrderEnvelope
+	Headers UpdateOrderStatus200ResponseHeaders
+}
 
 func (response UpdateOrderStatus200JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3676,7 +3897,8 @@ type CreateProductResponseObject interface {
 }
 
 type CreateProduct201ResponseHeaders struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 type CreateProduct201JSONResponse struct {
@@ -3693,6 +3915,9 @@ func (response CreateProduct201JSONResponse) VisitCreateProductResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -3841,15 +4066,25 @@ type ArchiveProductResponseObject interface {
 	VisitArchiveProductResponse(w http.ResponseWriter) error
 }
 
-type ArchiveProduct200JSONResponse ProductEnvelope
+type ArchiveProduct200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type ArchiveProduct200JSONResponse struct {
+	Body    ProductEnvelope
+	Headers ArchiveProduct200ResponseHeaders
+}
 
 func (response ArchiveProduct200JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4095,7 +4330,8 @@ type UpdateProductResponseObject interface {
 }
 
 type UpdateProduct200ResponseHeaders struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 type UpdateProduct200JSONResponse struct {
@@ -4112,6 +4348,9 @@ func (response UpdateProduct200JSONResponse) VisitUpdateProductResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -4400,15 +4639,25 @@ type DeactivateUserResponseObject interface {
 	VisitDeactivateUserResponse(w http.ResponseWriter) error
 }
 
-type DeactivateUser200JSONResponse UserEnvelope
+type DeactivateUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type DeactivateUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers DeactivateUser200ResponseHeaders
+}
 
 func (response DeactivateUser200JSONResponse) VisitDeactivateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4653,15 +4902,25 @@ type UpdateUserResponseObject interface {
 	VisitUpdateUserResponse(w http.ResponseWriter) error
 }
 
-type UpdateUser200JSONResponse UserEnvelope
+type UpdateUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type UpdateUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers UpdateUser200ResponseHeaders
+}
 
 func (response UpdateUser200JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4810,15 +5069,25 @@ type ReplaceUserProfileResponseObject interface {
 	VisitReplaceUserProfileResponse(w http.ResponseWriter) error
 }
 
-type ReplaceUserProfile200JSONResponse UserEnvelope
+type ReplaceUserProfile200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type ReplaceUserProfile200JSONResponse struct {
+	Body    UserEnvelope
+	Headers ReplaceUserProfile200ResponseHeaders
+}
 
 func (response ReplaceUserProfile200JSONResponse) VisitReplaceUserProfileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6323,212 +6592,222 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tVhtH1ih8K/X0M2sFnmkJSYBtxJr1vjLgRDYGBkQ8mciHLnVvSRVaVUpXNVjx4qz8Ohdw5se5g+dG",
-	"zp3kSs6qXdVf6hYSYByS4UdiJHXXx669d+3v/dnxxWQqOHAlnfZnZww0gAj/POjRkf43AOlHbKqY4E7b",
+	"7L3tVhtH1ih8K/X0PGsFnmkJSYBtxJr1vjLgRDYGBkQ8mciHLnVvSRVaVXJXNVjx4qz8Ohdw5se5g+dG",
+	"zp3kSs6qXdVf6hYSYBKS4UdiJHXXx679vXft/cXxxWQqOHAlnfYXZww0gAj/POjRkf43AOlHbKqY4E7b",
 	"6Y2BXEEkmeBEDIkaA5lGIoh9tUsk8IAwRRgnXndYOxIcau+p8sceERF+ZT7VHdeR/hgmVI+vZlNw2o5U",
-	"EeMj5+bmxnWmNKITUHYhe3EkRVReyp7givEYJKEkZFKR6zFEYJcEV0zEkkzpCAjwAIK2WZ7+1ZvSEeNU",
-	"D1Pn8EmZCbw+xw1RhW+55JqpMT4v6QTIkIV6QS7xpIiURygPiBeyCdN/S3wugp9jkArH6PMIVBxxQIis",
-	"6Z99nIZEMIHJACJ8Z7Krf6ahFMSnUcTAjITL5rF+zCVS9Hl+yfpHj1wCTCXxRayBMFqvk455KwIakMEs",
-	"mc0XUklyrXelBx6ySKo+xyfNT2NxDVcQkQBgiocnXdxbJK4loUEAATGLFlcQkAlQfj1mIRAOTI0h0vuc",
-	"AlWEi4jISzY1kNAvIyiv9ZHQUK9qpn+KoE56GTCYJGJKf46hTZiSfe4LroArMqEz4o8pHwEZgLoG4AnW",
-	"yTrZajSI933nsLvf6XWPjy4OTk+PTz1zXpQEoCgLieB97plZPI0Z3GxOY4EiSoxAL8a84yFEXfOUgVLx",
-	"rEXU58lZB2w4hIgMIzEhaiwk6HGvqSRMyhgCMhSRqyGWTKl/4kIlPw80FJjs885JFx+jklA9GwS7RCoa",
-	"KUJHlHFcmYgVSfegxsDrfe64Dnyik2moiQZmb3/p/iTY4Yej2T8/vGn888Pp62Dv7Q799ns5+PaV4zpM",
-	"U8rPMUQzx3U4nei3zIgFIpzQT4fAR2rstFuNrVeuM2E8+aKpCVIpiPRQ/+PHTu2ftPZLo7ZzUfv41784",
-	"bomAXedQg6pMsF0FE0mmEFkCa/7267+ajUZ9wTIR4IVVBjCkcaj0Gl1nKKIJVU7bYVxtthxX74FN4onT",
-	"bjYauAH7KV0h4wpGEOESj6MAou5+NYMT+sdvJGFBurYpVeNsaSxwXEeTO4sgcNoqiiG/znRpcYxPliF0",
-	"QkdQnvskT/aIYc26wU7yf/8PsQioSWMAhCoyEVKRZoM0Gg2kuDZiPyQAJhrNVqQVSwO7RAnDQYZxpAnE",
-	"JUMRhuK6yIFyTDPjkimiptxbUxTzx3pAf6zZNJ+RAKZ6ZtXnyBL1Duw1gqwJF14nR0IzxVBcQzBPq3YW",
-	"QwlVaKNHqMaa5hKkaayANyfmsluEOfYufFTcOZeLMTeWj4q4N/plORVcAl7Nr2lwai49/ckyb/0nnU5D",
-	"5iO2bPwk9fI+Z2zrswNRZG50XwR6gnkEdVzHoKZ02j9+doYMwkCzuwlloeM6oTBDO21nIAJ99hOQEknK",
-	"mcRSIX2QKxqygOA7+iKLQErn5mP+Wbt28ySOSIaUhZAACaTq6nk3h02/NXgJtS26HdS24NWwtjNo0FrT",
-	"bwWbsDXcpi8Gzo3ryNj39SztIQ0l3OQh+5cIhk7b+c+NTN7aML/KjQMNjQN+BaGYgoFy+WQT4YJJwjgu",
-	"uF5F2FoQkkTf6DONjIMQJppVCO4DYfpKtHD1dol3fvTu6PjD0cWb7sHhvkc0ikiiaZUgwJEqxRQiA5lA",
-	"gLnJFL2E3T73Xnf2L04P/n5+cNbzUDAwsos+Eb1K/eg1hGFNIxUE5O3Z8RFZExH+cN57U3uF9yQHqSDo",
-	"c8u41JhystkiIVxBKNfr5O8xbiWVCAnlixZFaARaHhnGEvmGcPWeGB+hpKUFKULJhEk5hVDZSx5XigKQ",
-	"ZCFwFc4IG3ERQaA5zI2rpcxhyPwHIvjB+0738KLXeXdwVMDWDifURyEuYaRMJihrhSb4pI/0iWGkt3d8",
-	"9Oawu9dD0Z6SiYiAyCn4bMh8ojdNZOyPtWTs5fbu1fWi3ohowIIA+MNg+ub49HV3f38Oosc8nGlBajhE",
-	"MZYGE8YlXpqoI2gG+eSAme7EayMJ+TQMDWrSWIt9SkNFC4+xkYw1wgcCkQUB2uVaOqPhQQah+wK1e9Q7",
-	"OD3qHKZ8uICrMYdPU/D1WvBFInw/jqInxzC94ja8tuYaucVrLh9HsIvQtjvU4B4Bh4j5iDnmIGKJP4Ri",
-	"NIKAxDxAHpVjxwGewJFQb0TMg4cB/+i4d/Hm+PxovwD3I5GIFWSMmqa+Ap4cxNO1e23ChaH+CKSIIx8Q",
-	"RCd0Fgoa9IQ4pJGRfu8PqZPOD4fHnf2L3vHxxWHn9NuDAsTy92VyHYV6Unu/6ANEaVrLns3G1qvtly/I",
-	"YKbgyXGG0j4th0h2Ja4sPkr2S7KntSZ5z15rTdNKvusG/hH4ggdMD/3GSDkPO4LTg73jo/0uSh9vOt3D",
-	"g/3SISR4a1T5gEim5ZCDHh2RvrPZd3bJEJQ/RhsIar1oeQCF8vzTOojybr12zqZlpSeaGsfQ+oFiEAkF",
-	"16iHnJKrXc2+x1oq0bq/hQye0ClVgKrzQ4/mtNM7uDjsvu/25s9ECDLRapiFrSRroRgxbjCnrZVJLYQ1",
-	"Jw25vmsOgjBOtlrkyVFGfo+aKEo7sxYaJokfMuCKdE+0+Kk12oiYXVMeaHlxxKQy8qT5MRPC1uvEO9VQ",
-	"qHWGCiKPSDqT1k4kiIYOoq1RRnO209w7ZT3tDOlQ6hGuKdPKylBLTwhtxkdF6+it6qgGyxlEV8yHc06v",
-	"KAvpIHwgZz07OP2+u3dwcX7U+b7TPey8PizzVmnm1OitYDIVEY1YOCNxtoYEeeRYRCp8ctRcsUnLWAOq",
-	"6IBKffVzLWbprQKJ2GisCBfXZI2p5KcBKhvUH0OAmowxaHAOPqomg0hcQllicLVMnBgH/YjKMUg0MEaA",
-	"5j+5joOtCV7Uv6w91R+Df0komVIpr0UUtEkRf3OInTxiecy6EdJz34J/KbXORH6OIdYaU3I34qYjvU/z",
-	"Z59r5YRx4r3eO/3hpHfx9/OD84OLXvf9wfF5z6uTDxqP5yjFYnnK0euk0+eeHwFVgNY3j2hMjqJ4qnBy",
-	"Jsk1naGAK6JUzh3TKyADAE6mIfUBN4xsSZlVZRZ6rxtoZFTA/VntHcy8zP40DTXdqsS0R9gwMc2aQS3A",
-	"9N9S/2LU5WHOfvtFSXzXWKFx+UZV325s3pHuz3lBN3gY0Z8fdc573x0c9bp7nV7FPU6RDokSl8BRCIVP",
-	"U4Ym6wiGEUi8wQ1b1fcFMsWnRvNzezRiqrER+REEGpI0lGRtwqRkfOSSCQ2t6UJEyYYNCHbJdST4yCrq",
-	"IkqJykha51zG06mIFATvIWC0h+f3sPM5Oz85OT7tHexfvD/Y73Yuej+cLJF5E0MYohqVZM/MXtOraZPS",
-	"Ap7caVXteE761fzBm9+JV0crqZ1Kr6QTq3E6WRHQmt2jE1IfKz5sUL2nPxsHy3jwrc+O2dvu+S/d5hHr",
-	"yi4/3fb3ui+6l9N/fL/3dqcOs7e/BB+67Jh1mz/89Pqno9b57Ieztzt1vxXyweRNI/jH2xD9NhqHZJc7",
-	"7Z1GQwMcaSeZa/PnVu3l9T8ag53vm/xwe3L6Sv2wFf/zBd1rwbcN9q4p/r4pz7evf3jZcVyzYoNZzmug",
-	"kWYMrhNLw46or9gVJAZew3SDjnLaTqvRelFrNmutRq+x02402o3GP/Xa0LTadmhA/38Ln7ovJo7rMI0P",
-	"24OG/xJatLYzbAa1LX8Taq/oi0GtFWzBi+Er2hg0/czK3AkoORRXoPmp4zrTSAyZlUuYmjlt51DwAHEO",
-	"TV+R/urb147rxNNgwUI3zUJvXCcSoXFiSSUmEK30Vh5TNUhucFFTiBQzhuwED25DWo1GpyDjUOllpJRX",
-	"8mDn5rp9wDPzWC+KwTGm9cQu/2M6hGuW9jG9BcTgJ/BxBbn1FJH6GZn/7MhcRN7svG/Dtp55KgfX254+",
-	"l9bhlUdKfNFN5qvCyT0UNU/sdZjzDdHAWB5oeJJbO94abh53rZKcjIBhHlEEvqp9JyIJtR19MHCd+/01",
-	"+qZntTNFpyHUtlpOCUClQQsO75eteXd3iaALM94OuPS5eeDNL6I4aiUwM1n5HpBkCibGfWatMHixNwYv",
-	"hq3hFtQ2/SatbQ1eQW0neDmstei2/wJeDZu0NXBc5+eYcoXo3br56DpcKDT5hKBVoxEbqtp1RKf1Mqjt",
-	"rPMC8T6TinFfJRYhif7J5Nnb4Gkc9QomXT6NDeeln7rmzcTRn3xMYUijiM7w4HDhhePe1i+Vvar5ozIL",
-	"W3wk1gl8j0MpQqVDrlkwAuVqoXkQxlDP2M7rMAb7M3Id5sOeidJq7uzsuI68jJ2286G7/+1BTyO960gl",
-	"/EsESvl6y097O7z3c4/eJKtZgvIGHEf60ZviWpe9mD55Y3e05Ma8jPFJs9Mlz+JDpXv1Mk5gXFhpMmjV",
-	"oe9TOR4IGgVn8WRCNYMvXLfDSExyzLrR7OFFZO8iVDjl69mZoio23IhyH0K0v+5ouTdkV4Cra241XGdK",
-	"9R21qf8CHmjsbDdbriPHbDrVD7W2b5JBe0LR0Gm3mi/0Hq+AxwnYt5otg+YiXVhrfmFKTO3BGS6xAO/u",
-	"zDqKK2lt7rx61ahC15gzxOZWQ3MY9MsdwbXT1kDAT3Z7eislhDYwzwUs6Euzphgea4l9l89gKcfJnp4H",
-	"9+dCEMmLLaesoM8DoWQeiCdEDI0tQmrax5g/iJgIjJWHRoDKTYoqmjGsMK0+71WBUjj/z6sx4176TpER",
-	"b5c5b3agJa5nHN6STGgAxd2vuM08esyPfoD2FOtUNzF96N7Xk600fIXMY+fKbaqIEyUMm0OAIrBXYTFL",
-	"1NVnlvM1WM7DVcbSzfEkFMd0VedWEchhWEilQgZYVEBavWaj3dzOI9ieJjCnvamn94Gbt8y5VqpoxSFQ",
-	"EXsZNGHH3xzUWnRrWNuCF0Ht1aDh15rDTbrtv4SdQSvAm9ngsUFUjUaKhvawN3d2XunDxO/OpsCV/eHl",
-	"zs6LZxVyVRWycOzzLPVDEhfN4Rqksjb0zHq+S+jAGLTtgxEY6xwvctzld7TFqWqebqZVNsrRzu1mdyQR",
-	"HPRt6odxsPKNWcTdqpDK7cK2pZt8xHjVldWY02yepVdnCZcXyA8qC/i0osSDhIeHmgVyJ1jewxykl7Kl",
-	"QybVrZfgj8+86t+EV33UEkoSe47MyqQXtFB00Tdp0/xhTQD2Drd/HXyivkqv8NWu9JUouniL3pTJ+LaL",
-	"vrih2+1J6ZOPIiAU1lJJlkXbQZZ8Umm9KCSSVFhaXOfAYGuJ1UZsMjGeWBKKa4h8KpN8mcQjXS8kv5TR",
-	"PWVySaB4fjXbWwUz32bV0qJIRK9FMK/hf73wvDm7Jc67gittTz94kwuar75Bk4DwoYh54M5d1xgdoASR",
-	"dJZFAthtrnzN4Wr2cRVLSGLeEhYBDeggBCKNqFyvEhJyIP18W4x8gFEWVrX0/lGzlrpaN/CI8eHvkp9j",
-	"ocCmK1p/bRo8VDm5VNRYnYoTY8BxmjpmQyeimEubsNI5Obk4OPr+bwHgbTYBrry6s8wEiUefASy/9Soi",
-	"zbCgArRSacC6ZEL9MeNQS0FtYnj1VEhZPJ7oqSuSMXKh/o7rFPIG8PN89EA+NDtPNe8Pet8d71/orzqH",
-	"h8cf8OEklNxx58Lkz96dp393j87O37zp7nUPjnoXZ73jvXf4Ja714qzX6R3oz/sH70+OewdHez9c5Eat",
-	"jlSsCiFd6Gefi6grRUlXRU19zDOrCqBWsx9LPBVoBin9pnEvFikKfPGLpsuU7G5m6JJ5XygFAZlSNU4E",
-	"UzEcGmOCTSZZ85CB1Bv1xLfgradhU2l6B4ZRVlJftokK9cSm/ZqZmMxjs91xkiRm06EME8iRUjbRQh71",
-	"wUZ0YuyHmzGswYxQMoVICr6crg0Ac9vJJlxI1wvk4KcQPV7EjnRFS68IvGTvLM+80bPeItCY+avg+B3Q",
-	"UN/6BQCmsrq4LGO6TI1nCSaJywp8mV+LeWvxEpYY9uaW9HALlN34k7A7HYoR4/dwmi3Wb6aL3cRl5Ezk",
-	"zluRc2Ill+k9fcVzUElY8PQ2P6+xCsyJnF9WLc2cwSHj0JtTSt0vZonN+Y0XGWBP5lyZt/qX8wq1tU2X",
-	"deoFWmQRWlq77q6sDpdF8ew8VnWwsGCFlNqcXH03d3iVeJ14u6tE11UdX5nXKw/mlZxeuVNYFUbJqayS",
-	"91zw0AfZkabbKyw5bznJL829xbuPAFjCoZ8J8/cmzIdfipkZ9ne/EzN6nvPDPDlsKLkM5la4EotIwknK",
-	"BrFsEyvwzGz9n8slHcqz2siSMveZ22eVTcGnioZiRDBWJNPz530g93EtZ3t2i3Ep6fZKS3TnwX4rTpmQ",
-	"qTtIWg+MFJtHkS94qIU6HUurdCyCcjrFQrCt4nf4wlfASjy22puwmME2M/fAHRnsEzW3G+Ekc6P/Sa3t",
-	"eRmsxI88e9WS3/7X/yYaJfAPG6eBf6ehHR7aVrzUB+jlbSLZjW3xKgn1yMeGuLmokYIpK8HFeSgXTuhR",
-	"tZknRjFfT1d4FvCXC/gLqaoQEZVHzocHR82dfzbgSmDNTbnS82ZJqz2arHmlp9NNfb67LHMPllI6ppMC",
-	"n6628jJb1DFkkHp4QiZVnXiIHB6x0YXFOoQTqvwxAX07hbO+rWGoxjDDcIliMbVdI+ahQwzfc9M6i1hJ",
-	"iNAwJNciDgNTwIzxPtcYICJM/FXCuM5wRgkKCw8li2MyqdiGBSSzOxN/QomsjeXRNG9Tydr5zAxXJx1b",
-	"6tJWB7SVCgkNr+lMooWXcrNNgmPX+9zLl2vT4IvARutoGOAuEU6m0lsG4rligwVBIBtypSqE83LDZio3",
-	"bLUqBYd5VcPWEyyLhbfIgcVVllN0TbFSKtOacnco+ZkUCjClOvucDhXYwgGCQ510TECUTeIOaVLZDkFa",
-	"JZ/APbZngTm/syMsIEjEEKeUZK2R9/Sa6CCCMte6rTJokXNehykuoVEdcFwZhGsqPVI/ElIiteBK2hYx",
-	"cTXzqI/RLkToRV4zCYSaKIA+H4iYB2TNUM26gWCJO62wSotg80tFn0KO4NH1nSuqaOm4UBZUCkOYOaKm",
-	"fY7rJWa5EcWShTgYNdyjcPYDIUKgvMxGjbM3KX2pbHhxbgPJsVfzz8xoXdzlq99+/dfLlqlxY9GcKmJ4",
-	"jOBA4unURFyQEJRGZY3r+oeAjVjRv1iRkLXYQP6qAttP0FV2ZC0B1VEghbAPF2ufktZvv/5ru0H8MY2o",
-	"rw+iuKy5wKXcml40CmtqVa2pYAVIBzWpNmVsKxaNLGqklRiYRM0XJQ8a+WN2pU/equIrBHutkEHE7qC+",
-	"f4FsowUidbPX3Go3tpPQryJHz3ZexoAYTP2F5Jnd9K80eyyNcUyyB+JByHxzNWrMTSt0GDuNMc/Mk557",
-	"H0F9LpPq3oL8YjtYHhFXkdkW2LbSHKkV7GN3luurhPWCBSsPpso8KzdDgbsI8paOltjo/53o6uHW8HxG",
-	"z+9uD7eLWcUM9+9zyk/UJJdDnD+pNS6f2XpnWaXZWiysFDEmJ6s0N1cRVtKY7HJHBC1g2zDQXRMQlRa4",
-	"BZMbEMJQERHPR43ZmK9DxqHptJ1mi5wp8pZOQH4jydnPMY00Yy8HgU+mlM+wPCgNZ4r5NCQHfMQ4SHKo",
-	"gnKc+HQsuN7PX7e2SKtBXu5svSCNnW1UE4VUNNyzhcg+NH8gW2+/WzG0fE6+KGymAglzD7QqH/CtJ6L8",
-	"Q7Ljyt/sVqvQ3uy76pfctqu8VPe4naswWePMnT1CTxYrlh55MRLdXY4CS19IUCJPrtUPZiiywrMpyszp",
-	"0GfHZLP54kWtSWg4HdNaCyN18a7y6ZQpGiJTmevN8PFz6+YvlUaGBP9yS9psFd7v9//6//3YqO181P8j",
-	"a+v1jdrHzy13s7FgxALeFsC3Ek7mc6Ie1V+wNCnn61nwv4ahvlI6X2JB/1h5PljS5x4Rew8oBlQ6i+JY",
-	"ZTK9SzheYazqLY+YVPeqt7I4SnFBZtWjxS6uVLMjM8LMRTveq7hNKc7RrqISxqJKdvGSpDCPDOKZ3CUe",
-	"FnH3TCqFykVioGkKHTq7xMP67p7poDShHA2eNvm/EAaeSznDcbUCql8tujZzT5Uo98wo2sVVb/726782",
-	"W0QMidf57dd//dNzidf47dd/7Vhrcc3bJTFnPxvVIpsorwvMMfBGbaf28fOmu7mAj58lin1mpWo0lnc2",
-	"WcVKVQizLieSGB8DYj5WeeQ2gSRpCZKDNz6UB62ll7INJi+uL5pSqyo4I7EC/DAOq2bVz+UnNRmU5Tl7",
-	"acGsvKTzh66VNicL5fcyD9S3H3pk7buz1vaLdcz3Ah6gF6QTq7GI2C+oDrWJGZv89ut/e5UJGblNLSp/",
-	"GnPFQqTdQgFR+2alu6EqQ7vI/+fSYrB7mEsk46MQ06F3CXyyrcOYIlQRLz+CrN5MDqhZwL+F7tKg/zy0",
-	"59abHzkPsiq+aNa3zLT1h8bShxursip2v7+tKlcNp3hYv2Ndk3mYfqGAy/l6Rg8wTNvFfv5y4ZJmxLlF",
-	"Vh3YOWrSOeH6HmJeUZe4JW2oHErK4ZMi5oFddK5JBVMyFNE1jQLNqSjR2kUhUmtxMMVDcpEMIO5Yxq4i",
-	"7TVNurN9FWkEWUeDucjSzCja2kKjqJFjXmmcnTCen7D5XL8uX79uwfGdy9X1lAedXU5/eZckSS45sKSG",
-	"RbW3PQD8nSrb7jRpgbWGIjkRPJytV3vs7q7aRFbbuLU4i36mGtLlCknP5Tlut7ymJ/9F/K2p5luq7fAI",
-	"rtcUlku4BT52J9z6Qj7WZO/24sP53QTkizOekp19XIDhS2XOZ4wvvPVwMTapGfP7C7GrFlt6RoLCW0/U",
-	"JfunrkWk5wQ/jpianenBDXwGqF12YpPebz69Sfjr2w+9stefF80RJgQyspZfDUHPJR420sEPmEhRtiHg",
-	"/vCCM+ptutyxUlPT04LxoUgaf9jgQ4vPZ2MxHYZCREQB1TQRR6F9VbY3NnL0siGTR0vhR7lRmBGkvuv1",
-	"Tgh2Fh8SSuSEhiE5OD0hGwRqvphMIPKBDGLJOEjZTg2ltv2NISrpEpo1brM2V4wYRLHVTevgYXtNnu9Q",
-	"FCQlsep93ud7gl8Bx1/afV4zDWAHIrCB2z6dQLhHJeyS7r6J6Do/7+7LXVSCpKKTqfn29M0e2dzc3NEv",
-	"nff26nqs94LDzPTCRWWRTBgXEUFNkKx5mQivjzJzeXjr+LaphpQYEJNm2ElXEcoJWGbYJt7nfoKlfadt",
-	"o1T7iK7682+//veN6Q9P5h81kjfpm6oU+pvPfSzV0Xf0t5YizQfrsDcf0sIcfefmxqtasE+jSEOxWNmo",
-	"nS8J840k4prnG99jt/XWK73SLCpBI4qJ+JSuifWULvFqGmoXBvHrXjEql8M1hjjrZZ3zS65nsWoEWmgL",
-	"PWgoNj36yTTdRDBjP/Jy4+EktB6HPU1auOnXbW9mCJImSlnQfr7/UZvQXMOeZBEjUFJvWM8KV5B11aeG",
-	"9i0SF/oUa8V87jEch2w1mri8TqEna75BF72ERWbUftxobPo56x1+Ad5ugRfhYvXe8jZavURjmyMmzLy5",
-	"rdE91tpT1uSxTqy7zo6EwwhjHdWjZgZSs+lIKLN+bltQWQ6HWzzELtJrXsikSir2IlNktuJi+klzyPRD",
-	"oSSe9NZNpsZgpuc3be01bdIReC6Jp0SJQqB1ADBd1zg3mNmFExOYT9ayCH1qniMUQZV0bCMjgXxLkcVd",
-	"5dfbSVtsOoJvJMk1tPcSikIyLnS3r8yRqOdfrmdB4Ca8Pb8zPSAGkIPcJQOYCW4rfFuazKWCzI84lxVi",
-	"wsdD5gOXea1cq+ERA0WxvNEK18hGMoYWE5gKi9dR56TruI5tYum0nWa9WW9gfdYpcDplTtvZrDfqm7aU",
-	"Et7AG3TKNq6aG5ogN/DeRIuPkBXh9qeg4sg69LCMqyHAHOaSKWVRnWC3YcNebE0qQ6nYeCtxM/b5iF1B",
-	"lrGx1Wia3r2aEtNv0ahGOjmzQ5CaHCxlb/Z5rguz7f+mZNYtD/NmxBXYXo8p1aM59zCRFbKySkkVwTv0",
-	"/LpnlZvVOm4Vau/cFOUwK3YWOvu3Go0Vlr/a3IX+WxXNvg5Nc2XGsZ/Ilpm5asB0hRuvadpcBl9pLn9l",
-	"vmEevre5/L2sW7l+o7nCG/OdjvG97VVWWNE3Tr/c2ln+cr557I3rbK8CxWLfcHxrhe1VdBzNi+ZO+8eP",
-	"WjmwecD6dLVkYJodppScCxRQdCTRjaZF+I96qHmGIkzM2iKOciUurSFRcwOe9iREdqI5ibzWok6rsaXl",
-	"IUzMERGmD+h3DNO5ppIgt3H7XIq0C7ume0mHWBgzgilQZRtaXgENZdLJdwFPELG6F1NYjarmonNWoumt",
-	"aseEAQGTel/iEgKyJkxtCxM4iiLY+r2J85lk7koyBqVRmM5h8nJSMYbNESy5dwt8EG/hJbdjs15C729B",
-	"y0gR8AzFH+n2KBgoK26PniVViOoPugv+GBiT4ki2bZvPl9jElmJJPtirmqXumdbAyATNIWeC0JqWsVCt",
-	"RFFs3TWtRC0DRnlLqggD8kgUhyBRVM83KU4SpK0m6SYcFbl4QRexjClX6r5tdNG+hpFEpQsLmOb7ztZJ",
-	"qWMt4/plIhWdSVvn1ISmMJUGo1Sw8GIzu0di49Ud8x7CzdOjmu8v/zUlq2emv5yEzdGnsgY2clhdLrI0",
-	"cptgVLIHZEYAYywSWFQYywEA6jhyiq5gVLU0fWpdjDAkYH1/QFAnJ+Z5xkepeQQ1Wo1tNIyABjM9QUbS",
-	"Wo+6HosQyJBOWDgja0jkfW5e1osGHkCQdOy3XAQVyXVMtqZEKhFi030rqMQSQk3fqKgBMzxhSiOFc+s5",
-	"64l1yk16N7upeGMYDi7SAMfwIAsoMSS0zyuuQxdT2UegrCmoxDBO80biJyT2fbnLeC5GreI67iDe5DT5",
-	"Z87z1MXNgyReck7gxBoXdO48V2FMxpNyi3yB3kNJKMlFfScypyFOI60ylRjnywYifdUZfVLzJ1XdPkJ/",
-	"TEqcmzhsEsGIRoHhHkOCNQ/Wtho7xMsVn0c/QeEuTQbJF1K4cx2F3T5HwUezNyx5ka0Zx8fUwQFUVDqo",
-	"ZDaZw+px7E73yVtYlYkV0yxW4mLNr2aQ6uViklCIMt7u+7OyFbjDnuDDkPnPKvN9VWaDUYSShKUkR3gr",
-	"x0pdlhsyq1xXqUGjT4Os0TA00oJmi4XmleuJa5QMZjbME0UO4DGQNfsTF6rP0ypYxrljrFBTsp3VtxjM",
-	"kjdNpSH7tqk1igWnfvS0uGTcm976LjEfUz5lnWX6R7IGoQSy1Wis18kH69myj6PjVz9kZBtjKT/mQM7+",
-	"foh7gAkkpWtKBoBSd0PNHGwjB1PTeM5drWiUOmYMzFzTr02yK5N7rx9LWjVY9oO9LvOMZbXgqVIHHM2I",
-	"i1PDpyVTK3H3iT8+ovS1sEvoAh42ZKMYEy2evFn9D6a5vbYhFAmEyRomlbkEA1jXcxwn5S+L2A72HV3I",
-	"dDrGhSqGaP2Yaz7oEqD+uGD9cYmXNbzzXKTtQrM5L8+JshaB6y7xcu30PLKWtHS0/MK8tN7nCcPaNhXz",
-	"TD89+3Od9K5FkXVITW2JP94l12Oq0KasxqAVtpHWSX+BSgN6yaFc5i9Vx5g9snFC8V5c+hxi1SoP2mJy",
-	"X4fIS5F5ldpWAT8MLjyT/SOR/XkGYzUGZq/lezMBkXYdraT9PSvHSCIBkgmveSILrFHimQKpnjGKpl3b",
-	"7HMMHdvruwSXZSgXl2YGhFxTVdRA6MxWuNPSRzJ0PZEUmMyu6kxsyO5QNyl2qO/FyhLpt8kofZ4TUhYw",
-	"A9u088kwAbeyE1y+qTuTVg5cJGCkWfmrsYZCWYDb50dRxxjKokWzZ+V1yyLOoiK983OeGImU6iuA5Kpg",
-	"JolMjyjR2anTsLAlsz41Ya5cbv5W/m5v2Gee/oV5uj6BytbOOf5tGfVHW/OkzKoxtrLRMFVV9WkFTCrG",
-	"fZVqdC6xzzT0z1puqxNMH5PEFxPIbN824rbe55gAhnYiap1YWURTRLmkvp7dKG4mnmHM+KhtnHOUz9Ig",
-	"3pD6l7LPMXzXOIAxIsJcEDvEK/dW9Mwlh4YrDE1FKU6ORZTuyDUXChcmLJhMxBXI1OiO3KCyaiMGgM53",
-	"Q/QwYPgDmtM48boBTKZCAfdntXcw08opiUBFs7kCvZcwSxVo/AKDTq3x0Nja0phZ9FFY/Tm7ndasw1Kz",
-	"VBxKj7CeSr36ecZHeqt4xe4SX/DEJapXxECSa8pUWg7YxBvqkUag0PWR1ilAi6Wer8/1wq1hM2DDIeB4",
-	"SfyxOZOKVpaeVs1D7DZo9mH2YNwzE5gMIDKBsBEM0blBlYLJVJG1rUbD1eOukxDolfXV6kXEXD+IThaG",
-	"6gAZADp7Ioaxob65ypPGk0xrPJ8gqJN3MJNkAKHgo8Sfa3xYpXDVPm9tkbGIq62YxhRsagAtMR90Egvu",
-	"FQ1j1OIx+htdR/Y0KYaQYxA3GQkREH8smA/r6Z1g+z6ml8IcphVuiNsLzeSrdvxH7X9+/OtfFt0f97TL",
-	"Zp2hHtiV5bY2TitbbHPn9DsZbYvNuRZYPMpteb72ffls6v3ydzRKephrYvlE6WIuaVUbn1lws4JqpbWe",
-	"CGiAScclJWsX71GjXbHAMOctwy0DmVUZxtyZgWaLZ1rVIjlNKx0fB9KDLjCmJizwceXNlejn6xPN1vL3",
-	"joR6I2L+h4zV+hZUir3m3teCgWHw1VLmnTRc0+9r37n5WE0GG8bMh/7Yew68SPBFnLnmECGim3lI2lwj",
-	"FVBI0rnIs9aIPImYxzEhos/TBzH5aEpZoKWeNP/Iyqu5tt+eJjotgKY+40xO7vOcoFwpfeCCnwbppbbY",
-	"PwoR3vmq+6OFZxlsTgh3F4lW5nFt9ZtoI6sL8wASpMofP7grWFJ3Jqs3QzrpJae1OKTDCkLbTVBUz6Vp",
-	"2s+ox6uirlK5nUcKiVpY1ucrB0fdQUJlHLGJw3VqIXzyhp3HZxDPsvByrvReXGWicFo8aqHroYovJfaY",
-	"heLxCZbRVONIxKNxYgAwJhw0oyTdNxILT514P3tJniNJQ5yEdfOdvTt3MdCqxrgELpliVxDOXC0TX2NT",
-	"IntnK/ik6sTD4kJpAjdKFno2+OQDBH3uTein3O914jFjK/ubJnCPXAJMZbbifOq6h6mUHlFjIdMs30X+",
-	"hiTx9Ql7HHrwSRElyJDxIAFiAvqzd+dkbR7q64us4z8vMn00V6ix+7mU0IdmVMzCXyHCo3De1Ub6+3be",
-	"Ka/tOzYa32lxeWR77MVhodOhiKqx11ReNZbGPP4uWLmlisKay+2nSkE6IlKJwENJCBRFC6/mkQlQLpNw",
-	"bcZHdbJvUs+JV0vrwXgLXV0iUoWl2Lx1p+3U8nWLksp3tsRR4bdCH5la7tPHr+u6qWpScqvzJjnOe9/y",
-	"f+wMUCYV0RJohtZrpmNT/qayjo9bvCxn787bZHnFZTexE5uw3rN352lQLzmiE2gn3Tn6PFcIw/ouIzaZ",
-	"WNxOp26n/SFbjUYhLNe4cNqkQZTo82bDpPPr/3L1SKyCqp8SEdYSWGwIT+qJPsBuvEKLmy/QtuaOhuO5",
-	"UpNf2XQ83zVqgWie+MsKIb+u9Rngog56dLRoMvvYBj6DMzxxcf5ZOn8EmwGiTa6A0kLBPGN3FZJ5ar0O",
-	"IARVQdbfscBK2slEqQN5vhce/oC5ltakbUqPXMI09Vr2uY0aQenepCdgQZkp0KTrbZoOP6bRJARZ6c3r",
-	"GIUgz8Ue9wpeGsU/54P+M6rZfzASsThyNxpxl2e1J3EJ2ZnbIg9rIkwaRpCQ8UutMDG1nrRB5cTTLNur",
-	"9zn2BNZj6S/IgPqX+tb0usPakeBQe68VXE+/PgJFNk05CZ4EXqSpttX+nYwmbndyczM5Ui3lBGgUMsh6",
-	"LOxm8xo6loqFYZKmvdjPnd/CrV7u30GOXvFeftBdvFmVLX0ktFwXsCGDgEiWRDvgAZQP/uvLAn9OTrBA",
-	"S0AnWcYTligIdzPI2ACKW83oJhtbpo7gfHHs+c7gSWEDIyYywU1iDWKMQRbXhB8liZW2RAKOzYZ5fvWN",
-	"NPhm6DitFZaV3NtqtvrcOzk92Ds+2u9izNSbTvfwYN8oPEXuIxfb4VdkQL2EAHLLZ5IMMJ1S8Ns4zD2Z",
-	"y2M5BO6jc3x13mYvjS/C4/7t3QetFRSUCHvTYKX8N5SFz0njdy1XcV/d5vZEp6LLweQmpGUX8hlOsuhs",
-	"MBngWtKjE3D7fHU3QxYDZCo6bC7yAzyx3KOVnAApWFKPwO/kCsCA1TifN8MkiUS40N5ua9qvmEduGzc8",
-	"VSN2/rviA/lC/l/Zen2PvLLntINHSTswdLGQjRqOWWaiS61D+4v6q8yZfpiSSWJnoQiXCVvHkhu2So9s",
-	"J/HhXJBQ8BFESdEtbACIz5q8eG9UKA3n2Wh0abqx9bngPtRJJ1/1OK0bxKSMIUj9y6HAcj3xNF+l2GaS",
-	"miKNsz6/BJiSaxFdahKHUILh9WnvuVkSjb7mdfb2Ds7OLnrH7w6OLnq9Q88t1lLuc0vP6/cxfmVQfwol",
-	"8fL1i0wS2LPl63em+QxBCDXFj9cW0vwKBi8cIS8a1UknK36xKLDZ8oK2lor6PAltdgl8wpSlkbWauWll",
-	"5AX2rKeA4894/XTCmy1CSwiHLll2o91VmNbIcLv1pmPmxyjktKyeRXlPS1kelhQ3DcZyT1E+ExzLweND",
-	"LvG0AOqZ5DbPNL3xdjNuimXveFasKpSi6tq0FxuGVgoOfQ7YDMLU0xK8ZtYhbeCmmRMjnu2Mt5Nf1v/t",
-	"USMq8w3mvrL1ZCXqN016/rRc4NkmsUJFBsSBOe5zN0F6I9dM6v5cKa68rDEJzdzWpgKmnatNqDEvkxCG",
-	"iogY5XI/BBphNKVtYuWZdjR93j07JpvNFy9qTULD6ZjWWsQXAZg2OlOmaLigRBwuQK/zJK0OfO/AEhoE",
-	"EUh5yDg0nbbTbJEzRd7SCchvJDn7OaYR9qAr9eOaTClHxx+n4UzTUEgO+IhxkORQBeWWXdOx4FoZ/uvW",
-	"Fmk1yMudrReksbP9yjFxQTTcEwE2rfjQ/IFsvf1u9SRGC4Qu18f1FDlaKtEl9ZETye6Zvf1bsjdLwJa/",
-	"fSMTfFiJ0wXCv62w1CkEwjdmngh4ABFKIhu2z0tdY7dXN52njIeJKcIBAomdbiYDCAJI7I19PmCcRrMk",
-	"kVyr49bgxwVmaUdcC4mo9C+qJqeXu5QAFXxSG2M1CYuUl7IpxzRa+o/9473eDycHRD9qWi2ZH0qfgQb5",
-	"z9gRx3xRaIqjBTuIgPv2uY3cg/ab+aEGIpjlP0cIcDkFvxZH4d/6TgHWfacwGD5c+GZ+uI1sKxWZ55X8",
-	"Jd0DHvv9mMotHlwkAiPAFkGWz0dI22XlsNTsti4V5QENBYf6T/KWTgaB8L/Byjr2aTKIeRCCO4+VxCBl",
-	"fRG2neGoK+LcT/SKmmUswryN//oP8kZExPZXIoybCHEmOJmazHsJ+hBKe60fdvcOjs4O6uqTIv+1sepx",
-	"ms9f/BjLmKKhncBq4UGOgYZq/MtijpO2YWnkMkSnkUBDIJMknmJsWiDAFKdTIvbHaYuvAZVQeZLf4byP",
-	"aYowM6wQpZLt5IsfyiG7Am5aZS48gQmoiPm3UY7tqzeYkUjECoiCyTREAZoHaclS/QX3Z2TMpBKjiE7c",
-	"xOqKybXDkI3Gyu3zqRAhGdF4BJKsYZlBlzCkQ+obqcrF2igMu0SgJ4UEcdIsbzAj8ufQN9/3ObrvSEQV",
-	"1LCTqm0bqB910xov3woSxdzkLB58mgqJacPGwCXITMRRn08EZ0rgZcZB6YtowX3z3kJrNfKfhpTxRZT/",
-	"n+S7g8MTkrZYuxgrNb1IgHaBsDG9OVNAmhI8GkSlw3DJBNRYBLlDqff5fxK8z26fAyVpbI9x22Ofzfh/",
-	"6zvfHvT6jovT6/toPgq1zYK+45ol/K2vQdN3bkiz0XqJIF3KpCyIE3Z8Egk9M8QSXbDEsMcvTiq5aSbp",
-	"GS8kmvwdvJBykso95HgKXF9tgfDjCbZKkDmZaUYnoecSX/Ar0LKnxsq3Z8dHlXzLDqV/fyjzqm79bzo1",
-	"5yvK2Ha0D+j6V+6RX80M5+H0CJeUVpgFV1rgwLaQFpBLD1of0q0HXTpjDPuCKG2FhX61jJJHlHGpbjvj",
-	"HzrvD+92xskiq7iN3Uib4JH0uT7WNnbD1OfaJoVj1d/bc20TPNYK0nWdT7WRqNkvJ3T6o/nho1bcVzxh",
-	"PAO9URNe8fjnbYG68LzRo7iqOAK8IGhY9mxUGGxrKzFsyEUHI9lubFYe9ykGGphb+neURk7Rl6qEQdr7",
-	"2g4ep0p7BqDqgyu+XOzu/ePHGz0aUuKi0EVLpxhmkhLwNZVkCMof2yYz9bRT6gZa7+xSyvJS1rTKNf1o",
-	"cn1icolUWFa+HIXSybXXzsKXivU3ZcV7J2m9PBQAhH+ZeymJraquh2ncE4HtU2vceaZuZDqAzQgvv//G",
-	"lrEdiqhUpCX3flbMtiK5FnHTRcejKZCdiG4J6RKmJITD/Hqy87/5ePP/AgAA//8=",
+	"EeMj5+bGdU6BBp2hgqg8/UkEErgighNKZOz7IOUwDsl1xBSQ6zFwXFIA01DMJvrJCGggyTASExLBNGQ+",
+	"lW1CyVRIpsfsc8btLtiERrNvpBmrRjUoSChGZO1ESDWK4Ozvh99I4k1HF6Hk3jqhSm+L6oUSNWb2xW9k",
+	"n/tiMmGqTs4sQAbUvyRUEu8fNb23Gm7O05vQM3P4nCxzTX8OaTQCqfcIZCbiPh+LMHDN5nAKScQVRCGd",
+	"rruE8kAPMiM0AkK5vIYIAiJ4OCODGaHJnokaU0XGVPa5/obOIDBrHtLI1dsYzPJQaOuJcU36j4iI63Rq",
+	"uNLLGLMQ9AtmOA1UEtJRvc8d14HPdDIN9Zk2X2y83ny5tf9q61XhyKdUKYj0ef6PHxu1nU7tzccvTffV",
+	"zUbh0386bgk5blxnSiM6AWWxdC+OpKhAlD3BFeMxSEJJyKTS4IvA7hGumIglmdIREOABBG2Du/pXb0pH",
+	"jFM9TF2fjJnA63PEdqrwLZdcMzXG5yWdABmyUC/IJZ4UkfLwVLyQTZj+W+JzEXyK9anqMTTUVBxxQOzA",
+	"Q/dxGhLBBCYDiPCdya7+mYZSEJ9GEQMzEi6bx/oxl0jR5/kl6x89cgkwlcQXsQbCaL1OOuYtPNHBLJnN",
+	"F1JJcq13pQceskiqPscnzU9jcQ1XEJEAYIqULQ3GReJaEhoEGtVw0eIKAjIByg1mcGBqDBFiB1BFuIiI",
+	"vGRTAwn9MoJSIyuhoV4Vol8EddLLgMEkEVP6KYY2YQrJiitN0hM6I/6Y8hGQAahrAJ6wJFknW40G8b7v",
+	"HHb3O73u8dHFwenp8alnzouSABRlIdF075lZPENYuDmCvEWJEejFmHc8hKib8Zb5sxZRnydnHbDhECLD",
+	"bdRYSNDjXlNJmJQxBGQoDLUlU+qfuFDJz0iETPZ556SLj1FJqJ4Ngl0iFY0UoSPKOK5MxIqke1Bj4PPU",
+	"B7O3P3d/Euzww9Hsnx/eNP754fR1sPd2h377vRx8qymSaUr5FEM0c1yH04l+y4xYINcJ/XwIfKTGTrvV",
+	"2HrlOhPGky+aboGaO7V/0trPjdrORe3jX6sI2HUONajKBNtVMJFkCpElsOavv/yr2WjUFywTAV5YZQBD",
+	"GodKr9F1hiKaUOW0HcbVZstx9R7YJJ447WajgRuwn9IVMq5gBBEu8TgKIOruV0s/oX/8RhIWpGubUjXO",
+	"lsYCx3U0ubMIAqetohjy60yXFsf4ZBlCJ3QEFaIvT/aIYc26wU7yf/8PsQioSWMAWjRNhFSk2SCNRgMp",
+	"ro3YDwmAiUazFWnF0sAuUcJwkGEcaQJxyVCEobgucqAc08y4ZIqoKffWFMX8sR7QH2s2zWdabOuZVZ8j",
+	"S9Q7sDoGsiZceJ0cCc0UQ3GtZViRVu0shhKq0EaPUI01zSVI01gBb06MJrQIc6yi9Ki4c4vupJcwr4EM",
+	"jXwPqZaQWsC3EdxGkSC+mIDVnW7VJKgiIVAr3LRKQUpKVShGyPkglJDwx/R3LcYIU30ux5ls0Kupkw+W",
+	"0zFlpSgNDP8XE5hfGSUTgTrfAMaMB32+ltCBd3pwctjd61y87/zj4rDzrbdeJ90RF1pXqlIax8iXU4UR",
+	"pUqfV5AKpxPGR/NgzUkUzd0TzUGf3u0qEmKE0cEznMiPvYgvN1+6FVoVrQ2LilX6RTVrPpeL2V4sH5Xr",
+	"3eiX5VRwCajXvabBqdGY9Ccr+fWfdIpnole28ZPUy/uSgfOLA1Fk1EFfBHqC+SNzXMfwNem0f/ziDBmE",
+	"gZaVE8pCx3VCYYZ22s5ABJpxTEBK5MfOJJYKmSu5oiELCL6jtaAIpHRuPuaftWs3T+KIZEhZCAmQQKqu",
+	"nndz2PRbg5dQ26LbQW0LXg1rO4MGrTX9VrAJW8Nt+mLg3LiONXWc9pCGEm7ykP3PCIZO2/nLRmbJbZhf",
+	"5caBhsYBv4JQTMFAuXyyiWbKJGEcF1yvkgpai0b1P5ppTjYIYYImEPeBMK1PWbh6u8Q7P3p3dPzh6OJN",
+	"9+BwH6lEWw7UHxMEOJKbmEJkIBMIMISi6CXs9rn3urN/cXrw9/ODs56HWqVRfPWJJDR1DWFY00gFAXl7",
+	"dnxE1kSEP5z33tReIavhIBUEfW6lnhpTTjZbJIQrCOV6nfw9xq2k5gShfNGitHWl+d0wlih0hJtQvlbT",
+	"kX1RMmFSTiFUVkPElaL2LFkIXIUzwgzL0TzgxtUmyjBk/gMR/OB9p3t40eu8OzgqYGuHE+qjBZBIYSYT",
+	"lLUaN3zWR/rEMNLbOz56c9jd66HTQLP0CIicgs+GzCd609ruH6M5ndu7V9eLeiOiAQsC4A+D6Zvj09fd",
+	"/f05iB5ro1oqOhyiDUSDCeMShREamJpBPjlgpjvxjGD3aRga1KSxthmUhoq2PGJjVmmEDwQiCwK0y7VI",
+	"oeFBBqH7ArV71Ds4Peocpny4gKsxh89T8PVa8EUifD+OoifHML3iNry25hq5xWsuH0ewi9C2O9TgHgGH",
+	"iPmJv4b4NJb4QyhGIwhIzAPkUTl2HOAJHAn1RsQ8eBjwj457F2+Oz4/2C3A/EolOihoPsgj25CCert1r",
+	"a6UMqT8CKeLIBwTRCZ2FggY9IQ5pZEyn+0PqpPPD4XFn/6J3fHxx2Dn99qAAsby8TMQR+uusfEH/nTbF",
+	"tNLXbGy92n75ggxmCp4cZyjt03KIZFfiyuKjZD8ne1prkvfsNRloSw3NpnUD/wh8wQP0p74xWs7DjuD0",
+	"YO/4aL+L2sebTvfwYL90CAneGj9QQCTTeshBj45I39nsO7tkCMofowMNXSbotgKFxuDTOojybr12zltu",
+	"tSeaut3RlkA1iISCa9RDTsnVrmbfY62VXFOZQAZP6JQqQL/LQ4/mtNM7uDjsvu/25s9ECDLRNryFrSRr",
+	"oRgxbjCnTZoN9O00Jw25vmsOQhuJWy3y5Cgjv0dNFKWdWfOVSeKHTJuL3ROtfrrawCNm11SbnxGMmFRG",
+	"nzQ/ZkrYep14pxoKic0o6UxaW1QQDR1EW2Mu5qIyuXfKdtoZ0qHUI1xTpo2VodaeENqMj4pxl1t9GRos",
+	"ZxBdMR/OOb2iLKSD8IGc9ezg9Pvu3sHF+VHn+073sPP6sMxbpZlTo7eCyVRENGLhjMTZGhLkkWMRqfDJ",
+	"UXPFJi1jDaiiAyq16OdazdJbBRKx0VgRLq7JGlPJTwM0Nqg/hgAtGeMN4xx8NE0GkbiEssbgap04cT34",
+	"EZVjkOidjgB9x3IdB1uzYafU1LEOF38M/iWhZEqlvBZR0CZF/M0hdvKI5THrRknPfQv+pcSI1KcYYgw1",
+	"WdmIm470Ps2ffa6NE8aJ93rv9IeT3sXfzw/ODy563fcHx+c9r04+aDyeoxSL5SlHr5NOn3t+BFQBum49",
+	"ojE5iuKpSuJc13SGCq6IUj13TK+ADAA4mYbUB9wwsiVlVpWFd7xuoJFRAfdntXcw8zLn5TTUdKsSvzBh",
+	"w8Svbwa1ANN/S/2LMZeHOef/VyXxXRPCwOUbU327sXlHuj/nBdvgYUR/ftQ57313cNTr7nV6FXKcIh0S",
+	"JS6BoxIKn6cM4x0RDCOQKMENW9XyApniU6P5uT0aNdX4iPwIAg1JGkqyNmFSMj5yyYSG1nUhomTDBgS7",
+	"5DoSfGQNdRGlRGU0rXMu4+lURAqC9xAw2sPze9j5nJ2fnByf9g72L94f7Hc7F70fTpbovIkjDFGNSrJn",
+	"Zq/p1bRJaQFP7rSqdjyn/Wr+4M3vxKujl9ROpVfSidU4nawIaM3uMb1BHys+bFC9pz+b6Nx48K3Pjtnb",
+	"7vnP3eYR68ouP93297ovupfTf3y/93anDrO3PwcfuuyYdZs//PT6p6PW+eyHs7c7db8V8sHkTSP4x9sQ",
+	"/ckah2SXO+2dRkMDHGknmWvzU6v28vofjcHO901+uD05faV+2Ir/+YLuteDbBnvXFH/flOfb1z+87Diu",
+	"WbHBLOc10EgzBteJpWFH1FfsChIHr2G6QUc5bafVaL2oNZu1VqPX2Gk3Gu1G4596behabTs0oP+/hU/d",
+	"FxPHdZjGh+1Bw38JLVrbGTaD2pa/CbVX9MWg1gq24MXwFW0Mmn7mZe4ElByKK9D81HGdaSSGzOolTM2c",
+	"tnMoeIA4h66vSH/17WvHdeJpsGChm2ahN64TidBEQKUSE/S1L38rj6kaJDe4qClEihlHdoIHtyGtRqNT",
+	"kHGo9DJSyivlxuTmun3AM/NYL4rBMa71xC//YzqEa5b2MZUCYvAT+LiC3HqKSP2MzH92ZC4ib3bet2Fb",
+	"zzyVg+ttT59LGy3NIyW+6CbzVeHkHqqaJ1Yc5mJDNDCeBxqe5NaOUsPN4641kpMRMEcoisBXte9EJKG2",
+	"ow8GrnO/v8aA2qx2pug0hNpWyykBqDRoISr3sjWfK1Ei6MKMtwMufW4eePOLKI5aCcxMV74HJJmCiQmf",
+	"WS8MCvbG4MWwNdyC2qbfpLWtwSuo7QQvh7UW3fZfwKthk7YGjut8iilXiN6tm4+uw4VCl08I2jQasaGq",
+	"XUd0Wi+D2s46rxDvM6kY91XiEZIYn0yevQ2eJstDwaTLp7HhvPRz17yZZIkkH1MY0iiiMzw4XHjhuLf1",
+	"S+Woav6ozMIWH4nNILjHoRSh0iHXLBiBcrXSPAhjqGds53UYg/0ZuQ7zYc/kfzZ3dnZcR17GTtv50N3/",
+	"9qCnkd51pBL+JQKlLN7y094O7/3cozfJapagvAHHkX70prjWZS+mT97YHS2RmJcxPml2uuRZfKgkVy/j",
+	"BMaFlSaDVh36PpXjgaBRcBZPJlQz+IK4HUZikmPWjWYPBZGVRWhwytezM0VVbLgR5T6E6H/d0XpvyK4A",
+	"V9fcarjOlGoZtan/Ah5o7Gw3W64jx2w61Q+1tm+SQXtC0dBpt5ov9B6vgMcJ2LeaLYPmIl1Ya35hSkzt",
+	"wRkusQDv7sw6iitpbe68etWoQteYM8TmVkNzGIzLHcG109ZAwE92e3orJYQ2MM8lLGihWVMMj7XEvstn",
+	"sJTjZE/Pg/tLIQPpxZZTNtDngVByD8QTIobGFyHTLByImAiMl4dGgMZNiiqaMawwrT7vVYFSOP8vqzHj",
+	"XvpOkRFvlzlvdqAlrmcC3pJMaADF3a+4zTx6zI9+gP4UG1Q3CaEY3teTrTR8hc5j58ptqogTJQybQ4Ai",
+	"sFdhMUvM1WeW81uwnIebjCXJ8SQMx3RV59YQyGFYSKVCBlg0QFq9ZqPd3M4j2J4mMKe9qaf3gZu3zLlW",
+	"mmjFIdAQexk0YcffHNRadGtY24IXQe3VoOHXmsNNuu2/hJ1BK0DJbPDYIKpGI0VDe9ibOzuv9GHid2dT",
+	"4Mr+8HJn58WzCbmqCVk49nmW+iHJveRwjVde0Ieeec93CR0Yh7Z9MALjneNFjrtcRlucqubpZlplsxzt",
+	"3G4mI4ngoKWpH8bByhKziLtVKZXbhW1LN/mIyc4rmzGn2TxLRWcJlxfoDypL+LSqxIOUh4e6BXInWN7D",
+	"HKSXsqVDJtWtQvDHZ171b8KrPmoNJbm4gMzK3E1poeqiJWnT/GFdAFaG278OPlNfpSJ8NZG+EkUXpehN",
+	"mYxvE/TFDd3uT0qffBQFobCWSrIs+g6ypPhK70XhFlKFp8V1Dgy2llhtxCYTE4klobiGyKcyuWyVRKTr",
+	"haT8MrqnTC5JFM+vZnur4ObbrFpaFInotQjmLfzfLj1vzm+J864QStvTD97kkuarJWiSED4UMQ/cOXGN",
+	"2QFKEElnWSaA3ebKYg5Xs4+rWEIS856wCGhAByEQaVTlepWSkAPpl9ty5APMsrCmJV77wB9q3cAjJoa/",
+	"Sz7FQoG9CG3jtWnyUOXkUlHjdSpOjAnH6fUUmzoRxVza206dk5OLg6Pv/xYASrMJcOXVnWUuSDz6DGD5",
+	"rVcRaYYFFaCVSgPWJRPqjxmHWgpqk8Orp0LK4vFET11xGSOX6u+4TuHeAH6ezx7Ip2bnqeb9Qe+74/0L",
+	"/VXn8PD4Az6cpJI77lya/Nm78/Tv7tHZ+Zs33b3uwVHv4qx3vPcOv8S1Xpz1Or0D/Xn/4P3Jce/gaO+H",
+	"i9yo1ZmKVSmkC+Pscxl1pSzpqqypj3lmVQHUavZjiacCzSCl3zTvxSJFgS9+1esyJb+bGbrk3hdKQUCm",
+	"VI0TxVQMh8aZYC+TrHnIQOqNehJb8NbTtKn0egemUVZSX7aJCvPE3hk3MzGZx2a74+SGob0OZW9vfayY",
+	"aCGP+mAzOjH3w80YFt7gn0IkBV9O1waAue1kEy6k6wV68FPIHi9iR7qipSICheyd9Zk3etZbFBozfxUc",
+	"vwMaaqlfAGCqq4vLMqbL1HmWYJK4rMCX+bWYtxYvYYljb25JD/dA2Y0/Cb/ToRgxfo+g2WL7Zro4TFxG",
+	"zkTvvBU5J1Zzmd4zVjwHlYQFT2+L8xqvwJzK+XXN0iwYHDIOvTmj1P1qnthc3HiRA/ZkLpR5a3w5b1Bb",
+	"33TZpl5gRRahpa3r7srmcFkVz85j1QALC1a4UpvTq+8WDq9Sr5Nod5XqumrgK4t65cG8UtArdwqrwig5",
+	"lVUuzRci9EF2pOn2CkvOe07yS3Nvie4jAJZw6GfC/L0J8+FCMXPD/u4yMaPnuTjMk8OGUshgboUrsYgk",
+	"naTsEMs2sQLPzNb/pVwPpDyrzSwpc5+5fVb5FHyqaChGBHNFMjt/PgZyn9Bytme3mJeSbq+0RHce7Lfi",
+	"lEmZuoOm9cBMsXkU+YqHWijysrTEyyIop1MsBNsqcYevLAJW4rHV0YTFDLaZhQfuyGCfqLvdKCdZGP1P",
+	"6m3P62AlfuRZUUt+/V//m2iUwD9sngb+naZ2eOhb8dIYoJf3iWQS2+JVkuqRzw1xc1kjBVdWgovzUC6c",
+	"0KNaM0+MYn47W+FZwV+u4C+kqkJGVB45H54cNXf+2YArgTU35UrPmyWt9miy5pWeTjf15e66zD1YSumY",
+	"Tgp8utrLy2xF0JBBGuEJmVR14iFyeMRmFxaLWE6o8scEtHQKZ32elka1JVkLlfh2jZqHATF8z02LdGIl",
+	"IULDkFyLOAxM9TvG+1xjgIjw4q8SJnSGM0pQWHgoWRyTSbk/rD6ayUz8CTWyNtbWy5Vqw3vtOFyddGyd",
+	"VFtwzZa5JDS8pjOJHl7KzTYJjl3vcy9f60+Dz1bnNTDAXSKcTJnADMRzRdAKikA25EolLOf1hs1Ub9hq",
+	"VSoO86aGLUZZVgtv0QOLqyxf0TVVf6lMCxLeoV5sUijA1Hnt81x9YcGhTjqDpACyqRWclEVEkFbpJ3CP",
+	"7Vlgzu/sCKtPEjHEKSVZa+QjvSY7iKDOtW5LVFrknLdhiktoVCccVybhmjKh1I+ElEgtuJK2RUxczTzq",
+	"Y7YLEXqR10wCoSYLoM8HIuYBWTNUs24gWOJOK6zSItj8UjGmkCN4DH3nKnJaOi7UlJXCEGaOqGmf43qJ",
+	"WW5Esd4lDkYN9yic/UCIECgvs1ET7E3qpiqbXpzbQHLs1fwzc1oXd/nq11/+9bJlatxYNE/LQQoOJJ5O",
+	"TcYFCUFpVNa4rn8I2IgV44sVF7IWO8hfVWD7CYbKjqwnoDoLpJD24WLhXNL69Zd/bTeIP6YR9fVBFJc1",
+	"l7iUW9OLRmFNrao1FbwA6aDmqk0Z24oVR4sWaSUGJlnzRc2DRv6YXemTt6b4CsleK9wgYncw37/CbaMF",
+	"KnWz19xqN7aT1K8iR892XsaAGEz9heSZ3fSv9PZYmuOY3B6IByHzjWjUmJtW6DB+GuOemSc99z6K+txN",
+	"qnsr8ov9YHlEXEVnW+DbSu9IreAfu7NeX6WsFzxYeTBV3rNyMxS4iyJv6WiJj/7fia4e7g3P3+j53f3h",
+	"djGruOH+fU75ibrkcojzJ/XG5W+23llXabYWKytFjMmXiN5cRVlJc7LL7TS0gm3TQHdNQlRa4BbM3YAQ",
+	"hoqIeD5rzOZ8HTIOTaftNFvkTJG3dALyG0nOPsU00oy9nAQ+mVI+w/KgNJwp5tOQHPAR4yDJoQrKeeLT",
+	"seB6P3/d2iKtBnm5s/WCNHa20UwUUtFwzxYi+9D8gWy9/W7F1PI5/aKwmQokzD3QqnzAt5GI8g/Jjit/",
+	"s1utQnuz76pfctuuilLdQzpXYbLGmTtHhJ4sViw98mImurscBZa+kKBEnlyrH8xQZIVnU5SZs6HPjslm",
+	"88WLWpPQcDqmtRZm6qKs8umUKRoiU5lr7PHxS6uqbnwO/3JL2mwV3u/3//r//dio7XzU/yNr6/WN2scv",
+	"LXezsWDEAt4WwLcSTubvRD1qvGDppZzfzoP/WzjqK7XzJR70j5XngyV97pGx94BiQKWzKI5VJtO7pOMV",
+	"xqre8ohJda96K4uzFBfcrHq03MWVanZkTpi5bMd7Fbcp5TnaVVTCWFTpLl5yKcwjg3gmd4mHRdw9c5VC",
+	"5TIx0DWFAZ1d4mF9d8+035pQjg5Pe/m/kAaeu3KG42oDVL9aDG3mnipR7pkxtIur3vz1l39ttogYEq/z",
+	"6y//+qfnEq/x6y//2rHe4pq3S2LOPhnTIpsobwvMMfBGbaf28cumu7mAj58lhn3mpWo0lrfFWcVLVUiz",
+	"Ll8kMTEGxHys8sjtBZKkJUgO3vhQHrSWXso+mLy6vmhKbargjPlmghWz6ufyk5oblOU5e2nBrLym84eu",
+	"lTanC+X3Mg/Utx96ZO27s9b2i3W87wU8wChIJ1ZjEbGf0RxqEzM2+fWX//YqL2TkNrWo/GnMFQtNq6J8",
+	"AVH7ZmW4oeqGdpH/z12LwdZzLpGMj0K8Dr1L4LPtO8cUoYp4+RFk9WZyQM0S/i10lyb956E9t978yHmQ",
+	"VfFFs75lrq0/NJY+3FmVVbH7/X1VuWo4xcP6HeuazMP0KyVcztczeoBj2i72y9dLlzQjzi2y6sDO0ZLO",
+	"Kdf3UPOKtsQt14bKqaTYQtY8sIvBNalgSoYiuqYRtmejRFsXhUytxckUD7mLZABxxzJ2Fdde00t3tikn",
+	"jSDraDCXWZo5RVtb6BQ1eswrjbMTxvMTNp/r1+Xr1y04vnO5up3yoLPL2S/vkkuSSw4sqWFRHW0PAH+n",
+	"yvbKTVpgraFKjn2R16sjdnc3bSJrbdxanEU/Uw3pcoWk5/Ict3te05P/KvHW1PIt1XZ4hNBrCssl3AIf",
+	"uxNufaUYa7J3K/hwfjcB+eIbT8nOPi7A8KU65zPGF956uBqb1Iz5/ZXYVYstPSNB4a0nGpL9U9ci0nOC",
+	"H0dMzc704AY+A7QuO7G53m8+vUn469sPvXLUnxfdESYFMrKeXw1BzyUeNtLBD3iRouxDwP2hgDPmbbrc",
+	"sVJT09OC8aFIGn/Y5EOLz2djMR2GQkREAdU0EUehfVW2NzZy9LIhk0dL6Ue5UZhRpL7r9U4ItqUfEkrk",
+	"hIYhOTg9IRsEar6YTCDygQxiyThI2U4dpbb9jSEq6RKaNW6zPlfMGES11U3r4GF7TZ7vUBQkJbHqfd7n",
+	"e4JfAcdf2n1eMw1gByKwids+nUC4RyXsku6+yeg6P+/uy100gqSik6n59vTNHtnc3NzRL5339up6rPeC",
+	"w8z0wkVjkUwYFxFBS5CseZkKr48yC3l46/i2qYaUOBCTTupJVxHKCVhm2Cbel36CpX2nbbNU+4iu+vOv",
+	"v/z3jYftm8j8o0bzJn1TlUJ/86WPpTr6jv7WUqT5YAP25kNamKPv3Nx4VQv2aRRpKBYrG7XzJWG+kURc",
+	"83yPa2zV33qlV5plJWhEMRmf0jW5ntIlXk1D7cIgft0rZuVyuMYUZ72sc37J9SzWjEAPbaEHDcWmRz+Z",
+	"ppsIZmxmX248nKTW47CnSQs3/brtzQxB0kQpS9rP9z9qE5pr2JMsYgRK6g3rWeEKeJo3Tw3tWyQu9CnW",
+	"hvncYzgO2Wo0cXmdQk/WfIMuegmL3Kj9uNHY9HPeO/wCvN0CL8LF6r3lfbR6icY3R0yaeXNbo3usraes",
+	"yWOd2HCdHQmHEcY7qkfNHKRm05FQZv3ctqCyHA63eIhdpNe8kEmVVOxFpshsxcX0k+aQ6YdCSTzprZub",
+	"GoOZnp+brPQ1T3/nuSSeEiUKidYBwHRd49xgZhdOTGI+Wcsy9Kl5jlAEVdKxjYwE8i1lm7BJlZQhwiqd",
+	"uI71dtIWm47gG0m8TNZ4CUUhGeevS1TfkajnX65nSeAmvT2/Mz0gJpCD3CUDmAluK3xbmsxdBZkfce5W",
+	"iEkfD5kPXOatcm2GRwwUxfJGK4iRjWQMrSYwFRbFUeek67iObWLptJ1mvVlvYH3WKXA6ZU7b2aw36pu2",
+	"lBJK4A06ZRtXzQ1NkBsoN9HjI2RFuv0pqDiyAT0s42oIMIe5ZEpZVCfYbdiwF1uTylAqNt5Kwox9PmJX",
+	"kN3Y2Go0Te9eTYnpt+hUI52c2yFIXQ6Wsjf7PNeF2fZ/UzLrlof3ZsQV2F6PKdWjO/cw0RWyskpJFcE7",
+	"9Py6Z5Wb1TpuFWrv3BT1MKt2Fjr7txqNFZa/2tyF/lsVzb4OTXNlhuWzci32tHSjQdZjr2oO+/iGftI8",
+	"iBNsmeVXvZFuc+M1TTvU4CvN5a/Md93D9zaXv5e1PNdvNFd4Y75dMr63vcoKK5rP6ZdbO8tfznegvXGd",
+	"7VWgWGw+jm+tsL2KtqV5/d5p//hRWxj2MrFGEa1emI6JKTvIZRsoOpIYi9N2wEc91DxXEibxbRFbuhKX",
+	"1hupWQpPGxsiT9LsSF5rfanV2NJKFd7uERHeQdDvGM51TSVBluX2uRRpK3fNPCQdYnXNCKZAle2KeQU0",
+	"lEk74AWMRcTqXpxlNdKcS/FZiTFsVUc3DAiY1PsSlxCQNWEKZJjsU9Tj1n9fCn+mu7vSnaELVOtz5LCc",
+	"3oyLdQRLNIACM0V9YImcbtZLNPItaG0tAp7RySPJsYKrtEKO9Sy9Q1R/kED5Y2BMiiPZtu3NwsQ7txRL",
+	"8mln1Xx5zzQpRk5qDjlTyda0tocGLiqF665pamq5OGp+UkWYGkiiOASJRkO+XXJyVdvatG7CllEUFKwi",
+	"y91yRffbxiruaxhJNP+wlGq+A26dlHrnMq5fJlLRmbQVV02SDFNpWkyFHCi21XskWVDdu+8hIiE9qkKn",
+	"+z+ijvcsOZbzAYM/qdaDfSlW19Asod2mopXcG5lPw/i+BNZIxuoGgCabnGJkGy1HTeTatCQMuYAWQhDU",
+	"yYl5nvFR6u1BA12jLA0joMFMT5DxBW0WXo9FCGRIJyyckTXkFH1uXtaLBh5AYPzKKStCu3gd745TIpUI",
+	"9USJyhRLCDWTQLsTmGEsUxopnFvPWU+cbW7SitpNFS3DtXCRBjiGkVlAiSGhfV4hU128mT8CZT1bJa5z",
+	"mvd5PyEF9OtJ9LmUuwqZ3kG8yTkmntnXv4Xie5DkkM6pvlj3g84hxSrczUSXbtF0MKIqCSW5TPhE+zUU",
+	"bvRmppKARdlppoWuMY81k1PVLTX0x6Tsu8lNJxGMaBQYFjQkWAdibauxQ7xcQX6MnRSkejJIvrjEnWtL",
+	"7PY5qmCaR2IZkGzNOD5epxxARfWHSo6VBfEexxd3n7scq3LC4tWTlVhh8zdz0vVyeVqozpkMgN+ZH67A",
+	"YvYEH4bMf/YA3NcDYNCSUJLwpQQPbmV7aSx4Q2YlASsdAhgsIms0DI3eonlroSvoehJzJoOZzZ9F5Qd4",
+	"DGTN/sSF6vO0vJiJmhnP3JRsZ4VDBrPkTVPCyb5tirhiJa8fPa24mbixt75LzMeU2dkopP6RrEEogWw1",
+	"Gut18sGGDO3jGFHXDxkty4QgjjmQs78f4h5gAklNoJI/o9Q2UnMY2yHDFIueywNQNEojXgZmrmmEJ9mV",
+	"KWqgH0t6YFgehk1E89xptay0Umshzc2LU8PnJVMrca+JqxA7A0yeoXx8RKVxYa/WBVxzyEYxXnd58nGJ",
+	"P5jB+domsiQQJmt4tc8lmEa8nmNPKTNaxKOw++tCDtUxgWwxRM/PXAtIlwD1xwXPl0u8rO2g5yIjKLT8",
+	"8/JsK2vUuO4SL9fU0CNrSWNNy1zMS+t9nnC3bVO30HQ1tD/XSe9aFPmM1KSZZEW45HpMFTrl1Ri0nTnS",
+	"pvTPUBmBKIX1y8xoCVmeUBSiS59DrFrlQVvS7wlyhFIyZaVFWUAmgzjPPOKReMR5BmM1BmYF/r05hkgb",
+	"xVYyij2rIUkiAZIJr3miZaxR4pmatp7xHqeN9uxzDHMR1ncJLsuQOS7NDAi5PrhoINGZLUqo9Zpk6Hqi",
+	"gzCZKQGZQpJJZzepT6klbmVV+9u0nz7PqT8LOIfts/qUOEbFTZh8H34mrYa5SHVJCymsxhoKlRxunx+V",
+	"KOMMjBbNnlVELitPi+oqz895YnRdquUFyRUuTe6ePaKuaKdOM/mWzPqHVhPL7QRuFQZWdj8LgK8sAPQJ",
+	"VLbuzjF7y9U/2po2Zb6OubONhqmaq08rYFIx7qvUsHSJfaahf9YaYZ3g9UBJfDGBLBhgM6rrfY4X/NDn",
+	"RW1oMMtYiyiX1NezG/vRpJqMGR+1TciT8lmapB1S/1L2OaZnm7A6JqsYabJDvHLvTM9IRHTCYeox6ody",
+	"LKJ0R66RPlyYtG8yEVcg0ygEso7KqpyY4Dvf7dLDhPAP6BrkxOsGMJkKBdyf1d7BTNvIJAIVzeYKMF/C",
+	"LLXj8QtMKraOUOM3THOiMWhjzfhMlK3ZMLDmvziUHmE91af184yP9FZRHu8SX/Ak0KxXxECSa8pUWu7Z",
+	"5JPqkUagMBaU1qFA76uer8/1wq2TNmDDIeB4SX65OZOKVqVenaA8oMk+zB5MvGoCkwFEJtE5giFGe6hS",
+	"MJkqsrbVaLh63HUSAr2yEXC9iJjrBzHqxNDQIAPA6FfEMPfXN3I/aSzKtC31GYI6eQczSQYQCj5KouQm",
+	"qFdKR+7z1hYZi7jaI2vc2qbG0xIvRifxRl/RMEZnAmb3YyzNnibFKwKYpE9GQgTEHwvmw3oqQGxfz1SC",
+	"zGFaQZzcXkgoX5XlP2r/8+NfK4qxGPlxTx9z1vnrgV13bmvTtbL3OXdOv5MDuth8bYEvpart0h8wY/TZ",
+	"bf31BT3qlnghyTKbknQv2XEbX1hws4Ixp+2sCGiAN9NLZt0uCmNjz7HAcPgtw3IDmZWixgtWA81bz7Rx",
+	"R3K2XTo+DqQHrfe5aYlewymT+ywhs3ntIZNKtjVP18qDvQmUYL5HsNEvzEggyJoE6PP8zY11l2jpNxrb",
+	"Swh6eQH4IY0gINgjIKlvj9mwwDU/h4D4IdNn8k2feyMwg3nkEmBqciIkG3Gq4gh2E9GX3ccxHN1IGqbP",
+	"y6oocoEDPJEXj6ucr8RsfnuNfGv5e0dCvREx/0OmC34LKqVSgykae4w0rFbJ7+Q7MM3v9p2bj9XkvmG8",
+	"rRiIv+fAi6wExJlrDhEStJmHpJ1mUm2OJG28POvnybMC8zgSZp+nD+JNvCllgVYR08t4VrnP9cD3NHPR",
+	"2nqaLJAZFX2esyoqVTVc8NMgvdQlnhDhH1LM35WS76wX/NEyBA1JJNS/a+RGHmFXF9sbWaWlB9AxVf74",
+	"wX32kkpOWQUn0kk1Am03IzFXUOtugud6Ls0Y/IwEvSoSLRWweqSsvIWFsn7j/Lw72ASMIzZxuM45cP8d",
+	"LpM9Ppd5tj6Ws7b34iozPtKabgvDS1XMLXGjLTRITrC6rRpHqLxbv43xvKG6njTFSRxzdeJ98pLrxyTN",
+	"shM27nv27tzFXL8a4xK4ZIpdQThztRVyjXaA1R4UfFZ14mHNr7SuAuo4ejb47AMEfe5N6Ofc73XiMePi",
+	"/JvmEomlkK44X1HCwxvOnjZLZHr5flFMKbmP/oSjSj34rIgSZMh4kAAxAf3Zu3OyNg/19UURkE+LPFbN",
+	"FUpffynds0XvNxbHWCE/qHDe1YGY+zbEKq/tOzYa32lxeWR77MVh/eGhiKqx1xRENg7iPP4uWLmlisKa",
+	"y13hSileIlKJ1kRJCBT1E6/mkQlQLpNrB4yP6mTfVIQgXi0t0+QtDGeKSBWWYstJOG2nli8nlhSktJXH",
+	"Cr8V2jvVcp8+PuHwXFWjoVsDdMnZ39sh8Me+gM3Q/XSVkzlrputaXqzZ4NYtkbSzd+dtsrxqupvEAkwa",
+	"+tm78zQJnRzRCbSTDjt9nitmY4PZEZtMLCGkU7fTHq+tRqOQRm7CdG3SIEr0ebNhSnLo/3I1haxdrZ8S",
+	"EdYDWRzsSGoCPyA2sEKbqq/QeuqOwYG5crG/cXhgvvPbAmMgiYkuTlE/6NHRMgMAn7lx/8RGw7MN8Aju",
+	"DcS3XPW0hep/xicr9P80KhFACKqCH3zHAqvPJxOl2QXzjTDxB7zebEMVxuV/CdM0pN3nNv8IbQhzDwer",
+	"SU2BJi2v0zIWYxpNQpCVfvuOMTvy7O9xZffS6ypzCQrPHoE/RwTBItrdCM1dXo0iyXzJEMdWeFkTYdJy",
+	"hoSMX2rbjqn1pJEyJ54WGF69z7GruB5Lf0EG1L/UMtvrDmtHgkPtvbbFPf36CBTZNLVkeJLak16Rrw6K",
+	"ZYR1exoFN5Mj6VNOgEYhg6xLy242r2EGUrEwTMorLM6kyG/h1jyKp67yr6hC3Ftt0KNuVpVEOBJaBQ3Y",
+	"kEFAJEuSb/C0yljyoPnvxaD+nGxjgUGDYciMgSyxZe7maLL5PLfGGEy1BJmmFORr8btzeXBJ9RKj0TLB",
+	"zXUzxBiDLK7JhkvuLNs6KDg2G+aZ2zfS4Jsh+rQ0YVbhc6vZ6nPv5PRg7/hov4spfG863cODfWObFVmV",
+	"XBykWJFb9RICyC2fSTLAm8qC38aO7s6JPj5mtOQ+5tFvztushHkwj3OftacHxFNaK9hSEfbQwo4ebygL",
+	"nws53LUOzX3NsNuvAhZjMOZCTlpPJX8HUBajL6Yqg9Yn6QTcPl897pKloZlSLZuLAiNP73be8qhICpY0",
+	"RPI7xUYw8TrOXxZjkkQiXBiAsL03VqztYBvMPFWvfv674gP5hiNP2Z1/j5uXz3dtHuWujSGihTzXsNcy",
+	"x13q9dpf1DRqzqXFlEzuSRfq+Zm7Glgzx9bqMgm0PtUGOAkFH0GU1O/Drqb4rKlJ4Y0KVSY9ewVDmhaT",
+	"fS64D3XSyZdyT6uHMSljCNLofCiwaFc8zZdetxezTdHYWZ9fAkzJtYguNT+AUIIRDGlDzVlyBWPN6+zt",
+	"HZydXfSO3x0cXfR6h55bLBDf55b41+/j1Mug/hSqa+armCXXJJ89en98j16GZYSasvBrCxnHCo48HCGv",
+	"jNVJJ6tesyib3zKUttbD+jzJ53cJfMbLfiPrDXTTmvEL/HRPgVAMcTzj9VPIdbcILSEcumSZWLyr+q6R",
+	"4XZHU8fMjynpaYVOi/Ke1us8bLZgWi/mnqJ8Jjg2ysCHXOJpldcz10I90w7M281YMlbQ5FnJulCKKtlr",
+	"pSOmyAoOfQ7YJsdU1RO8ZtYhbQKumRPT3+2Mt5Nf1hnzUTNj8603f2NHz0rUb9qXPYvI21jJsytlheop",
+	"iEhzLOxuKv1Grlff/VlbXCnx8Q6oEfmmIq+dq02ocaeTEIaKiBgtBD8EGmFWrO0R6JluX33ePTsmm80X",
+	"L2pNQsPpmNZaxBcBmC5lU6ZouKDaJC5Ar/MkLXl+75wfGgQRSHnIODSdttNskTNF3tIJyG8kOfsU0whb",
+	"fJbaHU6mlGNUlNNwpmkoJAd8xDhIcqiCckfE6VhwbcP/dWuLtBrk5c7WC9LY2X7lmJQtGu6JAHsCfWj+",
+	"QLbefrf6HWILhC7Xx/UU2WKqFiZF3xP18JlHPvPI+/JIywUsk/xGJki1ErsMhH9b2blTCIRvvFYR8AAi",
+	"1Ik2bC+uuiYRr266A5qwHFOEAwQSu5FNBhAEkPha+3zAOI1mSTGIaxFdWmcnF1hpIeJaXUUfxqLClHq5",
+	"S6lYwWe1MVaTsEi+Ka9zTDO8/9g/3uv9cHJA9KOmHZ75ofQZaJD/jF3LzBeFxmVaxYQIuG+f28g9aL+Z",
+	"H2oggln+c4QAl1Pwa3EU/q3vFGDddwqD4cOFb+aH28i2UlE9opJJpXvAY7+fDXdL2BuJwKjSRZDlL6ek",
+	"LQ1zWGp2W5eK8oCGgkP9J3lLj5dA+N9gKS37NBnEPAjBncdKYpCyvgjbznDUFXHuJ3pFzTIWYd7Gf/0H",
+	"eSMiYnvgEcbNdQEmOJma6hkS9CGU9lo/7O4dHJ0d1NVnRf5rY9XjNJ+/+jGWMUVDO4HVwoMcAw3V+OfF",
+	"HCftctXIXVyeRgL9mkySeIophIEAUzdAidgfp20YB1RC5Ul+h/M+plPEzLBCak+2k69+KIfsCrhpZ7zw",
+	"BCagIubfRjm29+lgRiIRKyAKJtMQtXAepNWP9Rfcn5Exk0qMIjpxEycy3vkehmw0Vm6fT4UIyYjGI5Bk",
+	"DYuQuoQhHVLfqGYu1jdi2D8Ho0gkiJOGpoMZkZ9C33zf5xi6JBFVUMNu17a1q37UTes0fStIFHNzC/bg",
+	"81RIvM1uXG2CzEQc9flEcKYECjMOSguiBfLmvYXWauQ/DSnjiyj/L+S7g8MTkrbBvBgrNb1IgHaBsDH9",
+	"k1NAmhoVGkSlw3DJBNRYBLlDqff5XwjKs9vnQHUcGwfd9tgXM/7f+s63B72+4+L0Wh7NJwu3WdB3XLOE",
+	"v/U1aPrODWk2Wi8RpEuZlAVxwo5PIqFnhlhi+JkY9vjVSSU3zSQ944VEk5fBCyknqb5FjqfAtWgLhB9P",
+	"sP+LzOlMMzoJPZf4gl+B1j01Vr49Oz6q5Ft2KP37Q5kXDUwyBw1Pcu3dTTf9fFUo2zL8AZ1Zb8qN0yuZ",
+	"4TycHkFIaatbcKUVDmzdawG59KD1Id160KUzxlw5iNJOgxgmzCh5RBmX6rYz/qHz/vBuZ5wssorb2I20",
+	"CR5Jn+tjbWPHYn2ubVI4Vv29Pdc2wWOtIF3X+VwbiZr9ckKnP5ofPmrrf8UTxjPQGzWpJY9/3haoC88b",
+	"A6SrqiPAC4pGUkIITRhsPS4xZcrFeCnZbmxWHvcpJlkYKf07aiOnGBpWwiDtfUM1j9PwIQNQ9cEVX/7i",
+	"DLDFeSdWYz3WjR4NKXFRvqelU0yxSQn4mkoyBOWPbeesetrNegNdgHYpZX0pa+fnmiZbueZXuYty2KGi",
+	"nIHTMeEKUxwyTd0qFtyVFe+dpDUvUQEQ/mXupSSvrLoArgmUBLaXuAksmtqv6QC2PED5/Te2bvVQRKXa",
+	"Qbn3s+rVFTetETddDIGa8vmJ6paQLmFKQjjMryc7/5uPN/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

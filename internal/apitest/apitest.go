@@ -302,3 +302,14 @@ func ParseMetrics(t testing.TB, body []byte) map[string]float64 {
 	require.NoError(t, sc.Err())
 	return samples
 }
+
+// OnReplicas points the server at a primary of the test's own and at streaming
+// replicas of it (internal/pgcluster's StartStandby), with REPLICA_MAX_LAG maxLag:
+// the reads marked for replicas then go to them.
+func OnReplicas(primaryURL string, maxLag time.Duration, replicaURLs ...string) Option {
+	return func(c *config.Config) {
+		c.DatabaseURL = primaryURL
+		c.DatabaseReplicaURLs = replicaURLs
+		c.ReplicaMaxLag = maxLag
+	}
+}

@@ -334,6 +334,9 @@ export interface paths {
          * Get an order with its items
          * @description Customers may read only their own orders; any other id is 404, so ids cannot be
          *     probed. Staff and admins may read any order.
+         *     A read-only request like the lists: it takes `X-Read-After` as they do (see
+         *     `listOrders`), though it is not declared here so that the generated clients'
+         *     `getOrder` keeps its signature; with a malformed value the primary answers.
          */
         get: operations["getOrder"];
         put?: never;
@@ -1826,6 +1829,15 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+         *     replayed at least that far in the primary's log, or else from the primary, so it
+         *     shows that write. Without it the read may come from a replica a moment behind
+         *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+         *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+         * @example 16/B374D848
+         */
+        ReadAfter: string;
         /** @description The product's id. */
         ProductID: string;
         /** @description The order's id. */
@@ -1858,6 +1870,16 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description Present on a successful write when the deployment reads from replicas: a position
+         *     in the primary's write-ahead log (PostgreSQL's `pg_lsn`) at or after this write's
+         *     commit. Send it back as `X-Read-After` on the next reads (the largest one you
+         *     hold, when writes overlap), and they are answered only by a replica that has
+         *     replayed this far, or by the primary: you read your own writes even while the
+         *     replicas lag.
+         * @example 16/B374D848
+         */
+        ReadAfter: string;
         /** @description The version of the product; send it in `If-None-Match` or `If-Match`. */
         ETag: string;
     };
@@ -1888,6 +1910,7 @@ export interface operations {
             /** @description The account was created. */
             201: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1925,6 +1948,7 @@ export interface operations {
             /** @description Logged in. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1957,6 +1981,7 @@ export interface operations {
             /** @description A new token pair. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1988,6 +2013,7 @@ export interface operations {
             /** @description The token is revoked (or was never valid). */
             204: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2040,6 +2066,7 @@ export interface operations {
             /** @description The password was changed. */
             204: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2086,7 +2113,17 @@ export interface operations {
                 /** @description Sort order; a leading `-` means descending. Default `-createdAt`. */
                 sort?: "createdAt" | "-createdAt" | "email" | "name";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2154,6 +2191,7 @@ export interface operations {
             /** @description The deactivated user. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2188,6 +2226,7 @@ export interface operations {
             /** @description The updated user. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2234,6 +2273,7 @@ export interface operations {
             /** @description The user with the new profile. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2288,7 +2328,17 @@ export interface operations {
                 /** @description Sort order; a leading `-` means descending. Default `-createdAt`. */
                 sort?: "name" | "-createdAt" | "priceCents" | "-priceCents";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2334,6 +2384,7 @@ export interface operations {
             /** @description The product was created. */
             201: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
@@ -2358,6 +2409,15 @@ export interface operations {
             header?: {
                 /** @description An ETag from an earlier response; 304 when it is still current. */
                 "If-None-Match"?: string;
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
             };
             path: {
                 /** @description The product's id. */
@@ -2407,6 +2467,7 @@ export interface operations {
             /** @description The archived product. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2444,6 +2505,7 @@ export interface operations {
             /** @description The changed product. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
@@ -2499,7 +2561,17 @@ export interface operations {
                 /** @description Placed before this time. */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2552,6 +2624,7 @@ export interface operations {
             /** @description The order was placed. */
             201: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2612,6 +2685,7 @@ export interface operations {
             /** @description The cancelled order. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2646,6 +2720,7 @@ export interface operations {
             /** @description The order in its new status. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2691,7 +2766,17 @@ export interface operations {
                  */
                 cursor?: components["parameters"]["Cursor"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2722,7 +2807,17 @@ export interface operations {
                 /** @description End of the period, exclusive. */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
