@@ -984,6 +984,27 @@ export interface components {
              */
             items?: components["schemas"]["OrderItem"][];
         };
+        /**
+         * @example {
+         *       "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
+         *       "userId": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *       "status": "paid",
+         *       "totalCents": 3998,
+         *       "note": "Please gift-wrap.",
+         *       "createdAt": "2026-11-22T10:15:00Z",
+         *       "updatedAt": "2026-11-22T11:00:00Z",
+         *       "items": [
+         *         {
+         *           "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *           "sku": "WIDGET-42",
+         *           "name": "Blue widget",
+         *           "quantity": 2,
+         *           "unitPriceCents": 1999,
+         *           "lineTotalCents": 3998
+         *         }
+         *       ]
+         *     }
+         */
         Order: {
             /** Format: uuid */
             id: string;
