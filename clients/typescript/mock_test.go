@@ -21,6 +21,7 @@ import (
 // runs against the real server (TestTheTypeScriptClientAgreesWithTheSpecAndTheServer),
 // so the one program holds for both.
 func TestTheExampleRunsAgainstTheMock(t *testing.T) {
+	t.Parallel()
 	built(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 // signed here with the server's key and an issue time an hour ago, as a browser tab
 // left open over lunch would hold it.
 func TestThePackageTestsPassAgainstTheServer(t *testing.T) {
+	t.Parallel()
 	built(t)
 	env := apitest.New(t)
 	user := env.CreateUser(apitest.UserOpts{Password: "Session-Test-1"})
