@@ -49,6 +49,12 @@ lint:
 api-diff:
 	@FORMAT=$(or $(FORMAT),text) ./scripts/api-diff.sh $(or $(BASE),$(shell cat .api-base))
 
+# Serves a mock of the API on :4010 from openapi.yaml and its examples (Stoplight
+# Prism, pinned in tools/prism), for frontend work with no backend: make mock MOCK_PORT=4011
+.PHONY: mock
+mock:
+	@MOCK_PORT=$(or $(MOCK_PORT),4010) ./scripts/mock.sh
+
 # Fails on a breaking change against the released spec (.api-base) unless
 # info.version's major number went up.
 api-check:

@@ -242,6 +242,21 @@ func (e UpdateOrderStatusRequestStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListOrdersParamsInclude.
+const (
+	Items ListOrdersParamsInclude = "items"
+)
+
+// Valid indicates whether the value is a known member of the ListOrdersParamsInclude enum.
+func (e ListOrdersParamsInclude) Valid() bool {
+	switch e {
+	case Items:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListProductsParamsSort.
 const (
 	ListProductsParamsSortMinusCreatedAt  ListProductsParamsSort = "-createdAt"
@@ -511,7 +526,7 @@ type LoginRequest struct {
 	Password string `json:"password"`
 }
 
-// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
+// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type Order struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -529,7 +544,7 @@ type Order struct {
 
 // OrderEnvelope Example: {"data":{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"},"success":true}
 type OrderEnvelope struct {
-	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
+	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 	Data    Order   `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -557,7 +572,7 @@ type OrderItemInput struct {
 	Quantity  int32              `json:"quantity"`
 }
 
-// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
+// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","itemCount":1,"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
@@ -583,11 +598,22 @@ type OrderListEnvelope struct {
 // Example: paid
 type OrderStatus string
 
-// OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
+// OrderSummary An order as lists show it: without its lines unless the list was asked for them
+// (`include=items`), but always with how many there are.
+//
+// Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","itemCount":1,"items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type OrderSummary struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
-	Note      *string            `json:"note,omitempty"`
+
+	// ItemCount The order's lines (distinct products), so that a list can say "3 items"
+	// without its lines.
+	ItemCount int32 `json:"itemCount"`
+
+	// Items The order's lines with their product names, in `getOrder`'s order; present
+	// only when the list was asked for them with `include=items`.
+	Items *[]OrderItem `json:"items,omitempty"`
+	Note  *string      `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
 	//
@@ -1049,6 +1075,11 @@ type ListOrdersParams struct {
 	// API or was altered; start again without `cursor` then.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// Include `items` adds each order's lines (`items`, with product names) to the page.
+	// It does not change which orders are listed, so a `cursor` may be followed
+	// with or without it.
+	Include *ListOrdersParamsInclude `form:"include,omitempty" json:"include,omitempty"`
+
 	// Status Only orders in this status.
 	Status *OrderStatus `form:"status,omitempty" json:"status,omitempty"`
 
@@ -1068,6 +1099,9 @@ type ListOrdersParams struct {
 	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
 	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
+
+// ListOrdersParamsInclude defines parameters for ListOrders.
+type ListOrdersParamsInclude string
 
 // CreateOrderParams defines parameters for CreateOrder.
 type CreateOrderParams struct {
@@ -1440,6 +1474,11 @@ type ClientInterface interface {
 	// and admins see every order and may filter by `userId`. `from` is inclusive and
 	// `to` exclusive, on the time the order was placed; `from` must be before `to`
 	// (else 400).
+	//
+	// Every order carries `itemCount`; with `include=items` it also carries its lines
+	// (`items`, as `getOrder` returns them), so a page that shows what was bought needs
+	// no call per order. Either way a page costs a fixed number of SQL statements
+	// whatever its size and the orders' sizes (one, and one more for the lines).
 	//
 	// Corresponds with GET /api/v1/orders (the `ListOrders` operationId).
 	ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1993,6 +2032,11 @@ func (c *Client) ListDashboardUsers(ctx context.Context, params *ListDashboardUs
 // and admins see every order and may filter by `userId`. `from` is inclusive and
 // `to` exclusive, on the time the order was placed; `from` must be before `to`
 // (else 400).
+//
+// Every order carries `itemCount`; with `include=items` it also carries its lines
+// (`items`, as `getOrder` returns them), so a page that shows what was bought needs
+// no call per order. Either way a page costs a fixed number of SQL statements
+// whatever its size and the orders' sizes (one, and one more for the lines).
 //
 // Corresponds with GET /api/v1/orders (the `ListOrders` operationId).
 func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3004,6 +3048,18 @@ func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Reques
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Include != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "include", *params.Include, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4286,6 +4342,11 @@ type ClientWithResponsesInterface interface {
 	// and admins see every order and may filter by `userId`. `from` is inclusive and
 	// `to` exclusive, on the time the order was placed; `from` must be before `to`
 	// (else 400).
+	//
+	// Every order carries `itemCount`; with `include=items` it also carries its lines
+	// (`items`, as `getOrder` returns them), so a page that shows what was bought needs
+	// no call per order. Either way a page costs a fixed number of SQL statements
+	// whatever its size and the orders' sizes (one, and one more for the lines).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7653,6 +7714,11 @@ func (c *ClientWithResponses) ListDashboardUsersWithResponse(ctx context.Context
 // and admins see every order and may filter by `userId`. `from` is inclusive and
 // `to` exclusive, on the time the order was placed; `from` must be before `to`
 // (else 400).
+//
+// Every order carries `itemCount`; with `include=items` it also carries its lines
+// (`items`, as `getOrder` returns them), so a page that shows what was bought needs
+// no call per order. Either way a page costs a fixed number of SQL statements
+// whatever its size and the orders' sizes (one, and one more for the lines).
 //
 // Returns a wrapper object for the known response body format(s).
 //

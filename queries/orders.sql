@@ -158,6 +158,15 @@ JOIN products p ON p.id = oi.product_id
 WHERE oi.order_id = @order_id
 ORDER BY p.name, p.id;
 
+-- name: OrderItemsByOrders :many
+-- The lines of a page of orders with their product names, in one statement whatever
+-- their number: grouped by order, each order's lines in OrderItemsByOrder's order.
+SELECT oi.order_id, oi.product_id, p.sku, p.name, oi.quantity, oi.unit_price_cents
+FROM order_items oi
+JOIN products p ON p.id = oi.product_id
+WHERE oi.order_id = ANY(@order_ids::uuid[])
+ORDER BY oi.order_id, p.name, p.id;
+
 -- name: OrderSetStatus :one
 UPDATE orders SET status = @status, updated_at = now()
 WHERE id = @id
@@ -191,7 +200,10 @@ WHERE oi.order_id = @order_id AND p.id = oi.product_id;
 
 -- name: OrderList :many
 -- One page of orders sorted by -createdAt, from row_offset or after the cursor's row
--- (after_key, after_id), with the list's total; every filter is optional.
+-- (after_key, after_id), with the list's total and each order's number of lines;
+-- every filter is optional. The page is cut in a subquery first, so that the lines
+-- are counted (on order_items' order_id index) for the page's rows only, not for the
+-- rows an offset skips.
 SELECT sqlc.embed(orders),
        -- plan: per execution
        -- replica: ok
@@ -207,15 +219,20 @@ SELECT sqlc.embed(orders),
                        LIMIT sqlc.arg('count_limit')::integer) AS counted)
               END::bigint AS total,
        (sqlc.narg('user_id')::uuid IS NULL AND sqlc.narg('status')::text IS NULL
-          AND sqlc.narg('from')::timestamptz IS NULL AND sqlc.narg('to')::timestamptz IS NULL)::boolean AS total_from_counter
-FROM orders
-WHERE (sqlc.narg('user_id')::uuid IS NULL OR user_id = sqlc.narg('user_id'))
-  AND (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status'))
-  AND (sqlc.narg('from')::timestamptz IS NULL OR created_at >= sqlc.narg('from'))
-  AND (sqlc.narg('to')::timestamptz IS NULL OR created_at < sqlc.narg('to'))
-  AND (sqlc.narg('after_id')::uuid IS NULL OR (created_at, id) < (sqlc.narg('after_key')::text::timestamptz, sqlc.narg('after_id')::uuid))
-ORDER BY created_at DESC, id DESC
-LIMIT @row_limit OFFSET @row_offset;
+          AND sqlc.narg('from')::timestamptz IS NULL AND sqlc.narg('to')::timestamptz IS NULL)::boolean AS total_from_counter,
+       (SELECT count(*) FROM order_items oi WHERE oi.order_id = orders.id)::integer AS item_count
+FROM (
+    SELECT *
+    FROM orders
+    WHERE (sqlc.narg('user_id')::uuid IS NULL OR user_id = sqlc.narg('user_id'))
+      AND (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status'))
+      AND (sqlc.narg('from')::timestamptz IS NULL OR created_at >= sqlc.narg('from'))
+      AND (sqlc.narg('to')::timestamptz IS NULL OR created_at < sqlc.narg('to'))
+      AND (sqlc.narg('after_id')::uuid IS NULL OR (created_at, id) < (sqlc.narg('after_key')::text::timestamptz, sqlc.narg('after_id')::uuid))
+    ORDER BY created_at DESC, id DESC
+    LIMIT @row_limit OFFSET @row_offset
+) AS orders
+ORDER BY created_at DESC, id DESC;
 
 -- name: OrderCount :one
 -- The total for an order list page that lies past the last match.

@@ -245,6 +245,21 @@ func (e UpdateOrderStatusRequestStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListOrdersParamsInclude.
+const (
+	Items ListOrdersParamsInclude = "items"
+)
+
+// Valid indicates whether the value is a known member of the ListOrdersParamsInclude enum.
+func (e ListOrdersParamsInclude) Valid() bool {
+	switch e {
+	case Items:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListProductsParamsSort.
 const (
 	ListProductsParamsSortMinusCreatedAt  ListProductsParamsSort = "-createdAt"
@@ -514,7 +529,7 @@ type LoginRequest struct {
 	Password string `json:"password"`
 }
 
-// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
+// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type Order struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -532,7 +547,7 @@ type Order struct {
 
 // OrderEnvelope Example: {"data":{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"},"success":true}
 type OrderEnvelope struct {
-	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
+	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 	Data    Order   `json:"data"`
 	Message *string `json:"message,omitempty"`
 
@@ -560,7 +575,7 @@ type OrderItemInput struct {
 	Quantity  int32              `json:"quantity"`
 }
 
-// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
+// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","itemCount":1,"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
@@ -586,11 +601,22 @@ type OrderListEnvelope struct {
 // Example: paid
 type OrderStatus string
 
-// OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
+// OrderSummary An order as lists show it: without its lines unless the list was asked for them
+// (`include=items`), but always with how many there are.
+//
+// Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","itemCount":1,"items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type OrderSummary struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
-	Note      *string            `json:"note,omitempty"`
+
+	// ItemCount The order's lines (distinct products), so that a list can say "3 items"
+	// without its lines.
+	ItemCount int32 `json:"itemCount"`
+
+	// Items The order's lines with their product names, in `getOrder`'s order; present
+	// only when the list was asked for them with `include=items`.
+	Items *[]OrderItem `json:"items,omitempty"`
+	Note  *string      `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
 	//
@@ -1052,6 +1078,11 @@ type ListOrdersParams struct {
 	// API or was altered; start again without `cursor` then.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// Include `items` adds each order's lines (`items`, with product names) to the page.
+	// It does not change which orders are listed, so a `cursor` may be followed
+	// with or without it.
+	Include *ListOrdersParamsInclude `form:"include,omitempty" json:"include,omitempty"`
+
 	// Status Only orders in this status.
 	Status *OrderStatus `form:"status,omitempty" json:"status,omitempty"`
 
@@ -1071,6 +1102,9 @@ type ListOrdersParams struct {
 	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
 	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
+
+// ListOrdersParamsInclude defines parameters for ListOrders.
+type ListOrdersParamsInclude string
 
 // CreateOrderParams defines parameters for CreateOrder.
 type CreateOrderParams struct {
@@ -1491,6 +1525,13 @@ func (w *ServerInterfaceWrapper) ListOrders(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "include" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "include", ctx.QueryParams(), &params.Include, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter include: %s", err))
 	}
 
 	// ------------- Optional query parameter "status" -------------
@@ -6592,222 +6633,229 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tVhtH1ih8K/X0PGsFnmkJSYBtxJr1vjLgRDYGBkQ8mciHLnVvSRVaVXJXNVjx4qz8Ohdw5se5g+dG",
-	"zp3kSs6qXdVf6hYSYBKS4UdiJHXXx679vXft/cXxxWQqOHAlnfYXZww0gAj/POjRkf43AOlHbKqY4E7b",
-	"6Y2BXEEkmeBEDIkaA5lGIoh9tUsk8IAwRRgnXndYOxIcau+p8sceERF+ZT7VHdeR/hgmVI+vZlNw2o5U",
-	"EeMj5+bGdU6BBp2hgqg8/UkEErgighNKZOz7IOUwDsl1xBSQ6zFwXFIA01DMJvrJCGggyTASExLBNGQ+",
-	"lW1CyVRIpsfsc8btLtiERrNvpBmrRjUoSChGZO1ESDWK4Ozvh99I4k1HF6Hk3jqhSm+L6oUSNWb2xW9k",
-	"n/tiMmGqTs4sQAbUvyRUEu8fNb23Gm7O05vQM3P4nCxzTX8OaTQCqfcIZCbiPh+LMHDN5nAKScQVRCGd",
-	"rruE8kAPMiM0AkK5vIYIAiJ4OCODGaHJnokaU0XGVPa5/obOIDBrHtLI1dsYzPJQaOuJcU36j4iI63Rq",
-	"uNLLGLMQ9AtmOA1UEtJRvc8d14HPdDIN9Zk2X2y83ny5tf9q61XhyKdUKYj0ef6PHxu1nU7tzccvTffV",
-	"zUbh0386bgk5blxnSiM6AWWxdC+OpKhAlD3BFeMxSEJJyKTS4IvA7hGumIglmdIREOABBG2Du/pXb0pH",
-	"jFM9TF2fjJnA63PEdqrwLZdcMzXG5yWdABmyUC/IJZ4UkfLwVLyQTZj+W+JzEXyK9anqMTTUVBxxQOzA",
-	"Q/dxGhLBBCYDiPCdya7+mYZSEJ9GEQMzEi6bx/oxl0jR5/kl6x89cgkwlcQXsQbCaL1OOuYtPNHBLJnN",
-	"F1JJcq13pQceskiqPscnzU9jcQ1XEJEAYIqULQ3GReJaEhoEGtVw0eIKAjIByg1mcGBqDBFiB1BFuIiI",
-	"vGRTAwn9MoJSIyuhoV4Vol8EddLLgMEkEVP6KYY2YQrJiitN0hM6I/6Y8hGQAahrAJ6wJFknW40G8b7v",
-	"HHb3O73u8dHFwenp8alnzouSABRlIdF075lZPENYuDmCvEWJEejFmHc8hKib8Zb5sxZRnydnHbDhECLD",
-	"bdRYSNDjXlNJmJQxBGQoDLUlU+qfuFDJz0iETPZ556SLj1FJqJ4Ngl0iFY0UoSPKOK5MxIqke1Bj4PPU",
-	"B7O3P3d/Euzww9Hsnx/eNP754fR1sPd2h377vRx8qymSaUr5FEM0c1yH04l+y4xYINcJ/XwIfKTGTrvV",
-	"2HrlOhPGky+aboGaO7V/0trPjdrORe3jX6sI2HUONajKBNtVMJFkCpElsOavv/yr2WjUFywTAV5YZQBD",
-	"GodKr9F1hiKaUOW0HcbVZstx9R7YJJ447WajgRuwn9IVMq5gBBEu8TgKIOruV0s/oX/8RhIWpGubUjXO",
-	"lsYCx3U0ubMIAqetohjy60yXFsf4ZBlCJ3QEFaIvT/aIYc26wU7yf/8PsQioSWMAWjRNhFSk2SCNRgMp",
-	"ro3YDwmAiUazFWnF0sAuUcJwkGEcaQJxyVCEobgucqAc08y4ZIqoKffWFMX8sR7QH2s2zWdabOuZVZ8j",
-	"S9Q7sDoGsiZceJ0cCc0UQ3GtZViRVu0shhKq0EaPUI01zSVI01gBb06MJrQIc6yi9Ki4c4vupJcwr4EM",
-	"jXwPqZaQWsC3EdxGkSC+mIDVnW7VJKgiIVAr3LRKQUpKVShGyPkglJDwx/R3LcYIU30ux5ls0Kupkw+W",
-	"0zFlpSgNDP8XE5hfGSUTgTrfAMaMB32+ltCBd3pwctjd61y87/zj4rDzrbdeJ90RF1pXqlIax8iXU4UR",
-	"pUqfV5AKpxPGR/NgzUkUzd0TzUGf3u0qEmKE0cEznMiPvYgvN1+6FVoVrQ2LilX6RTVrPpeL2V4sH5Xr",
-	"3eiX5VRwCajXvabBqdGY9Ccr+fWfdIpnole28ZPUy/uSgfOLA1Fk1EFfBHqC+SNzXMfwNem0f/ziDBmE",
-	"gZaVE8pCx3VCYYZ22s5ABJpxTEBK5MfOJJYKmSu5oiELCL6jtaAIpHRuPuaftWs3T+KIZEhZCAmQQKqu",
-	"nndz2PRbg5dQ26LbQW0LXg1rO4MGrTX9VrAJW8Nt+mLg3LiONXWc9pCGEm7ykP3PCIZO2/nLRmbJbZhf",
-	"5caBhsYBv4JQTMFAuXyyiWbKJGEcF1yvkgpai0b1P5ppTjYIYYImEPeBMK1PWbh6u8Q7P3p3dPzh6OJN",
-	"9+BwH6lEWw7UHxMEOJKbmEJkIBMIMISi6CXs9rn3urN/cXrw9/ODs56HWqVRfPWJJDR1DWFY00gFAXl7",
-	"dnxE1kSEP5z33tReIavhIBUEfW6lnhpTTjZbJIQrCOV6nfw9xq2k5gShfNGitHWl+d0wlih0hJtQvlbT",
-	"kX1RMmFSTiFUVkPElaL2LFkIXIUzwgzL0TzgxtUmyjBk/gMR/OB9p3t40eu8OzgqYGuHE+qjBZBIYSYT",
-	"lLUaN3zWR/rEMNLbOz56c9jd66HTQLP0CIicgs+GzCd609ruH6M5ndu7V9eLeiOiAQsC4A+D6Zvj09fd",
-	"/f05iB5ro1oqOhyiDUSDCeMShREamJpBPjlgpjvxjGD3aRga1KSxthmUhoq2PGJjVmmEDwQiCwK0y7VI",
-	"oeFBBqH7ArV71Ds4Peocpny4gKsxh89T8PVa8EUifD+OoifHML3iNry25hq5xWsuH0ewi9C2O9TgHgGH",
-	"iPmJv4b4NJb4QyhGIwhIzAPkUTl2HOAJHAn1RsQ8eBjwj457F2+Oz4/2C3A/EolOihoPsgj25CCert1r",
-	"a6UMqT8CKeLIBwTRCZ2FggY9IQ5pZEyn+0PqpPPD4XFn/6J3fHxx2Dn99qAAsby8TMQR+uusfEH/nTbF",
-	"tNLXbGy92n75ggxmCp4cZyjt03KIZFfiyuKjZD8ne1prkvfsNRloSw3NpnUD/wh8wQP0p74xWs7DjuD0",
-	"YO/4aL+L2sebTvfwYL90CAneGj9QQCTTeshBj45I39nsO7tkCMofowMNXSbotgKFxuDTOojybr12zltu",
-	"tSeaut3RlkA1iISCa9RDTsnVrmbfY62VXFOZQAZP6JQqQL/LQ4/mtNM7uDjsvu/25s9ECDLRNryFrSRr",
-	"oRgxbjCnTZoN9O00Jw25vmsOQhuJWy3y5Cgjv0dNFKWdWfOVSeKHTJuL3ROtfrrawCNm11SbnxGMmFRG",
-	"nzQ/ZkrYep14pxoKic0o6UxaW1QQDR1EW2Mu5qIyuXfKdtoZ0qHUI1xTpo2VodaeENqMj4pxl1t9GRos",
-	"ZxBdMR/OOb2iLKSD8IGc9ezg9Pvu3sHF+VHn+073sPP6sMxbpZlTo7eCyVRENGLhjMTZGhLkkWMRqfDJ",
-	"UXPFJi1jDaiiAyq16OdazdJbBRKx0VgRLq7JGlPJTwM0Nqg/hgAtGeMN4xx8NE0GkbiEssbgap04cT34",
-	"EZVjkOidjgB9x3IdB1uzYafU1LEOF38M/iWhZEqlvBZR0CZF/M0hdvKI5THrRknPfQv+pcSI1KcYYgw1",
-	"WdmIm470Ps2ffa6NE8aJ93rv9IeT3sXfzw/ODy563fcHx+c9r04+aDyeoxSL5SlHr5NOn3t+BFQBum49",
-	"ojE5iuKpSuJc13SGCq6IUj13TK+ADAA4mYbUB9wwsiVlVpWFd7xuoJFRAfdntXcw8zLn5TTUdKsSvzBh",
-	"w8Svbwa1ANN/S/2LMZeHOef/VyXxXRPCwOUbU327sXlHuj/nBdvgYUR/ftQ57313cNTr7nV6FXKcIh0S",
-	"JS6BoxIKn6cM4x0RDCOQKMENW9XyApniU6P5uT0aNdX4iPwIAg1JGkqyNmFSMj5yyYSG1nUhomTDBgS7",
-	"5DoSfGQNdRGlRGU0rXMu4+lURAqC9xAw2sPze9j5nJ2fnByf9g72L94f7Hc7F70fTpbovIkjDFGNSrJn",
-	"Zq/p1bRJaQFP7rSqdjyn/Wr+4M3vxKujl9ROpVfSidU4nawIaM3uMb1BHys+bFC9pz+b6Nx48K3Pjtnb",
-	"7vnP3eYR68ouP93297ovupfTf3y/93anDrO3PwcfuuyYdZs//PT6p6PW+eyHs7c7db8V8sHkTSP4x9sQ",
-	"/ckah2SXO+2dRkMDHGknmWvzU6v28vofjcHO901+uD05faV+2Ir/+YLuteDbBnvXFH/flOfb1z+87Diu",
-	"WbHBLOc10EgzBteJpWFH1FfsChIHr2G6QUc5bafVaL2oNZu1VqPX2Gk3Gu1G4596behabTs0oP+/hU/d",
-	"FxPHdZjGh+1Bw38JLVrbGTaD2pa/CbVX9MWg1gq24MXwFW0Mmn7mZe4ElByKK9D81HGdaSSGzOolTM2c",
-	"tnMoeIA4h66vSH/17WvHdeJpsGChm2ahN64TidBEQKUSE/S1L38rj6kaJDe4qClEihlHdoIHtyGtRqNT",
-	"kHGo9DJSyivlxuTmun3AM/NYL4rBMa71xC//YzqEa5b2MZUCYvAT+LiC3HqKSP2MzH92ZC4ib3bet2Fb",
-	"zzyVg+ttT59LGy3NIyW+6CbzVeHkHqqaJ1Yc5mJDNDCeBxqe5NaOUsPN4641kpMRMEcoisBXte9EJKG2",
-	"ow8GrnO/v8aA2qx2pug0hNpWyykBqDRoISr3sjWfK1Ei6MKMtwMufW4eePOLKI5aCcxMV74HJJmCiQmf",
-	"WS8MCvbG4MWwNdyC2qbfpLWtwSuo7QQvh7UW3fZfwKthk7YGjut8iilXiN6tm4+uw4VCl08I2jQasaGq",
-	"XUd0Wi+D2s46rxDvM6kY91XiEZIYn0yevQ2eJstDwaTLp7HhvPRz17yZZIkkH1MY0iiiMzw4XHjhuLf1",
-	"S+Woav6ozMIWH4nNILjHoRSh0iHXLBiBcrXSPAhjqGds53UYg/0ZuQ7zYc/kfzZ3dnZcR17GTtv50N3/",
-	"9qCnkd51pBL+JQKlLN7y094O7/3cozfJapagvAHHkX70prjWZS+mT97YHS2RmJcxPml2uuRZfKgkVy/j",
-	"BMaFlSaDVh36PpXjgaBRcBZPJlQz+IK4HUZikmPWjWYPBZGVRWhwytezM0VVbLgR5T6E6H/d0XpvyK4A",
-	"V9fcarjOlGoZtan/Ah5o7Gw3W64jx2w61Q+1tm+SQXtC0dBpt5ov9B6vgMcJ2LeaLYPmIl1Ya35hSkzt",
-	"wRkusQDv7sw6iitpbe68etWoQteYM8TmVkNzGIzLHcG109ZAwE92e3orJYQ2MM8lLGihWVMMj7XEvstn",
-	"sJTjZE/Pg/tLIQPpxZZTNtDngVByD8QTIobGFyHTLByImAiMl4dGgMZNiiqaMawwrT7vVYFSOP8vqzHj",
-	"XvpOkRFvlzlvdqAlrmcC3pJMaADF3a+4zTx6zI9+gP4UG1Q3CaEY3teTrTR8hc5j58ptqogTJQybQ4Ai",
-	"sFdhMUvM1WeW81uwnIebjCXJ8SQMx3RV59YQyGFYSKVCBlg0QFq9ZqPd3M4j2J4mMKe9qaf3gZu3zLlW",
-	"mmjFIdAQexk0YcffHNRadGtY24IXQe3VoOHXmsNNuu2/hJ1BK0DJbPDYIKpGI0VDe9ibOzuv9GHid2dT",
-	"4Mr+8HJn58WzCbmqCVk49nmW+iHJveRwjVde0Ieeec93CR0Yh7Z9MALjneNFjrtcRlucqubpZlplsxzt",
-	"3G4mI4ngoKWpH8bByhKziLtVKZXbhW1LN/mIyc4rmzGn2TxLRWcJlxfoDypL+LSqxIOUh4e6BXInWN7D",
-	"HKSXsqVDJtWtQvDHZ171b8KrPmoNJbm4gMzK3E1poeqiJWnT/GFdAFaG278OPlNfpSJ8NZG+EkUXpehN",
-	"mYxvE/TFDd3uT0qffBQFobCWSrIs+g6ypPhK70XhFlKFp8V1Dgy2llhtxCYTE4klobiGyKcyuWyVRKTr",
-	"haT8MrqnTC5JFM+vZnur4ObbrFpaFInotQjmLfzfLj1vzm+J864QStvTD97kkuarJWiSED4UMQ/cOXGN",
-	"2QFKEElnWSaA3ebKYg5Xs4+rWEIS856wCGhAByEQaVTlepWSkAPpl9ty5APMsrCmJV77wB9q3cAjJoa/",
-	"Sz7FQoG9CG3jtWnyUOXkUlHjdSpOjAnH6fUUmzoRxVza206dk5OLg6Pv/xYASrMJcOXVnWUuSDz6DGD5",
-	"rVcRaYYFFaCVSgPWJRPqjxmHWgpqk8Orp0LK4vFET11xGSOX6u+4TuHeAH6ezx7Ip2bnqeb9Qe+74/0L",
-	"/VXn8PD4Az6cpJI77lya/Nm78/Tv7tHZ+Zs33b3uwVHv4qx3vPcOv8S1Xpz1Or0D/Xn/4P3Jce/gaO+H",
-	"i9yo1ZmKVSmkC+Pscxl1pSzpqqypj3lmVQHUavZjiacCzSCl3zTvxSJFgS9+1esyJb+bGbrk3hdKQUCm",
-	"VI0TxVQMh8aZYC+TrHnIQOqNehJb8NbTtKn0egemUVZSX7aJCvPE3hk3MzGZx2a74+SGob0OZW9vfayY",
-	"aCGP+mAzOjH3w80YFt7gn0IkBV9O1waAue1kEy6k6wV68FPIHi9iR7qipSICheyd9Zk3etZbFBozfxUc",
-	"vwMaaqlfAGCqq4vLMqbL1HmWYJK4rMCX+bWYtxYvYYljb25JD/dA2Y0/Cb/ToRgxfo+g2WL7Zro4TFxG",
-	"zkTvvBU5J1Zzmd4zVjwHlYQFT2+L8xqvwJzK+XXN0iwYHDIOvTmj1P1qnthc3HiRA/ZkLpR5a3w5b1Bb",
-	"33TZpl5gRRahpa3r7srmcFkVz85j1QALC1a4UpvTq+8WDq9Sr5Nod5XqumrgK4t65cG8UtArdwqrwig5",
-	"lVUuzRci9EF2pOn2CkvOe07yS3Nvie4jAJZw6GfC/L0J8+FCMXPD/u4yMaPnuTjMk8OGUshgboUrsYgk",
-	"naTsEMs2sQLPzNb/pVwPpDyrzSwpc5+5fVb5FHyqaChGBHNFMjt/PgZyn9Bytme3mJeSbq+0RHce7Lfi",
-	"lEmZuoOm9cBMsXkU+YqHWijysrTEyyIop1MsBNsqcYevLAJW4rHV0YTFDLaZhQfuyGCfqLvdKCdZGP1P",
-	"6m3P62AlfuRZUUt+/V//m2iUwD9sngb+naZ2eOhb8dIYoJf3iWQS2+JVkuqRzw1xc1kjBVdWgovzUC6c",
-	"0KNaM0+MYn47W+FZwV+u4C+kqkJGVB45H54cNXf+2YArgTU35UrPmyWt9miy5pWeTjf15e66zD1YSumY",
-	"Tgp8utrLy2xF0JBBGuEJmVR14iFyeMRmFxaLWE6o8scEtHQKZ32elka1JVkLlfh2jZqHATF8z02LdGIl",
-	"IULDkFyLOAxM9TvG+1xjgIjw4q8SJnSGM0pQWHgoWRyTSbk/rD6ayUz8CTWyNtbWy5Vqw3vtOFyddGyd",
-	"VFtwzZa5JDS8pjOJHl7KzTYJjl3vcy9f60+Dz1bnNTDAXSKcTJnADMRzRdAKikA25EolLOf1hs1Ub9hq",
-	"VSoO86aGLUZZVgtv0QOLqyxf0TVVf6lMCxLeoV5sUijA1Hnt81x9YcGhTjqDpACyqRWclEVEkFbpJ3CP",
-	"7Vlgzu/sCKtPEjHEKSVZa+QjvSY7iKDOtW5LVFrknLdhiktoVCccVybhmjKh1I+ElEgtuJK2RUxczTzq",
-	"Y7YLEXqR10wCoSYLoM8HIuYBWTNUs24gWOJOK6zSItj8UjGmkCN4DH3nKnJaOi7UlJXCEGaOqGmf43qJ",
-	"WW5Esd4lDkYN9yic/UCIECgvs1ET7E3qpiqbXpzbQHLs1fwzc1oXd/nq11/+9bJlatxYNE/LQQoOJJ5O",
-	"TcYFCUFpVNa4rn8I2IgV44sVF7IWO8hfVWD7CYbKjqwnoDoLpJD24WLhXNL69Zd/bTeIP6YR9fVBFJc1",
-	"l7iUW9OLRmFNrao1FbwA6aDmqk0Z24oVR4sWaSUGJlnzRc2DRv6YXemTt6b4CsleK9wgYncw37/CbaMF",
-	"KnWz19xqN7aT1K8iR892XsaAGEz9heSZ3fSv9PZYmuOY3B6IByHzjWjUmJtW6DB+GuOemSc99z6K+txN",
-	"qnsr8ov9YHlEXEVnW+DbSu9IreAfu7NeX6WsFzxYeTBV3rNyMxS4iyJv6WiJj/7fia4e7g3P3+j53f3h",
-	"djGruOH+fU75ibrkcojzJ/XG5W+23llXabYWKytFjMmXiN5cRVlJc7LL7TS0gm3TQHdNQlRa4BbM3YAQ",
-	"hoqIeD5rzOZ8HTIOTaftNFvkTJG3dALyG0nOPsU00oy9nAQ+mVI+w/KgNJwp5tOQHPAR4yDJoQrKeeLT",
-	"seB6P3/d2iKtBnm5s/WCNHa20UwUUtFwzxYi+9D8gWy9/W7F1PI5/aKwmQokzD3QqnzAt5GI8g/Jjit/",
-	"s1utQnuz76pfctuuilLdQzpXYbLGmTtHhJ4sViw98mImurscBZa+kKBEnlyrH8xQZIVnU5SZs6HPjslm",
-	"88WLWpPQcDqmtRZm6qKs8umUKRoiU5lr7PHxS6uqbnwO/3JL2mwV3u/3//r//dio7XzU/yNr6/WN2scv",
-	"LXezsWDEAt4WwLcSTubvRD1qvGDppZzfzoP/WzjqK7XzJR70j5XngyV97pGx94BiQKWzKI5VJtO7pOMV",
-	"xqre8ohJda96K4uzFBfcrHq03MWVanZkTpi5bMd7Fbcp5TnaVVTCWFTpLl5yKcwjg3gmd4mHRdw9c5VC",
-	"5TIx0DWFAZ1d4mF9d8+035pQjg5Pe/m/kAaeu3KG42oDVL9aDG3mnipR7pkxtIur3vz1l39ttogYEq/z",
-	"6y//+qfnEq/x6y//2rHe4pq3S2LOPhnTIpsobwvMMfBGbaf28cumu7mAj58lhn3mpWo0lrfFWcVLVUiz",
-	"Ll8kMTEGxHys8sjtBZKkJUgO3vhQHrSWXso+mLy6vmhKbargjPlmghWz6ufyk5oblOU5e2nBrLym84eu",
-	"lTanC+X3Mg/Utx96ZO27s9b2i3W87wU8wChIJ1ZjEbGf0RxqEzM2+fWX//YqL2TkNrWo/GnMFQtNq6J8",
-	"AVH7ZmW4oeqGdpH/z12LwdZzLpGMj0K8Dr1L4LPtO8cUoYp4+RFk9WZyQM0S/i10lyb956E9t978yHmQ",
-	"VfFFs75lrq0/NJY+3FmVVbH7/X1VuWo4xcP6HeuazMP0KyVcztczeoBj2i72y9dLlzQjzi2y6sDO0ZLO",
-	"Kdf3UPOKtsQt14bKqaTYQtY8sIvBNalgSoYiuqYRtmejRFsXhUytxckUD7mLZABxxzJ2Fdde00t3tikn",
-	"jSDraDCXWZo5RVtb6BQ1eswrjbMTxvMTNp/r1+Xr1y04vnO5up3yoLPL2S/vkkuSSw4sqWFRHW0PAH+n",
-	"yvbKTVpgraFKjn2R16sjdnc3bSJrbdxanEU/Uw3pcoWk5/Ict3te05P/KvHW1PIt1XZ4hNBrCssl3AIf",
-	"uxNufaUYa7J3K/hwfjcB+eIbT8nOPi7A8KU65zPGF956uBqb1Iz5/ZXYVYstPSNB4a0nGpL9U9ci0nOC",
-	"H0dMzc704AY+A7QuO7G53m8+vUn469sPvXLUnxfdESYFMrKeXw1BzyUeNtLBD3iRouxDwP2hgDPmbbrc",
-	"sVJT09OC8aFIGn/Y5EOLz2djMR2GQkREAdU0EUehfVW2NzZy9LIhk0dL6Ue5UZhRpL7r9U4ItqUfEkrk",
-	"hIYhOTg9IRsEar6YTCDygQxiyThI2U4dpbb9jSEq6RKaNW6zPlfMGES11U3r4GF7TZ7vUBQkJbHqfd7n",
-	"e4JfAcdf2n1eMw1gByKwids+nUC4RyXsku6+yeg6P+/uy100gqSik6n59vTNHtnc3NzRL5339up6rPeC",
-	"w8z0wkVjkUwYFxFBS5CseZkKr48yC3l46/i2qYaUOBCTTupJVxHKCVhm2Cbel36CpX2nbbNU+4iu+vOv",
-	"v/z3jYftm8j8o0bzJn1TlUJ/86WPpTr6jv7WUqT5YAP25kNamKPv3Nx4VQv2aRRpKBYrG7XzJWG+kURc",
-	"83yPa2zV33qlV5plJWhEMRmf0jW5ntIlXk1D7cIgft0rZuVyuMYUZ72sc37J9SzWjEAPbaEHDcWmRz+Z",
-	"ppsIZmxmX248nKTW47CnSQs3/brtzQxB0kQpS9rP9z9qE5pr2JMsYgRK6g3rWeEKeJo3Tw3tWyQu9CnW",
-	"hvncYzgO2Wo0cXmdQk/WfIMuegmL3Kj9uNHY9HPeO/wCvN0CL8LF6r3lfbR6icY3R0yaeXNbo3usraes",
-	"yWOd2HCdHQmHEcY7qkfNHKRm05FQZv3ctqCyHA63eIhdpNe8kEmVVOxFpshsxcX0k+aQ6YdCSTzprZub",
-	"GoOZnp+brPQ1T3/nuSSeEiUKidYBwHRd49xgZhdOTGI+Wcsy9Kl5jlAEVdKxjYwE8i1lm7BJlZQhwiqd",
-	"uI71dtIWm47gG0m8TNZ4CUUhGeevS1TfkajnX65nSeAmvT2/Mz0gJpCD3CUDmAluK3xbmsxdBZkfce5W",
-	"iEkfD5kPXOatcm2GRwwUxfJGK4iRjWQMrSYwFRbFUeek67iObWLptJ1mvVlvYH3WKXA6ZU7b2aw36pu2",
-	"lBJK4A06ZRtXzQ1NkBsoN9HjI2RFuv0pqDiyAT0s42oIMIe5ZEpZVCfYbdiwF1uTylAqNt5Kwox9PmJX",
-	"kN3Y2Go0Te9eTYnpt+hUI52c2yFIXQ6Wsjf7PNeF2fZ/UzLrlof3ZsQV2F6PKdWjO/cw0RWyskpJFcE7",
-	"9Py6Z5Wb1TpuFWrv3BT1MKt2Fjr7txqNFZa/2tyF/lsVzb4OTXNlhuWzci32tHSjQdZjr2oO+/iGftI8",
-	"iBNsmeVXvZFuc+M1TTvU4CvN5a/Md93D9zaXv5e1PNdvNFd4Y75dMr63vcoKK5rP6ZdbO8tfznegvXGd",
-	"7VWgWGw+jm+tsL2KtqV5/d5p//hRWxj2MrFGEa1emI6JKTvIZRsoOpIYi9N2wEc91DxXEibxbRFbuhKX",
-	"1hupWQpPGxsiT9LsSF5rfanV2NJKFd7uERHeQdDvGM51TSVBluX2uRRpK3fNPCQdYnXNCKZAle2KeQU0",
-	"lEk74AWMRcTqXpxlNdKcS/FZiTFsVUc3DAiY1PsSlxCQNWEKZJjsU9Tj1n9fCn+mu7vSnaELVOtz5LCc",
-	"3oyLdQRLNIACM0V9YImcbtZLNPItaG0tAp7RySPJsYKrtEKO9Sy9Q1R/kED5Y2BMiiPZtu3NwsQ7txRL",
-	"8mln1Xx5zzQpRk5qDjlTyda0tocGLiqF665pamq5OGp+UkWYGkiiOASJRkO+XXJyVdvatG7CllEUFKwi",
-	"y91yRffbxiruaxhJNP+wlGq+A26dlHrnMq5fJlLRmbQVV02SDFNpWkyFHCi21XskWVDdu+8hIiE9qkKn",
-	"+z+ijvcsOZbzAYM/qdaDfSlW19Asod2mopXcG5lPw/i+BNZIxuoGgCabnGJkGy1HTeTatCQMuYAWQhDU",
-	"yYl5nvFR6u1BA12jLA0joMFMT5DxBW0WXo9FCGRIJyyckTXkFH1uXtaLBh5AYPzKKStCu3gd745TIpUI",
-	"9USJyhRLCDWTQLsTmGEsUxopnFvPWU+cbW7SitpNFS3DtXCRBjiGkVlAiSGhfV4hU128mT8CZT1bJa5z",
-	"mvd5PyEF9OtJ9LmUuwqZ3kG8yTkmntnXv4Xie5DkkM6pvlj3g84hxSrczUSXbtF0MKIqCSW5TPhE+zUU",
-	"bvRmppKARdlppoWuMY81k1PVLTX0x6Tsu8lNJxGMaBQYFjQkWAdibauxQ7xcQX6MnRSkejJIvrjEnWtL",
-	"7PY5qmCaR2IZkGzNOD5epxxARfWHSo6VBfEexxd3n7scq3LC4tWTlVhh8zdz0vVyeVqozpkMgN+ZH67A",
-	"YvYEH4bMf/YA3NcDYNCSUJLwpQQPbmV7aSx4Q2YlASsdAhgsIms0DI3eonlroSvoehJzJoOZzZ9F5Qd4",
-	"DGTN/sSF6vO0vJiJmhnP3JRsZ4VDBrPkTVPCyb5tirhiJa8fPa24mbixt75LzMeU2dkopP6RrEEogWw1",
-	"Gut18sGGDO3jGFHXDxkty4QgjjmQs78f4h5gAklNoJI/o9Q2UnMY2yHDFIueywNQNEojXgZmrmmEJ9mV",
-	"KWqgH0t6YFgehk1E89xptay0Umshzc2LU8PnJVMrca+JqxA7A0yeoXx8RKVxYa/WBVxzyEYxXnd58nGJ",
-	"P5jB+domsiQQJmt4tc8lmEa8nmNPKTNaxKOw++tCDtUxgWwxRM/PXAtIlwD1xwXPl0u8rO2g5yIjKLT8",
-	"8/JsK2vUuO4SL9fU0CNrSWNNy1zMS+t9nnC3bVO30HQ1tD/XSe9aFPmM1KSZZEW45HpMFTrl1Ri0nTnS",
-	"pvTPUBmBKIX1y8xoCVmeUBSiS59DrFrlQVvS7wlyhFIyZaVFWUAmgzjPPOKReMR5BmM1BmYF/r05hkgb",
-	"xVYyij2rIUkiAZIJr3miZaxR4pmatp7xHqeN9uxzDHMR1ncJLsuQOS7NDAi5PrhoINGZLUqo9Zpk6Hqi",
-	"gzCZKQGZQpJJZzepT6klbmVV+9u0nz7PqT8LOIfts/qUOEbFTZh8H34mrYa5SHVJCymsxhoKlRxunx+V",
-	"KOMMjBbNnlVELitPi+oqz895YnRdquUFyRUuTe6ePaKuaKdOM/mWzPqHVhPL7QRuFQZWdj8LgK8sAPQJ",
-	"VLbuzjF7y9U/2po2Zb6OubONhqmaq08rYFIx7qvUsHSJfaahf9YaYZ3g9UBJfDGBLBhgM6rrfY4X/NDn",
-	"RW1oMMtYiyiX1NezG/vRpJqMGR+1TciT8lmapB1S/1L2OaZnm7A6JqsYabJDvHLvTM9IRHTCYeox6ody",
-	"LKJ0R66RPlyYtG8yEVcg0ygEso7KqpyY4Dvf7dLDhPAP6BrkxOsGMJkKBdyf1d7BTNvIJAIVzeYKMF/C",
-	"LLXj8QtMKraOUOM3THOiMWhjzfhMlK3ZMLDmvziUHmE91af184yP9FZRHu8SX/Ak0KxXxECSa8pUWu7Z",
-	"5JPqkUagMBaU1qFA76uer8/1wq2TNmDDIeB4SX65OZOKVqVenaA8oMk+zB5MvGoCkwFEJtE5giFGe6hS",
-	"MJkqsrbVaLh63HUSAr2yEXC9iJjrBzHqxNDQIAPA6FfEMPfXN3I/aSzKtC31GYI6eQczSQYQCj5KouQm",
-	"qFdKR+7z1hYZi7jaI2vc2qbG0xIvRifxRl/RMEZnAmb3YyzNnibFKwKYpE9GQgTEHwvmw3oqQGxfz1SC",
-	"zGFaQZzcXkgoX5XlP2r/8+NfK4qxGPlxTx9z1vnrgV13bmvTtbL3OXdOv5MDuth8bYEvpart0h8wY/TZ",
-	"bf31BT3qlnghyTKbknQv2XEbX1hws4Ixp+2sCGiAN9NLZt0uCmNjz7HAcPgtw3IDmZWixgtWA81bz7Rx",
-	"R3K2XTo+DqQHrfe5aYlewymT+ywhs3ntIZNKtjVP18qDvQmUYL5HsNEvzEggyJoE6PP8zY11l2jpNxrb",
-	"Swh6eQH4IY0gINgjIKlvj9mwwDU/h4D4IdNn8k2feyMwg3nkEmBqciIkG3Gq4gh2E9GX3ccxHN1IGqbP",
-	"y6oocoEDPJEXj6ucr8RsfnuNfGv5e0dCvREx/0OmC34LKqVSgykae4w0rFbJ7+Q7MM3v9p2bj9XkvmG8",
-	"rRiIv+fAi6wExJlrDhEStJmHpJ1mUm2OJG28POvnybMC8zgSZp+nD+JNvCllgVYR08t4VrnP9cD3NHPR",
-	"2nqaLJAZFX2esyoqVTVc8NMgvdQlnhDhH1LM35WS76wX/NEyBA1JJNS/a+RGHmFXF9sbWaWlB9AxVf74",
-	"wX32kkpOWQUn0kk1Am03IzFXUOtugud6Ls0Y/IwEvSoSLRWweqSsvIWFsn7j/Lw72ASMIzZxuM45cP8d",
-	"LpM9Ppd5tj6Ws7b34iozPtKabgvDS1XMLXGjLTRITrC6rRpHqLxbv43xvKG6njTFSRxzdeJ98pLrxyTN",
-	"shM27nv27tzFXL8a4xK4ZIpdQThztRVyjXaA1R4UfFZ14mHNr7SuAuo4ejb47AMEfe5N6Ofc73XiMePi",
-	"/JvmEomlkK44X1HCwxvOnjZLZHr5flFMKbmP/oSjSj34rIgSZMh4kAAxAf3Zu3OyNg/19UURkE+LPFbN",
-	"FUpffynds0XvNxbHWCE/qHDe1YGY+zbEKq/tOzYa32lxeWR77MVh/eGhiKqx1xRENg7iPP4uWLmlisKa",
-	"y13hSileIlKJ1kRJCBT1E6/mkQlQLpNrB4yP6mTfVIQgXi0t0+QtDGeKSBWWYstJOG2nli8nlhSktJXH",
-	"Cr8V2jvVcp8+PuHwXFWjoVsDdMnZ39sh8Me+gM3Q/XSVkzlrputaXqzZ4NYtkbSzd+dtsrxqupvEAkwa",
-	"+tm78zQJnRzRCbSTDjt9nitmY4PZEZtMLCGkU7fTHq+tRqOQRm7CdG3SIEr0ebNhSnLo/3I1haxdrZ8S",
-	"EdYDWRzsSGoCPyA2sEKbqq/QeuqOwYG5crG/cXhgvvPbAmMgiYkuTlE/6NHRMgMAn7lx/8RGw7MN8Aju",
-	"DcS3XPW0hep/xicr9P80KhFACKqCH3zHAqvPJxOl2QXzjTDxB7zebEMVxuV/CdM0pN3nNv8IbQhzDwer",
-	"SU2BJi2v0zIWYxpNQpCVfvuOMTvy7O9xZffS6ypzCQrPHoE/RwTBItrdCM1dXo0iyXzJEMdWeFkTYdJy",
-	"hoSMX2rbjqn1pJEyJ54WGF69z7GruB5Lf0EG1L/UMtvrDmtHgkPtvbbFPf36CBTZNLVkeJLak16Rrw6K",
-	"ZYR1exoFN5Mj6VNOgEYhg6xLy242r2EGUrEwTMorLM6kyG/h1jyKp67yr6hC3Ftt0KNuVpVEOBJaBQ3Y",
-	"kEFAJEuSb/C0yljyoPnvxaD+nGxjgUGDYciMgSyxZe7maLL5PLfGGEy1BJmmFORr8btzeXBJ9RKj0TLB",
-	"zXUzxBiDLK7JhkvuLNs6KDg2G+aZ2zfS4Jsh+rQ0YVbhc6vZ6nPv5PRg7/hov4spfG863cODfWObFVmV",
-	"XBykWJFb9RICyC2fSTLAm8qC38aO7s6JPj5mtOQ+5tFvztushHkwj3OftacHxFNaK9hSEfbQwo4ebygL",
-	"nws53LUOzX3NsNuvAhZjMOZCTlpPJX8HUBajL6Yqg9Yn6QTcPl897pKloZlSLZuLAiNP73be8qhICpY0",
-	"RPI7xUYw8TrOXxZjkkQiXBiAsL03VqztYBvMPFWvfv674gP5hiNP2Z1/j5uXz3dtHuWujSGihTzXsNcy",
-	"x13q9dpf1DRqzqXFlEzuSRfq+Zm7Glgzx9bqMgm0PtUGOAkFH0GU1O/Drqb4rKlJ4Y0KVSY9ewVDmhaT",
-	"fS64D3XSyZdyT6uHMSljCNLofCiwaFc8zZdetxezTdHYWZ9fAkzJtYguNT+AUIIRDGlDzVlyBWPN6+zt",
-	"HZydXfSO3x0cXfR6h55bLBDf55b41+/j1Mug/hSqa+armCXXJJ89en98j16GZYSasvBrCxnHCo48HCGv",
-	"jNVJJ6tesyib3zKUttbD+jzJ53cJfMbLfiPrDXTTmvEL/HRPgVAMcTzj9VPIdbcILSEcumSZWLyr+q6R",
-	"4XZHU8fMjynpaYVOi/Ke1us8bLZgWi/mnqJ8Jjg2ysCHXOJpldcz10I90w7M281YMlbQ5FnJulCKKtlr",
-	"pSOmyAoOfQ7YJsdU1RO8ZtYhbQKumRPT3+2Mt5Nf1hnzUTNj8603f2NHz0rUb9qXPYvI21jJsytlheop",
-	"iEhzLOxuKv1Grlff/VlbXCnx8Q6oEfmmIq+dq02ocaeTEIaKiBgtBD8EGmFWrO0R6JluX33ePTsmm80X",
-	"L2pNQsPpmNZaxBcBmC5lU6ZouKDaJC5Ar/MkLXl+75wfGgQRSHnIODSdttNskTNF3tIJyG8kOfsU0whb",
-	"fJbaHU6mlGNUlNNwpmkoJAd8xDhIcqiCckfE6VhwbcP/dWuLtBrk5c7WC9LY2X7lmJQtGu6JAHsCfWj+",
-	"QLbefrf6HWILhC7Xx/UU2WKqFiZF3xP18JlHPvPI+/JIywUsk/xGJki1ErsMhH9b2blTCIRvvFYR8AAi",
-	"1Ik2bC+uuiYRr266A5qwHFOEAwQSu5FNBhAEkPha+3zAOI1mSTGIaxFdWmcnF1hpIeJaXUUfxqLClHq5",
-	"S6lYwWe1MVaTsEi+Ka9zTDO8/9g/3uv9cHJA9KOmHZ75ofQZaJD/jF3LzBeFxmVaxYQIuG+f28g9aL+Z",
-	"H2oggln+c4QAl1Pwa3EU/q3vFGDddwqD4cOFb+aH28i2UlE9opJJpXvAY7+fDXdL2BuJwKjSRZDlL6ek",
-	"LQ1zWGp2W5eK8oCGgkP9J3lLj5dA+N9gKS37NBnEPAjBncdKYpCyvgjbznDUFXHuJ3pFzTIWYd7Gf/0H",
-	"eSMiYnvgEcbNdQEmOJma6hkS9CGU9lo/7O4dHJ0d1NVnRf5rY9XjNJ+/+jGWMUVDO4HVwoMcAw3V+OfF",
-	"HCftctXIXVyeRgL9mkySeIophIEAUzdAidgfp20YB1RC5Ul+h/M+plPEzLBCak+2k69+KIfsCrhpZ7zw",
-	"BCagIubfRjm29+lgRiIRKyAKJtMQtXAepNWP9Rfcn5Exk0qMIjpxEycy3vkehmw0Vm6fT4UIyYjGI5Bk",
-	"DYuQuoQhHVLfqGYu1jdi2D8Ho0gkiJOGpoMZkZ9C33zf5xi6JBFVUMNu17a1q37UTes0fStIFHNzC/bg",
-	"81RIvM1uXG2CzEQc9flEcKYECjMOSguiBfLmvYXWauQ/DSnjiyj/L+S7g8MTkrbBvBgrNb1IgHaBsDH9",
-	"k1NAmhoVGkSlw3DJBNRYBLlDqff5XwjKs9vnQHUcGwfd9tgXM/7f+s63B72+4+L0Wh7NJwu3WdB3XLOE",
-	"v/U1aPrODWk2Wi8RpEuZlAVxwo5PIqFnhlhi+JkY9vjVSSU3zSQ944VEk5fBCyknqb5FjqfAtWgLhB9P",
-	"sP+LzOlMMzoJPZf4gl+B1j01Vr49Oz6q5Ft2KP37Q5kXDUwyBw1Pcu3dTTf9fFUo2zL8AZ1Zb8qN0yuZ",
-	"4TycHkFIaatbcKUVDmzdawG59KD1Id160KUzxlw5iNJOgxgmzCh5RBmX6rYz/qHz/vBuZ5wssorb2I20",
-	"CR5Jn+tjbWPHYn2ubVI4Vv29Pdc2wWOtIF3X+VwbiZr9ckKnP5ofPmrrf8UTxjPQGzWpJY9/3haoC88b",
-	"A6SrqiPAC4pGUkIITRhsPS4xZcrFeCnZbmxWHvcpJlkYKf07aiOnGBpWwiDtfUM1j9PwIQNQ9cEVX/7i",
-	"DLDFeSdWYz3WjR4NKXFRvqelU0yxSQn4mkoyBOWPbeesetrNegNdgHYpZX0pa+fnmiZbueZXuYty2KGi",
-	"nIHTMeEKUxwyTd0qFtyVFe+dpDUvUQEQ/mXupSSvrLoArgmUBLaXuAksmtqv6QC2PED5/Te2bvVQRKXa",
-	"Qbn3s+rVFTetETddDIGa8vmJ6paQLmFKQjjMryc7/5uPN/8vAAD//w==",
+	"7L3tVhtHuih8K7V79lqBPS0hCbCNWLPeVwacyMbAgIgnE/nQpe6SVKFVJXdVgxUvzsqvcwFnfpw72Ddy",
+	"7iRXclY9VdVdrW4hASYhGX4kRlJ3fT7fn1+8kE+mnBEmhdf+4o0JjkgCfx708Ej9GxERJnQqKWde2+uN",
+	"CboiiaCcIT5EckzQNOFRGspdJAiLEJWIMhR0h7UjzkjtPZbhOEA8ga/0p7rneyIckwlW48vZlHhtT8iE",
+	"spF3c+N7pwRHnaEkSXn6k4QIwiTiDGEk0jAkQgzTGF0nVBJ0PSYMlhSRacxnE/VkQnAk0DDhE5SQaUxD",
+	"LNoIoykXVI3ZZ5SZXdAJTmbfCD1WDaujQDEfobUTLuQoIWd/P/xGoGA6uogFC9YRlmpbWC0UyTE1L34j",
+	"+izkkwmVdXRmDmSAw0uEBQr+UVN7q8HmArUJNTMjn+0y19TnGCcjItQeCZrxtM/GPI58vTmYQiB+RZIY",
+	"T9d9hFmkBpkhnBCEmbgmCYkQZ/EMDWYI2z0jOcYSjbHoM/UNnpFIr3mIE19tYzBzT6GtJoY1qT8SxK+z",
+	"qcmVWsaYxkS9oIdTh4piPKr3med75DOeTGN1p80XG683X27tv9p6VbjyKZaSJOo+/8ePjdpOp/bm45em",
+	"/+pmo/DpPz2/BBw3vjfFCZ4QaaB0L00ErwCUPc4kZSkRCKOYCqmOLyFmj+SK8lSgKR4RRFhEoraGXfVr",
+	"MMUjyrAapq5uRk8Q9BlAO5bwlo+uqRzD8wJPCBrSWC3IR4HgiQzgVoKYTqj6W8BzCfmUqltVY6hTk2nC",
+	"CEAHXHoI06CETMhkQBJ4Z7Krfsax4CjESUKJHgmWzVL1mI8E7zN3yerHAF0SMhUo5Kk6hNF6HXX0W3Cj",
+	"g5mdLeRCCnStdqUGHtJEyD6DJ/VPY35NrkiCIkKmgNlCQ1zCrwXCUaRADRbNr0iEJgQzDRmMUDkmCUAH",
+	"wRIxniBxSaf6JNTLcJQKWBGO1aoA/BJSR738MKhAfIo/paSNqAS0YlKh9ATPUDjGbETQgMhrQpglSaKO",
+	"thoNFHzfOezud3rd46OLg9PT49NA3xdGEZGYxkjhfaBnCTRiweYQ0BbJR0QtRr8TwIn6OW2Zv2ue9Jm9",
+	"64gOhyTR1EaOuSBq3GssEBUiJREaco1tdkr1E+PS/gxISEWfdU668BgWCKvZSLSLhMSJRHiEKYOV8VSi",
+	"bA9yTNg89pHZ25+7P3F6+OFo9s8Pbxr//HD6Otp7u4O//V4MvlUYSRWmfEpJMvN8j+GJekuPWEDXCf58",
+	"SNhIjr12q7H1yvcmlNkvmn4Bmzu1f+Laz43azkXt41+rENj3DtVRlRG2K8lEoClJDII1f/3lX81Go75g",
+	"mXDghVVGZIjTWKo1+t6QJxMsvbZHmdxseb7aA52kE6/dbDRgA+ZTtkLKJBmRBJZ4nEQk6e5Xcz+ufvxG",
+	"IBpla5tiOc6XRiPP9xS604REXlsmKXHXmS0tTeHJ8gmd4BGpYH0u2gOENesaOtH//T/IAKBCjQFRrGnC",
+	"hUTNBmo0GoBxbYB+Yg8YKTBbEVcMDuwiyTUFGaaJQhAfDXkc8+siBXKIZk4lM0DNqLfCKBqO1YDhWJFp",
+	"NlNsW80s+wxIotqBkTGANMHC6+iIK6IY82vFw4q4ambRmFAFNmqEaqhpLgGaxgpwc6IloUWQYwSlR4Wd",
+	"W2QntYR5CWSo+XuMFYdUDL4Nx60FCRTyCTGy062SBJYoJtgwNyVSoJJQFfMRUD4SC2LpY/a7YmOIyj4T",
+	"45w3qNXU0QdD6ag0XBRHmv7zCZlfGUYTDjLfgIwpi/pszeJBcHpwctjd61y87/zj4rDzbbBeR90R40pW",
+	"qhIax0CXM4ERuEqfVaAKwxPKRvPH6nAURd2t5KBu73YRCSBCy+A5TLhjL6LLzZd+hVSFa8OiYJV9UU2a",
+	"z8VispeKR6V6N+plMeVMEJDrXuPoVEtM6pPh/OpPPIU7USvb+Emo5X3Jj/OLR5JEi4Mhj9QE81fm+Z6m",
+	"a8Jr//jFG1ISR4pXTjCNPd+LuR7aa3sDHinCMSFCAD32JqmQQFzRFY5phOAdJQUlRAjv5qP7rFm7fhJG",
+	"RENMY2IPiQjZVfNuDptha/CS1LbwdlTbIq+GtZ1BA9eaYSvaJFvDbfxi4N34nlF1vPYQx4LcuCf7nwkZ",
+	"em3vLxu5JrehfxUbB+o0DtgVifmU6FMu36yVTKlAlMGC61VcQUnRIP4nM0XJBjGZgArEQoKokqfMuQa7",
+	"KDg/end0/OHo4k334HAfsERpDjgcIzhwQDc+JYk+mYgTjSgSX5LdPgted/YvTg/+fn5w1gtAqtSCr7oR",
+	"i1PXJI5rCqhIhN6eHR+hNZ7AD+e9N7VXQGoYEZJEfWa4nhxjhjZbKCZXJBbrdfT3FLaSqRMIs0WLUtqV",
+	"onfDVADT4b7FfCWmA/nCaEKFmJJYGgkRVgrSs6AxYTKeIapJjqIBN75SUYYxDR8I4AfvO93Di17n3cFR",
+	"AVo7DOEQNADLhamwIGskbvJZXekTg8hg7/jozWF3rwdGA0XSE4LElIR0SEOkNq30/jGo087eg7pa1Bue",
+	"DGgUEfawM31zfPq6u78/d6LHSqkWEg+HoAPhaEKZAGYECqYikE/uMLOdBJqxhziONWjiVOkMUp2K0jxS",
+	"rVYpgI84AAscaJcploLjg/yE7nuo3aPewelR5zCjwwVYTRn5PCWhWgu8iHgYpkny5AhmUNxG0FZUw1m8",
+	"ovJpQnbhtM0O1XGPCCMJDa29BoU4FfBDzEcjEqGURUCjHHIcwQ0ccfmGpyx62OEfHfcu3hyfH+0Xzv2I",
+	"W5kUJB4gEfTJnXi29qCthDLA/oQIniYhgSM6wbOY46jH+SFOtOp0/5M66fxweNzZv+gdH18cdk6/PSic",
+	"mMsvLTsCe53hL2C/U6qYEvqaja1X2y9foMFMkidHGUr7NBTC7opfGXgU9Ge7p7Umek9fo4HS1EBtWtfn",
+	"n5CQswjsqW+0lPOwKzg92Ds+2u+C9PGm0z082C9dgoVbbQeKkKBKDjno4RHqe5t9bxcNiQzHYEADkwmY",
+	"rYgEZfBpXUR5t0HbsZYb6QlnZnfQJUAMQjFnCvSAUjK5q8j3WEkl11jYk4EbOsWSgN3loVdz2ukdXBx2",
+	"33d783fCOZooHd6crUBrMR9RpiGnjZoNsO00Jw2xvqsvQimJWy305DDD3aNCitLOjPpKBQpjqtTF7okS",
+	"P32l4CG9a6zUz4SMqJBantQ/5kLYeh0Fp+oUrM4o8EwYXZQjdToAtlpddLwyzjtlPe0M8FCoEa4xVcrK",
+	"UElPcNqUjYp+l1ttGepYzkhyRUNyzvAVpjEexA+krGcHp9939w4uzo8633e6h53Xh2XaKvScCrwlmUx5",
+	"ghMaz1Car8ECjxjzRMZPDpsrNmkIa4QlHmChWD9TYpbaKkEJHY0lYvwarVFpfxqAsoHDMYlAk9HWMMZI",
+	"CKrJIOGXpCwx+EomtqaHMMFiTARYpxMCtmOxDoOtGbdTpuoYg0s4JuElwmiKhbjmSdRGRfh1ANs+YmjM",
+	"uhbSnW9JeCnAI/UpJSm4mgxvhE0nap/6zz5TygllKHi9d/rDSe/i7+cH5wcXve77g+PzXlBHHxQcz2GK",
+	"gfKMotdRp8+CMCFYEjDdBkhBcpKkU2n9XNd4BgIuTzI5d4yvCBoQwtA0xiGBDQNZknpVuXsn6EYKGCVh",
+	"4az2jsyC3Hg5jRXeSmsXRnRo7fp6UHNg6m+hftHq8tAx/n9VFN/VLgxYvlbVtxubd8T7c1bQDR6G9OdH",
+	"nfPedwdHve5ep1fBxzHgIZL8kjAQQsnnKQV/R0KGCRHAwTVZVfwCiOJTw/m5PWoxVduIwoRE6iRxLNDa",
+	"hApB2chHExwb0wVP7Ib1Eeyi64SzkVHUeZIhlZa0zplIp1OeSBK9JxHFPbi/h93P2fnJyfFp72D/4v3B",
+	"frdz0fvhZInMaw1hAGpYoD09e02tpo1KC3hyt1W14znpV9GHYH4nQR2spGYqtZJOKsfZZMWDVuQewhvU",
+	"tcLDGtR76rP2zo0H34b0mL7tnv/cbR7Rruiy0+1wr/uiezn9x/d7b3fqZPb25+hDlx7TbvOHn17/dNQ6",
+	"n/1w9nanHrZiNpi8aUT/eBuDPVnBkOgyr73TaKgDB9yxc21+atVeXv+jMdj5vskOtyenr+QPW+k/X+C9",
+	"Fvm2Qd81+d83xfn29Q8vO56vV6why3tNcKIIg++lQpMjHEp6RayBVxPdqCO9ttdqtF7Ums1aq9Fr7LQb",
+	"jXaj8U+1NjCttj0c4f/fnE895BPP96iCh+1BI3xJWri2M2xGta1wk9Re4ReDWivaIi+Gr3Bj0AxzK3Mn",
+	"wuiQXxFFTz3fmyZ8SI1cQuXMa3uHnEUAc2D6StRX3772fC+dRgsWuqkXeuN7CY+1B1RIPgFb+/K3XEhV",
+	"R3IDi5qSRFJtyLZwcBvQKjA6JSKNpVpGhnml2BhnrtsHPNOP9ZKUeNq0bu3yP2ZD+HppHzMuwAc/kRBW",
+	"4KynCNTPwPxnB+Yi8Ob3fRu09fRTzrne9vS5MN5SFyjhRd/OVwWTeyBqnhh26PiGcKQtDzg+cdYOXMN3",
+	"YdcoyXYEiBFKEhLK2nc8EaS2oy6GXDu/vwaH2qx2JvE0JrWtllc6oNKgBa/cy9Z8rEQJoQsz3n5w2XPz",
+	"hze/iOKolYeZy8r3OEkqyUS7z4wVBhh7Y/Bi2Bpukdpm2MS1rcErUtuJXg5rLbwdviCvhk3cGni+9ynF",
+	"TAJ4t24++h7jEkw+MVGq0YgOZe06wdN6+ajNrPMC8T4VkrJQWouQAP+kffa289RRHpJMumyaasqLP3f1",
+	"mzZKxH7MzhAnCZ7BxcHCC9e9rV4qe1Xdq9ILW3wlJoLgHpdSPJUOuqbRiEhfCc2DOCX1nOy8jlNifgaq",
+	"Q0Oyp+M/mzs7O74nLlOv7X3o7n970FNA73tC8vASDqXM3txpbz/vfefRG7uaJSCvj+NIPXpTXOuyF7Mn",
+	"b8yOlnDMyxSe1Dtd8iw8VOKrl6k948JK7aBVl76PxXjAcRKdpZMJVgS+wG6HCZ84xLrR7AEjMrwIFE7x",
+	"enYmsUw1NcIsJDHYX3eU3BvTKwKra241fG+KFY/aVH8RFinobDdbvifGdDpVD7W2b+ygPS5x7LVbzRdq",
+	"j1eEpfbYt5otDeY8W1hrfmGST83FaSqxAO7uTDqKK2lt7rx61agC15RRgOZWQ1EY8MsdkWuvrQ4BPpnt",
+	"qa2UAFqfuROwoJhmTVK41hL5Lt/BUoqTPz1/3F8KEUgvtryygj5/CCXzQDpBfKhtESKLwiEJ5ZG28uCE",
+	"gHKTgYoiDCtMq+571UMp3P+X1YhxL3unSIi3y5Q3v9AS1dMOb4EmOCLF3a+4TRc85kc/AHuKcarrgFBw",
+	"76vJVhq+QuYxczmbKsJECcLmAKB42KuQmCXq6jPJ+S1IzsNVxhLneBKKY7aqc6MIOBAWYyGBABYVkFav",
+	"2Wg3t10A21MI5rU31fQhYfotfa+VKlpxCFDEXkZNshNuDmotvDWsbZEXUe3VoBHWmsNNvB2+JDuDVgSc",
+	"WcOxBlQFRhLH5rI3d3ZeqcuE786mhEnzw8udnRfPKuSqKmTh2udJ6gcbe8nINaS8gA09t57vIjzQBm3z",
+	"YEK0dY4VKe5yHm1gqpqm62mliXI0c/s5j0ScEcVNwziNVuaYRditCqncLmxb+PYjBDuvrMac5vMsZZ0l",
+	"WF4gP8g84NOIEg8SHh5qFnBusLyHuZNeSpYOqZC3MsEfn2nVvwmt+qgkFJu4AMRK56a0QHRRnLSp/zAm",
+	"AMPDzV8Hn3EoMxa+GktfCaOLXPSmjMa3Mfrihm63J2VPPoqAUFhLJVoWbQd5UHyl9aKQhVRhafG9Aw2t",
+	"JVKb0MlEe2JRzK9JEmJhk62sR7peCMovg3tG5GyguLua7a2CmW+zamlJwpPXPJrX8H+78Lw5uyXMu4Ir",
+	"bU89eOMEzVdzUBsQPuQpi/w5dg3RAZIjgWd5JIDZ5spsDlazD6tYghLzlrCE4AgPYoKEFpXrVUKCc6Rf",
+	"bouRjyDKwqiWkPYBP9S6UYC0D38XfUq5JCYR2vhrs+ChysmFxNrqVJwYAo6z9BQTOpGkTJhsp87JycXB",
+	"0fd/iwhwswlhMqh7y0yQcPX5gblbr0LSHAoqjlZIdbA+muBwTBmpZUetY3jVVIBZLJ2oqSuSMZxQf8/3",
+	"CnkD8Hk+esANzXax5v1B77vj/Qv1Vefw8PgDPGxDyT1/Lkz+7N159nf36Oz8zZvuXvfgqHdx1jveewdf",
+	"wlovznqd3oH6vH/w/uS4d3C098OFM2p1pGJVCOlCP/tcRF0pSroqauqjS6wqDrWa/BjkqQAzkuFvFvdi",
+	"gKJAF79qukzJ7qaHLpn3uZQkQlMsx1Yw5cOhNiaYZJK1AAhIvVG3voVgPQubytI7IIyyEvvyTVSoJyZn",
+	"XM9EhQvNZsc2w9CkQ5nsrY8VEy2kUR9MRCfEfvg5wYIM/ilJBGfL8VofoLOdfMKFeL1ADn4K0eNF6MhW",
+	"tJRFAJO9szzzRs16i0Cj5686x+8IjhXXLxxgJqvzyzKki8x4ZiGJX1bAy/xa9FuLl7DEsDe3pIdboMzG",
+	"n4Td6ZCPKLuH02yxfjNd7CYuA6eVO28FzomRXKb39BXPnYolwdPb/LzaKjAncn5dtTR3BseUkd6cUup/",
+	"NUus4zdeZIA9mXNl3upfXq5QL1AhW71mM9eQlWrdXVkXLsvh+WWs6l2h0Qr5tI5QfTdfeJVsbV3dVXLr",
+	"ql6v3OXlHvNKHi/nFlY9I3srq2TMF9zzUX6l2fYKS3bNJu7S/Ftc+3AAS8jzM1aWsNJ4jO6CmM5p3Rkx",
+	"H84Rcxvs784Qc3yec8I8OWgo+QvmVrgSibCxJGVrWL6JFWhmvv4v5WIg5VlNWEmZ+szts8qgEGKJYz5C",
+	"ECiSK/nzDpD7+JXzPfvFoJRse6Ul+vPHfitM6XipO4hZDwwTmweRr3iphQovS+u7LDrlbIqFx7aK0+ER",
+	"WIDxTjSfnBz0RC3vWlTJPep/UsO7K5GVqFNgGC/69X/9b6RAAv4wIRvwdxblEYCZJcjcgYFrHsn5t4Er",
+	"G/Xhhon4TgBJwaplYXH+lAs3VLZIMkNBsTD1SsSYXyMq21nJNCrVT4wIlLIYUo8gZVvofCwsLnWZNijs",
+	"0WdrgfH6/g3gJ1j3oVQCjq8hXZPKMVITQH6otnfjhMzV+HlkzH5WwJ6uArYg6sAtI6dhcS2aD2Neh6oy",
+	"2u2u4ROSJvEM9b1NBJfe93SiYgGsNfCVGZ3lbI0qSWZBbHV5ndY+TJPM9gfp6eCpC0ZE+78DGzewi6a6",
+	"YGuf8YIzYwHCGcdGEedMNbdnNfY3U2M12C7kHIUAQJfMPTwWcA458wFXOmJnypWe10ta7VG75pWezjb1",
+	"5e7S+z3YZumaTgqySLVTg5oCuDElmUNToWUdBQAoATLBtMWarRMswzEiSgKLZ32WVQI2FYgLhSd3NcKD",
+	"/xfe87OatBrdcRyja57GkS72SFmfKQjgCeS5S649xTCjIBIool0cFba6JRTbzeVC+Al0kDaUknQqEwKb",
+	"huHqqGNokKGfpqqr5exjDOXAYJsIxq73WeCWtlTHZ4pR6zOAXcI56aqY+RGX5AFH2M2HXKli67xsvJnJ",
+	"xlutSuF4Xrk2tVcX84dmpX7trLKcka6LXGOR1d+8Q3lkWxdDlzXuM6ecNmekjjoDW+9bl8a2VUDhSKtk",
+	"cHKP7ZnDnN/ZERRbRXwIUwq01nADG3QwnObE66YiqwHO+t05sKyOOddVcXGYcCEAW2AlbQOYsJp50Ifg",
+	"LsTVIq+pIEp64Nck6bMBT1mE1jTWrJflBKBOK6zSANj8UsGF5iA8RHo4BWgNHhdKKFsJx0Fq3GewXqSX",
+	"m2Ao7wqDYU09Cnc/4DwmmJXJqI5tsGWCpYmmdzZgr72afuY+muIuX/36y79etnRJJwPmWfVTzghKp1Md",
+	"YIRiIhUoK1hXP0R0RIvu9Ir8w8X+oFcV0H4CnuEjY/uqDnoqRDn5UCcatX795V/bDRSOcYJDdRHFZc3F",
+	"6TlretEorKlVtaaC3SsbVGeWlaGtWGC3aIOphECbJFKUPHASjumVunljfFohtnGFhDl6B/XoKyTXLdB3",
+	"mr3mVruxbSMdixQ933kZAlKiy43YZ3azvzItIwvptcky6SCmoWaNCnKzgjRantcGyXnU8++jRc0lDt5X",
+	"y7rF8usC4ioy2wJrbpYSuIJF+M4yfpXgXrDZusdUmVbo5yCwSKivpHAaAJZ4pf6d8Orh/h83ge139wCZ",
+	"xaxieP73ueUnanZ2AOdPanF2E7nvLKs0W4uFlSLEuBXRN1cRVrIUhHL3GCVgm6jnXR3/l9VzJjoVJiZD",
+	"iXg6HyRpQhwPKSNNr+01W+hMord4QsQ3Ap19SnGiCHs552EyxWwGRmwczyQNcYwO2AjMbocyKqdFTMec",
+	"qf38dWsLtRro5c7WC9TY2QY1kQuJ4z1Td+9D8we09fa7FTMp5uSLwmYqgNB5oFX5QGh8b+Uf7I4rfzNb",
+	"rQJ7ve+qX5xtV/ll78GdqyBZwcydfaBPFiqWXnkx8cJfDgJLX7Ag4aJr9YM5iKzwbAYyczr02THabL54",
+	"UWsiHE/HuNaCwHTgVSGeUoljICpzfWw+fmlVtUlw4M9Z0mar8H6//9f/78dGbeej+h9aW69v1D5+afmb",
+	"jQUjFuC2cHwrwaSbAviowX5Lc9B+O/fKb2G0r5TOl1jTP1beD1SwukeA6gNqX5XuojhWGU3vEn1aGKt6",
+	"yyMq5L3KCy0Oyl2QSPhooborlajJjTBzwb33quVUCus1q6g8Y14luwQ2BzJAg3QmdlEAPQsCnTkkndgj",
+	"ME2BQ2cXBdDOINDd5iaYgcHT1LooZD04GZYwrlJA1atF973zVAlzz7SiXVz15q+//GuzhfgQBZ1ff/nX",
+	"PwMfBY1ff/nXjrEW14JdlDL6SasW+USuLjBHwBu1ndrHL5v+5gI6fmYV+9xK1Wgs7wK1ipWqkFVQjlLQ",
+	"PgaAfChqyky+lO2A45w3POQercGXsg3GFdcXTalUFZjR7Z1ZMat6zp1UJwyX5+xl9eFcSecPXRpwThZy",
+	"9zJ/qG8/9NDad2et7RfrkN5IWARekE4qxzyhP4M61EZ6bPTrL/8dVOYfOZtaVO03ZZLGujOXWy/XvFnp",
+	"bqgqSFCk/3NZYNBp0UeCslEM2f+7iHw2bRapRFiiwB1BVG/GOdQ8v8Wc7tIcF/e059brjuweWRVd1Otb",
+	"Ztr6Q0Ppw41VedHG399W5RR/Kl7W71jGZ/5Mv1KI8Xz5rgcYps1iv3y9AGE94twiqy7sHDRpR7i+h5hX",
+	"1CVuyZIrxyRBx2T9wC4414QkUzTkyTVOoBshRkq7KEQjLg6meEjqnT6IO1ZtrMjyznJMTQ9anJC8gcdc",
+	"LHVuFG1tgVFUyzGvFMxOKHMnbD6Xa3TLNS64vnOxup7yoLtz9Jd3Nid4yYXZki3V3vaIwO9YmtbQtuPb",
+	"Gojk0AZ8vdpjd3fVJjHaxq21iNQz1SddLgj2XI3mdstrdvNfxd+aab6lUiaP4HrNznIJtYDH7gRbX8nH",
+	"avduGB/M79sjXxwcaXf2cQGEL5U5nyG+8NbDxVhbIun3F2JXrS32DASFt56oS/ZPXXpLzUnCNKFydqYG",
+	"1+czAO2yk+pqFvrTG0tf337olb3+rGiO0CGQibH8qhMMfBRA3yj4AMlCZRsC7A8YnFZvs+WOpZzqFi6U",
+	"Dbntc2OCDw08n435dBhzniBJsMKJNInNq6K9seHgy4awj5bCj5xRqBakvuv1TlDnpIv4EGEkJjiO0cHp",
+	"CdpApBbyyYQkIUGDVFBGhGhnhlLT7UkjlfARzvsUGpsrRAyC2OpnZR+hmyxzG3JFtgJcvc/6bI+zK8Lg",
+	"l3af1XS/4wGPTOB2iCck3sOC7KLuvo7oOj/v7otdUIKExJOp/vb0zR7a3NzcUS+d9/bqaqz3nJGZbv0M",
+	"yiKaUMYTBJogWgtyEV5dZe7yCNbhbV38yxoQTThk1kQHM0QMMWyj4EvfQmnfa5so1T6Aq/r86y//fRNA",
+	"tzI0/6iWvFFfF2FR33zpQ2Wavqe+NRipPxiHvf6Q1aHpezc3QdWCQ5wk6hSLhbzabgWkbwTi18xt6d6E",
+	"kIRXaqV5VIICFB3xKXwd6yl8FNTUqV1owK8HxahcRq4hxFkt65xdMjWLUSPAQltouYShx9dPuscsHPNW",
+	"o1HVZ9uG1sOwp7ZjoXrdtCInke0Zlgftu+2+2gg7/ansIkZECrVhNSu5IiyLm8ca9w0QF9pyK8V87jEY",
+	"B201mrC8TqEFsduPDl+SRWbUftpobIaO9Q6+IMFugRbBYtXeXButWqK2zSEdZt7cVuCeKu0p72laR8Zd",
+	"Z0aCYbi2jqpRcwOp3nTCpV4/Mx3XDIWDLR5CEuJaEFMhbYFqIIrUFBjNPikKmX0oVIAUwbrO1BjM1PxM",
+	"R6WvBeq7wEfpFEleCLSOCJmuK5gbzMzCkQ7MR2t5hD7WzyEMR2UbFKIRB7olTc9BIW3VLShKC+tYb9su",
+	"8HhEvhEoyHlNYDEK0NhNl6jOkai7L9fzIHAd3u7uTA0IAeRE7KIBmXFmCtobnHRSQeZHnMsK0eHjMQ0J",
+	"E65WrtTwhBKJoZrXCmxkw46hxAQq4yI76px0Pd8zPVu9ttesN+sNKEc8JQxPqdf2NuuN+qapHAYceANP",
+	"6cZVc0Mh5AbwTbD4cFERbn9KZJoYhx5ULdYI6EAummKa1BE019bkxZRg05gKfeasm7HPRvSK5BkbW42m",
+	"blWtMDH7FoxqqOOYHaLM5GAwe7PPnKbjpt2hFHlzSMib4VfEtDbNsB7MuYdWVsiriNmimXdocXfPok6r",
+	"NZgrlJq6KcphRuy07AXutNVorLD81eYutJur6G13qHuJU6gW53SUVNwNR3lLyao5zOMb6kn9IEywpZdf",
+	"9Ua2zY3XOGvIBK80l78y32QS3ttc/l7e4V+90Vzhjfnu4PDe9iorrOi1qF5u7Sx/2W24fON726ucYrHX",
+	"Pry1wvYquvS68r3X/vGj0jBMwrwCESVe6AahGTlwog0kHgnwxSk94KMaap4qcR34togsXfFLY41UJIVl",
+	"fTyBJilyJK6VvNRqbCmhCrJ7eAI5COodTbmusUBAsvw+E9wELcSxIh4CD6GYbEKmBEvTBPaK4FjY7tcL",
+	"CAtP5b0oy2qoORfisxJh2Kr2bugjoELti1+SCK1xXRJGR5+CHLf++2L4M97dFe80XoBY76DDcnzTJtYR",
+	"WSIBFIgpyANL+HSzXsKRb4mS1hLCcjx5JD5WMJVW8LGewXeS1B/EUP4YEJPBSL5tk1lorXNLocQNO6um",
+	"y3u6JzdQUn3JuUi2pqQ9UHBBKFz3dQ9fQ8VB8hMygdBAlKQxEaA0uN3Bbaq20Wl9S5aBFRS0IkPdnB4T",
+	"ba0V99UZCVD/oHKw2/C5jkqtoilTLyMh8UyYAsM6SIbKLCymgg8Uu0g+Ei+oblX5EJaQXZViA45v8Y8n",
+	"4z1zjuV0QMNPJvVA+ZXVJTSDaLeJaCXzRm7T0LYvDiXBoboBAZVNTMGzDZqjQnKlWiIKVEAxIRLV0Yl+",
+	"nrJRZu0BBR2qvMQJwdFMTZDTBaUWXo95TNAQT2g8Q2tAKfpMv6wWTVhEIm1XzkgR6MW6Og5GQvJYTWRF",
+	"plQQKOoEeiehmrBMcSJhbjVn3RrbfNt53c8ELU21YJH6cDQhMwfFhwj3WQVP9SEzf0SksWyVqM6pa/N+",
+	"QgLo1+PocyF3FTy9A3DjGCaeyde/heB7YGNI50RfqPuB54BiFeqmvUu3SDrgURUIIycS3kq/GsO13Eyl",
+	"dViUjWaK6Wr1WBE5Wd1BRn20XQ50bDpKyAgnkSZBQwR1INa2GjsocPpPgO+kwNXtIG5xiTvXltjtMxDB",
+	"FI2EMiD5mmF8SKcckIrqD5UUK3fiPY4t7j65HKtSwmLqyUqksPmbGel6TpwWiHM6AuB3pocrkJg9zoYx",
+	"DZ8tAPe1AGiwRBhZumTh4Fayl/mCN0Re9rLSIADOIrSG41jLLYq2FprgrlufMxrMTPwsCD+EpQStmZ8Y",
+	"l32WlRfTXjNtmZui7bxwyGBm39QlnMzbumwxVPL6MVCCm/YbB+u7SH/MiJ3xQqof0RqJBUFbjcZ6HX0w",
+	"LkPzOHjU1UNaytIuiGNG0NnfD2EPZEJsTaCSPaPUJVVRGNMQRtfMnIsDkDjJPF76zHzd91HQK13UQD1m",
+	"W74YGgY9c13qtFpUWqmTlqLmxanJ5yVTS36viasAOz8Yl6B8fEShcWFr4gVUc0hHKaS7PHm/xB9M4Xxt",
+	"AlnsCaM1SO3zEYQRrzvkKSNGi2gUNDteSKE62pHNh2D5met46iOCw3HB8uWjIO+yGfhACAodLgOXbOV9",
+	"Sdd9FDg9PAO0ZvvIGuKiX1rvM0vdtnXdQt3E0/xcR71rXqQzQqGmjYrw0fUYSzDKyzFReuZIqdI/k0oP",
+	"RMmtXyZGS9DyBAMTXfocQNUqD5qSfk+QIpSCKSs1ygIwacB5phGPRCPO8zPW9X91oe37Ugye9UWuJBR7",
+	"RkISSBBiJ7xmVspYwyjQ9W0DbT3O+kqa5yjEIqzvIliWRnNYmh6QOG2fQUHCM1OUUMk1dui6lUGoyIWA",
+	"XCDJubNv61MqjlvZx+E26afPHPGnz/rMbUqdRahldXmD3coqyZCjGQuevZFVhIYq5vAMRP3kVZozTViO",
+	"ycRa1ACnwHAnxvxaAImDjQx4OhpLxAiJRJ8xrj2yU2IgoY4OwNyGrvHMDhNyCD5DQ/qZRDZwiQ/nSGqf",
+	"ZWRUrVkR0Ezo1Pf9DXwp0FrmW1BaLwQT2eqhsNP1RYTXdGV+SgR3LmnfXCKOIqHZ4Fx98OwGLXvMa2+v",
+	"W++LKYzalSjixHBEbXu5HlM7pDb4xkoVicyV26AwQIMBMbFZJNLVxRFPnOL5c7VsTTB1tXBqALQgodp8",
+	"vPluSYvFYsixMksHbYYKo7ssEoqzEh2rMZ1CjZDb5wfxXJuZk0Wz53W3y2L5ourd83OeaC0KK0kEOSVx",
+	"bVbjI2ohZuosRnTJrH9oBaTcmuVWMcNIhc+ixVcWLdQNZMHwrkbgiBFGXvhoqiWVJQaIym40dD1mdVul",
+	"jgo+Ms801M+KyNYRJJ4KFPIJyd1MJla/3meQOgrWVGycznksZIKZwKGaXVsmdBDTmLJRWzvTMZtlhDrG",
+	"4aXoMwj81wEbEAal5ZQdFJSbEAea0oN5F4LagdWKMU+yHflarmFcJxSgCb8iIvNvAemorPcKoePzbYMD",
+	"ED0+gNGZoaAbkcmUS8LCWe0dmSnRQYkLyWyutPclmWXMGr6AcHUjWGiLdBZtD1KFMRDlQtKaCTBQ9BeG",
+	"UiOsZyxHPU/ZSG0VJL1dFHJmQxjUipSsc42pzEQBHamsRhoR3Rgjq3ACdn01X5+phRvzf0SHQwLj2cwF",
+	"fScVPZ+DOgJ+gO0+9B60J3RClICjQ+gTMgQ/IpaSTKYSrW01Gr4adx3FBF+Z2Aq1iJSpB4EVU93kY0DA",
+	"r5pQiCoPtURpOzRTocWpOnpHZgINSMzZyEoA2l1cCnTvs9YWGvO02tavHSa6etgS+1jH+jmucJyCmQry",
+	"RsBLa24TQ/IJpH+gEecRCsechmQ9YyCmQXLGQeYgrcBObi9R5db7+Y/a//z414oyP5p/3NN7kbfWeWAH",
+	"s9v64Kzs13Du6XdybRQbWS6w0lW1sPsDxiI/O0S+PqMH2RJS3QyxKXH3koVg4wuNblYwEyjVJSE4gpoH",
+	"JYPBLjBjbSmgkabwW5rkRiIvcg6pewNFW88kHg6RYzXIxoeBQOHtsw58VYMpbaZUTE3GBPQfayuaroQH",
+	"k2NmIT9A0DGdzFDE0ZogpM/cnKB1HynuNxqb9Ba1vIiEMU5IhKD7hO2cAHHWhCl6TiIUxlTdyTd95mj5",
+	"l4RMhVGtRwzLNCG7lvXlmV6aomtOQ9V9GRFFLHCtWH7xuML5SsTmt5fIt5a/d8TlG56yP2Qg6rdEZliq",
+	"IUVBj1X1q0TyO5lVdJeufe/mYzW6b2g7PoR43HPgRVoCwMw1IwkgtJ4HZT2MMmkO2SaIgbEguqRAPw6I",
+	"2WfZg5DjOcU0UiJiluZphHsQti/Oep3eQaCIi5LWszCUXKnoM0erqBTVYMFPA/UyZ4tFwj8km78rJt9Z",
+	"LvijxZ5qlLDYv6v5hguwq7PtjbyG1wPwGMtw/OAupbZGWF4bDHUyiUDpzYDMFdi6a+FczaUIQ5ijYFCF",
+	"oqXSaI8U77mwBNtvHPl5B52AMoAmRq4dA+6/Q5ri41OZZ+1jOWl7z69y5SOrFrjQcVlF3KwZbaFCcgJ1",
+	"k+U4AeHd2G205U23cjXtlqxhro6CT4FNbEdZ/CY3EQVn7859iCKtUSYIE1TSKxLPfKWFXIMeYKQHST7L",
+	"OgqgmlxWsQNkHDUb+RwSEvVZMMGfnd/rKKDaxPk3RSWsppCt2K1VEkDufKDUEpGVdVjkbrOVDp6ww61H",
+	"PkskORpSFtlDtEd/9u4crc2f+voiD8inRRar5gpF1b+UMrjB+g1lV1aIPCvcd7Uj5r6t1spr+46Oxnda",
+	"nAtsj704qGw95Ek19OpS29pA7MLvQsflmemtla+53G+wFDzIE2mlJoxigkE+CWoBmhDMhE1ooWxUR/u6",
+	"1ggKalkBsGChO5MnsrAUU6jEa3s1t1Cdda2amnaF3wqNw2rOp49P2D1X1cLqVgedvft7GwT+2Kn9FMxP",
+	"Vw7PWdP9/Fy2Zpxbt3jSzt6dt9Hyevy+9QXoBIezd+dZegM6whPStr2b+swpk2Sc2QmdTAwiZFO3s+7B",
+	"rUajkKCg3XRt1ECS91mzoYu9qP+calVGr1ZP8QSCQxY7O2y16Qf4BlZogPYVmprd0TkwV4j4N3YPzPcU",
+	"XKAMWJ/o4uSHgx4eLVMA4Jkb/0+sNDzrAI9g3gB4c+ryLRT/czpZIf9nXomIxERW0IPvaGTkeTtRFl0w",
+	"32IVfoDEeeOq0Cb/SzLNXNp9ZuKPQIfQGV5Qp2xKsG2mnhVIGeNkEhNRabfvaLXDJX+Py7uXJkLNBSg8",
+	"WwT+HB4EA2h3QzR/eZ0TG/mSA46pHbTGY9vMCMWUXSrdjsp126KboUAxjKDeZ9CvXo2lvkADHF4qnh10",
+	"h7UjzkjtvdLFA/X6iEi0qasUMRvakxVfqHaK5Yh1exgF05MD6mOGCE5iSvL+P7v5vJoYCEnj2BbuWBxJ",
+	"4W7h1jiKpy7yryhC3FtsUKNuVhXbOOJKBI3okJIICWqDb+C2ylDyoPnvRaD+nGRjgUIDbsicgCzRZe5m",
+	"aDLxPLf6GHQdDpGFFLhdHvy5ODhbF0dLtJQzncgIEKOBxdfRcDYb3lTYgbHp0CVu3wgNbxrps6KXee3Y",
+	"rWarz4KT04O946P9LoTwvel0Dw/2tW5WJFVisZNiRWrVswjgLJ8KNIAceM5uI0d3p0QfH9Nbch/16Den",
+	"bYbDPJjG+c/S0wP8Ka0VdKkEurNBr5g3mMbPJULuWuHovmrY7UmmRR+MTvXKKvW42aWi6H3R9T6UPIkn",
+	"xO+z1f0ueRiaLgK0ucgx8vTyPpd7RbJjyVwkv5NvBAKvUzcNkQqU8HihA8J0dVmxaohpXfRUrfrud8UH",
+	"3FY2T9mcf4+c3udcm0fJtdFItJDmavJaprhLrV77i9qRzZm0qBQ2A79QKVLnakA1JlMFTgfQhlgp4Cjm",
+	"bEQSWxkS+uXCszolNBgV6pcGJgVD6OalfcZZSOqo4zYJyOrSUSFSEmXe+ZhDObh06hb1Nyn/uhzxrM8u",
+	"CZmia55cKnpAYkE0Y8hatc5sCsZa0NnbOzg7u+gdvzs4uuj1DgO/2Hqgzwzyr9/HqJef+lOo2+rWx7Np",
+	"ks8WvT++RS+HMoR1w4G1hYRjBUMejOAKY3XUyesiLYrmNwSlreSwPrPx/D4inyHZb2SsgX7WjWCBne4p",
+	"IIpGjme4fgqx7gagBYmHPlrGFu8qvitguN3Q1NHzQ0h6VvvVgHyg5LoA2njopp7OU5jNOIMWLPCQjwIl",
+	"8gY6LTTQjeaC3ZwkQ21WlhdDjAWv4r2GO0KILGekzwg0YNL1Gjmr6XUIE4Cr54TwdzPj7eiX91x91MhY",
+	"t6nrb2zoWQn7dWO8ZxZ5Gyl5NqWsUJcHAGmOhN1NpN9wukDen7SllRwfckA1y9e1ns1cbSgLQ+IIxWQo",
+	"ERQXESiMCU4gKtZ0nwx0H7k+654do83mixe1JsLxdIxrLRTyiOj+d1MqcbygjiksQK3zJCumf++YHxxF",
+	"CRHikDLS9Npes4XOJHqLJ0R8I9DZpxQn0Dy21EhzMsUMvKIMxzOFQzE6YCMo7HIoo3KvzemYM6XD/3Vr",
+	"C7Ua6OXO1gvU2Nl+5emQLRzv8Qi6TX1o/oC23n63eg6xOYQuU9f1FMliJhbadgJWPHymkc808r400lAB",
+	"QyS/ERaoViKXEQ9vK2h4SiIeaqtVQlhEEpCJNkyXt7pCkaCu+05qtxw1NbSgz91kQKKIWFtrnw0ow8nM",
+	"FoO45smlMXYyDpUWEqbEVbBhLCp5qpa7FIsl+Sw3xnISF9E3r+uk2yz+x/7xXu+HkwOkHtWNFvUPpc8E",
+	"R+5n6Ienvyi0xFMiJkkIC81zG86D5pv5oQY8mrmfEzhwMSVhLU3iv/W9wln3vcJg8HDhm/nhNvKtVFSP",
+	"qCRS2R50xa176XC3uL0BCbQoXTwyNzkla5bpQKnebV1IzCIcc0bqP4lbugdFPPwGSmmZp9EgZVFM/Hmo",
+	"RBoo64ug7QxGXRHmfsJXWC9jEeRt/Nd/oDc8Qaa7IqJMpwtQztBUV88QRF1Caa/1w+7ewdHZQV1+lui/",
+	"Nla9Tv35q19jGVLUaduzWniRY4JjOf55McXJ+qc1nMTlacLBrkkFSqcQQpiVgJM8DcdZg88BFqTyJr+D",
+	"eR/TKKJnWCG0J9/JV7+UQ3pFmG6UvfAGJkQmNLwNc0xX3cEMJTyVBEkymcYghbMoq6utvmDhDI2pkHyU",
+	"4IlvjciQ8z2M6Wgs/T6bch6jEU5HRKA1KG/rIwp4iEMtmvlQ34hCZybwIqEota1yBzMkPsWh/r7PwHWJ",
+	"EixJDfqom6bB6lE/q9P0LUdJynQW7MHnKReQza5NbRzNeJr02YQzKjkwM0akYkQL+M17c1qrof80xpQt",
+	"wvy/oO8ODk9Q1mD1Yizl9MIe2gWcje7MnR2krlGhjqh0GT6aEDnmkXMp9T77CwJ+dvscII5DS6rbHvui",
+	"x/9b3/v2oNf3fJhe8aP5YOE2jfqer5fwt746mr53g5qN1ks40qVEyhyxJccnCVczk1SA+xlp8vjVUcWZ",
+	"ZpLd8UKkcXnwQsyx1bfQ8ZQwxdoiHqYT6CwkHJlphidx4KOQsyuiZE8FlW/Pjo8q6ZYZSv3+UOKFIx3M",
+	"geOTRM0jqRoHOpUXqkKZZvQP6Pl7U27JX0kM58/pEZiU0ro5k0rggPKw5iCXXrS6pFsvunTHECtHkqyH",
+	"JbgJc0weYcqEvO2Of+i8P7zbHdtFVlEbs5E2givpM3WtbeiFre61jQrXqr4399pGcK0VqOt7n2sjXjNf",
+	"TvD0R/3DR6X9r3jDcAdqozq05PHv2xzqwvsGB+mq4ghhBUHDlhACFQaa2gsImfLBX4q2G5uV130KQRaa",
+	"S/+O0sgpuIYl10B7X1fN47QSyQ+o+uKKL3/xBtA8v5PKsRrrRo0GmLgo3tPgKYTYZAh8jQUaEhmOTU+2",
+	"etYnfQNMgGYpZXkpbxTp6/ZtTls1J1EOep+UI3A62l2hi0NmoVvFgrui4r2TrOYlCAA8vHResnFl1QVw",
+	"taMkMpWQtWNR137NBjDlAcrvvzEV0Yc8KdUOct7P66JXZFoDbPrgAtWNGazoZlEXUSlIPHTXk9//zceb",
+	"/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -123,6 +123,52 @@ func (q *Queries) OrderItemsByOrder(ctx context.Context, orderID uuid.UUID) ([]O
 	return items, nil
 }
 
+const orderItemsByOrders = `-- name: OrderItemsByOrders :many
+SELECT oi.order_id, oi.product_id, p.sku, p.name, oi.quantity, oi.unit_price_cents
+FROM order_items oi
+JOIN products p ON p.id = oi.product_id
+WHERE oi.order_id = ANY($1::uuid[])
+ORDER BY oi.order_id, p.name, p.id
+`
+
+type OrderItemsByOrdersRow struct {
+	OrderID        uuid.UUID
+	ProductID      uuid.UUID
+	Sku            string
+	Name           string
+	Quantity       int32
+	UnitPriceCents int64
+}
+
+// The lines of a page of orders with their product names, in one statement whatever
+// their number: grouped by order, each order's lines in OrderItemsByOrder's order.
+func (q *Queries) OrderItemsByOrders(ctx context.Context, orderIds []uuid.UUID) ([]OrderItemsByOrdersRow, error) {
+	rows, err := q.db.Query(ctx, orderItemsByOrders, orderIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []OrderItemsByOrdersRow{}
+	for rows.Next() {
+		var i OrderItemsByOrdersRow
+		if err := rows.Scan(
+			&i.OrderID,
+			&i.ProductID,
+			&i.Sku,
+			&i.Name,
+			&i.Quantity,
+			&i.UnitPriceCents,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const orderList = `-- name: OrderList :many
 SELECT orders.id, orders.user_id, orders.status, orders.total_cents, orders.note, orders.created_at, orders.updated_at,
        -- plan: per execution
@@ -139,15 +185,20 @@ SELECT orders.id, orders.user_id, orders.status, orders.total_cents, orders.note
                        LIMIT $5::integer) AS counted)
               END::bigint AS total,
        ($1::uuid IS NULL AND $2::text IS NULL
-          AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL)::boolean AS total_from_counter
-FROM orders
-WHERE ($1::uuid IS NULL OR user_id = $1)
-  AND ($2::text IS NULL OR status = $2)
-  AND ($3::timestamptz IS NULL OR created_at >= $3)
-  AND ($4::timestamptz IS NULL OR created_at < $4)
-  AND ($6::uuid IS NULL OR (created_at, id) < ($7::text::timestamptz, $6::uuid))
+          AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL)::boolean AS total_from_counter,
+       (SELECT count(*) FROM order_items oi WHERE oi.order_id = orders.id)::integer AS item_count
+FROM (
+    SELECT id, user_id, status, total_cents, note, created_at, updated_at
+    FROM orders
+    WHERE ($1::uuid IS NULL OR user_id = $1)
+      AND ($2::text IS NULL OR status = $2)
+      AND ($3::timestamptz IS NULL OR created_at >= $3)
+      AND ($4::timestamptz IS NULL OR created_at < $4)
+      AND ($6::uuid IS NULL OR (created_at, id) < ($7::text::timestamptz, $6::uuid))
+    ORDER BY created_at DESC, id DESC
+    LIMIT $9 OFFSET $8
+) AS orders
 ORDER BY created_at DESC, id DESC
-LIMIT $9 OFFSET $8
 `
 
 type OrderListParams struct {
@@ -166,10 +217,14 @@ type OrderListRow struct {
 	Order            Order
 	Total            int64
 	TotalFromCounter bool
+	ItemCount        int32
 }
 
 // One page of orders sorted by -createdAt, from row_offset or after the cursor's row
-// (after_key, after_id), with the list's total; every filter is optional.
+// (after_key, after_id), with the list's total and each order's number of lines;
+// every filter is optional. The page is cut in a subquery first, so that the lines
+// are counted (on order_items' order_id index) for the page's rows only, not for the
+// rows an offset skips.
 func (q *Queries) OrderList(ctx context.Context, arg OrderListParams) ([]OrderListRow, error) {
 	rows, err := q.db.Query(ctx, orderList,
 		arg.UserID,
@@ -199,6 +254,7 @@ func (q *Queries) OrderList(ctx context.Context, arg OrderListParams) ([]OrderLi
 			&i.Order.UpdatedAt,
 			&i.Total,
 			&i.TotalFromCounter,
+			&i.ItemCount,
 		); err != nil {
 			return nil, err
 		}

@@ -69,6 +69,9 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	var order uuid.UUID
 	require.NoError(t, pool.QueryRow(ctx, `SELECT order_id FROM order_items GROUP BY order_id
 		HAVING count(*) = 3 ORDER BY order_id LIMIT 1`).Scan(&order))
+	var pageOrders []uuid.UUID
+	require.NoError(t, pool.QueryRow(ctx, `SELECT array_agg(id) FROM (SELECT id FROM orders
+		ORDER BY created_at DESC, id DESC LIMIT 20) o`).Scan(&pageOrders))
 
 	ex := &explainer{conn: conn}
 	q := db.New(ex)
@@ -230,6 +233,16 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		}},
 		{"lines of an order", func() error {
 			_, err := q.OrderItemsByOrder(ctx, order)
+			return err
+		}},
+		// include=items: the lines of a whole page of orders, and a page by number deep
+		// in the list, whose line counts are taken for the page's rows only.
+		{"lines of a page of orders", func() error {
+			_, err := q.OrderItemsByOrders(ctx, pageOrders)
+			return err
+		}},
+		{"all orders, page 250 by number", func() error {
+			_, err := q.OrderList(ctx, db.OrderListParams{CountLimit: 10001, RowLimit: 21, RowOffset: 4980})
 			return err
 		}},
 		// The summary reads the maintained figures for whole days and the rows only

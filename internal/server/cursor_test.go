@@ -59,11 +59,11 @@ func listings(env *apitest.Env, staff, customer apitest.User) []listing {
 			return ids, res.JSON200.Pagination, res.HTTPResponse
 		}
 	}
-	orders := func(caller apitest.User) func(*testing.T, int32, *int32, *string) ([]uuid.UUID, client.Pagination, *http.Response) {
+	orders := func(caller apitest.User, include *client.ListOrdersParamsInclude) func(*testing.T, int32, *int32, *string) ([]uuid.UUID, client.Pagination, *http.Response) {
 		return func(t *testing.T, limit int32, page *int32, cursor *string) ([]uuid.UUID, client.Pagination, *http.Response) {
 			t.Helper()
 			res, err := env.Client.ListOrdersWithResponse(ctx, &client.ListOrdersParams{
-				Limit: &limit, Page: page, Cursor: cursor}, caller.Auth())
+				Limit: &limit, Page: page, Cursor: cursor, Include: include}, caller.Auth())
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 			ids := make([]uuid.UUID, len(res.JSON200.Data))
@@ -103,10 +103,12 @@ func listings(env *apitest.Env, staff, customer apitest.User) []listing {
 			oracle: "SELECT id FROM users ORDER BY lower(email), id", statements: 1},
 		{name: "users by name", get: users(client.ListUsersParamsSortName),
 			oracle: "SELECT id FROM users ORDER BY lower(name), id", statements: 1},
-		{name: "every order, for staff", get: orders(staff),
+		{name: "every order, for staff", get: orders(staff, nil),
 			oracle: "SELECT id FROM orders ORDER BY created_at DESC, id DESC", statements: 1},
-		{name: "a customer's own orders", get: orders(customer),
+		{name: "a customer's own orders", get: orders(customer, nil),
 			oracle: "SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC", args: []any{customer.ID}, statements: 1},
+		{name: "a customer's own orders with their lines", get: orders(customer, shopPtr(client.Items)),
+			oracle: "SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC", args: []any{customer.ID}, statements: 2},
 		{name: "dashboard users", get: dashboard,
 			oracle: "SELECT id FROM users ORDER BY created_at DESC, id DESC", statements: 2},
 	}

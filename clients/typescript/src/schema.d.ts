@@ -295,6 +295,11 @@ export interface paths {
          *     and admins see every order and may filter by `userId`. `from` is inclusive and
          *     `to` exclusive, on the time the order was placed; `from` must be before `to`
          *     (else 400).
+         *
+         *     Every order carries `itemCount`; with `include=items` it also carries its lines
+         *     (`items`, as `getOrder` returns them), so a page that shows what was bought needs
+         *     no call per order. Either way a page costs a fixed number of SQL statements
+         *     whatever its size and the orders' sizes (one, and one more for the lines).
          */
         get: operations["listOrders"];
         put?: never;
@@ -1209,6 +1214,8 @@ export interface components {
             lineTotalCents: number;
         };
         /**
+         * @description An order as lists show it: without its lines unless the list was asked for them
+         *     (`include=items`), but always with how many there are.
          * @example {
          *       "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
          *       "userId": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
@@ -1216,7 +1223,18 @@ export interface components {
          *       "totalCents": 3998,
          *       "note": "Please gift-wrap.",
          *       "createdAt": "2026-11-22T10:15:00Z",
-         *       "updatedAt": "2026-11-22T11:00:00Z"
+         *       "updatedAt": "2026-11-22T11:00:00Z",
+         *       "itemCount": 1,
+         *       "items": [
+         *         {
+         *           "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *           "sku": "WIDGET-42",
+         *           "name": "Blue widget",
+         *           "quantity": 2,
+         *           "unitPriceCents": 1999,
+         *           "lineTotalCents": 3998
+         *         }
+         *       ]
          *     }
          */
         OrderSummary: {
@@ -1232,16 +1250,27 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            /**
+             * Format: int32
+             * @description The order's lines (distinct products), so that a list can say "3 items"
+             *     without its lines.
+             */
+            itemCount: number;
+            /**
+             * @description The order's lines with their product names, in `getOrder`'s order; present
+             *     only when the list was asked for them with `include=items`.
+             */
+            items?: components["schemas"]["OrderItem"][];
         };
         /**
          * @example {
          *       "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
          *       "userId": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
-         *       "status": "pending",
+         *       "status": "paid",
          *       "totalCents": 3998,
          *       "note": "Please gift-wrap.",
          *       "createdAt": "2026-11-22T10:15:00Z",
-         *       "updatedAt": "2026-11-22T10:15:00Z",
+         *       "updatedAt": "2026-11-22T11:00:00Z",
          *       "items": [
          *         {
          *           "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
@@ -1307,6 +1336,7 @@ export interface components {
          *           "userId": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
          *           "status": "paid",
          *           "totalCents": 3998,
+         *           "itemCount": 1,
          *           "note": "Please gift-wrap.",
          *           "createdAt": "2026-11-22T10:15:00Z",
          *           "updatedAt": "2026-11-22T11:00:00Z"
@@ -2552,6 +2582,13 @@ export interface operations {
                  * @example eyJzIjoiLWNyZWF0ZWRBdCJ9aGVsbG8
                  */
                 cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description `items` adds each order's lines (`items`, with product names) to the page.
+                 *     It does not change which orders are listed, so a `cursor` may be followed
+                 *     with or without it.
+                 * @example items
+                 */
+                include?: "items";
                 /** @description Only orders in this status. */
                 status?: components["schemas"]["OrderStatus"];
                 /** @description Only orders of this user. */
