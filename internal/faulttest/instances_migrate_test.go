@@ -3,8 +3,12 @@ package faulttest_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"io/fs"
+	"net"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,23 +19,42 @@ import (
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 )
 
-// testConcurrentMigrations starts `shopfloor migrate up` four times at once on an
-// empty database, as four instances of a deploy job (or four operators) would: every
+// testConcurrentMigrations starts `shopfloor migrate up` eight times at once on an
+// empty database, as several instances of a deploy job (or operators) would: every
 // process succeeds, each migration is applied by exactly one of them, and goose's
 // version table holds each version once. The session advisory lock internal/migrate
-// holds makes it so: without it the processes run the same DDL together and fail, or
-// record a version twice.
+// holds makes it so: without it the processes run the same DDL together, and all but
+// one fail. The processes reach PostgreSQL through a starting gate: the first to
+// connect goes through, and the other seven are let through together the moment it
+// has created goose's version table (goose retries that step a second later when two
+// create it at once, which would otherwise keep them apart by luck), so that seven
+// find the same migrations pending at the same moment while the first still runs.
 func testConcurrentMigrations(t *testing.T, bin string) {
 	dbURL := pgtest.NewEmptyDB(t)
+	const n = 8
+	gated, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	var release func()
+	gated.Host, release = startingGate(t, gated.Host)
 	files, err := fs.Glob(shopfloor.Migrations, "schema/*.sql")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 
-	const n = 4
 	procs := make([]*process, n)
 	for i := range procs {
-		procs[i] = startShopfloor(t, bin, map[string]string{"DATABASE_URL": dbURL, "APP_ENV": "production"}, "migrate", "up")
+		procs[i] = startShopfloor(t, bin, map[string]string{"DATABASE_URL": gated.String(), "APP_ENV": "production"}, "migrate", "up")
 	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	eventually(t, time.Minute, time.Millisecond, "the first process creates goose's version table", func() bool {
+		var exists bool
+		require.NoError(t, conn.QueryRow(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&exists))
+		return exists
+	})
+	release()
+
 	applied := map[int64]int{} // version → processes that applied it
 	for i, p := range procs {
 		code, _ := p.wait(t, 3*time.Minute) // the lock's waiters poll it every 5 s
@@ -53,10 +76,6 @@ func testConcurrentMigrations(t *testing.T, bin string) {
 		require.Equal(t, 1, applied[v], "migration %d was applied by %d processes", v, applied[v])
 	}
 
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, `SELECT version_id, count(*) FROM goose_db_version GROUP BY version_id ORDER BY version_id`)
 	require.NoError(t, err)
 	recorded, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]int64, error) {
@@ -72,4 +91,41 @@ func testConcurrentMigrations(t *testing.T, bin string) {
 	var users, figures bool
 	require.NoError(t, conn.QueryRow(ctx, `SELECT to_regclass('users') IS NOT NULL, to_regclass('counters') IS NOT NULL`).Scan(&users, &figures))
 	require.True(t, users && figures, "the schema's first and last migrations' tables exist")
+}
+
+// startingGate listens on a port of its own and forwards each connection to target:
+// the first at once, every later one only after release is called, all of those
+// together. It returns its address and release.
+func startingGate(t *testing.T, target string) (addr string, release func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	open := make(chan struct{})
+	go func() {
+		for first := true; ; first = false {
+			conn, err := l.Accept()
+			if err != nil {
+				return // closed at cleanup
+			}
+			go func() {
+				defer conn.Close()
+				if !first {
+					<-open
+				}
+				up, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go func() {
+					_, _ = io.Copy(up, conn)
+					_ = up.(*net.TCPConn).CloseWrite()
+				}()
+				_, _ = io.Copy(conn, up)
+			}()
+		}
+	}()
+	var once sync.Once
+	return l.Addr().String(), func() { once.Do(func() { close(open) }) }
 }
