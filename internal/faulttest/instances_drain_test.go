@@ -176,4 +176,6 @@ func testDrainWithFailover(t *testing.T, bin, redisURL string) {
 	out := a.proc.out.String()
 	require.Contains(t, out, `"msg":"shutting down"`)
 	require.Contains(t, out, `"msg":"stopped"`)
+	t.Logf("A answered %d requests after SIGTERM: those in flight when it came",
+		strings.Count(out[strings.Index(out, `"msg":"shutting down"`):], `"msg":"Incoming request"`))
 }
