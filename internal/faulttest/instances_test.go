@@ -29,8 +29,11 @@ import (
 // two `shopfloor serve` processes on one database and one Redis, reached by one
 // client as a load balancer would spread it, and shows that they behave as one
 // service. Every response is checked against the spec.
+//
+// Not parallel with the package's other tests: its subtests keep up to ten processes
+// busy, and TestBinary's shutdown test needs a login with bcrypt cost 14 to finish
+// within its SHUTDOWN_TIMEOUT; they run once this one is done.
 func TestTwoInstances(t *testing.T) {
-	t.Parallel()
 	bin := buildBinary(t)
 	redisURL := redistest.URL(t)
 	t.Run("the same Idempotency-Key sent to both at once places one order, and both answer with it", func(t *testing.T) {
