@@ -78,8 +78,7 @@ func startInstances(t *testing.T, bin, redisURL string, set map[string]string) (
 	var pair [2]*instance
 	for i, name := range []string{"A", "B"} {
 		addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-		env := serveEnv(t, addr)
-		env["DATABASE_URL"] = dbURL
+		env := serveEnvOn(dbURL, addr)
 		env["REDIS_URL"] = redisURL
 		env["BCRYPT_COST"] = "10"
 		env["BCRYPT_QUEUE_TIMEOUT"] = "0" // registrations wait for bcrypt under the test machine's load
