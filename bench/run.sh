@@ -208,6 +208,14 @@ server_env=(
 # shellcheck disable=SC2206 # SERVER_ENV is a list of K=V words
 server_env+=(${SERVER_ENV:-})
 
+# port_free port: dies when something already listens there, since the run would then
+# measure that server (another benchmark's, say) instead of its own.
+port_free() {
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+        die "port $1 is in use by another program: stop it, or set PORT, BARE_PORT or PPROF_PORT"
+    fi
+}
+
 wait_ready() { # url pid
     local i
     for i in $(seq 1 100); do
@@ -220,6 +228,7 @@ wait_ready() { # url pid
 
 SERVER_PID=
 start_server() { # [K=V …] binary [args]: the K=V override the settings above
+    port_free "$PORT"
     "${server_env[@]}" DATABASE_URL="$DB_URL" HTTP_ADDR="127.0.0.1:$PORT" "$@" >/dev/null 2>>"$OUT/server.stderr" &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
@@ -422,6 +431,7 @@ run_scale() {
     BARE_PID=
     if [ "$BARE" = 1 ] && [[ " $SCENARIOS " == *" product-get "* ]]; then
         say "starting the bare net/http + pgx reference (bench/bare), paired with product-get"
+        port_free "$BARE_PORT"
         env -i PATH="$PATH" DATABASE_URL="$DB_URL" bin/bench-bare --addr "127.0.0.1:$BARE_PORT" --max-conns "$DB_MAX_CONNS" \
             >/dev/null 2>>"$OUT/bare.stderr" &
         BARE_PID=$!

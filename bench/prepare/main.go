@@ -265,6 +265,9 @@ func (p *prep) pgbench(ctx context.Context) error {
 	}
 	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	numbers := "\\set limit 20\n\\set offset 0\n"
+	// Page 1 by number, as the server sends it: no cursor, and a filtered total
+	// counted up to the handler's cap (10 000 rows and one more).
+	const countLimit = "10001"
 
 	ids, err := p.lines(ctx, `SELECT id::text FROM products ORDER BY md5(id::text) LIMIT $1`, p.scripts)
 	if err != nil {
@@ -283,6 +286,7 @@ func (p *prep) pgbench(ctx context.Context) error {
 	for _, w := range p.wordList {
 		s, err := stmts.render("productListNewest", map[string]string{
 			"pattern": lit("%" + w + "%"), "minPriceCents": "NULL", "maxPriceCents": "NULL", "inStock": "NULL",
+			"countLimit": countLimit, "afterKey": "NULL", "afterID": "NULL",
 			"rowLimit": ":limit", "rowOffset": ":offset",
 		})
 		if err != nil {
@@ -299,7 +303,7 @@ func (p *prep) pgbench(ctx context.Context) error {
 	for i, r := range page {
 		pageIDs[i] = r.ID.String()
 	}
-	users, err := stmts.render("dashboardUsers", map[string]string{"rowLimit": ":limit", "rowOffset": ":offset"})
+	users, err := stmts.render("dashboardUsers", map[string]string{"afterKey": "NULL", "afterID": "NULL", "rowLimit": ":limit", "rowOffset": ":offset"})
 	if err != nil {
 		return err
 	}

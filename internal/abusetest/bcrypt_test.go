@@ -146,5 +146,5 @@ func scrape(t *testing.T, c *http.Client, url string) map[string]float64 {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	body, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	return parseMetrics(t, body)
+	return apitest.ParseMetrics(t, body)
 }

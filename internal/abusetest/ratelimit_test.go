@@ -1,12 +1,9 @@
 package abusetest
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,41 +27,12 @@ func loginRule(limit int) apitest.Option {
 	}
 }
 
-// metricValue reads one sample from GET /metrics, 0 when the series does not exist yet.
-func metricValue(t *testing.T, env *apitest.Env, series string) float64 {
-	t.Helper()
-	res, body := env.Do(http.MethodGet, "/metrics", "", nil)
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	return parseMetrics(t, body)[series]
-}
-
-// parseMetrics reads a Prometheus text exposition into its samples, keyed by series
-// (the name with its labels, as written).
-func parseMetrics(t *testing.T, body []byte) map[string]float64 {
-	t.Helper()
-	samples := map[string]float64{}
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 0, 1<<16), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		i := strings.LastIndexByte(line, ' ')
-		if strings.HasPrefix(line, "#") || i < 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		require.NoError(t, err, "sample %q", line)
-		samples[line[:i]] = v
-	}
-	require.NoError(t, sc.Err())
-	return samples
-}
-
 func TestLoginIsLimitedPerClientIP(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t, loginRule(3))
 	user := env.CreateUser(apitest.UserOpts{})
 	const series = `shopfloor_rate_limited_total{limit="login"}`
-	before := metricValue(t, env, series)
+	before := env.Metric(series)
 
 	// Three attempts, each for a different account so that only the IP is shared.
 	res, body := login(t, env, user.Email, user.Password, "")
@@ -81,7 +49,7 @@ func TestLoginIsLimitedPerClientIP(t *testing.T) {
 	// and the right password does not unlock it.
 	res, body = login(t, env, uniqueEmail("other"), "Wrong-Passw0rd", "")
 	requireRateLimited(t, res, body, 60)
-	require.Equal(t, before+2, metricValue(t, env, series), "every refusal is counted in the metric")
+	require.Equal(t, before+2, env.Metric(series), "every refusal is counted in the metric")
 	requireServes(t, env)
 }
 
@@ -175,7 +143,7 @@ func TestGlobalLimitCoversTheAPIButNotHealthChecks(t *testing.T) {
 	}
 	res, _ = env.Do(http.MethodGet, "/metrics", "", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	require.Equal(t, float64(2), metricValue(t, env, `shopfloor_rate_limited_total{limit="global"}`))
+	require.Equal(t, float64(2), env.Metric(`shopfloor_rate_limited_total{limit="global"}`))
 }
 
 // The client IP the limits count is the TCP peer unless that peer is a trusted proxy;
@@ -252,7 +220,7 @@ func TestMetricsShowThePoolAndThePasswordChecks(t *testing.T) {
 
 	res, body = env.Do(http.MethodGet, "/metrics", "", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	m := parseMetrics(t, body)
+	m := apitest.ParseMetrics(t, body)
 	require.EqualValues(t, 3, m["shopfloor_db_pool_max_connections"], "DB_MAX_CONNS")
 	open := m["shopfloor_db_pool_connections"]
 	require.GreaterOrEqual(t, open, 1.0, "the login and the fixture used the pool")

@@ -73,9 +73,9 @@ func TestFullBcryptQueueShedsLoginsWithRetryAfter(t *testing.T) {
 	require.Positive(t, statuses[http.StatusUnauthorized], "the login holding the slot is answered")
 	require.Positive(t, statuses[http.StatusServiceUnavailable], "logins that found the slot taken are shed")
 	require.NotContains(t, env.Logs(), `"status":500`, "shedding is not a server fault")
-	require.EqualValues(t, statuses[http.StatusServiceUnavailable], metricValue(t, env, "shopfloor_password_checks_shed_total"),
+	require.EqualValues(t, statuses[http.StatusServiceUnavailable], env.Metric("shopfloor_password_checks_shed_total"),
 		"every shed login is counted for the operators")
-	require.Zero(t, metricValue(t, env, "shopfloor_password_checks_waiting"), "nothing is left queued")
+	require.Zero(t, env.Metric("shopfloor_password_checks_waiting"), "nothing is left queued")
 
 	// The server serves on, and a lone login gets the slot.
 	again, err := env.Client.LoginUserWithResponse(ctx, client.LoginUserJSONRequestBody{

@@ -5,6 +5,7 @@
 package apitest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -256,4 +258,35 @@ func RequirePagination(t testing.TB, want, got client.Pagination) {
 		"nextCursor is present exactly when a page follows page %d of %d", want.Page, want.Pages)
 	want.NextCursor, got.NextCursor = nil, nil
 	require.Equal(t, want, got)
+}
+
+// Metric reads one sample from GET /metrics, 0 when the series does not exist yet.
+// series is the name with its labels as the exposition writes them
+// (`shopfloor_rate_limited_total{limit="login"}`).
+func (e *Env) Metric(series string) float64 {
+	e.T.Helper()
+	res, body := e.Do(http.MethodGet, "/metrics", "", nil)
+	require.Equal(e.T, http.StatusOK, res.StatusCode)
+	return ParseMetrics(e.T, body)[series]
+}
+
+// ParseMetrics reads a Prometheus text exposition into its samples, keyed by series
+// (the name with its labels, as written).
+func ParseMetrics(t testing.TB, body []byte) map[string]float64 {
+	t.Helper()
+	samples := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 0, 1<<16), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if strings.HasPrefix(line, "#") || i < 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		require.NoError(t, err, "sample %q", line)
+		samples[line[:i]] = v
+	}
+	require.NoError(t, sc.Err())
+	return samples
 }

@@ -19,6 +19,14 @@ func WithStatementCounter(ctx context.Context) (context.Context, *atomic.Int64) 
 	return context.WithValue(ctx, counterKey{}, n), n
 }
 
+// CountStatements adds n to ctx's statement counter, if it has one: for statements
+// sent on a request's behalf under another context (an order placed in a batch).
+func CountStatements(ctx context.Context, n int64) {
+	if c, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+		c.Add(n)
+	}
+}
+
 type traceKey struct{}
 
 type traceStart struct {

@@ -226,6 +226,7 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 
 const orderPlace = `-- name: OrderPlace :many
 
+
 WITH wanted AS (
     SELECT unnest($1::uuid[]) AS product_id, unnest($2::integer[]) AS quantity
 ),
@@ -257,9 +258,15 @@ taken AS (
     WHERE p.id = w.product_id AND (SELECT ok FROM placeable)
     RETURNING p.id, l.price_cents, w.quantity
 ),
+placed_at AS (
+    SELECT clock_timestamp() AS at
+),
 placed AS (
-    INSERT INTO orders (user_id, total_cents, note)
-    SELECT $3::uuid, sum(t.price_cents * t.quantity), $4::text
+    -- clock_timestamp(), not now(): a batch places many orders in one transaction,
+    -- and each order is dated when it was placed, not when its batch began.
+    INSERT INTO orders (user_id, total_cents, note, created_at, updated_at)
+    SELECT $3::uuid, sum(t.price_cents * t.quantity), $4::text,
+           (SELECT at FROM placed_at), (SELECT at FROM placed_at)
     FROM taken t
     HAVING (SELECT ok FROM placeable)
     RETURNING id, user_id, status, total_cents, note, created_at, updated_at
@@ -389,6 +396,23 @@ func (q *Queries) OrderSetStatus(ctx context.Context, arg OrderSetStatusParams) 
 	return i, err
 }
 
+const productsLock = `-- name: ProductsLock :exec
+SELECT id
+FROM products
+WHERE id = ANY($1::uuid[])
+ORDER BY id
+FOR UPDATE
+`
+
+// Locks the products of a batch of orders in id order, before the batch places any of
+// them (internal/handler/placer.go): the batch then holds every row its orders need,
+// taken in the one order that every transaction locking products uses, so two batches
+// cannot deadlock however their orders overlap.
+func (q *Queries) ProductsLock(ctx context.Context, ids []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, productsLock, ids)
+	return err
+}
+
 const productsLockForOrderItems = `-- name: ProductsLockForOrderItems :many
 SELECT p.id
 FROM products p
@@ -397,7 +421,7 @@ ORDER BY p.id
 FOR UPDATE
 `
 
-// Locks the products of an order in the same id order as ProductsLockForOrder.
+// Locks the products of an order in the same id order as OrderPlace and ProductsLock.
 func (q *Queries) ProductsLockForOrderItems(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, productsLockForOrderItems, orderID)
 	if err != nil {

@@ -46,12 +46,14 @@ type Deps struct {
 type Handler struct {
 	Deps
 	q           *db.Queries
+	placer      *placer
 	metricsHTTP http.Handler
 }
 
 // New returns a Handler over the given dependencies.
 func New(d Deps) *Handler {
-	return &Handler{Deps: d, q: db.New(d.Pool),
+	q := db.New(d.Pool)
+	return &Handler{Deps: d, q: q, placer: newPlacer(d.Pool, q, d.Metrics),
 		metricsHTTP: promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})}
 }
 

@@ -65,7 +65,8 @@ func (r rawCreateOrder) VisitCreateOrderResponse(w http.ResponseWriter) error {
 // every order names stays locked for that statement only. Without an Idempotency-Key
 // the statement is its own transaction. With one, the key is claimed first, and the
 // response is stored with it right after the order is placed, in the same
-// transaction, to be replayed to retries.
+// transaction, to be replayed to retries. Under contention the placer puts the
+// orders that queue for the same products into one transaction (placer.go).
 func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObject) (api.CreateOrderResponseObject, error) {
 	caller, err := callerOf(ctx)
 	if err != nil {
@@ -89,8 +90,13 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 
 	var resp api.CreateOrderResponseObject
 	var placed api.Order
-	if key := req.Params.IdempotencyKey; key == nil {
-		placed, err = h.placeOrder(ctx, h.q, args, b)
+	key := req.Params.IdempotencyKey
+	if key == nil {
+		err = h.placer.Place(ctx, args, func(rows []db.OrderPlaceRow) error {
+			o, err := orderOutcome(rows, b)
+			placed = o
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -102,8 +108,8 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 		}
 		sum := sha256.Sum256(canonical)
 		reqHash := sum[:]
-		err = pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
-			q := h.q.WithTx(tx)
+		err = h.placer.PlaceKeyed(ctx, args, func(ctx context.Context, q *db.Queries) error {
+			placed, resp = api.Order{}, nil
 			_, err := q.IdempotencyClaim(ctx, db.IdempotencyClaimParams{UserID: caller.UserID, Key: *key, RequestHash: reqHash})
 			if errors.Is(err, pgx.ErrNoRows) {
 				resp, err = h.replay(ctx, q, caller.UserID, *key, reqHash)
@@ -179,6 +185,11 @@ func (h *Handler) placeOrder(ctx context.Context, q *db.Queries, args db.OrderPl
 	if err != nil {
 		return api.Order{}, dbError(err, "")
 	}
+	return orderOutcome(rows, b)
+}
+
+// orderOutcome reads OrderPlace's rows: the order placed, or the client's answer.
+func orderOutcome(rows []db.OrderPlaceRow, b *api.CreateOrderJSONRequestBody) (api.Order, error) {
 	if len(rows) != len(b.Items) {
 		return api.Order{}, apperr.Internal(fmt.Errorf("placing an order of %d products returned %d rows", len(b.Items), len(rows)))
 	}

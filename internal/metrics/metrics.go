@@ -1,7 +1,7 @@
 // Package metrics holds the Prometheus collectors Shopfloor exposes at /metrics:
 // requests by route and status, latency, requests in flight, the connection pool,
 // query durations by sqlc query name, password checks (bcrypt) running, queued and
-// shed, and rate-limit rejections.
+// shed, rate-limit rejections, and how orders are batched.
 package metrics
 
 import (
@@ -21,6 +21,12 @@ type Metrics struct {
 	InFlight    prometheus.Gauge
 	Queries     *prometheus.HistogramVec
 	RateLimited *prometheus.CounterVec
+	// OrderBatch counts the orders of each transaction that places orders: 1 but
+	// under contention (internal/handler/placer.go).
+	OrderBatch prometheus.Histogram
+	// OrdersQueued is the number of orders waiting for the orders before them on the
+	// same products to be placed.
+	OrdersQueued prometheus.Gauge
 }
 
 // New makes the collectors, with the Go runtime and process collectors beside them.
@@ -49,8 +55,17 @@ func New() *Metrics {
 			Name: "shopfloor_rate_limited_total",
 			Help: "Requests refused with 429, by the limit they exceeded.",
 		}, []string{"limit"}),
+		OrderBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "shopfloor_order_batch_size",
+			Help:    "Orders placed by one transaction: more than one when orders queue for the same products.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32},
+		}),
+		OrdersQueued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "shopfloor_orders_queued",
+			Help: "Orders waiting for the orders before them on the same products to be placed.",
+		}),
 	}
-	m.Registry.MustRegister(m.Requests, m.Latency, m.InFlight, m.Queries, m.RateLimited,
+	m.Registry.MustRegister(m.Requests, m.Latency, m.InFlight, m.Queries, m.RateLimited, m.OrderBatch, m.OrdersQueued,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
