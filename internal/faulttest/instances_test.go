@@ -134,16 +134,16 @@ func insertProduct(t *testing.T, dbURL string, stock int) uuid.UUID {
 	return id
 }
 
-// atOnce calls do for each instance in a goroutine of its own, releasing them all at
+// atOnce calls do(0) … do(n-1), each in a goroutine of its own, releasing them all at
 // the same moment, and waits for them: requests really in flight together, as a
 // load balancer sends a client's retry while the first attempt still runs.
-func atOnce(pair []*instance, do func(i int, in *instance)) {
+func atOnce(n int, do func(i int)) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	for i, in := range pair {
+	for i := range n {
 		wg.Go(func() {
 			<-start
-			do(i, in)
+			do(i)
 		})
 	}
 	close(start)
@@ -176,7 +176,8 @@ type timedOrder struct {
 // order, one 201, one 409 IDEMPOTENCY_CONFLICT.
 func testIdempotencyAcrossInstances(t *testing.T, bin, redisURL string) {
 	a, b, dbURL := startInstances(t, bin, redisURL, nil)
-	const stock, rounds = 100000, 40
+	const stock = 100000
+	rounds := 40
 	product := insertProduct(t, dbURL, stock)
 	c := registerCustomer(t, a)
 	ctx := context.Background()
@@ -186,6 +187,12 @@ func testIdempotencyAcrossInstances(t *testing.T, bin, redisURL string) {
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 	}
 
+	pair := []*instance{a, b}
+	order := func(in *instance, key string, quantity int32) (*client.CreateOrderResponse, error) {
+		return in.api.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: &key},
+			client.CreateOrderJSONRequestBody{Items: []client.OrderItemInput{{ProductId: product, Quantity: quantity}}},
+			apitest.Bearer(c.access))
+	}
 	overlapped, conflicts, units := 0, 0, 0
 	ids := map[uuid.UUID]bool{}
 	for round := range rounds {
@@ -196,11 +203,9 @@ func testIdempotencyAcrossInstances(t *testing.T, bin, redisURL string) {
 			quantity[1] = 3
 		}
 		var got [2]timedOrder
-		atOnce([]*instance{a, b}, func(i int, in *instance) {
+		atOnce(2, func(i int) {
 			got[i].sent = time.Now()
-			got[i].res, got[i].err = in.api.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: &key},
-				client.CreateOrderJSONRequestBody{Items: []client.OrderItemInput{{ProductId: product, Quantity: quantity[i]}}},
-				apitest.Bearer(c.access))
+			got[i].res, got[i].err = order(pair[i], key, quantity[i])
 			got[i].recv = time.Now()
 		})
 		for i, g := range got {
@@ -234,7 +239,36 @@ func testIdempotencyAcrossInstances(t *testing.T, bin, redisURL string) {
 	t.Logf("%d rounds, %d with both requests in flight at once, %d with different bodies (one 201, one 409 each)",
 		rounds, overlapped, conflicts)
 	require.Positive(t, overlapped, "no round had both requests in flight at once, so this run proves nothing about concurrency")
-	require.Len(t, ids, rounds, "one order a round")
+
+	// Then bursts of eight keys at once, each key sent to both instances, all for one
+	// product: each instance then places several keyed orders in one transaction
+	// (internal/handler's placer), holding several keys' claims at a time while the
+	// other instance waits on some of them.
+	const bursts, keys = 10, 8
+	for burst := range bursts {
+		var got [keys * 2]*client.CreateOrderResponse
+		var errs [keys * 2]error
+		var keyOf [keys]string
+		for k := range keyOf {
+			keyOf[k] = uuid.NewString()
+		}
+		atOnce(keys*2, func(j int) { got[j], errs[j] = order(pair[j%2], keyOf[j/2], 1) })
+		for k := range keys {
+			for i := range 2 {
+				require.NoError(t, errs[2*k+i], "burst %d, key %d, instance %s", burst, k, pair[i].name)
+				require.Equal(t, http.StatusCreated, got[2*k+i].StatusCode(), "burst %d, key %d, instance %s: %s",
+					burst, k, pair[i].name, got[2*k+i].Body)
+			}
+			require.True(t, bytes.Equal(got[2*k].Body, got[2*k+1].Body), "burst %d, key %d: the two answers differ:\nA: %s\nB: %s",
+				burst, k, got[2*k].Body, got[2*k+1].Body)
+			ids[got[2*k].JSON201.Data.Id] = true
+			units++
+		}
+	}
+	t.Logf("%d bursts of %d keys, each key sent to both at once: one order a key, the same 201 from both", bursts, keys)
+	rounds += bursts * keys
+
+	require.Len(t, ids, rounds, "one order a key")
 	require.Equal(t, rounds, queryOne[int](t, dbURL, `SELECT count(*) FROM orders WHERE user_id = $1`, c.id), "orders in the database")
 	require.Equal(t, stock-units, queryOne[int](t, dbURL, `SELECT stock FROM products WHERE id = $1`, product), "stock taken once a round")
 	for _, in := range []*instance{a, b} {
@@ -272,8 +306,8 @@ func testRefreshReuseAcrossInstances(t *testing.T, bin, redisURL string) {
 		token := login(t, a, c.email)
 		var got [2]*client.RefreshTokensResponse
 		var errs [2]error
-		atOnce([]*instance{a, b}, func(i int, in *instance) {
-			got[i], errs[i] = in.api.RefreshTokensWithResponse(ctx, client.RefreshTokensJSONRequestBody{RefreshToken: token})
+		atOnce(2, func(i int) {
+			got[i], errs[i] = []*instance{a, b}[i].api.RefreshTokensWithResponse(ctx, client.RefreshTokensJSONRequestBody{RefreshToken: token})
 		})
 		require.NoError(t, errs[0])
 		require.NoError(t, errs[1])
