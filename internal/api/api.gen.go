@@ -293,16 +293,19 @@ func (e ListUsersParamsSort) Valid() bool {
 	}
 }
 
-// AuthEnvelope defines model for AuthEnvelope.
+// AuthEnvelope Example: {"data":{"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}},"success":true}
 type AuthEnvelope struct {
+	// Data Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 	Data    AuthResult `json:"data"`
 	Message *string    `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// AuthResult defines model for AuthResult.
+// AuthResult Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type AuthResult struct {
 	// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Tokens Tokens `json:"tokens"`
@@ -311,35 +314,46 @@ type AuthResult struct {
 	User User `json:"user"`
 }
 
-// ChangePasswordRequest defines model for ChangePasswordRequest.
+// ChangePasswordRequest Example: {"currentPassword":"Correct-Horse-9","newPassword":"Battery-Staple-42"}
 type ChangePasswordRequest struct {
 	CurrentPassword string `json:"currentPassword"`
 
 	// NewPassword 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	NewPassword Password `json:"newPassword"`
 }
 
-// CreateOrderRequest defines model for CreateOrderRequest.
+// CreateOrderRequest Example: {"items":[{"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}],"note":"Please gift-wrap."}
 type CreateOrderRequest struct {
 	// Items Distinct products.
 	Items []OrderItemInput `json:"items"`
 	Note  *string          `json:"note,omitempty"`
 }
 
-// CreateProductRequest defines model for CreateProductRequest.
+// CreateProductRequest Example: {"description":"A widget, in blue.","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100}
 type CreateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       ProductName `json:"name"`
-	PriceCents PriceCents  `json:"priceCents"`
+	//
+	// Example: Blue widget
+	Name ProductName `json:"name"`
+
+	// PriceCents Example: 1999
+	PriceCents PriceCents `json:"priceCents"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   Sku   `json:"sku"`
+	//
+	// Example: WIDGET-42
+	Sku Sku `json:"sku"`
+
+	// Stock Example: 100
 	Stock Stock `json:"stock"`
 }
 
-// DashboardSummary defines model for DashboardSummary.
+// DashboardSummary Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 type DashboardSummary struct {
 	From *time.Time `json:"from,omitempty"`
 
@@ -359,16 +373,19 @@ type DashboardSummary struct {
 	UsersTotal int64 `json:"usersTotal"`
 }
 
-// DashboardSummaryEnvelope defines model for DashboardSummaryEnvelope.
+// DashboardSummaryEnvelope Example: {"data":{"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250},"success":true}
 type DashboardSummaryEnvelope struct {
+	// Data Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 	Data    DashboardSummary `json:"data"`
 	Message *string          `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// DashboardUser defines model for DashboardUser.
+// DashboardUser Example: {"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type DashboardUser struct {
 	// LastOrderAt When the newest order was placed; absent when there is none.
 	LastOrderAt *time.Time `json:"lastOrderAt,omitempty"`
@@ -386,7 +403,7 @@ type DashboardUser struct {
 	User User `json:"user"`
 }
 
-// DashboardUserListEnvelope defines model for DashboardUserListEnvelope.
+// DashboardUserListEnvelope Example: {"data":[{"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type DashboardUserListEnvelope struct {
 	Data    []DashboardUser `json:"data"`
 	Message *string         `json:"message,omitempty"`
@@ -402,18 +419,24 @@ type DashboardUserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// Description defines model for Description.
+// Description Example: A widget, in blue.
 type Description = string
 
 // Email Trimmed and lowercased by the server.
+//
+// Example: ada@example.com
 type Email = openapi_types.Email
 
-// ErrorBody defines model for ErrorBody.
+// ErrorBody Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 type ErrorBody struct {
 	// Code A stable, machine-readable error code.
+	//
+	// Example: VALIDATION_ERROR
 	Code ErrorCode `json:"code"`
 
 	// Details Every problem found, when there is more to say than the message.
@@ -430,9 +453,13 @@ type ErrorBody struct {
 }
 
 // ErrorCode A stable, machine-readable error code.
+//
+// Example: VALIDATION_ERROR
 type ErrorCode string
 
 // ErrorDetail One problem with the request.
+//
+// Example: {"field":"email","location":"body","message":"must be a valid email address"}
 type ErrorDetail struct {
 	// Field Dotted path of the offending field (`items.0.quantity`), or the parameter name.
 	Field string `json:"field"`
@@ -447,11 +474,14 @@ type ErrorDetail struct {
 // ErrorDetailLocation Where the field is.
 type ErrorDetailLocation string
 
-// ErrorEnvelope defines model for ErrorEnvelope.
+// ErrorEnvelope Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ErrorEnvelope struct {
+	// Error Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 	Error ErrorBody `json:"error"`
 
 	// Success Always false in an error response.
+	//
+	// Example: false
 	Success SuccessFalse `json:"success"`
 }
 
@@ -463,24 +493,28 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
-// HealthEnvelope defines model for HealthEnvelope.
+// HealthEnvelope Example: {"data":{"status":"ok"},"success":true}
 type HealthEnvelope struct {
 	// Data Example: {"status":"ok"}
 	Data    Health  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// LoginRequest defines model for LoginRequest.
+// LoginRequest Example: {"email":"ada@example.com","password":"Correct-Horse-9"}
 type LoginRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email    Email  `json:"email"`
 	Password string `json:"password"`
 }
 
-// Order defines model for Order.
+// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type Order struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -488,18 +522,23 @@ type Order struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
 	UserId     openapi_types.UUID `json:"userId"`
 }
 
-// OrderEnvelope defines model for OrderEnvelope.
+// OrderEnvelope Example: {"data":{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"},"success":true}
 type OrderEnvelope struct {
+	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 	Data    Order   `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -515,13 +554,13 @@ type OrderItem struct {
 	UnitPriceCents int64 `json:"unitPriceCents"`
 }
 
-// OrderItemInput defines model for OrderItemInput.
+// OrderItemInput Example: {"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}
 type OrderItemInput struct {
 	ProductId openapi_types.UUID `json:"productId"`
 	Quantity  int32              `json:"quantity"`
 }
 
-// OrderListEnvelope defines model for OrderListEnvelope.
+// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
@@ -537,10 +576,14 @@ type OrderListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // OrderStatus `pending → paid → shipped → delivered`, or `cancelled`.
+//
+// Example: paid
 type OrderStatus string
 
 // OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
@@ -550,6 +593,8 @@ type OrderSummary struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
@@ -593,12 +638,16 @@ type Pagination struct {
 }
 
 // Password 8–72 bytes, with at least one uppercase letter and one digit.
+//
+// Example: Correct-Horse-9
 type Password = string
 
 // PersonName Trimmed by the server, then 2–50 characters.
+//
+// Example: Ada Lovelace
 type PersonName = string
 
-// PriceCents defines model for PriceCents.
+// PriceCents Example: 1999
 type PriceCents = int64
 
 // Product Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
@@ -615,17 +664,19 @@ type Product struct {
 	UpdatedAt   time.Time          `json:"updatedAt"`
 }
 
-// ProductEnvelope defines model for ProductEnvelope.
+// ProductEnvelope Example: {"data":{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"},"success":true}
 type ProductEnvelope struct {
 	// Data Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 	Data    Product `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// ProductListEnvelope defines model for ProductListEnvelope.
+// ProductListEnvelope Example: {"data":[{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type ProductListEnvelope struct {
 	Data    []Product `json:"data"`
 	Message *string   `json:"message,omitempty"`
@@ -641,10 +692,14 @@ type ProductListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // ProductName Trimmed by the server, then 2–120 characters.
+//
+// Example: Blue widget
 type ProductName = string
 
 // Profile Contact details; fields never set are left out.
@@ -661,7 +716,7 @@ type Profile struct {
 	UpdatedAt    *time.Time `json:"updatedAt,omitempty"`
 }
 
-// ProfileInput defines model for ProfileInput.
+// ProfileInput Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH"}
 type ProfileInput struct {
 	AddressLine1 *string `json:"addressLine1,omitempty"`
 	AddressLine2 *string `json:"addressLine2,omitempty"`
@@ -680,40 +735,56 @@ type RecentOrder struct {
 	Id        openapi_types.UUID `json:"id"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus `json:"status"`
 	TotalCents int64       `json:"totalCents"`
 }
 
-// RefreshRequest defines model for RefreshRequest.
+// RefreshRequest Example: {"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A"}
 type RefreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-// RegisterRequest defines model for RegisterRequest.
+// RegisterRequest Example: {"email":"ada@example.com","name":"Ada Lovelace","password":"Correct-Horse-9"}
 type RegisterRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email Email `json:"email"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name PersonName `json:"name"`
 
 	// Password 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	Password Password `json:"password"`
 }
 
 // Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+//
+// Example: customer
 type Role string
 
 // Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
+//
+// Example: WIDGET-42
 type Sku = string
 
-// Stock defines model for Stock.
+// Stock Example: 100
 type Stock = int32
 
 // SuccessFalse Always false in an error response.
+//
+// Example: false
 type SuccessFalse bool
 
 // SuccessTrue Always true in a successful response.
+//
+// Example: true
 type SuccessTrue bool
 
 // Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
@@ -732,13 +803,15 @@ type Tokens struct {
 // TokensTokenType defines model for Tokens.TokenType.
 type TokensTokenType string
 
-// TokensEnvelope defines model for TokensEnvelope.
+// TokensEnvelope Example: {"data":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"success":true}
 type TokensEnvelope struct {
 	// Data Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Data    Tokens  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -751,7 +824,7 @@ type TopProduct struct {
 	Units        int64              `json:"units"`
 }
 
-// UpdateOrderStatusRequest defines model for UpdateOrderStatusRequest.
+// UpdateOrderStatusRequest Example: {"status":"paid"}
 type UpdateOrderStatusRequest struct {
 	// Status The next status; one step forward at a time.
 	Status UpdateOrderStatusRequestStatus `json:"status"`
@@ -761,27 +834,44 @@ type UpdateOrderStatusRequest struct {
 type UpdateOrderStatusRequestStatus string
 
 // UpdateProductRequest Only the fields sent are changed.
+//
+// Example: {"priceCents":2499,"stock":80}
 type UpdateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       *ProductName `json:"name,omitempty"`
-	PriceCents *PriceCents  `json:"priceCents,omitempty"`
+	//
+	// Example: Blue widget
+	Name *ProductName `json:"name,omitempty"`
+
+	// PriceCents Example: 1999
+	PriceCents *PriceCents `json:"priceCents,omitempty"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   *Sku   `json:"sku,omitempty"`
+	//
+	// Example: WIDGET-42
+	Sku *Sku `json:"sku,omitempty"`
+
+	// Stock Example: 100
 	Stock *Stock `json:"stock,omitempty"`
 }
 
 // UpdateUserRequest Only the fields sent are changed.
+//
+// Example: {"name":"Ada King"}
 type UpdateUserRequest struct {
 	// Active False deactivates the account (admin only).
 	Active *bool `json:"active,omitempty"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name *PersonName `json:"name,omitempty"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role *Role `json:"role,omitempty"`
 }
 
@@ -799,21 +889,25 @@ type User struct {
 	Profile Profile `json:"profile"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role      Role      `json:"role"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// UserEnvelope defines model for UserEnvelope.
+// UserEnvelope Example: {"data":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"},"success":true}
 type UserEnvelope struct {
 	// Data Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 	Data    User    `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// UserListEnvelope defines model for UserListEnvelope.
+// UserListEnvelope Example: {"data":[{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type UserListEnvelope struct {
 	Data    []User  `json:"data"`
 	Message *string `json:"message,omitempty"`
@@ -829,6 +923,8 @@ type UserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -847,40 +943,43 @@ type Page = int32
 // ProductID defines model for ProductID.
 type ProductID = openapi_types.UUID
 
+// ReadAfter defines model for ReadAfter.
+type ReadAfter = string
+
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
 
-// BadRequest defines model for BadRequest.
+// BadRequest Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type BadRequest = ErrorEnvelope
 
-// Conflict defines model for Conflict.
+// Conflict Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Conflict = ErrorEnvelope
 
-// Forbidden defines model for Forbidden.
+// Forbidden Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Forbidden = ErrorEnvelope
 
-// InternalError defines model for InternalError.
+// InternalError Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type InternalError = ErrorEnvelope
 
-// NotFound defines model for NotFound.
+// NotFound Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type NotFound = ErrorEnvelope
 
-// PayloadTooLarge defines model for PayloadTooLarge.
+// PayloadTooLarge Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PayloadTooLarge = ErrorEnvelope
 
-// PreconditionFailed defines model for PreconditionFailed.
+// PreconditionFailed Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PreconditionFailed = ErrorEnvelope
 
-// RateLimited defines model for RateLimited.
+// RateLimited Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type RateLimited = ErrorEnvelope
 
-// ServiceUnavailable defines model for ServiceUnavailable.
+// ServiceUnavailable Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ServiceUnavailable = ErrorEnvelope
 
-// Unauthenticated defines model for Unauthenticated.
+// Unauthenticated Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Unauthenticated = ErrorEnvelope
 
-// UnsupportedMediaType defines model for UnsupportedMediaType.
+// UnsupportedMediaType Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type UnsupportedMediaType = ErrorEnvelope
 
 // GetDashboardSummaryParams defines parameters for GetDashboardSummary.
@@ -890,6 +989,13 @@ type GetDashboardSummaryParams struct {
 
 	// To End of the period, exclusive.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
@@ -914,6 +1020,13 @@ type ListDashboardUsersParams struct {
 	// `limit` differ from those it was issued for, or when it was not issued by this
 	// API or was altered; start again without `cursor` then.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -950,6 +1063,13 @@ type ListOrdersParams struct {
 
 	// To Placed before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // CreateOrderParams defines parameters for CreateOrder.
@@ -995,6 +1115,13 @@ type ListProductsParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListProductsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListProductsParamsSort defines parameters for ListProducts.
@@ -1004,6 +1131,13 @@ type ListProductsParamsSort string
 type GetProductParams struct {
 	// IfNoneMatch An ETag from an earlier response; 304 when it is still current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // UpdateProductParams defines parameters for UpdateProduct.
@@ -1043,6 +1177,13 @@ type ListUsersParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListUsersParamsSort defines parameters for ListUsers.
@@ -1254,6 +1395,23 @@ func (w *ServerInterfaceWrapper) GetDashboardSummary(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetDashboardSummary(ctx, params)
 	return err
@@ -1284,6 +1442,23 @@ func (w *ServerInterfaceWrapper) ListDashboardUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1344,6 +1519,23 @@ func (w *ServerInterfaceWrapper) ListOrders(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1490,6 +1682,23 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListProducts(ctx, params)
 	return err
@@ -1549,6 +1758,21 @@ func (w *ServerInterfaceWrapper) GetProduct(ctx echo.Context) error {
 		}
 
 		params.IfNoneMatch = &IfNoneMatch
+	}
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1638,6 +1862,23 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1896,15 +2137,25 @@ type LoginUserResponseObject interface {
 	VisitLoginUserResponse(w http.ResponseWriter) error
 }
 
-type LoginUser200JSONResponse AuthEnvelope
+type LoginUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type LoginUser200JSONResponse struct {
+	Body    AuthEnvelope
+	Headers LoginUser200ResponseHeaders
+}
 
 func (response LoginUser200JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2038,10 +2289,18 @@ type LogoutUserResponseObject interface {
 	VisitLogoutUserResponse(w http.ResponseWriter) error
 }
 
+type LogoutUser204ResponseHeaders struct {
+	XReadAfter *string
+}
+
 type LogoutUser204Response struct {
+	Headers LogoutUser204ResponseHeaders
 }
 
 func (response LogoutUser204Response) VisitLogoutUserResponse(w http.ResponseWriter) error {
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -2229,10 +2488,18 @@ type ChangePasswordResponseObject interface {
 	VisitChangePasswordResponse(w http.ResponseWriter) error
 }
 
+type ChangePassword204ResponseHeaders struct {
+	XReadAfter *string
+}
+
 type ChangePassword204Response struct {
+	Headers ChangePassword204ResponseHeaders
 }
 
 func (response ChangePassword204Response) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -2351,15 +2618,25 @@ type RefreshTokensResponseObject interface {
 	VisitRefreshTokensResponse(w http.ResponseWriter) error
 }
 
-type RefreshTokens200JSONResponse TokensEnvelope
+type RefreshTokens200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type RefreshTokens200JSONResponse struct {
+	Body    TokensEnvelope
+	Headers RefreshTokens200ResponseHeaders
+}
 
 func (response RefreshTokens200JSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2479,15 +2756,25 @@ type RegisterUserResponseObject interface {
 	VisitRegisterUserResponse(w http.ResponseWriter) error
 }
 
-type RegisterUser201JSONResponse AuthEnvelope
+type RegisterUser201ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type RegisterUser201JSONResponse struct {
+	Body    AuthEnvelope
+	Headers RegisterUser201ResponseHeaders
+}
 
 func (response RegisterUser201JSONResponse) VisitRegisterUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2944,15 +3231,25 @@ type CreateOrderResponseObject interface {
 	VisitCreateOrderResponse(w http.ResponseWriter) error
 }
 
-type CreateOrder201JSONResponse OrderEnvelope
+type CreateOrder201ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type CreateOrder201JSONResponse struct {
+	Body    OrderEnvelope
+	Headers CreateOrder201ResponseHeaders
+}
 
 func (response CreateOrder201JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3198,15 +3495,25 @@ type CancelOrderResponseObject interface {
 	VisitCancelOrderResponse(w http.ResponseWriter) error
 }
 
-type CancelOrder200JSONResponse OrderEnvelope
+type CancelOrder200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type CancelOrder200JSONResponse struct {
+	Body    OrderEnvelope
+	Headers CancelOrder200ResponseHeaders
+}
 
 func (response CancelOrder200JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3325,15 +3632,25 @@ type UpdateOrderStatusResponseObject interface {
 	VisitUpdateOrderStatusResponse(w http.ResponseWriter) error
 }
 
-type UpdateOrderStatus200JSONResponse OrderEnvelope
+type UpdateOrderStatus200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type UpdateOrderStatus200JSONResponse struct {
+	Body    OrderEnvelope
+	Headers UpdateOrderStatus200ResponseHeaders
+}
 
 func (response UpdateOrderStatus200JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3580,7 +3897,8 @@ type CreateProductResponseObject interface {
 }
 
 type CreateProduct201ResponseHeaders struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 type CreateProduct201JSONResponse struct {
@@ -3597,6 +3915,9 @@ func (response CreateProduct201JSONResponse) VisitCreateProductResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -3745,15 +4066,25 @@ type ArchiveProductResponseObject interface {
 	VisitArchiveProductResponse(w http.ResponseWriter) error
 }
 
-type ArchiveProduct200JSONResponse ProductEnvelope
+type ArchiveProduct200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type ArchiveProduct200JSONResponse struct {
+	Body    ProductEnvelope
+	Headers ArchiveProduct200ResponseHeaders
+}
 
 func (response ArchiveProduct200JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3999,7 +4330,8 @@ type UpdateProductResponseObject interface {
 }
 
 type UpdateProduct200ResponseHeaders struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 type UpdateProduct200JSONResponse struct {
@@ -4016,6 +4348,9 @@ func (response UpdateProduct200JSONResponse) VisitUpdateProductResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -4304,15 +4639,25 @@ type DeactivateUserResponseObject interface {
 	VisitDeactivateUserResponse(w http.ResponseWriter) error
 }
 
-type DeactivateUser200JSONResponse UserEnvelope
+type DeactivateUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type DeactivateUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers DeactivateUser200ResponseHeaders
+}
 
 func (response DeactivateUser200JSONResponse) VisitDeactivateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4557,15 +4902,25 @@ type UpdateUserResponseObject interface {
 	VisitUpdateUserResponse(w http.ResponseWriter) error
 }
 
-type UpdateUser200JSONResponse UserEnvelope
+type UpdateUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type UpdateUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers UpdateUser200ResponseHeaders
+}
 
 func (response UpdateUser200JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4714,15 +5069,25 @@ type ReplaceUserProfileResponseObject interface {
 	VisitReplaceUserProfileResponse(w http.ResponseWriter) error
 }
 
-type ReplaceUserProfile200JSONResponse UserEnvelope
+type ReplaceUserProfile200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type ReplaceUserProfile200JSONResponse struct {
+	Body    UserEnvelope
+	Headers ReplaceUserProfile200ResponseHeaders
+}
 
 func (response ReplaceUserProfile200JSONResponse) VisitReplaceUserProfileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6227,199 +6592,222 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tVhvH1iB8K/X2e9YKrNMSkgDHiPWsGRlwgoOBAyI+OZHHXerekiq0quSuarDi5Vn5NRcw58fcwXMj",
-	"cye5klm1q6o/1C0QYBySxz/OiUV318euvXft7/3RC8V0JjhwJb3uR28CNIIE/3nQp2P93whkmLCZYoJ7",
-	"Xa8/AXIFiWSCEzEiagJklogoDdUukcAjwhRhnASHo8ax4NB4TVU4CYhI8E/mV9PzPRlOYEr1+Go+A6/r",
-	"SZUwPvY+ffrkezOa0Ckou5C9NJEiqS5lT3DFeAqSUBIzqcj1BBKwS4IrJlJJZnQMBHgEUdcsTz8NZnTM",
-	"ONXDNDl8UGaCYMBxQ1ThVz65ZmqC70s6BTJisV6QTwIpEhUQyiMSxGzK9L8lvpfA+xSkwjEGPAGVJhwQ",
-	"Imv6cYjTkASmMB1Cgt9Md/VjGktBQpokDMxIuGye6td8IsWAF5esHwbkEmAmSShSDYTxepP0zFcJ0IgM",
-	"5262UEglybXelR54xBKpBhzfNI8m4hquICERwAwPT/q4t0RcS0KjCCJiFi2uICJToPx6wmIgHJiaQKL3",
-	"OQOqCBcJkZdsZiChP0ZQXusjobFe1Vw/SqBJ+jkwmCRiRt+n0CVMyQEPBVfAFZnSOQknlI+BDEFdA3CH",
-	"dbJJtlotEvzYOzrc7/UPT47fHZydnZwF5rwoiUBRFhPBBzwwswQaM7jZnMYCRZQYg16M+SZAiPrmLQOl",
-	"8lmLZMDdWUdsNIKEjBIxJWoiJOhxr6kkTMoUIjISia8h5qbUj7hQ7vFQQ4HJAe+dHuJrVBKqZ4Nol0hF",
-	"E0XomDKOKxOpItke1AR4c8A934MPdDqLNdHA/NWvh78IdvTmeP6vNy9b/3pz9iLae7VDv/tRDr977vke",
-	"05TyPoVk7vkep1P9lRmxRIRT+uEI+FhNvG6ntfXc96aMuz+0NUEqBYke6n/83Gv8izZ+bTV23jXe/v1v",
-	"nl8hYN870qCqEuyhgqkkM0gsgbV//+3f7VaruWSZCPDSKiMY0TRWeo2+NxLJlCqv6zGuNjuer/fApunU",
-	"67ZbLdyA/ZWtkHEFY0hwiSdJBMnhfj2DE/rhN5KwKFvbjKpJvjQWeb6nyZ0lEHldlaRQXGe2tDTFN6sQ",
-	"OqVjqM59WiR7xLB202An+b//h1gE1KQxBEIVmQqpSLtFWq0WUlwXsR8cgIlGsxVpxdLALlHCcJBRmmgC",
-	"8clIxLG4LnOgAtPMuWSGqBn31hTFwokeMJxoNs3nJIKZnlkNOLJEvQN7jSBrwoU3ybHQTDEW1xAt0qqd",
-	"xVBCHdroEeqxpn0L0rRWwJtTc9ktwxx7Fz4q7lzI5ZibykdF3E/6YzkTXAJezS9odGYuPf3LMm/9Tzqb",
-	"xSxEbNn4RerlfczZ1kcPksTc6KGI9ASLCOr5nkFN6XV//uiNGMSRZndTymLP92Jhhva63lBE+uynICWS",
-	"lDdNpUL6IFc0ZhHBb/RFloCU3qe3xXft2s2bOCIZURaDAxJIdajn3Ry1w87wW2hs0e2osQXPR42dYYs2",
-	"2mEn2oSt0TZ9NvQ++Z5Mw1DP0h3RWMKnImT/lsDI63r//0Yub22Yp3LjQEPjgF9BLGZgoFw9WSdcMEkY",
-	"xwU36whbC0KS6Bt9rpFxGMNUswrBQyBMX4kWrsEuCS6Ofzg+eXP87uXhwdF+QDSKSKJplSDAkSrFDBID",
-	"mUiAuckUvYTdAQ9e9PbfnR384+LgvB+gYGBkF30iepX61WuI44ZGKojIq/OTY7ImEnxw0X/ZeI73JAep",
-	"IBpwy7jUhHKy2SExXEEs15vkHyluJZMICeXLFkVoAloeGaUS+Ybw9Z4YH6OkpQUpQsmUSTmDWNlLHleK",
-	"ApBkMXAVzwkbc5FApDnMJ19LmaOYhQ9E8IPXvcOjd/3eDwfHJWztcUJDFOIcI2XSoawVmuCDPtInhpHB",
-	"3snxy6PDvT6K9pRMRQJEziBkIxYSvWki03CiJeOgsPegqRf1UiRDFkXAHwbTlydnLw739xcgesLjuRak",
-	"RiMUY2k0ZVzipYk6gmaQTw6Y2U6CLpJQSOPYoCZNtdinNFS08JgayVgjfCQQWRCgh1xLZzQ+yCF0X6Ae",
-	"HvcPzo57RxkfLuFqyuHDDEK9FvyQiDBMk+TJMcygvI2gq7lGYfGay6cJ7CK07Q41uMfAIWEhYo45iFTi",
-	"g1iMxxCRlEfIowrsOMITOBbqpUh59DDgH5/03708uTjeL8H9WDixgkxQ09RXwJODeLb2oEu4MNSfgBRp",
-	"EgKC6JTOY0GjvhBHNDHS7/0hddr76eikt/+uf3Ly7qh39t1BCWLF+9JdR7Ge1N4v+gBRmtayZ7u19Xz7",
-	"22dkOFfw5DhDZZ+WQ7hdiSuLj5L96va01iav2QutaVrJd93AP4FQ8IjpoV8aKedhR3B2sHdyvH+I0sfL",
-	"3uHRwX7lEBzeGlU+IpJpOeSgT8dk4G0OvF0yAhVO0AaCWi9aHkChPP+0DqK626BbsGlZ6YlmxjG0fqAY",
-	"RGLBNeohp+RqV7PviZZKtO5vIYMndEYVoOr80KM56/UP3h0dvj7sL56JEGSq1TALW0nWYjFm3GBOVyuT",
-	"WghrT1tyfdccBGGcbHXIk6OM4h41UVR2Zi00TJIwZsAVOTzV4qfWaBNidk15pOXFMZPKyJPmYS6ErTdJ",
-	"cKah0OiNFCQBkXQurZ1IEA0dRFujjBZsp4VvqnraOdKh1CNcU6aVlZGWnhDajI/L1tEb1VENlnNIrlgI",
-	"F5xeURbTYfxAznp+cPbj4d7Bu4vj3o+9w6Pei6Mqb5VmTo3eCqYzkdCExXOS5mtwyCMnIlHxk6Pmmk1a",
-	"xhpRRYdU6qufazFLbxVIwsYTRbi4JmtMuUdDVDZoOIEINRlj0OAcQlRNhom4hKrE4GuZ2BkHw4TKCUg0",
-	"MCaA5j+5joOtCV7Wv6w9NZxAeEkomVEpr0USdUkZfwuI7V6xPGbdCOmFv0J4KbXORN6nkGqNyd2NuOlE",
-	"79P8c8C1csI4CV7snf102n/3j4uDi4N3/cPXBycX/aBJ3mg8XqAUi+UZR2+S3oAHYQJUAVrfAqIxOUnS",
-	"mcLJmSTXdI4CrkgyOXdCr4AMATiZxTQE3DCyJWVWlVvog8NII6MCHs4bP8A8yO1Ps1jTrXKmPcJGzjRr",
-	"BrUA0/+W+olRl0cF++1nJfFdY4XG5RtVfbu1eUe6v+Al3eBhRH9x3Lvof39w3D/c6/Vr7nGKdEiUuASO",
-	"Qih8mDE0WScwSkDiDW7Yqr4vkCk+NZpf2KMRU42NKEwg0pCksSRrUyYl42OfTGlsTRcicRs2INgl14ng",
-	"Y6uoiyQjKiNpXXCZzmYiURC9hojRPp7fw87n/OL09OSsf7D/7vXB/mHvXf+n01tkXmcIQ1SjkuyZ2Rt6",
-	"NV1SWcCTO626HS9Iv5o/BIs7CZpoJbVT6ZX0UjXJJut+9GaJ5qqKGRum5vi3rVePcAYyjZXedAb0ivOy",
-	"AJCbBzw3r/WTFDxjVXUm2Z+zIXyztLcZAxDDXyDEFRTWU9kPYuitC+ibtz75XioNB7vp7Qtpzd/FdeKH",
-	"vpuvbpl7ePGcWuIoWIppZPQQGp8W1o445C9sx0rNbpAFZ9W3nUVXVeVEOFwXP75pm9l7i1tdXER51Nqt",
-	"5/fc/fbNFExl9WbZZ1IxHiqnWkk09Lt3b9qc8XgpmB7yWWrwmH44NF86j5n7mW2IJgmdIxSFggXYb+uP",
-	"qu6JItzMwpbDx3pT7gehEmBu3vt+4dVPzhlyCy6YpR3rVz/pqVkIey5M4uYPszc1P7hMb+UFlym+qUR4",
-	"eeu7+FKFY1ymzsVTWqkbtO4A9qmcDAVNovN0OqXJvMpItAJVcgpFVEFDMZylQmYoWMkX83NFVboaMuZv",
-	"Z9/3haJxaVLG1bMtryoEaQhcAU/zQ1kQwdIpESMj70ktlGBcBSRMREaS1oKvvkBCykOIY0CX2QrTKrE6",
-	"UJSYWTwq0/TNnNl9U6bR7SpRojH7GK6ru+8Zp4IkUxpBefcrbhPHzo6jPPoByqzWcWHiJtCFoidbafia",
-	"m8TOVdhUGScqGLaAAGVgr4LxDxMJKvTzJASDbFUX9lYvbyymUiHp9WrCM9648BcO11qKNKpSriTtEjo0",
-	"eot9MQEjhPHyod/OJvY03ixDKzOtss5sO7efkykRXCtpPIzTaGWiTSAEbrYu6z3n26VtS9/9xLCElS/Z",
-	"s3yeW6lXabw+nwFXN7Mwlfv1LTd7EP96qLxXOMHqHhYgfSuKHjGpbqfDlUBfRv1PVXjfRJ15cMvtMmL2",
-	"5qNQdWkttfAriz2lyK0aicz3DjBqoor0CZtOjemDxOIakpBKF6DmTEAllHLRF8UZt7dK8vdm3fRa13sh",
-	"ohoJw2i3K6iKe/rFT4WgkHrW4QIeRiLlkb/Ap9D6pQSRdJ5buixOrEzfuJp9XMUtKLZwH2NUFR3GQKS5",
-	"L5p13LGggn+8KQYkQiuivdaDfzasAN04jAJibFS75H0qFNhwXGuPyIzjtZNLRY0AWp4YHepZaKQ1DSYp",
-	"lzYgq3d6+u7g+Mf/iADJeApcBU3vNs0Ajz4HWHHrdUifY0ENaKXSgPXJlIYTxqGRgdr4qPVUekHA06me",
-	"uibYqBDK4vleKS4Gfy9ax4qhB0Wn7euD/vcn++/0n3pHRydv8GUXKuH5C2Eg5z9cZP8+PD6/ePnycO/w",
-	"4Lj/7rx/svcD/hHX+u683+sf6N/7B69PT/oHx3s/vSuMWu+Jq3ORLrUjLXiMKlEAdV6Bt8uI3dJHDSZB",
-	"RqKZ6daee9NbVO9s0FdFARZKQURmVE3c5ShGI+AR42Mbt7QWIC03W833KeWKqXmwnlnos0gi9NjVEkIe",
-	"XlYjItkIczMTk0XEsrFoLh7RRt4ZeqyF1lJ28cY6D9HM6Oe8YzgnVIvxUvDbScwAsLCdfMKlJLb8Ls5M",
-	"kreyR+T1d74bX2oV/4bL0cxft/Dvgcb68ilZUKVVQz1xadT34l5kpqO6oxOXNQe0uBbz1fIlPEyhsNt4",
-	"EmrEkRgzfj+rDDhp40Y8mdoLdHZPs97ClpxoMrvJJGek8qoQgpaoyGhEqykxLFohWLYgUdzNPlcnWDjz",
-	"W92lvaq5Jbe1oNSeKR2r6Ayz6K4w0trCYbRaRHPJZBh52cfZ9kpL9gtHVlyaf4O5EQHwMPrMlbo/nDxz",
-	"VCkzvZhx6BfOdnNn53kW+v0iToFcs2gMyty1GMceeV2vNXw26oy2oLEZtmlja/gcGjvRt6NGh26Hz+D5",
-	"qE07Q7zXzGXqdTvWrum9Odz/7qDf2Orog+BMFWyf3fbOzk6F8y6ucCXsc+baqtaWb2IFcszX/7GaB1Cd",
-	"1Vpuq4i9sM86QT2kisZiTNAWmwvPixaV+9jK8j37Zbtvtr3KEv1FsN+IU8Y9cDem/xkPopSQcWs6xjLI",
-	"ZFMs3epntDwY7pqbAf+ihofiJVLB+mBmRfDf/9f/JjPKIvyHnLDZDMy/I4jZFSQQBSiLB5ndKijK0HYY",
-	"XA1ijx0CM0LsAPoGcB/XytWlAymzyMJt73VanWeNdrvR6fTbrW57u9tq/cszt7v3bdSGnXBz2OjQrVFj",
-	"C55FjefDVthojzbpdvgt7Aw76AbEe9k7jYFKIGM2Uo3rhM6a+dXVdRtRFcZcuFVLa2l3Wy27FneLetvD",
-	"VvgtdGhjZ9SOGlvhJjSe02fDRifagmej57Q1bIdVQffxZJuvAsntAslSIiq5yYrImWF1d6eI7932VssS",
-	"RHdT/8sSSbfdyQmk29munn8+4EpgLUy50vtmSau96ta80tvZpj7e/YK8PwfJj+m0xJbrjQDMppfHDDJb",
-	"XMykapIAkSMg1gdXzoieUhVOCHygoYrnA5tNrSYwR4t+Oa1z18gOaLrE7/ws4xtzmgiNY3It0jgyqZSM",
-	"D7jGAJFgCKISxsiJM0pQmALlFsekyx3FVHb864FeFT7Ca76LiZqatym3dj43wzVJzybd2zxlmzNNaHxN",
-	"5xKDxCg32yQ4dnPAg2LiqAZfAtahpGGAu0Q4mZzTHMQLac8fbWowpgHnQ66UD43ZoSaleaxpZNNSstfd",
-	"6th/IhBMbmSN/Gozm6tyyw2CSnmV1WBBUzaByiy79Q7FB1zIsikaMOB0pMCGMAsOTdIzPjsbThpTl2OL",
-	"IK0TR+Ae27PAXNzZMaYyEzHCKSVZaxVt8saBRVDEWrf5zhY5FwXj8hJa9W75Wle1yTmnYSKkRGrBlXQt",
-	"YuJqFlEfk2KJ0Iu8ZhIINe6RAR+KlEdkzVDNuoFghTutsEqLYItLRQtYgeDRSVFI77Z0XCpQIIUhzAJR",
-	"0wHH9RKz3IRi8jQORg33KJ39UIgYKK+yUWOWd0n4yjrhCxtwx17PP3O7TnmXz3//7d/fdky2jUVzqojh",
-	"MYIDSWcz44oiMSiNyhrX9YOIjRmaiZfbiZ7XYPQpWkuPrQpZ7wIr+bx8rLRAOr//9u/tFgknNKGhBvbC",
-	"1M9apak7dVOXtMQqppRTz8vqTi32uLiQstRAk3DCrvSpWd2sVsZt9Vs7uVy56EIxdgFfX2PDODX+sDuY",
-	"BpaYGMrGgDqjgQ16wvizWnG43W9vdVtGNK9w43zn1ZNNwURxu3d2s39loXOZC93Fx6TDmIXmWtNYl8X5",
-	"G8Xd6OuLZOPfR8heCF27txC+3DByI+atbuzIgtJWMJjcWSavE7RLJo0imGoD2/wcBe4ihFs6epg9sBik",
-	"9YdbBO1iPqNRo7C9v6g9oxjheeerod254W5ob65yOYgRi6G+rJWWTWysw65xNWZVCsBE/sQwUkSkeCEW",
-	"7wJT5+KIcWh7Xa/dIeeKvKJTkN9Icv4+pYmmqxCNb96R4BFSlgY05XPM8abxXLGQxuSAjxkHSY4UEpcW",
-	"HBL9yncvNGgnguv9/H1ri3Ra5NudrWektbONEraQWjO22WRv2j+RrVffe0vYO95Km60l7L20mRpkK7zQ",
-	"qX0htFbG6gO349pndqt16G32XfeksO06q/E9mGMdxmqcuY+FdhGW5bAh/3bY3vqBg3WRDupfzGG/wrvZ",
-	"WSzI9ecnZLP97FmjTWg8m9BGB+M8UIIJ6YwpGiNVLlSuevux8+lvtYqPO9jCkjY7pe8Hg7//t59bjZ23",
-	"+v/I2npzo/H2Y8ffbC0ZsYQQJfCtdNjFUMJHtWHeZqj8glbFL2E8rJU6brHqva09H8x8u5+X3KbNYRZO",
-	"HXXdxfldGqt+pWMm1X0TUe7m0F8ptSJXyRZCAO6VnFNx/ttV1IJC1F25QZhKJaaQBGSYzuUuCbCATGDC",
-	"3FTBoYfKKJpwd0mAtWUCU71xSjmaOGxQfCkuyI1uEG000mKr/rTWd3FuJPHyAjd//+3fmx0iRiTo/f7b",
-	"v/8V+CRo/f7bv3esKagR7JKUs/dGc1vgea3GTuPtx01/cwnrO18q41c11FtV1FI0TzVWzxgHEc8wUZTb",
-	"GD1XVawANnzpbZ3CVRQCl02htAKoZyBWLBylcd0s+r3aSfpZGl1RvDITG6r1YP5qMvwuZCfs1eHFr4ft",
-	"Y3YoD/nZdrh3+OzwcvbPH/de7TRh/urX6M0hO2GH7Z9+efHLcedi/tP5q51m2In5cPqyFf3zVYxC3Iwl",
-	"IA+5193RYC5zCG/zfafx7fU/W8OdH9v8aHt69lz9tJX+6xnd68B3LfZDW/xjU15sX//0bc/l5Jm0U+8F",
-	"0MRa6coSQXEvi1B89aZP1r4/72w/W8eYWeAR2id7qZqIhP2KUnWXmLHJ77/9Z1AbSVfY1LIU6ZQrFiON",
-	"lZKM7Ze1hsC68P4yO12IO8QKoz6RjI9jjKXfJfDBlhdlilBFguIIsn4zBaDmgWMWurcGjxWhvbDe4shF",
-	"kNXxL7O+hymueernH6+3FpKdypT2uYJWyklinc2d589by6JXpNdtd1oVQvlM4SeL6WoPsMrYxX78fMEj",
-	"ZsSFRdYd2AXqMQUJ7H5ChVwSRtDH9KMPipgXdtHyKxXMyEgk1zSJNLFSosXMUtTAck/fQ8I6zWbvmKRa",
-	"Ez2fBQzb8sNagc8K/+CNWhyn/TXRtZjouuRULuTqAu3nPxIaKnYFy3w4EeBzqmw5b1ficQ3FPiJ4PF+v",
-	"tyXfXXxOrER7Y1aafqcelrKiXbqtmdqwK/gSrILg0Yj+dztOMxRTp4WuFLmSuRB6ESVH4gpiGppk5sxK",
-	"VjValSxSq5iXDKyK8vg9jFLZyX8WT0CmXVXSrB7BKZDB8hZ+gK/dCbc+k/Xf7d3eSji/70C+PO7X7ezt",
-	"Egx/mLzk8gn/eGnpM2dM/qUTJfWcEKYJU/NzPbiBzxDFda3F5L9eOmR99aZfdY3ysl5iohQSa1HRENS6",
-	"OFbdwh8Y2lhVJnB/yC2MvpAtd6LUzBTAYXwkXJUgGx9geeL5RMxGsRAJUUA1X02T2H4quxsbBZ67Id2r",
-	"FS9jYRRmbqXv+/1Tgm0IRlpNntI4Jgdnp2SDQCMU0ykkIZBhKhkHKbuZZcPWyjIkJ31C8yqP1kiCTn28",
-	"5f0smxpr8fJiObPI5es2B3zA9wS/Ao5PugPeMNWihyKysVUhnUK8R7XmdrhvHLcXF4f7chdFQanodGb+",
-	"evZyj2xubu7ojy76e0091mvBYW4KZ6NYTKaMi4SgzEvWglzi0UeZWwCDdfzapJY604GrnO9KEFFOwFJj",
-	"lwQfBw5LB17XBpIMEF31799/+89PppkEWXzVCCpkYNKc9F8+DjBHcuDpv1qKND+sY8j8yNImB96nT0Hd",
-	"gl1fkXKaaLeYfPeNJOKaF7tkYGuGznO90tzLpRHFBGVI34RjSJ8EDQ21dwbxm0E5cIbDNUYh6WVd8Euu",
-	"Z7FSF9pmSgWrKFZI+8VU6EUwY/OCapVyF/2Gw565eo/6c1vIHSJXcS2PqysWS+sSWqju5RYxBiX1hvWs",
-	"Wg3KQtuooX2LxKWi5lo9WXgNxyFbrTYur1cq4Fys5kcvYZk9ZZC2WpthwWSAf4Bgt8SLcLF6b0VjjV6i",
-	"MSEQEwnW3tbonmpRNK8I2yTWem1HwmFMIxZfj5pbSlwzGGXWz229OsvhcItHWHJ+LYiZVK4ABzJFZotN",
-	"ZL80h8x+lPL1ZbBugimHcz2/6YGhadN0ZklnRIlSLFQEMFvXODec24W7ljJreRAdNe8RiqBy5R3JWCDf",
-	"UmR5C4r1rquhT8fwjSy2DAocRSEZl1ph1IYxNkv9hvI4LROBVtyZHhBjvEDukiHMBbelaixNFqI1F0dc",
-	"CNw0EV4xC4HLojlF6zQJA0UxQXWFa2TDjaHFBKbi8nXUOz30fM9WvPW6XrvZbrawyscMOJ0xr+ttNlvN",
-	"TZsMizfwBp2xjav2hibIDbw3UYoRsiYi7gxbKMm8GIghwALmkhllSZNgaXLDXmzxfEOpWKXP+QUGfMyu",
-	"IA+q3Gq1TaFvTYnZX9G0QHoFHS7K9DdL2ZsDXijZbotFKpmX1sTQVnHl+vVkVI+GqyMnK+RJ7646wh0K",
-	"BC7VuXJ3ircnkgRC1fheJBIaO97K5flK6Z+fynKYDYsttQHptForLH+1uUvF+moqAx6ZSuyMY6nFLTNz",
-	"3YDZCjcKXUrwk/btnyxW18TvNm//Lm9toL9or/DFYll0/G57lRXWFJnUH3d2bv+4WGn6k+9trwLFcpMB",
-	"/GqF7dWUJy6K5l7357daObCpOvp0iW1+VaDkgmdP0bFEe7oW4d/qoRYZijCxEcs4ypW4tFYZzQ14VsAU",
-	"2YnmJPJaizqd1paWhzB21vYs0d8YpnNNJUFu4w+4FFnLBmwvRkdgmihhVzRT/fYKaCxd2e8lPEGk6l5M",
-	"YTWqWnBWr0TTW/XmWQMCJvW+xCVE2NMFq+RigBKKYOv3Js6vJHNXkjEojcJ0AZNvJxVjJRrDLfduuQOJ",
-	"voVvuR3bzQp6fwdaRkqA5yj+SLdHydqzpJOS6a7SfNBd8OfAmAxH8m3bkHtnMbsVS4rRGfUsdc/UEbcd",
-	"LvUh54LQmpaxUK1EUWzdN3WHLQNGeUuqBANdSJLGIFFUL1Y0dzlMVpP0HUdFLl7SRSxjKhRM6xpddKBh",
-	"hK0jTU3kYpFq04yyZOFhXH9MpKJzaetDGx81U5lXuoaFl2vdPhIbry+o+xBunh3VYjOKLylZfWX6t5Ow",
-	"OfpCe6hv5B3kIksjNwlGFXtAbgQwxiKB5ZswYw9Qx5Ez9JyhqqXpU+ti2HTStb5tklPzPuPjzDxi2sJi",
-	"21PT4Ay7tTmSZtitVsRARnTK4jlZQyIfcPOxXjS283XtPSwXQUVy3bZ4k0rE2KHDCiqphFjTNypqrm3t",
-	"jCYK59ZzNp11yneF3v1MvDEMx7aU08AxPMgCSowIHfCa69DHbLMxKGsKqjCMs6KR+AmJfZ/vMl4IVqm5",
-	"jnuINwVN/ivneeri5oELnFoQODENlS6c5yqMyXhSbpAv0OknCSWFME0nc9ruIiitMuWM81UDkb7qjD6p",
-	"+ZOqL32pf7quCSaakiQwpklkuMeIYFri2lZrp9zUcL054KW71A1SzHW8c6rjrmmRyzV7w6zUfM04Pqai",
-	"DKEmUbGW2eQOq8exOy3x338Ga9Ri+PJKXKz9xQxS/UKABwpRxkl9f1a2AnfImpJ+5WH3U5kNRhFKHEtx",
-	"R3gjx8pclhsyLy5Tq0GjT4Os0Tg20oJmi6Uq7OvONUqGcxvshiIH8BTImn3EhRrwrFDFetaWUokZ2c7T",
-	"WIdz96UpBmC/tq2NGB/wnwMtLhn3ZrC+S8zPjE9ZZ5l+SNYglkC2Wq31JnnjetCb19Hxq18yso2xlJ9w",
-	"IOf/OMI9wBRcdnnFAFCpl66Zg2vqi12eF9zV2AvfanMGZr6p+i3ZFSzrGY89C2o7Wt8YiVIpJ6wZcXlq",
-	"+HDL1ErcfeK3jyh9LS13v4SHjdg4xYjrJ29W/5Npbi9sCIWDMFnDLBDf9CZeL3CcjL8sYzume/EyptMz",
-	"LlQxMl2OyyXsfdPZu2j98UmQF3MPfKTtUjn3oMiJ8kLz6z4JCp0EArLmGgNYfmE+Wh9wx7C2TVEbUxve",
-	"Pm6S/rUosw6J3SezRnnXE6rANjjVCtvYtDmtNaBXHMpV/lJ3jPkrG6cU78Vb30OsWuVFW+/lyxB5JTSs",
-	"Vtsq4YfBha9k/0hkf5HDWE2A2Wv53kxAZL0raml/z8oxkkgAN+E1d7LAGiWBqWEWGKNoVgLfvsfQsb2+",
-	"a1qnG8q1vdP1gFBozYEaCJ27BvrDeTZ000kKTOZXdS425Heo7+oR6XuxtjTmTTLKgBeElCXMwDageDJM",
-	"wK8tq1/sTsSklQOXCRhZkupqrKGUJXvz/CjqGENZsmz2vAJeVcRZVkdvcc5T22wTe0UWClW5dI5HlOjs",
-	"1FlY2C2zPjVhrlqy9Eb+bm/Yrzz9M/N0fQK1DYIK/Nsy6re2BECVVWNsZatlCp/p04oWe/r5xL7T0o+1",
-	"3NYkmG0jSSimkNu+bcRtc8AxXwbtRNQ6sfKIpoRySUPTH1grbiaeYcL4uGucc5TPsyDemIaXcsAxfNc4",
-	"gDEiwlwQOySoNqoIzCWHhisMTUUpDjs/u1F9c6FwYcKCyVRcgcyM7sgNaoszYQDoYr+OAAOG36A5jdd1",
-	"/aW2RXC5ht4lzDMFGv+AQafWeGhsbVnMLPoorP6c305r1mGpWSoOpUdYz6Re/T7jY71VvGJ3SSi4c4nq",
-	"FTGQph2wq9hn4g31SGNQ6PrIMpTRYqnnG3C9cGvYjNhoBDieiz82Z1LTFyTQqnmM/SLMPmznY3TPTGE6",
-	"hMQEwiYwQucGVQqmM0XWtlotX4+7TmKgV9ZXqxeRcv0iOllMF2zbAlvvLDLeFTXJW3wwrfF8gKhJfoC5",
-	"JEOIBR87f67xYVXCVQe8s0UmIq23Yhaaat5mPug5C+4VjVPU4jH6G11H9jQphpBjEDcZCxGRcCJYCOvZ",
-	"nWA7d2SXwgKmlfs131jAoZiR//81/ufbv/9t2f1xT7uszff4+eMDC7vrRSytabyyxbam+ekXNtqW6/0v",
-	"sXhUy7F/6fvyq6n389/RKOlhronlE5WLuaJVbXxk0acVVCut9SRAI8zgrChZu3iPGu2KRYY5bxluGcm8",
-	"mCDmzgw1WzzXqhYpaFrZ+DiQHnSJMdWxwMeVN1einy9PNFu3f3cs1EuR8j9lrNZ3oDLsNfe+FgwMg6+X",
-	"Mu+k4Zo+D/vep7f1ZLBhzHzoj73nwMsEX8SZa46NYufWnEiy+teZgEJcL4HAWiOKJGJex4SIAc9exOSj",
-	"GWWRlnqy/CMrrxZ6qAWa6LQAmvmMczl5wAuCcq30gQt+GqRX6Ib65yDCO191f7bwLIPNjnB3kWhlEddW",
-	"v4k28uoYDyBBqsLJg/t0uOobedUN0ssuOa3FIR3WENquQ1E9l6bpMKeeoI66KoVFHikkamkBky8cHHUH",
-	"CZVxxCYO15mF8Mkbdh6fQXyVhW/nSq/FVS4KZyV0lroe6vjSrNC/vlY8PsW6d2qSiHQ8cQYAY8Ip9al2",
-	"Fp4mCd4HLs+RZCFOwrr5zn+48DHQqsG4BC6ZYlcQz30tE1+bXr7WdQAfVJMEWKklS+BGyULPBh9CgGjA",
-	"gyn9UHjeJAEztrL/0AQekEuAmcxXXExdDzCVMiBqImSW5bvM35B1nn+6Hoc+fFBECTJiPHJAdKA//+GC",
-	"rC1CfX2Zdfz9MtNHe4XalR8rCX1oRsUs/BUiPErnXW+kv2+B/eravmfjyZ0WV0S2x14cljgciaQee02N",
-	"RWNpLOLvkpVbqiitudohohKkIxLlBB5KYqAoWgSNgEyBcunCtRkfN8m+ST0nQSMr4xIsdXWJRJWWYvPW",
-	"va7XKBaBcfW/bL2Y0rNSufhG4dfbL+u6qSvNfqPzxh3nvW/5P3cGKJOKaAk0R+s105iheFNZx8cNXpbz",
-	"Hy665Pa6qb6zE5uw3qwld7DeJMd0Cl1X7X3AC4UwrO8yYdOpxe1s6m7WwqnTapXCco0Lp0taRIkBb7dM",
-	"Or/+X6EeiVVQ9VsiwVoCyw3hrnLiA+zGK/QB+Qy9Pe5oOF4ouPeFTceLzSGWiObOX1YK+XXdvnFRB306",
-	"XjaZfW0D38EZnrg4/1U6fwSbAaJNoYDSUsE8Z3c1knlmvY4gBlVD1t+zyErabqLMgbzY8gYfYK6lNWmb",
-	"0iOXMMu8lgNuo0ZQujfpCVhQZgbUNabL0uEnNJnGIGu9eT2jEBS52ONewbdG8S/4oP+KavafjEQsjtyN",
-	"Rvzbs9pdXEJ+5rbIw5qIXYV3EjN+qRUmptZdpzJOAs2yg+aAY9s+PZb+AxnS8FLfmsHhqHEsODReawU3",
-	"0J+PQZFNU06Cu8CLLNW23r+T08TNTm5uJkeqpZwATWIGeTX13XxeQ8dSsTh2adrL/dzFLdzo5f4D5OgV",
-	"7+UH3cWbddnSx0LLdREbMYiIZC7aAQ+gevBfXhb4a3KCJVoCOslynnCLgnA3g4wNoLjRjG6ysWXmCC7W",
-	"El5s3ukKGxgxkQluEmsQYwyy+Cb8yCVW2hIJODYbFfnVN9Lgm6HjrFZYXnJvq90Z8OD07GDv5Hj/EGOm",
-	"XvYOjw72jcJT5j5yuR1+RQbUdwRQWD6TZIjplILfxGHuyVweyyFwH53ji/M2e2l8Fh73X9590FlBQUmw",
-	"SQUWFn9JWfw1afyu5Sruq9vcnOhUdjmY3ISs7EIxw0mWnQ0mA1xLenQK/oCv7mbIY4BMRYfNZX6AJ5Z7",
-	"tJITIANL5hH4g1wBGLCaFvNmmCSJiJfa222B8BXzyG0V/KdqxC7+rfxCsSr6F7Ze3yOv7GvawaOkHRi6",
-	"WMpGDcesMtFbrUP7y5pVLJh+mJIusbNUhMuErWPJDVulR3ZdfDgXJBZ8DIkruoWtvvBdkxcfjEul4QIb",
-	"jS5NW6YBFzyEJukVqx5ndYOYlClEmX85FliuJ50VqxTbTFJTpHE+4JcAM3ItkktN4hBLMLw+a0I1d9Ho",
-	"a0Fvb+/g/Pxd/+SHg+N3/f5R4JdrKQ+4pef1+xi/cqg/hZJ4xfpFJgnsq+XrD6b5HEEINcWP15bS/AoG",
-	"LxyhKBo1SS8vfrEssNnygq6WigbchTb7BD5gytLYWs38rDLyEnvWU8Dxr3j9dMKbLUJLiEc+ue1Gu6sw",
-	"rZHhZutNz8yPUchZWT2L8oGWsgIsKW66NRXeonwuOJaDx5d8EmgBNDDJbYFpUxPs5twUy97xvFhVLEXd",
-	"tWkvNgytFBwGHLAZhKmnJXjDrEPawE0zJ0Y82xlvJr+8XdajRlQW+3F9YevJStRv2gX9ZbnAV5vEChUZ",
-	"EAcWuM/dBOmNQhOt+3OltPayxiQ0c1ubCph2ri6hxrycNf3XwmUYA00wmtI2QgtMO5oBX9IavdQZvbZE",
-	"HC5Ar/M0qw5878CScr95r90h54q8olOQ30hy/j6lCTb0qvR0s63hvR6n8VzTUEwO+JhxkORIRdW2b7Zv",
-	"u/f3rS3SaZFvd7aekdbO9nOv3IDdO3/T/olsvfp+9STGUrP9p8jRMonO1Ud2kt1X9vZfkr1ZArb87Rvp",
-	"8GElTheJ8KbCUmcQidCYeRLgESQoiWzYPi9Njd1B03SeMh4mpggHiCR2upkOIYrA2RsHfMg4TeYukVyr",
-	"49bgxwVmaSdcC4mo9C+rJqeXeysBKvigNiZqGpcpb9F+VkteCWCmfQi46/vR1A0OTMQBI79hD7ZsumI4",
-	"ftYtqnBIG4k+iqZUlEc0Fhyav8gbCvlHIvwGC8vYt8kw5VEM/uKhEHMmzWXAPsdRVwT5L/SKmmXcA/Dm",
-	"92cHePVMNVzcrpaCfAI0VpNfl5NG1i+kVUhlnCUCLVZMknSGQVSRAFNFTYk0nGS9qIbUdKOvwPx7nPcx",
-	"dWYzwwrhFPlOPvuhHLEr4Kan49ITmIJKWHgTjtsGcMM5SUSqgCiYzmKU9HiU1dbUf+DhnEyYVGKc0Knv",
-	"zIOYBTqK2Xii/AGfCRGTMU3HIMka1sPzCUOKoaG5/n0s4sGwnQGa/EmUuq5uwzmR7+PQ/H3A0c9EEqqg",
-	"EetLwva306/6WTGS7wRJUm6S6w4+zITE/FZjiRFkLtJkwKeCMyWQ63JQmmMuYYyvLbRWI9RZTBm/I43a",
-	"GRzfOE3EFNQEUomuMmISHT47phSmmWZbXIozxXtpKeK4CivkZAZc8+BIhOkUS9rLwt02p9M48Eko+BVo",
-	"GUEfyqvzk+NasrVD6ecPpd36jtamK/Nir9Na0l3c1iOwVK2HCK70RYbd9uy+bz0XDdMbz6VyJBhNA0nW",
-	"YQjdFRkBYy8PqW46kp96r4/udiRukctow/c+NMaiYf84pbOfzYO3WoNZ8UwQanppxs/8+CdkwbD0hNC1",
-	"sup1B7x0kdlSUUaWw/6eEuMnfPS0kO3WZu0BnaHH1dwCf+Btd4ZOJSUMmt1XiXqcctU5gOoPrvxxuc3x",
-	"z28/6dGQdpbFcFnKQn97RnLXVJIRqHBiu200s5aRG2jGsEup3sd59x7fNOYoNMwoZJRgfe2qO75X6DOc",
-	"x3GUCxHKmu9Os8JheOuL8LLwkQsyqS8MaOy0kW3YafwapoBeNoBNja1+/9LW8xyJpFKtovB9XtWzJssQ",
-	"cdNHD4ypFOxEA0e6hCmtwxXXk5//p7ef/l8AAAD//w==",
+	"7L3tVhtH1ih8K/X0PGsFnmkJSYBtxJr1vjLgRDYGBkQ8mciHLnVvSRVaVXJXNVjx4qz8Ohdw5se5g+dG",
+	"zp3kSs6qXdVf6hYSYBKS4UdiJHXXx679vXft/cXxxWQqOHAlnfYXZww0gAj/POjRkf43AOlHbKqY4E7b",
+	"6Y2BXEEkmeBEDIkaA5lGIoh9tUsk8IAwRRgnXndYOxIcau+p8sceERF+ZT7VHdeR/hgmVI+vZlNw2o5U",
+	"EeMj5+bGdU6BBp2hgqg8/UkEErgighNKZOz7IOUwDsl1xBSQ6zFwXFIA01DMJvrJCGggyTASExLBNGQ+",
+	"lW1CyVRIpsfsc8btLtiERrNvpBmrRjUoSChGZO1ESDWK4Ozvh99I4k1HF6Hk3jqhSm+L6oUSNWb2xW9k",
+	"n/tiMmGqTs4sQAbUvyRUEu8fNb23Gm7O05vQM3P4nCxzTX8OaTQCqfcIZCbiPh+LMHDN5nAKScQVRCGd",
+	"rruE8kAPMiM0AkK5vIYIAiJ4OCODGaHJnokaU0XGVPa5/obOIDBrHtLI1dsYzPJQaOuJcU36j4iI63Rq",
+	"uNLLGLMQ9AtmOA1UEtJRvc8d14HPdDIN9Zk2X2y83ny5tf9q61XhyKdUKYj0ef6PHxu1nU7tzccvTffV",
+	"zUbh0386bgk5blxnSiM6AWWxdC+OpKhAlD3BFeMxSEJJyKTS4IvA7hGumIglmdIREOABBG2Du/pXb0pH",
+	"jFM9TF2fjJnA63PEdqrwLZdcMzXG5yWdABmyUC/IJZ4UkfLwVLyQTZj+W+JzEXyK9anqMTTUVBxxQOzA",
+	"Q/dxGhLBBCYDiPCdya7+mYZSEJ9GEQMzEi6bx/oxl0jR5/kl6x89cgkwlcQXsQbCaL1OOuYtPNHBLJnN",
+	"F1JJcq13pQceskiqPscnzU9jcQ1XEJEAYIqULQ3GReJaEhoEGtVw0eIKAjIByg1mcGBqDBFiB1BFuIiI",
+	"vGRTAwn9MoJSIyuhoV4Vol8EddLLgMEkEVP6KYY2YQrJiitN0hM6I/6Y8hGQAahrAJ6wJFknW40G8b7v",
+	"HHb3O73u8dHFwenp8alnzouSABRlIdF075lZPENYuDmCvEWJEejFmHc8hKib8Zb5sxZRnydnHbDhECLD",
+	"bdRYSNDjXlNJmJQxBGQoDLUlU+qfuFDJz0iETPZ556SLj1FJqJ4Ngl0iFY0UoSPKOK5MxIqke1Bj4PPU",
+	"B7O3P3d/Euzww9Hsnx/eNP754fR1sPd2h377vRx8qymSaUr5FEM0c1yH04l+y4xYINcJ/XwIfKTGTrvV",
+	"2HrlOhPGky+aboGaO7V/0trPjdrORe3jX6sI2HUONajKBNtVMJFkCpElsOavv/yr2WjUFywTAV5YZQBD",
+	"GodKr9F1hiKaUOW0HcbVZstx9R7YJJ447WajgRuwn9IVMq5gBBEu8TgKIOruV0s/oX/8RhIWpGubUjXO",
+	"lsYCx3U0ubMIAqetohjy60yXFsf4ZBlCJ3QEFaIvT/aIYc26wU7yf/8PsQioSWMAWjRNhFSk2SCNRgMp",
+	"ro3YDwmAiUazFWnF0sAuUcJwkGEcaQJxyVCEobgucqAc08y4ZIqoKffWFMX8sR7QH2s2zWdabOuZVZ8j",
+	"S9Q7sDoGsiZceJ0cCc0UQ3GtZViRVu0shhKq0EaPUI01zSVI01gBb06MJrQIc6yi9Ki4c4vupJcwr4EM",
+	"jXwPqZaQWsC3EdxGkSC+mIDVnW7VJKgiIVAr3LRKQUpKVShGyPkglJDwx/R3LcYIU30ux5ls0Kupkw+W",
+	"0zFlpSgNDP8XE5hfGSUTgTrfAMaMB32+ltCBd3pwctjd61y87/zj4rDzrbdeJ90RF1pXqlIax8iXU4UR",
+	"pUqfV5AKpxPGR/NgzUkUzd0TzUGf3u0qEmKE0cEznMiPvYgvN1+6FVoVrQ2LilX6RTVrPpeL2V4sH5Xr",
+	"3eiX5VRwCajXvabBqdGY9Ccr+fWfdIpnole28ZPUy/uSgfOLA1Fk1EFfBHqC+SNzXMfwNem0f/ziDBmE",
+	"gZaVE8pCx3VCYYZ22s5ABJpxTEBK5MfOJJYKmSu5oiELCL6jtaAIpHRuPuaftWs3T+KIZEhZCAmQQKqu",
+	"nndz2PRbg5dQ26LbQW0LXg1rO4MGrTX9VrAJW8Nt+mLg3LiONXWc9pCGEm7ykP3PCIZO2/nLRmbJbZhf",
+	"5caBhsYBv4JQTMFAuXyyiWbKJGEcF1yvkgpai0b1P5ppTjYIYYImEPeBMK1PWbh6u8Q7P3p3dPzh6OJN",
+	"9+BwH6lEWw7UHxMEOJKbmEJkIBMIMISi6CXs9rn3urN/cXrw9/ODs56HWqVRfPWJJDR1DWFY00gFAXl7",
+	"dnxE1kSEP5z33tReIavhIBUEfW6lnhpTTjZbJIQrCOV6nfw9xq2k5gShfNGitHWl+d0wlih0hJtQvlbT",
+	"kX1RMmFSTiFUVkPElaL2LFkIXIUzwgzL0TzgxtUmyjBk/gMR/OB9p3t40eu8OzgqYGuHE+qjBZBIYSYT",
+	"lLUaN3zWR/rEMNLbOz56c9jd66HTQLP0CIicgs+GzCd609ruH6M5ndu7V9eLeiOiAQsC4A+D6Zvj09fd",
+	"/f05iB5ro1oqOhyiDUSDCeMShREamJpBPjlgpjvxjGD3aRga1KSxthmUhoq2PGJjVmmEDwQiCwK0y7VI",
+	"oeFBBqH7ArV71Ds4Peocpny4gKsxh89T8PVa8EUifD+OoifHML3iNry25hq5xWsuH0ewi9C2O9TgHgGH",
+	"iPmJv4b4NJb4QyhGIwhIzAPkUTl2HOAJHAn1RsQ8eBjwj457F2+Oz4/2C3A/EolOihoPsgj25CCert1r",
+	"a6UMqT8CKeLIBwTRCZ2FggY9IQ5pZEyn+0PqpPPD4XFn/6J3fHxx2Dn99qAAsby8TMQR+uusfEH/nTbF",
+	"tNLXbGy92n75ggxmCp4cZyjt03KIZFfiyuKjZD8ne1prkvfsNRloSw3NpnUD/wh8wQP0p74xWs7DjuD0",
+	"YO/4aL+L2sebTvfwYL90CAneGj9QQCTTeshBj45I39nsO7tkCMofowMNXSbotgKFxuDTOojybr12zltu",
+	"tSeaut3RlkA1iISCa9RDTsnVrmbfY62VXFOZQAZP6JQqQL/LQ4/mtNM7uDjsvu/25s9ECDLRNryFrSRr",
+	"oRgxbjCnTZoN9O00Jw25vmsOQhuJWy3y5Cgjv0dNFKWdWfOVSeKHTJuL3ROtfrrawCNm11SbnxGMmFRG",
+	"nzQ/ZkrYep14pxoKic0o6UxaW1QQDR1EW2Mu5qIyuXfKdtoZ0qHUI1xTpo2VodaeENqMj4pxl1t9GRos",
+	"ZxBdMR/OOb2iLKSD8IGc9ezg9Pvu3sHF+VHn+073sPP6sMxbpZlTo7eCyVRENGLhjMTZGhLkkWMRqfDJ",
+	"UXPFJi1jDaiiAyq16OdazdJbBRKx0VgRLq7JGlPJTwM0Nqg/hgAtGeMN4xx8NE0GkbiEssbgap04cT34",
+	"EZVjkOidjgB9x3IdB1uzYafU1LEOF38M/iWhZEqlvBZR0CZF/M0hdvKI5THrRknPfQv+pcSI1KcYYgw1",
+	"WdmIm470Ps2ffa6NE8aJ93rv9IeT3sXfzw/ODy563fcHx+c9r04+aDyeoxSL5SlHr5NOn3t+BFQBum49",
+	"ojE5iuKpSuJc13SGCq6IUj13TK+ADAA4mYbUB9wwsiVlVpWFd7xuoJFRAfdntXcw8zLn5TTUdKsSvzBh",
+	"w8Svbwa1ANN/S/2LMZeHOef/VyXxXRPCwOUbU327sXlHuj/nBdvgYUR/ftQ57313cNTr7nV6FXKcIh0S",
+	"JS6BoxIKn6cM4x0RDCOQKMENW9XyApniU6P5uT0aNdX4iPwIAg1JGkqyNmFSMj5yyYSG1nUhomTDBgS7",
+	"5DoSfGQNdRGlRGU0rXMu4+lURAqC9xAw2sPze9j5nJ2fnByf9g72L94f7Hc7F70fTpbovIkjDFGNSrJn",
+	"Zq/p1bRJaQFP7rSqdjyn/Wr+4M3vxKujl9ROpVfSidU4nawIaM3uMb1BHys+bFC9pz+b6Nx48K3Pjtnb",
+	"7vnP3eYR68ouP93297ovupfTf3y/93anDrO3PwcfuuyYdZs//PT6p6PW+eyHs7c7db8V8sHkTSP4x9sQ",
+	"/ckah2SXO+2dRkMDHGknmWvzU6v28vofjcHO901+uD05faV+2Ir/+YLuteDbBnvXFH/flOfb1z+87Diu",
+	"WbHBLOc10EgzBteJpWFH1FfsChIHr2G6QUc5bafVaL2oNZu1VqPX2Gk3Gu1G4596behabTs0oP+/hU/d",
+	"FxPHdZjGh+1Bw38JLVrbGTaD2pa/CbVX9MWg1gq24MXwFW0Mmn7mZe4ElByKK9D81HGdaSSGzOolTM2c",
+	"tnMoeIA4h66vSH/17WvHdeJpsGChm2ahN64TidBEQKUSE/S1L38rj6kaJDe4qClEihlHdoIHtyGtRqNT",
+	"kHGo9DJSyivlxuTmun3AM/NYL4rBMa71xC//YzqEa5b2MZUCYvAT+LiC3HqKSP2MzH92ZC4ib3bet2Fb",
+	"zzyVg+ttT59LGy3NIyW+6CbzVeHkHqqaJ1Yc5mJDNDCeBxqe5NaOUsPN4641kpMRMEcoisBXte9EJKG2",
+	"ow8GrnO/v8aA2qx2pug0hNpWyykBqDRoISr3sjWfK1Ei6MKMtwMufW4eePOLKI5aCcxMV74HJJmCiQmf",
+	"WS8MCvbG4MWwNdyC2qbfpLWtwSuo7QQvh7UW3fZfwKthk7YGjut8iilXiN6tm4+uw4VCl08I2jQasaGq",
+	"XUd0Wi+D2s46rxDvM6kY91XiEZIYn0yevQ2eJstDwaTLp7HhvPRz17yZZIkkH1MY0iiiMzw4XHjhuLf1",
+	"S+Woav6ozMIWH4nNILjHoRSh0iHXLBiBcrXSPAhjqGds53UYg/0ZuQ7zYc/kfzZ3dnZcR17GTtv50N3/",
+	"9qCnkd51pBL+JQKlLN7y094O7/3cozfJapagvAHHkX70prjWZS+mT97YHS2RmJcxPml2uuRZfKgkVy/j",
+	"BMaFlSaDVh36PpXjgaBRcBZPJlQz+IK4HUZikmPWjWYPBZGVRWhwytezM0VVbLgR5T6E6H/d0XpvyK4A",
+	"V9fcarjOlGoZtan/Ah5o7Gw3W64jx2w61Q+1tm+SQXtC0dBpt5ov9B6vgMcJ2LeaLYPmIl1Ya35hSkzt",
+	"wRkusQDv7sw6iitpbe68etWoQteYM8TmVkNzGIzLHcG109ZAwE92e3orJYQ2MM8lLGihWVMMj7XEvstn",
+	"sJTjZE/Pg/tLIQPpxZZTNtDngVByD8QTIobGFyHTLByImAiMl4dGgMZNiiqaMawwrT7vVYFSOP8vqzHj",
+	"XvpOkRFvlzlvdqAlrmcC3pJMaADF3a+4zTx6zI9+gP4UG1Q3CaEY3teTrTR8hc5j58ptqogTJQybQ4Ai",
+	"sFdhMUvM1WeW81uwnIebjCXJ8SQMx3RV59YQyGFYSKVCBlg0QFq9ZqPd3M4j2J4mMKe9qaf3gZu3zLlW",
+	"mmjFIdAQexk0YcffHNRadGtY24IXQe3VoOHXmsNNuu2/hJ1BK0DJbPDYIKpGI0VDe9ibOzuv9GHid2dT",
+	"4Mr+8HJn58WzCbmqCVk49nmW+iHJveRwjVde0Ieeec93CR0Yh7Z9MALjneNFjrtcRlucqubpZlplsxzt",
+	"3G4mI4ngoKWpH8bByhKziLtVKZXbhW1LN/mIyc4rmzGn2TxLRWcJlxfoDypL+LSqxIOUh4e6BXInWN7D",
+	"HKSXsqVDJtWtQvDHZ171b8KrPmoNJbm4gMzK3E1poeqiJWnT/GFdAFaG278OPlNfpSJ8NZG+EkUXpehN",
+	"mYxvE/TFDd3uT0qffBQFobCWSrIs+g6ypPhK70XhFlKFp8V1Dgy2llhtxCYTE4klobiGyKcyuWyVRKTr",
+	"haT8MrqnTC5JFM+vZnur4ObbrFpaFInotQjmLfzfLj1vzm+J864QStvTD97kkuarJWiSED4UMQ/cOXGN",
+	"2QFKEElnWSaA3ebKYg5Xs4+rWEIS856wCGhAByEQaVTlepWSkAPpl9ty5APMsrCmJV77wB9q3cAjJoa/",
+	"Sz7FQoG9CG3jtWnyUOXkUlHjdSpOjAnH6fUUmzoRxVza206dk5OLg6Pv/xYASrMJcOXVnWUuSDz6DGD5",
+	"rVcRaYYFFaCVSgPWJRPqjxmHWgpqk8Orp0LK4vFET11xGSOX6u+4TuHeAH6ezx7Ip2bnqeb9Qe+74/0L",
+	"/VXn8PD4Az6cpJI77lya/Nm78/Tv7tHZ+Zs33b3uwVHv4qx3vPcOv8S1Xpz1Or0D/Xn/4P3Jce/gaO+H",
+	"i9yo1ZmKVSmkC+Pscxl1pSzpqqypj3lmVQHUavZjiacCzSCl3zTvxSJFgS9+1esyJb+bGbrk3hdKQUCm",
+	"VI0TxVQMh8aZYC+TrHnIQOqNehJb8NbTtKn0egemUVZSX7aJCvPE3hk3MzGZx2a74+SGob0OZW9vfayY",
+	"aCGP+mAzOjH3w80YFt7gn0IkBV9O1waAue1kEy6k6wV68FPIHi9iR7qipSICheyd9Zk3etZbFBozfxUc",
+	"vwMaaqlfAGCqq4vLMqbL1HmWYJK4rMCX+bWYtxYvYYljb25JD/dA2Y0/Cb/ToRgxfo+g2WL7Zro4TFxG",
+	"zkTvvBU5J1Zzmd4zVjwHlYQFT2+L8xqvwJzK+XXN0iwYHDIOvTmj1P1qnthc3HiRA/ZkLpR5a3w5b1Bb",
+	"33TZpl5gRRahpa3r7srmcFkVz85j1QALC1a4UpvTq+8WDq9Sr5Nod5XqumrgK4t65cG8UtArdwqrwig5",
+	"lVUuzRci9EF2pOn2CkvOe07yS3Nvie4jAJZw6GfC/L0J8+FCMXPD/u4yMaPnuTjMk8OGUshgboUrsYgk",
+	"naTsEMs2sQLPzNb/pVwPpDyrzSwpc5+5fVb5FHyqaChGBHNFMjt/PgZyn9Bytme3mJeSbq+0RHce7Lfi",
+	"lEmZuoOm9cBMsXkU+YqHWijysrTEyyIop1MsBNsqcYevLAJW4rHV0YTFDLaZhQfuyGCfqLvdKCdZGP1P",
+	"6m3P62AlfuRZUUt+/V//m2iUwD9sngb+naZ2eOhb8dIYoJf3iWQS2+JVkuqRzw1xc1kjBVdWgovzUC6c",
+	"0KNaM0+MYn47W+FZwV+u4C+kqkJGVB45H54cNXf+2YArgTU35UrPmyWt9miy5pWeTjf15e66zD1YSumY",
+	"Tgp8utrLy2xF0JBBGuEJmVR14iFyeMRmFxaLWE6o8scEtHQKZ32elka1JVkLlfh2jZqHATF8z02LdGIl",
+	"IULDkFyLOAxM9TvG+1xjgIjw4q8SJnSGM0pQWHgoWRyTSbk/rD6ayUz8CTWyNtbWy5Vqw3vtOFyddGyd",
+	"VFtwzZa5JDS8pjOJHl7KzTYJjl3vcy9f60+Dz1bnNTDAXSKcTJnADMRzRdAKikA25EolLOf1hs1Ub9hq",
+	"VSoO86aGLUZZVgtv0QOLqyxf0TVVf6lMCxLeoV5sUijA1Hnt81x9YcGhTjqDpACyqRWclEVEkFbpJ3CP",
+	"7Vlgzu/sCKtPEjHEKSVZa+QjvSY7iKDOtW5LVFrknLdhiktoVCccVybhmjKh1I+ElEgtuJK2RUxczTzq",
+	"Y7YLEXqR10wCoSYLoM8HIuYBWTNUs24gWOJOK6zSItj8UjGmkCN4DH3nKnJaOi7UlJXCEGaOqGmf43qJ",
+	"WW5Esd4lDkYN9yic/UCIECgvs1ET7E3qpiqbXpzbQHLs1fwzc1oXd/nq11/+9bJlatxYNE/LQQoOJJ5O",
+	"TcYFCUFpVNa4rn8I2IgV44sVF7IWO8hfVWD7CYbKjqwnoDoLpJD24WLhXNL69Zd/bTeIP6YR9fVBFJc1",
+	"l7iUW9OLRmFNrao1FbwA6aDmqk0Z24oVR4sWaSUGJlnzRc2DRv6YXemTt6b4CsleK9wgYncw37/CbaMF",
+	"KnWz19xqN7aT1K8iR892XsaAGEz9heSZ3fSv9PZYmuOY3B6IByHzjWjUmJtW6DB+GuOemSc99z6K+txN",
+	"qnsr8ov9YHlEXEVnW+DbSu9IreAfu7NeX6WsFzxYeTBV3rNyMxS4iyJv6WiJj/7fia4e7g3P3+j53f3h",
+	"djGruOH+fU75ibrkcojzJ/XG5W+23llXabYWKytFjMmXiN5cRVlJc7LL7TS0gm3TQHdNQlRa4BbM3YAQ",
+	"hoqIeD5rzOZ8HTIOTaftNFvkTJG3dALyG0nOPsU00oy9nAQ+mVI+w/KgNJwp5tOQHPAR4yDJoQrKeeLT",
+	"seB6P3/d2iKtBnm5s/WCNHa20UwUUtFwzxYi+9D8gWy9/W7F1PI5/aKwmQokzD3QqnzAt5GI8g/Jjit/",
+	"s1utQnuz76pfctuuilLdQzpXYbLGmTtHhJ4sViw98mImurscBZa+kKBEnlyrH8xQZIVnU5SZs6HPjslm",
+	"88WLWpPQcDqmtRZm6qKs8umUKRoiU5lr7PHxS6uqbnwO/3JL2mwV3u/3//r//dio7XzU/yNr6/WN2scv",
+	"LXezsWDEAt4WwLcSTubvRD1qvGDppZzfzoP/WzjqK7XzJR70j5XngyV97pGx94BiQKWzKI5VJtO7pOMV",
+	"xqre8ohJda96K4uzFBfcrHq03MWVanZkTpi5bMd7Fbcp5TnaVVTCWFTpLl5yKcwjg3gmd4mHRdw9c5VC",
+	"5TIx0DWFAZ1d4mF9d8+035pQjg5Pe/m/kAaeu3KG42oDVL9aDG3mnipR7pkxtIur3vz1l39ttogYEq/z",
+	"6y//+qfnEq/x6y//2rHe4pq3S2LOPhnTIpsobwvMMfBGbaf28cumu7mAj58lhn3mpWo0lrfFWcVLVUiz",
+	"Ll8kMTEGxHys8sjtBZKkJUgO3vhQHrSWXso+mLy6vmhKbargjPlmghWz6ufyk5oblOU5e2nBrLym84eu",
+	"lTanC+X3Mg/Utx96ZO27s9b2i3W87wU8wChIJ1ZjEbGf0RxqEzM2+fWX//YqL2TkNrWo/GnMFQtNq6J8",
+	"AVH7ZmW4oeqGdpH/z12LwdZzLpGMj0K8Dr1L4LPtO8cUoYp4+RFk9WZyQM0S/i10lyb956E9t978yHmQ",
+	"VfFFs75lrq0/NJY+3FmVVbH7/X1VuWo4xcP6HeuazMP0KyVcztczeoBj2i72y9dLlzQjzi2y6sDO0ZLO",
+	"Kdf3UPOKtsQt14bKqaTYQtY8sIvBNalgSoYiuqYRtmejRFsXhUytxckUD7mLZABxxzJ2Fdde00t3tikn",
+	"jSDraDCXWZo5RVtb6BQ1eswrjbMTxvMTNp/r1+Xr1y04vnO5up3yoLPL2S/vkkuSSw4sqWFRHW0PAH+n",
+	"yvbKTVpgraFKjn2R16sjdnc3bSJrbdxanEU/Uw3pcoWk5/Ict3te05P/KvHW1PIt1XZ4hNBrCssl3AIf",
+	"uxNufaUYa7J3K/hwfjcB+eIbT8nOPi7A8KU65zPGF956uBqb1Iz5/ZXYVYstPSNB4a0nGpL9U9ci0nOC",
+	"H0dMzc704AY+A7QuO7G53m8+vUn469sPvXLUnxfdESYFMrKeXw1BzyUeNtLBD3iRouxDwP2hgDPmbbrc",
+	"sVJT09OC8aFIGn/Y5EOLz2djMR2GQkREAdU0EUehfVW2NzZy9LIhk0dL6Ue5UZhRpL7r9U4ItqUfEkrk",
+	"hIYhOTg9IRsEar6YTCDygQxiyThI2U4dpbb9jSEq6RKaNW6zPlfMGES11U3r4GF7TZ7vUBQkJbHqfd7n",
+	"e4JfAcdf2n1eMw1gByKwids+nUC4RyXsku6+yeg6P+/uy100gqSik6n59vTNHtnc3NzRL5339up6rPeC",
+	"w8z0wkVjkUwYFxFBS5CseZkKr48yC3l46/i2qYaUOBCTTupJVxHKCVhm2Cbel36CpX2nbbNU+4iu+vOv",
+	"v/z3jYftm8j8o0bzJn1TlUJ/86WPpTr6jv7WUqT5YAP25kNamKPv3Nx4VQv2aRRpKBYrG7XzJWG+kURc",
+	"83yPa2zV33qlV5plJWhEMRmf0jW5ntIlXk1D7cIgft0rZuVyuMYUZ72sc37J9SzWjEAPbaEHDcWmRz+Z",
+	"ppsIZmxmX248nKTW47CnSQs3/brtzQxB0kQpS9rP9z9qE5pr2JMsYgRK6g3rWeEKeJo3Tw3tWyQu9CnW",
+	"hvncYzgO2Wo0cXmdQk/WfIMuegmL3Kj9uNHY9HPeO/wCvN0CL8LF6r3lfbR6icY3R0yaeXNbo3usraes",
+	"yWOd2HCdHQmHEcY7qkfNHKRm05FQZv3ctqCyHA63eIhdpNe8kEmVVOxFpshsxcX0k+aQ6YdCSTzprZub",
+	"GoOZnp+brPQ1T3/nuSSeEiUKidYBwHRd49xgZhdOTGI+Wcsy9Kl5jlAEVdKxjYwE8i1lm7BJlZQhwiqd",
+	"uI71dtIWm47gG0m8TNZ4CUUhGeevS1TfkajnX65nSeAmvT2/Mz0gJpCD3CUDmAluK3xbmsxdBZkfce5W",
+	"iEkfD5kPXOatcm2GRwwUxfJGK4iRjWQMrSYwFRbFUeek67iObWLptJ1mvVlvYH3WKXA6ZU7b2aw36pu2",
+	"lBJK4A06ZRtXzQ1NkBsoN9HjI2RFuv0pqDiyAT0s42oIMIe5ZEpZVCfYbdiwF1uTylAqNt5Kwox9PmJX",
+	"kN3Y2Go0Te9eTYnpt+hUI52c2yFIXQ6Wsjf7PNeF2fZ/UzLrlof3ZsQV2F6PKdWjO/cw0RWyskpJFcE7",
+	"9Py6Z5Wb1TpuFWrv3BT1MKt2Fjr7txqNFZa/2tyF/lsVzb4OTXNlhuWzci32tHSjQdZjr2oO+/iGftI8",
+	"iBNsmeVXvZFuc+M1TTvU4CvN5a/Md93D9zaXv5e1PNdvNFd4Y75dMr63vcoKK5rP6ZdbO8tfznegvXGd",
+	"7VWgWGw+jm+tsL2KtqV5/d5p//hRWxj2MrFGEa1emI6JKTvIZRsoOpIYi9N2wEc91DxXEibxbRFbuhKX",
+	"1hupWQpPGxsiT9LsSF5rfanV2NJKFd7uERHeQdDvGM51TSVBluX2uRRpK3fNPCQdYnXNCKZAle2KeQU0",
+	"lEk74AWMRcTqXpxlNdKcS/FZiTFsVUc3DAiY1PsSlxCQNWEKZJjsU9Tj1n9fCn+mu7vSnaELVOtz5LCc",
+	"3oyLdQRLNIACM0V9YImcbtZLNPItaG0tAp7RySPJsYKrtEKO9Sy9Q1R/kED5Y2BMiiPZtu3NwsQ7txRL",
+	"8mln1Xx5zzQpRk5qDjlTyda0tocGLiqF665pamq5OGp+UkWYGkiiOASJRkO+XXJyVdvatG7CllEUFKwi",
+	"y91yRffbxiruaxhJNP+wlGq+A26dlHrnMq5fJlLRmbQVV02SDFNpWkyFHCi21XskWVDdu+8hIiE9qkKn",
+	"+z+ijvcsOZbzAYM/qdaDfSlW19Asod2mopXcG5lPw/i+BNZIxuoGgCabnGJkGy1HTeTatCQMuYAWQhDU",
+	"yYl5nvFR6u1BA12jLA0joMFMT5DxBW0WXo9FCGRIJyyckTXkFH1uXtaLBh5AYPzKKStCu3gd745TIpUI",
+	"9USJyhRLCDWTQLsTmGEsUxopnFvPWU+cbW7SitpNFS3DtXCRBjiGkVlAiSGhfV4hU128mT8CZT1bJa5z",
+	"mvd5PyEF9OtJ9LmUuwqZ3kG8yTkmntnXv4Xie5DkkM6pvlj3g84hxSrczUSXbtF0MKIqCSW5TPhE+zUU",
+	"bvRmppKARdlppoWuMY81k1PVLTX0x6Tsu8lNJxGMaBQYFjQkWAdibauxQ7xcQX6MnRSkejJIvrjEnWtL",
+	"7PY5qmCaR2IZkGzNOD5epxxARfWHSo6VBfEexxd3n7scq3LC4tWTlVhh8zdz0vVyeVqozpkMgN+ZH67A",
+	"YvYEH4bMf/YA3NcDYNCSUJLwpQQPbmV7aSx4Q2YlASsdAhgsIms0DI3eonlroSvoehJzJoOZzZ9F5Qd4",
+	"DGTN/sSF6vO0vJiJmhnP3JRsZ4VDBrPkTVPCyb5tirhiJa8fPa24mbixt75LzMeU2dkopP6RrEEogWw1",
+	"Gut18sGGDO3jGFHXDxkty4QgjjmQs78f4h5gAklNoJI/o9Q2UnMY2yHDFIueywNQNEojXgZmrmmEJ9mV",
+	"KWqgH0t6YFgehk1E89xptay0Umshzc2LU8PnJVMrca+JqxA7A0yeoXx8RKVxYa/WBVxzyEYxXnd58nGJ",
+	"P5jB+domsiQQJmt4tc8lmEa8nmNPKTNaxKOw++tCDtUxgWwxRM/PXAtIlwD1xwXPl0u8rO2g5yIjKLT8",
+	"8/JsK2vUuO4SL9fU0CNrSWNNy1zMS+t9nnC3bVO30HQ1tD/XSe9aFPmM1KSZZEW45HpMFTrl1Ri0nTnS",
+	"pvTPUBmBKIX1y8xoCVmeUBSiS59DrFrlQVvS7wlyhFIyZaVFWUAmgzjPPOKReMR5BmM1BmYF/r05hkgb",
+	"xVYyij2rIUkiAZIJr3miZaxR4pmatp7xHqeN9uxzDHMR1ncJLsuQOS7NDAi5PrhoINGZLUqo9Zpk6Hqi",
+	"gzCZKQGZQpJJZzepT6klbmVV+9u0nz7PqT8LOIfts/qUOEbFTZh8H34mrYa5SHVJCymsxhoKlRxunx+V",
+	"KOMMjBbNnlVELitPi+oqz895YnRdquUFyRUuTe6ePaKuaKdOM/mWzPqHVhPL7QRuFQZWdj8LgK8sAPQJ",
+	"VLbuzjF7y9U/2po2Zb6OubONhqmaq08rYFIx7qvUsHSJfaahf9YaYZ3g9UBJfDGBLBhgM6rrfY4X/NDn",
+	"RW1oMMtYiyiX1NezG/vRpJqMGR+1TciT8lmapB1S/1L2OaZnm7A6JqsYabJDvHLvTM9IRHTCYeox6ody",
+	"LKJ0R66RPlyYtG8yEVcg0ygEso7KqpyY4Dvf7dLDhPAP6BrkxOsGMJkKBdyf1d7BTNvIJAIVzeYKMF/C",
+	"LLXj8QtMKraOUOM3THOiMWhjzfhMlK3ZMLDmvziUHmE91af184yP9FZRHu8SX/Ak0KxXxECSa8pUWu7Z",
+	"5JPqkUagMBaU1qFA76uer8/1wq2TNmDDIeB4SX65OZOKVqVenaA8oMk+zB5MvGoCkwFEJtE5giFGe6hS",
+	"MJkqsrbVaLh63HUSAr2yEXC9iJjrBzHqxNDQIAPA6FfEMPfXN3I/aSzKtC31GYI6eQczSQYQCj5KouQm",
+	"qFdKR+7z1hYZi7jaI2vc2qbG0xIvRifxRl/RMEZnAmb3YyzNnibFKwKYpE9GQgTEHwvmw3oqQGxfz1SC",
+	"zGFaQZzcXkgoX5XlP2r/8+NfK4qxGPlxTx9z1vnrgV13bmvTtbL3OXdOv5MDuth8bYEvpart0h8wY/TZ",
+	"bf31BT3qlnghyTKbknQv2XEbX1hws4Ixp+2sCGiAN9NLZt0uCmNjz7HAcPgtw3IDmZWixgtWA81bz7Rx",
+	"R3K2XTo+DqQHrfe5aYlewymT+ywhs3ntIZNKtjVP18qDvQmUYL5HsNEvzEggyJoE6PP8zY11l2jpNxrb",
+	"Swh6eQH4IY0gINgjIKlvj9mwwDU/h4D4IdNn8k2feyMwg3nkEmBqciIkG3Gq4gh2E9GX3ccxHN1IGqbP",
+	"y6oocoEDPJEXj6ucr8RsfnuNfGv5e0dCvREx/0OmC34LKqVSgykae4w0rFbJ7+Q7MM3v9p2bj9XkvmG8",
+	"rRiIv+fAi6wExJlrDhEStJmHpJ1mUm2OJG28POvnybMC8zgSZp+nD+JNvCllgVYR08t4VrnP9cD3NHPR",
+	"2nqaLJAZFX2esyoqVTVc8NMgvdQlnhDhH1LM35WS76wX/NEyBA1JJNS/a+RGHmFXF9sbWaWlB9AxVf74",
+	"wX32kkpOWQUn0kk1Am03IzFXUOtugud6Ls0Y/IwEvSoSLRWweqSsvIWFsn7j/Lw72ASMIzZxuM45cP8d",
+	"LpM9Ppd5tj6Ws7b34iozPtKabgvDS1XMLXGjLTRITrC6rRpHqLxbv43xvKG6njTFSRxzdeJ98pLrxyTN",
+	"shM27nv27tzFXL8a4xK4ZIpdQThztRVyjXaA1R4UfFZ14mHNr7SuAuo4ejb47AMEfe5N6Ofc73XiMePi",
+	"/JvmEomlkK44X1HCwxvOnjZLZHr5flFMKbmP/oSjSj34rIgSZMh4kAAxAf3Zu3OyNg/19UURkE+LPFbN",
+	"FUpffynds0XvNxbHWCE/qHDe1YGY+zbEKq/tOzYa32lxeWR77MVh/eGhiKqx1xRENg7iPP4uWLmlisKa",
+	"y13hSileIlKJ1kRJCBT1E6/mkQlQLpNrB4yP6mTfVIQgXi0t0+QtDGeKSBWWYstJOG2nli8nlhSktJXH",
+	"Cr8V2jvVcp8+PuHwXFWjoVsDdMnZ39sh8Me+gM3Q/XSVkzlrputaXqzZ4NYtkbSzd+dtsrxqupvEAkwa",
+	"+tm78zQJnRzRCbSTDjt9nitmY4PZEZtMLCGkU7fTHq+tRqOQRm7CdG3SIEr0ebNhSnLo/3I1haxdrZ8S",
+	"EdYDWRzsSGoCPyA2sEKbqq/QeuqOwYG5crG/cXhgvvPbAmMgiYkuTlE/6NHRMgMAn7lx/8RGw7MN8Aju",
+	"DcS3XPW0hep/xicr9P80KhFACKqCH3zHAqvPJxOl2QXzjTDxB7zebEMVxuV/CdM0pN3nNv8IbQhzDwer",
+	"SU2BJi2v0zIWYxpNQpCVfvuOMTvy7O9xZffS6ypzCQrPHoE/RwTBItrdCM1dXo0iyXzJEMdWeFkTYdJy",
+	"hoSMX2rbjqn1pJEyJ54WGF69z7GruB5Lf0EG1L/UMtvrDmtHgkPtvbbFPf36CBTZNLVkeJLak16Rrw6K",
+	"ZYR1exoFN5Mj6VNOgEYhg6xLy242r2EGUrEwTMorLM6kyG/h1jyKp67yr6hC3Ftt0KNuVpVEOBJaBQ3Y",
+	"kEFAJEuSb/C0yljyoPnvxaD+nGxjgUGDYciMgSyxZe7maLL5PLfGGEy1BJmmFORr8btzeXBJ9RKj0TLB",
+	"zXUzxBiDLK7JhkvuLNs6KDg2G+aZ2zfS4Jsh+rQ0YVbhc6vZ6nPv5PRg7/hov4spfG863cODfWObFVmV",
+	"XBykWJFb9RICyC2fSTLAm8qC38aO7s6JPj5mtOQ+5tFvztushHkwj3OftacHxFNaK9hSEfbQwo4ebygL",
+	"nws53LUOzX3NsNuvAhZjMOZCTlpPJX8HUBajL6Yqg9Yn6QTcPl897pKloZlSLZuLAiNP73be8qhICpY0",
+	"RPI7xUYw8TrOXxZjkkQiXBiAsL03VqztYBvMPFWvfv674gP5hiNP2Z1/j5uXz3dtHuWujSGihTzXsNcy",
+	"x13q9dpf1DRqzqXFlEzuSRfq+Zm7Glgzx9bqMgm0PtUGOAkFH0GU1O/Drqb4rKlJ4Y0KVSY9ewVDmhaT",
+	"fS64D3XSyZdyT6uHMSljCNLofCiwaFc8zZdetxezTdHYWZ9fAkzJtYguNT+AUIIRDGlDzVlyBWPN6+zt",
+	"HZydXfSO3x0cXfR6h55bLBDf55b41+/j1Mug/hSqa+armCXXJJ89en98j16GZYSasvBrCxnHCo48HCGv",
+	"jNVJJ6tesyib3zKUttbD+jzJ53cJfMbLfiPrDXTTmvEL/HRPgVAMcTzj9VPIdbcILSEcumSZWLyr+q6R",
+	"4XZHU8fMjynpaYVOi/Ke1us8bLZgWi/mnqJ8Jjg2ysCHXOJpldcz10I90w7M281YMlbQ5FnJulCKKtlr",
+	"pSOmyAoOfQ7YJsdU1RO8ZtYhbQKumRPT3+2Mt5Nf1hnzUTNj8603f2NHz0rUb9qXPYvI21jJsytlheop",
+	"iEhzLOxuKv1Grlff/VlbXCnx8Q6oEfmmIq+dq02ocaeTEIaKiBgtBD8EGmFWrO0R6JluX33ePTsmm80X",
+	"L2pNQsPpmNZaxBcBmC5lU6ZouKDaJC5Ar/MkLXl+75wfGgQRSHnIODSdttNskTNF3tIJyG8kOfsU0whb",
+	"fJbaHU6mlGNUlNNwpmkoJAd8xDhIcqiCckfE6VhwbcP/dWuLtBrk5c7WC9LY2X7lmJQtGu6JAHsCfWj+",
+	"QLbefrf6HWILhC7Xx/UU2WKqFiZF3xP18JlHPvPI+/JIywUsk/xGJki1ErsMhH9b2blTCIRvvFYR8AAi",
+	"1Ik2bC+uuiYRr266A5qwHFOEAwQSu5FNBhAEkPha+3zAOI1mSTGIaxFdWmcnF1hpIeJaXUUfxqLClHq5",
+	"S6lYwWe1MVaTsEi+Ka9zTDO8/9g/3uv9cHJA9KOmHZ75ofQZaJD/jF3LzBeFxmVaxYQIuG+f28g9aL+Z",
+	"H2oggln+c4QAl1Pwa3EU/q3vFGDddwqD4cOFb+aH28i2UlE9opJJpXvAY7+fDXdL2BuJwKjSRZDlL6ek",
+	"LQ1zWGp2W5eK8oCGgkP9J3lLj5dA+N9gKS37NBnEPAjBncdKYpCyvgjbznDUFXHuJ3pFzTIWYd7Gf/0H",
+	"eSMiYnvgEcbNdQEmOJma6hkS9CGU9lo/7O4dHJ0d1NVnRf5rY9XjNJ+/+jGWMUVDO4HVwoMcAw3V+OfF",
+	"HCftctXIXVyeRgL9mkySeIophIEAUzdAidgfp20YB1RC5Ul+h/M+plPEzLBCak+2k69+KIfsCrhpZ7zw",
+	"BCagIubfRjm29+lgRiIRKyAKJtMQtXAepNWP9Rfcn5Exk0qMIjpxEycy3vkehmw0Vm6fT4UIyYjGI5Bk",
+	"DYuQuoQhHVLfqGYu1jdi2D8Ho0gkiJOGpoMZkZ9C33zf5xi6JBFVUMNu17a1q37UTes0fStIFHNzC/bg",
+	"81RIvM1uXG2CzEQc9flEcKYECjMOSguiBfLmvYXWauQ/DSnjiyj/L+S7g8MTkrbBvBgrNb1IgHaBsDH9",
+	"k1NAmhoVGkSlw3DJBNRYBLlDqff5XwjKs9vnQHUcGwfd9tgXM/7f+s63B72+4+L0Wh7NJwu3WdB3XLOE",
+	"v/U1aPrODWk2Wi8RpEuZlAVxwo5PIqFnhlhi+JkY9vjVSSU3zSQ944VEk5fBCyknqb5FjqfAtWgLhB9P",
+	"sP+LzOlMMzoJPZf4gl+B1j01Vr49Oz6q5Ft2KP37Q5kXDUwyBw1Pcu3dTTf9fFUo2zL8AZ1Zb8qN0yuZ",
+	"4TycHkFIaatbcKUVDmzdawG59KD1Id160KUzxlw5iNJOgxgmzCh5RBmX6rYz/qHz/vBuZ5wssorb2I20",
+	"CR5Jn+tjbWPHYn2ubVI4Vv29Pdc2wWOtIF3X+VwbiZr9ckKnP5ofPmrrf8UTxjPQGzWpJY9/3haoC88b",
+	"A6SrqiPAC4pGUkIITRhsPS4xZcrFeCnZbmxWHvcpJlkYKf07aiOnGBpWwiDtfUM1j9PwIQNQ9cEVX/7i",
+	"DLDFeSdWYz3WjR4NKXFRvqelU0yxSQn4mkoyBOWPbeesetrNegNdgHYpZX0pa+fnmiZbueZXuYty2KGi",
+	"nIHTMeEKUxwyTd0qFtyVFe+dpDUvUQEQ/mXupSSvrLoArgmUBLaXuAksmtqv6QC2PED5/Te2bvVQRKXa",
+	"Qbn3s+rVFTetETddDIGa8vmJ6paQLmFKQjjMryc7/5uPN/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -358,7 +358,9 @@ func (e *explainer) SendBatch(context.Context, *pgx.Batch) pgx.BatchResults { re
 
 var errBatched = errors.New("explainer: batches are not explained")
 
-type errBatch struct{}
+// errBatch answers every read with errBatched; it embeds the interface only for the
+// methods no query of sqlc calls.
+type errBatch struct{ pgx.BatchResults }
 
 func (errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, errBatched }
 func (errBatch) Query() (pgx.Rows, error)         { return nil, errBatched }
