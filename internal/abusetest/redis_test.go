@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,82 +16,8 @@ import (
 	"github.com/shopfloor/shopfloor/internal/apitest"
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/ratelimit"
+	"github.com/shopfloor/shopfloor/internal/redistest"
 )
-
-// sharedRedisURL is the Redis the machine runs, when it runs one.
-const sharedRedisURL = "redis://127.0.0.1:6379/0"
-
-func redisAnswers(url string) bool {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return false
-	}
-	opts.DialTimeout, opts.MaxRetries = 500*time.Millisecond, -1
-	c := redis.NewClient(opts)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	return c.Ping(ctx).Err() == nil
-}
-
-// privateRedis is a redis-server this test started; Stop kills it.
-type privateRedis struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-// startRedis starts a throwaway redis-server on a Unix socket, with no persistence,
-// and stops it when t ends. It skips t when the redis-server program is missing.
-func startRedis(t *testing.T) *privateRedis {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not installed (no redis-server on PATH), so no private Redis can be started")
-	}
-	// A short directory: Unix socket paths are limited to about 100 bytes.
-	dir, err := os.MkdirTemp("", "sf-redis-")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
-	require.NoError(t, cmd.Start())
-	r := &privateRedis{URL: "unix://" + sock + "?db=0", cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(r.done) }()
-	t.Cleanup(r.Stop)
-	deadline := time.Now().Add(10 * time.Second)
-	for !redisAnswers(r.URL) {
-		select {
-		case <-r.done:
-			t.Fatalf("redis-server exited before answering")
-		case <-time.After(20 * time.Millisecond): // waiting for start-up, not for a result
-		}
-		require.True(t, time.Now().Before(deadline), "redis-server did not answer on %s within 10s", sock)
-	}
-	return r
-}
-
-// Stop kills the redis-server (only the process this test started) and waits for it.
-func (r *privateRedis) Stop() {
-	select {
-	case <-r.done:
-		return
-	default:
-	}
-	_ = r.cmd.Process.Kill()
-	<-r.done
-}
-
-// reachableRedis returns the URL of a Redis to test against: the machine's own on
-// 127.0.0.1:6379, else a private one started for the test; it skips t when neither
-// can be had.
-func reachableRedis(t *testing.T) string {
-	t.Helper()
-	if redisAnswers(sharedRedisURL) {
-		return sharedRedisURL
-	}
-	return startRedis(t).URL
-}
 
 // uniqueRule names a login rule after this test run, so that its Redis keys
 // ("shopfloor:ratelimit:<rule>:<subject>") are this run's alone, and deletes them when
@@ -102,19 +25,7 @@ func reachableRedis(t *testing.T) string {
 func uniqueRule(t *testing.T, url string, limit int) ratelimit.Rule {
 	t.Helper()
 	rule := ratelimit.Rule{Name: "login-abusetest-" + uuid.NewString()[:8], Limit: limit, Window: time.Minute}
-	t.Cleanup(func() {
-		opts, err := redis.ParseURL(url)
-		if err != nil {
-			return
-		}
-		c := redis.NewClient(opts)
-		defer c.Close()
-		ctx := context.Background()
-		iter := c.Scan(ctx, 0, "shopfloor:ratelimit:"+rule.Name+":*", 100).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-	})
+	redistest.DeleteKeys(t, url, "shopfloor:ratelimit:"+rule.Name+":*")
 	return rule
 }
 
@@ -129,7 +40,7 @@ func withRedis(url string, rule ratelimit.Rule) apitest.Option {
 // the replicas behind a load balancer gets no more than the limit.
 func TestRedisLimitIsSharedByReplicas(t *testing.T) {
 	t.Parallel()
-	url := reachableRedis(t)
+	url := redistest.URL(t)
 	rule := uniqueRule(t, url, 4)
 	a := apitest.New(t, withRedis(url, rule), trustLoopback(t))
 	b := apitest.New(t, withRedis(url, rule), trustLoopback(t))
@@ -205,7 +116,7 @@ func TestRedisUnreachableFromTheStartFallsBackPerProcess(t *testing.T) {
 
 func TestRedisStoppedAtRunTimeFallsBackPerProcess(t *testing.T) {
 	t.Parallel()
-	r := startRedis(t)
+	r := redistest.Start(t)
 	rule := uniqueRule(t, r.URL, 3)
 	env := apitest.New(t, withRedis(r.URL, rule))
 	user := env.CreateUser(apitest.UserOpts{})

@@ -107,9 +107,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	hasher, err := auth.NewHasher(cfg.BcryptCost, 4)
 	require.NoError(t, err)
 
-	httpClient := &http.Client{Transport: &checkingTransport{t: t, next: http.DefaultTransport}, Timeout: 30 * time.Second}
-	c, err := client.NewClientWithResponses(ts.URL, client.WithHTTPClient(httpClient))
-	require.NoError(t, err)
+	c, httpClient := ClientFor(t, ts.URL, http.DefaultTransport)
 	return &Env{T: t, URL: ts.URL, Pool: pool, Config: cfg, Client: c, HTTP: httpClient,
 		Tokens: tokens, logs: logs, hasher: hasher}
 }

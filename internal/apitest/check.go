@@ -10,10 +10,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/shopfloor/shopfloor/client"
 	"github.com/shopfloor/shopfloor/internal/speccheck"
 )
 
@@ -46,6 +48,19 @@ func (ct *checkingTransport) RoundTrip(req *http.Request) (*http.Response, error
 			req.Method, req.URL.Path, res.StatusCode, problem, truncate(body))
 	}
 	return res, nil
+}
+
+// ClientFor returns the generated client for a server this process did not start (a
+// built binary run as a subprocess), and a plain client for raw requests, both sending
+// through next and checking every response against the spec, as Env's clients do.
+func ClientFor(t testing.TB, baseURL string, next http.RoundTripper) (*client.ClientWithResponses, *http.Client) {
+	t.Helper()
+	hc := &http.Client{Transport: &checkingTransport{t: t, next: next}, Timeout: 30 * time.Second}
+	c, err := client.NewClientWithResponses(baseURL, client.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatalf("apitest: client for %s: %v", baseURL, err)
+	}
+	return c, hc
 }
 
 // CheckResponse returns "" when the response is one the spec describes for the

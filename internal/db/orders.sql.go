@@ -468,7 +468,9 @@ FOR UPDATE
 // Locks the products of a batch of orders in id order, before the batch places any of
 // them (internal/handler/placer.go): the batch then holds every row its orders need,
 // taken in the one order that every transaction locking products uses, so two batches
-// cannot deadlock however their orders overlap.
+// cannot deadlock however their orders overlap. An order with an Idempotency-Key
+// placed by itself takes it too, before it claims its key, so that every transaction
+// locks products first and keys second.
 func (q *Queries) ProductsLock(ctx context.Context, ids []uuid.UUID) error {
 	_, err := q.db.Exec(ctx, productsLock, ids)
 	return err

@@ -159,10 +159,15 @@ func startShopfloor(t *testing.T, bin string, env map[string]string, args ...str
 	return p
 }
 
-// serveEnv is a working configuration for `shopfloor serve` on addr.
+// serveEnv is a working configuration for `shopfloor serve` on addr, on a new database.
 func serveEnv(t *testing.T, addr string) map[string]string {
+	return serveEnvOn(pgtest.NewDB(t), addr)
+}
+
+// serveEnvOn is a working configuration for `shopfloor serve` on addr and dbURL.
+func serveEnvOn(dbURL, addr string) map[string]string {
 	return map[string]string{
-		"DATABASE_URL":      pgtest.NewDB(t),
+		"DATABASE_URL":      dbURL,
 		"JWT_SECRET":        apitest.TestJWTSecret,
 		"HTTP_ADDR":         addr,
 		"APP_ENV":           "test",

@@ -169,9 +169,21 @@ func (p *placer) run(batch []*placement) {
 
 // runOne places an order by itself, as if there were no batches: an order without an
 // Idempotency-Key is its one statement, one with a key its own transaction.
+//
+// A keyed order locks its products before it claims its key, as a batch does: a claim
+// is a row lock too, and another instance's batch may hold the products while it waits
+// for this order's key (the same key sent to two instances at once). Claiming first
+// would make the two wait for each other until PostgreSQL broke the deadlock with an
+// error, a second later (internal/faulttest, TestTwoInstances).
 func (p *placer) runOne(pl *placement) {
 	if pl.keyed != nil {
-		pl.err = pgx.BeginFunc(pl.ctx, p.pool, func(tx pgx.Tx) error { return pl.keyed(pl.ctx, p.q.WithTx(tx)) })
+		pl.err = pgx.BeginFunc(pl.ctx, p.pool, func(tx pgx.Tx) error {
+			q := p.q.WithTx(tx)
+			if err := q.ProductsLock(pl.ctx, pl.args.ProductIds); err != nil {
+				return dbError(err, "")
+			}
+			return pl.keyed(pl.ctx, q)
+		})
 		return
 	}
 	rows, err := p.q.OrderPlace(pl.ctx, pl.args)

@@ -114,6 +114,15 @@ func NewDBWith(t testing.TB, options string) string {
 	return withDatabase(testURL, name)
 }
 
+// NewEmptyDB returns the URL of a new database private to t with no schema at all, for
+// tests of migrating itself. The URL goes straight to PostgreSQL (TEST_ADMIN_DATABASE_URL
+// when set), since the migrations hold a session advisory lock a pooler would break.
+func NewEmptyDB(t testing.TB) string {
+	t.Helper()
+	name := newDB(t, func() string { return "TEMPLATE template0" }) // finds the server, so first
+	return withDatabase(adminURL, name)
+}
+
 // newDB creates a database private to t with the CREATE DATABASE options that
 // options returns once the server is found, drops it when t ends, and returns
 // its name.

@@ -342,9 +342,9 @@ func TestCreateOrderStatementCounts(t *testing.T) {
 		{"an order of fifty items is one statement", nil, items, http.StatusCreated, 1},
 		{"an order refused for stock is one statement", nil, []client.OrderItemInput{items[1], shopItem(scarce.ID, 1)}, http.StatusConflict, 1},
 		{"an order refused for an unknown product is one statement", nil, []client.OrderItemInput{shopItem(uuid.New(), 1)}, http.StatusBadRequest, 1},
-		{"with a key: begin, claim, place, save, commit", retried, items[2:4], http.StatusCreated, 5},
-		{"a retry: begin, claim, read the saved response, commit", retried, items[2:4], http.StatusCreated, 4},
-		{"with a key, refused for stock: begin, claim, place, rollback", key(), []client.OrderItemInput{shopItem(scarce.ID, 1)}, http.StatusConflict, 4},
+		{"with a key: begin, lock the products, claim, place, save, commit", retried, items[2:4], http.StatusCreated, 6},
+		{"a retry: begin, lock the products, claim, read the saved response, commit", retried, items[2:4], http.StatusCreated, 5},
+		{"with a key, refused for stock: begin, lock the products, claim, place, rollback", key(), []client.OrderItemInput{shopItem(scarce.ID, 1)}, http.StatusConflict, 5},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := env.Client.CreateOrderWithResponse(ctx, tt.params, client.CreateOrderRequest{Items: tt.items}, customer.Auth())
