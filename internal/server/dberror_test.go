@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,31 +18,26 @@ import (
 func TestAMissingRowTheHandlerReliesOnIsA500NotA404(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	staff := shopStaff(t, env)
-	product := shopCreateProduct(t, env, shopProductOpts{Stock: 5})
-	order := shopPlaceOrder(t, env, shopCustomer(t, env), shopItem(product.ID, 1))
-	shopExec(t, env, `CREATE FUNCTION skip_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`)
-	shopExec(t, env, `CREATE TRIGGER orders_skip_update BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION skip_update()`)
+	staff := apitest.Staff(t, env)
+	product := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 5})
+	order := apitest.PlaceOrder(t, env, apitest.Customer(t, env), apitest.Item(product.ID, 1))
+	apitest.Exec(t, env, `CREATE FUNCTION skip_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`)
+	apitest.Exec(t, env, `CREATE TRIGGER orders_skip_update BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION skip_update()`)
 
 	res, err := env.Client.UpdateOrderStatusWithResponse(context.Background(), order.Id,
 		client.UpdateOrderStatusRequest{Status: client.UpdateOrderStatusRequestStatusPaid}, staff.Auth())
 	require.NoError(t, err)
-	e := shopRequireError(t, res, http.StatusInternalServerError, client.INTERNALERROR)
+	e := apitest.RequireError(t, res, http.StatusInternalServerError, client.INTERNALERROR)
 	require.Equal(t, "An unexpected error occurred", e.Message)
 	require.Nil(t, e.Details)
-	require.Equal(t, "pending", shopOrderStatus(t, env, order.Id))
+	require.Equal(t, "pending", apitest.OrderStatus(t, env, order.Id))
 
 	var logged []map[string]any
-	sc := bufio.NewScanner(strings.NewReader(env.Logs()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var line map[string]any
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &line), sc.Text())
+	for _, line := range apitest.LogLines(t, env) {
 		if line["msg"] == "request failed" {
 			logged = append(logged, line)
 		}
 	}
-	require.NoError(t, sc.Err())
 	require.Len(t, logged, 1, "the failure is logged once")
 	require.EqualValues(t, http.StatusInternalServerError, logged[0]["status"])
 	require.Equal(t, e.RequestId, logged[0]["requestId"])
