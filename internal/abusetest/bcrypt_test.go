@@ -41,7 +41,7 @@ func TestBcryptFloodDoesNotStarveReads(t *testing.T) {
 		cfg.BcryptCost, cfg.BcryptMaxConcurrent = cost, 1
 	})
 	q := db.New(env.Pool)
-	email := uniqueEmail("victim")
+	email := apitest.UniqueEmail("victim")
 	_, err = q.UserCreate(ctx, db.UserCreateParams{Email: email, Name: "Flood Victim", PasswordHash: hash, Role: auth.RoleCustomer})
 	require.NoError(t, err)
 	product, err := q.ProductCreate(ctx, db.ProductCreateParams{Sku: "FLOOD-1", Name: "Flood lamp", PriceCents: 1999, Stock: 5})

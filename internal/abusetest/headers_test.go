@@ -49,7 +49,7 @@ func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
 		{name: "a login that hands out tokens", method: http.MethodPost, path: "/api/v1/auth/login",
 			body: `{"email":"` + user.Email + `","password":"` + user.Password + `"}`, status: http.StatusOK, noStore: true},
 		{name: "a registration that hands out tokens", method: http.MethodPost, path: "/api/v1/auth/register",
-			body:   `{"email":"` + uniqueEmail("headers") + `","password":"Correct-Horse-9","name":"Header Check"}`,
+			body:   `{"email":"` + apitest.UniqueEmail("headers") + `","password":"Correct-Horse-9","name":"Header Check"}`,
 			status: http.StatusCreated, noStore: true},
 		{name: "the liveness check", method: http.MethodGet, path: "/healthz", status: http.StatusOK},
 		{name: "the metrics", method: http.MethodGet, path: "/metrics", status: http.StatusOK},

@@ -33,7 +33,7 @@ func TestHostileBodiesAreRefusedAndWriteNothing(t *testing.T) {
 	require.NoError(t, err)
 
 	register := func(name string) string {
-		return fmt.Sprintf(`{"email":%q,"password":"Correct-Horse-9","name":"%s"}`, uniqueEmail("hostile"), name)
+		return fmt.Sprintf(`{"email":%q,"password":"Correct-Horse-9","name":"%s"}`, apitest.UniqueEmail("hostile"), name)
 	}
 	order := func(items int) []byte {
 		var b strings.Builder
@@ -108,7 +108,7 @@ func TestHostileBodiesAreRefusedAndWriteNothing(t *testing.T) {
 			method: http.MethodGet, path: "/api/v1/products?q=abc%00def",
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, fields: []string{"q"}},
 	}
-	before := countRows(t, env, tables...)
+	before := apitest.CountRows(t, env, tables...)
 	stock := func() int32 {
 		p, err := db.New(env.Pool).ProductGet(ctx, product.ID)
 		require.NoError(t, err)
@@ -143,12 +143,12 @@ func TestHostileBodiesAreRefusedAndWriteNothing(t *testing.T) {
 			res.Body.Close()
 			require.NoError(t, err)
 
-			e := requireError(t, res, body, tc.status, tc.code)
+			e := apitest.RequireRawError(t, res, body, tc.status, tc.code)
 			for _, f := range tc.fields {
-				require.Contains(t, detailFields(e), f, string(body))
+				require.Contains(t, apitest.DetailFields(e), f, string(body))
 			}
 			require.Less(t, took, 2*time.Second, "refusing it took too long")
-			require.Equal(t, before, countRows(t, env, tables...), "the refused request wrote to the database")
+			require.Equal(t, before, apitest.CountRows(t, env, tables...), "the refused request wrote to the database")
 			require.Equal(t, int32(10), stock(), "no stock moved")
 			requireServes(t, env)
 		})

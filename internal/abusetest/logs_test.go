@@ -41,7 +41,7 @@ func TestLogsKeepSecretsAndDescribeEveryRequest(t *testing.T) {
 		secondPassword = "Second-Secret-Passw0rd"
 		wrongPassword  = "Wrong-Guess-Passw0rd"
 	)
-	email := uniqueEmail("logs")
+	email := apitest.UniqueEmail("logs")
 	var secrets []string // every password and token the flow handles
 	addTokens := func(tok client.Tokens) {
 		// The whole token, and its signature on its own: a log that split the JWT

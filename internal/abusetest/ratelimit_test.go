@@ -38,8 +38,8 @@ func TestLoginIsLimitedPerClientIP(t *testing.T) {
 	res, body := login(t, env, user.Email, user.Password, "")
 	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
 	for i := range 2 {
-		res, body := login(t, env, uniqueEmail(fmt.Sprint("nobody", i)), "Wrong-Passw0rd", "")
-		requireError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		res, body := login(t, env, apitest.UniqueEmail(fmt.Sprint("nobody", i)), "Wrong-Passw0rd", "")
+		apitest.RequireRawError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	}
 	res, body = login(t, env, user.Email, user.Password, "")
 	requireRateLimited(t, res, body, 60)
@@ -47,7 +47,7 @@ func TestLoginIsLimitedPerClientIP(t *testing.T) {
 
 	// A refused attempt is not counted as a login: the limit holds for a fifth too,
 	// and the right password does not unlock it.
-	res, body = login(t, env, uniqueEmail("other"), "Wrong-Passw0rd", "")
+	res, body = login(t, env, apitest.UniqueEmail("other"), "Wrong-Passw0rd", "")
 	requireRateLimited(t, res, body, 60)
 	require.Equal(t, before+2, env.Metric(series), "every refusal is counted in the metric")
 	requireServes(t, env)
@@ -61,7 +61,7 @@ func TestLoginIsLimitedPerEmailWhateverTheClientIP(t *testing.T) {
 	// A botnet: every guess comes through the trusted proxy from another address.
 	for i := range 3 {
 		res, body := login(t, env, victim.Email, fmt.Sprintf("Guess-%d-Passw0rd", i), fmt.Sprintf("198.51.100.%d", i+1))
-		requireError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireRawError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	}
 	// The email is spelt differently but is the same account.
 	res, body := login(t, env, "  "+strings.ToUpper(victim.Email)+" ", victim.Password, "198.51.100.99")
@@ -86,19 +86,19 @@ func TestRegistrationIsLimitedPerClientIPAndPerEmail(t *testing.T) {
 
 	t.Run("per IP", func(t *testing.T) {
 		for i := range 2 {
-			res, body := register(uniqueEmail(fmt.Sprint("bulk", i)), "203.0.113.10")
+			res, body := register(apitest.UniqueEmail(fmt.Sprint("bulk", i)), "203.0.113.10")
 			require.Equal(t, http.StatusCreated, res.StatusCode, string(body))
 		}
-		res, body := register(uniqueEmail("bulk-third"), "203.0.113.10")
+		res, body := register(apitest.UniqueEmail("bulk-third"), "203.0.113.10")
 		requireRateLimited(t, res, body, 60)
-		require.Equal(t, 2, countRows(t, env, "users")["users"], "the refused registration created no account")
+		require.Equal(t, 2, apitest.CountRows(t, env, "users")["users"], "the refused registration created no account")
 	})
 	t.Run("per email", func(t *testing.T) {
-		email := uniqueEmail("same")
+		email := apitest.UniqueEmail("same")
 		res, body := register(email, "203.0.113.20")
 		require.Equal(t, http.StatusCreated, res.StatusCode, string(body))
 		res, body = register(email, "203.0.113.21")
-		requireError(t, res, body, http.StatusConflict, client.EMAILTAKEN)
+		apitest.RequireRawError(t, res, body, http.StatusConflict, client.EMAILTAKEN)
 		res, body = register(email, "203.0.113.22")
 		requireRateLimited(t, res, body, 60)
 	})
@@ -116,7 +116,7 @@ func TestRefreshIsLimitedPerClientIP(t *testing.T) {
 	// Guessing refresh tokens: each guess is a 401 until the limit stops the guessing.
 	for i := range 3 {
 		res, body := refresh(fmt.Sprintf("guessed-refresh-token-%02d-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa", i))
-		requireError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireRawError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	}
 	res, body := refresh("guessed-refresh-token-99-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
 	requireRateLimited(t, res, body, 60)

@@ -51,10 +51,10 @@ func TestRedisLimitIsSharedByReplicas(t *testing.T) {
 	res, body := login(t, a, user.Email, user.Password, ip(1))
 	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
 	res, body = login(t, a, user.Email, "Wrong-Passw0rd", ip(2))
-	requireError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
+	apitest.RequireRawError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	for i := 3; i <= 4; i++ { // replica b has no such account: a 401 for it
 		res, body = login(t, b, user.Email, "Wrong-Passw0rd", ip(i))
-		requireError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireRawError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	}
 	res, body = login(t, a, user.Email, user.Password, ip(5))
 	requireRateLimited(t, res, body, 60)
@@ -90,7 +90,7 @@ func requireFallsBack(t *testing.T, env *apitest.Env, user apitest.User, limit i
 	for i := range limit {
 		res, body := login(t, env, user.Email, "Wrong-Passw0rd", "")
 		require.Less(t, res.StatusCode, 500, "attempt %d: %s", i+1, body)
-		requireError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireRawError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	}
 	res, body := login(t, env, user.Email, user.Password, "")
 	requireRateLimited(t, res, body, 60)

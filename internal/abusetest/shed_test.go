@@ -32,7 +32,7 @@ func TestFullBcryptQueueShedsLoginsWithRetryAfter(t *testing.T) {
 	require.NoError(t, err)
 	hash, err := hasher.Hash(ctx, "Shed-Victim-1")
 	require.NoError(t, err)
-	email := uniqueEmail("shed")
+	email := apitest.UniqueEmail("shed")
 	_, err = db.New(env.Pool).UserCreate(ctx, db.UserCreateParams{Email: email, Name: "Shed Victim", PasswordHash: hash, Role: auth.RoleCustomer})
 	require.NoError(t, err)
 

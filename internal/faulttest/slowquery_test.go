@@ -1,11 +1,8 @@
 package faulttest_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -43,11 +40,8 @@ func TestStatementTimeoutEndsAWaitingQuery(t *testing.T) {
 	t.Logf("PATCH waiting on a locked row with a 100ms statement timeout → %d in %s", res.StatusCode(), took)
 
 	var slow map[string]any
-	sc := bufio.NewScanner(strings.NewReader(env.Logs()))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "slow query" && line["query"] == "ProductUpdate" {
+	for _, line := range apitest.LogLines(t, env) {
+		if line["msg"] == "slow query" && line["query"] == "ProductUpdate" {
 			slow = line
 		}
 	}

@@ -25,7 +25,7 @@ func (h *Handler) ListDashboardUsers(ctx context.Context, req api.ListDashboardU
 	rows, err := h.q.DashboardUsers(ctx, db.DashboardUsersParams{
 		AfterKey: r.afterKey(), AfterID: r.afterID(), RowLimit: r.rowLimit(), RowOffset: r.offset})
 	if err != nil {
-		return nil, dbError(err, "")
+		return nil, dbError(err)
 	}
 	// The total is the maintained count of users: on a page past the end, with no row
 	// to carry it, the user list's count query without filters reads the same counter.
@@ -46,7 +46,7 @@ func (h *Handler) ListDashboardUsers(ctx context.Context, req api.ListDashboardU
 	if len(ids) > 0 {
 		orders, err := h.q.DashboardRecentOrders(ctx, ids)
 		if err != nil {
-			return nil, dbError(err, "")
+			return nil, dbError(err)
 		}
 		for _, o := range orders {
 			recent[o.UserID] = append(recent[o.UserID], api.RecentOrder{
@@ -126,7 +126,7 @@ func (h *Handler) GetDashboardSummary(ctx context.Context, req api.GetDashboardS
 	}
 	r, err := h.q.DashboardSummary(ctx, SummaryPeriod(p.From, p.To))
 	if err != nil {
-		return nil, dbError(err, "")
+		return nil, dbError(err)
 	}
 	s := api.DashboardSummary{
 		From: utc(p.From), To: utc(p.To),

@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/shopfloor/shopfloor/internal/account"
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/auth"
@@ -58,41 +56,10 @@ func New(d Deps) *Handler {
 }
 
 // inTx runs fn in a transaction that commits when fn returns nil and rolls back
-// otherwise.
+// otherwise. What fn returns is translated already; a failure to begin or commit is
+// translated here.
 func (h *Handler) inTx(ctx context.Context, fn func(q *db.Queries) error) error {
-	return pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error { return fn(h.q.WithTx(tx)) })
-}
-
-// constraintErrors maps unique constraints to the specific conflict a client can act on.
-var constraintErrors = map[string]func() *apperr.Error{
-	"users_email_key": account.EmailTaken,
-	"products_sku_key": func() *apperr.Error {
-		return apperr.Conflict(api.SKUTAKEN, "A product with this SKU already exists",
-			apperr.Detail("sku", api.Body, "is already used by another product"))
-	},
-}
-
-// dbError translates what the database said into what the API says, once, so that
-// pgx and pgconn types never reach the HTTP layer. notFound is the message for a
-// missing row.
-func dbError(err error, notFound string) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.NotFound(notFound)
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		if mk, ok := constraintErrors[pgErr.ConstraintName]; ok {
-			return mk()
-		}
-		return apperr.Conflict(api.CONFLICT, "This conflicts with an existing record")
-	}
-	if apperr.As(err) != nil {
-		return err
-	}
-	return apperr.Internal(err)
+	return dbError(pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error { return fn(h.q.WithTx(tx)) }))
 }
 
 // callerOf returns the authenticated caller; the auth middleware guarantees one on
@@ -132,7 +99,7 @@ func pageTotal[C interface {
 	case r.page > 1:
 		c, err := count()
 		if err != nil {
-			return 0, false, dbError(err, "")
+			return 0, false, dbError(err)
 		}
 		v := struct {
 			Total            int64

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
@@ -117,12 +116,12 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 		err = h.placer.PlaceKeyed(ctx, args, func(ctx context.Context, q *db.Queries) error {
 			placed, resp = api.Order{}, nil
 			_, err := q.IdempotencyClaim(ctx, db.IdempotencyClaimParams{UserID: caller.UserID, Key: *key, RequestHash: reqHash})
-			if errors.Is(err, pgx.ErrNoRows) {
+			if noRow(err) { // a live claim of this key exists
 				resp, err = h.replay(ctx, q, caller.UserID, *key, reqHash)
 				return err
 			}
 			if err != nil {
-				return dbError(err, "")
+				return dbError(err)
 			}
 			if placed, err = h.placeOrder(ctx, q, args, b); err != nil {
 				return err
@@ -133,7 +132,7 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 			}
 			status := int32(http.StatusCreated)
 			if err := q.IdempotencySave(ctx, db.IdempotencySaveParams{UserID: caller.UserID, Key: *key, Status: &status, Body: body}); err != nil {
-				return dbError(err, "")
+				return dbError(err)
 			}
 			resp = rawCreateOrder{status: http.StatusCreated, body: body}
 			return nil
@@ -152,9 +151,12 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 // replay returns the stored response of a key already used, or 409 when the key was
 // used for a different request.
 func (h *Handler) replay(ctx context.Context, q *db.Queries, userID uuid.UUID, key string, reqHash []byte) (api.CreateOrderResponseObject, error) {
+	// The claim found this key live a statement ago, but the key can expire in between
+	// and a purge of expired keys (IdempotencyPurge) delete it. Then nothing is promised for it any more, and the
+	// client's retry claims it afresh: it gets the answer that says so, not a 500.
 	stored, err := q.IdempotencyGet(ctx, db.IdempotencyGetParams{UserID: userID, Key: key})
 	if err != nil {
-		return nil, dbError(err, "")
+		return nil, dbLookup(err, errKeyInFlight())
 	}
 	if !bytes.Equal(stored.RequestHash, reqHash) {
 		return nil, apperr.Conflict(api.IDEMPOTENCYCONFLICT,
@@ -162,9 +164,14 @@ func (h *Handler) replay(ctx context.Context, q *db.Queries, userID uuid.UUID, k
 			apperr.Detail("Idempotency-Key", api.Header, "was used for a different request"))
 	}
 	if stored.Status == nil {
-		return nil, apperr.Conflict(api.IDEMPOTENCYCONFLICT, "A request with this Idempotency-Key is still being processed; retry shortly")
+		return nil, errKeyInFlight()
 	}
 	return rawCreateOrder{status: int(*stored.Status), body: stored.Body}, nil
+}
+
+// errKeyInFlight answers a retry that finds no response stored under its key yet.
+func errKeyInFlight() *apperr.Error {
+	return apperr.Conflict(api.IDEMPOTENCYCONFLICT, "A request with this Idempotency-Key is still being processed; retry shortly")
 }
 
 // orderPlaceParams is the order as OrderPlace takes it: the products and quantities
@@ -189,7 +196,7 @@ func orderPlaceParams(userID uuid.UUID, b *api.CreateOrderJSONRequestBody) db.Or
 func (h *Handler) placeOrder(ctx context.Context, q *db.Queries, args db.OrderPlaceParams, b *api.CreateOrderJSONRequestBody) (api.Order, error) {
 	rows, err := q.OrderPlace(ctx, args)
 	if err != nil {
-		return api.Order{}, dbError(err, "")
+		return api.Order{}, dbError(err)
 	}
 	return orderOutcome(rows, b)
 }
@@ -278,7 +285,7 @@ func (h *Handler) ListOrders(ctx context.Context, req api.ListOrdersRequestObjec
 		From: filter.From, To: filter.To, CountLimit: filter.CountLimit,
 		AfterKey: r.afterKey(), AfterID: r.afterID(), RowLimit: r.rowLimit(), RowOffset: r.offset})
 	if err != nil {
-		return nil, dbError(err, "")
+		return nil, dbError(err)
 	}
 	total, fromCounter, err := pageTotal(len(rows), func() (int64, bool) { return rows[0].Total, rows[0].TotalFromCounter }, r,
 		func() (db.OrderCountRow, error) { return h.q.OrderCount(ctx, filter) })
@@ -311,7 +318,7 @@ func (h *Handler) addOrderItems(ctx context.Context, orders []api.OrderSummary) 
 	}
 	rows, err := h.q.OrderItemsByOrders(ctx, ids)
 	if err != nil {
-		return dbError(err, "")
+		return dbError(err)
 	}
 	lines := make(map[uuid.UUID][]api.OrderItem, len(orders))
 	for _, r := range rows {
@@ -336,14 +343,14 @@ func (h *Handler) GetOrder(ctx context.Context, req api.GetOrderRequestObject) (
 	}
 	o, err := h.q.OrderGet(ctx, req.Id)
 	if err != nil {
-		return nil, dbError(err, orderNotFound)
+		return nil, dbLookup(err, apperr.NotFound(orderNotFound))
 	}
 	if err := visibleOrder(caller, o); err != nil {
 		return nil, err
 	}
 	items, err := h.q.OrderItemsByOrder(ctx, o.ID)
 	if err != nil {
-		return nil, dbError(err, "")
+		return nil, dbError(err)
 	}
 	return api.GetOrder200JSONResponse{Success: api.True, Data: toOrder(o, items)}, nil
 }
@@ -358,7 +365,7 @@ func (h *Handler) CancelOrder(ctx context.Context, req api.CancelOrderRequestObj
 	err = h.inTx(ctx, func(q *db.Queries) error {
 		o, err := q.OrderLock(ctx, req.Id)
 		if err != nil {
-			return dbError(err, orderNotFound)
+			return dbLookup(err, apperr.NotFound(orderNotFound))
 		}
 		if err := visibleOrder(caller, o); err != nil {
 			return err
@@ -372,17 +379,18 @@ func (h *Handler) CancelOrder(ctx context.Context, req api.CancelOrderRequestObj
 			return apperr.Conflict(api.INVALIDSTATE, msg)
 		}
 		if _, err := q.ProductsLockForOrderItems(ctx, o.ID); err != nil {
-			return dbError(err, "")
+			return dbError(err)
 		}
 		if _, err := q.ProductsReturnStock(ctx, o.ID); err != nil {
-			return dbError(err, "")
+			return dbError(err)
 		}
+		// OrderLock holds the row and orders are never deleted: missing, it is a bug.
 		if o, err = q.OrderSetStatus(ctx, db.OrderSetStatusParams{ID: o.ID, Status: "cancelled"}); err != nil {
-			return dbError(err, "")
+			return dbError(err)
 		}
 		items, err := q.OrderItemsByOrder(ctx, o.ID)
 		if err != nil {
-			return dbError(err, "")
+			return dbError(err)
 		}
 		out = toOrder(o, items)
 		return nil
@@ -405,18 +413,19 @@ func (h *Handler) UpdateOrderStatus(ctx context.Context, req api.UpdateOrderStat
 	err := h.inTx(ctx, func(q *db.Queries) error {
 		o, err := q.OrderLock(ctx, req.Id)
 		if err != nil {
-			return dbError(err, orderNotFound)
+			return dbLookup(err, apperr.NotFound(orderNotFound))
 		}
 		from = o.Status
 		if nextStatus[o.Status] != to {
 			return apperr.Conflict(api.INVALIDSTATE, fmt.Sprintf("An order that is %s cannot become %s", o.Status, to))
 		}
+		// OrderLock holds the row and orders are never deleted: missing, it is a bug.
 		if o, err = q.OrderSetStatus(ctx, db.OrderSetStatusParams{ID: o.ID, Status: to}); err != nil {
-			return dbError(err, "")
+			return dbError(err)
 		}
 		items, err := q.OrderItemsByOrder(ctx, o.ID)
 		if err != nil {
-			return dbError(err, "")
+			return dbError(err)
 		}
 		out = toOrder(o, items)
 		return nil

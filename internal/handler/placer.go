@@ -177,18 +177,20 @@ func (p *placer) run(batch []*placement) {
 // error, a second later (internal/faulttest, TestTwoInstances).
 func (p *placer) runOne(pl *placement) {
 	if pl.keyed != nil {
-		pl.err = pgx.BeginFunc(pl.ctx, p.pool, func(tx pgx.Tx) error {
+		// What keyed returns is translated already; a failure to begin, lock or commit
+		// is translated here.
+		pl.err = dbError(pgx.BeginFunc(pl.ctx, p.pool, func(tx pgx.Tx) error {
 			q := p.q.WithTx(tx)
 			if err := q.ProductsLock(pl.ctx, pl.args.ProductIds); err != nil {
-				return dbError(err, "")
+				return err
 			}
 			return pl.keyed(pl.ctx, q)
-		})
+		}))
 		return
 	}
 	rows, err := p.q.OrderPlace(pl.ctx, pl.args)
 	if err != nil {
-		pl.err = dbError(err, "")
+		pl.err = dbError(err)
 		return
 	}
 	pl.err = pl.outcome(rows)
@@ -250,7 +252,7 @@ func (p *placer) runTogether(batch []*placement) bool {
 	}
 	if err := tx.Commit(ctx); err != nil {
 		for _, pl := range batch {
-			pl.err = dbError(fmt.Errorf("committing a batch of %d orders: %w", len(batch), err), "")
+			pl.err = dbError(fmt.Errorf("committing a batch of %d orders: %w", len(batch), err))
 		}
 	}
 	return true
@@ -286,16 +288,16 @@ func (p *placer) pipeline(ctx context.Context, q *db.Queries, run []*placement) 
 func (p *placer) inSavepoint(ctx context.Context, tx pgx.Tx, pl *placement) error {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
-		return dbError(err, "")
+		return dbError(err)
 	}
 	if err := pl.keyed(ctx, p.q.WithTx(sp)); err != nil {
 		if rerr := sp.Rollback(ctx); rerr != nil {
-			return dbError(rerr, "")
+			return dbError(rerr)
 		}
 		return err
 	}
 	if err := sp.Commit(ctx); err != nil {
-		return dbError(err, "")
+		return dbError(err)
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func (h *Handler) ListProducts(ctx context.Context, req api.ListProductsRequestO
 	}
 	rows, err := h.productPage(ctx, sort, filter, r)
 	if err != nil {
-		return nil, dbError(err, "")
+		return nil, dbError(err)
 	}
 	total, fromCounter, err := pageTotal(len(rows), func() (int64, bool) { return rows[0].Total, rows[0].TotalFromCounter }, r,
 		func() (db.ProductCountRow, error) { return h.q.ProductCount(ctx, filter) })
@@ -167,7 +167,7 @@ func (h *Handler) productPage(ctx context.Context, sort api.ListProductsParamsSo
 func (h *Handler) GetProduct(ctx context.Context, req api.GetProductRequestObject) (api.GetProductResponseObject, error) {
 	p, err := h.q.ProductGet(ctx, req.Id)
 	if err != nil {
-		return nil, dbError(err, productNotFound)
+		return nil, dbLookup(err, apperr.NotFound(productNotFound))
 	}
 	tag := etag(p)
 	if inm := req.Params.IfNoneMatch; inm != nil && etagMatches(*inm, tag) {
@@ -197,7 +197,7 @@ func (h *Handler) CreateProduct(ctx context.Context, req api.CreateProductReques
 		Sku: b.Sku, Name: name, Description: desc, PriceCents: b.PriceCents, Stock: b.Stock,
 	})
 	if err != nil {
-		return nil, dbError(err, "")
+		return nil, dbError(err)
 	}
 	h.Log.InfoContext(ctx, "product created", "productId", p.ID.String(), "sku", p.Sku)
 	tag := etag(p)
@@ -229,16 +229,19 @@ func (h *Handler) UpdateProduct(ctx context.Context, req api.UpdateProductReques
 		params.ExpectedVersion = &v
 	}
 	p, err := h.q.ProductUpdate(ctx, params)
-	if err != nil {
-		err = dbError(err, productNotFound)
-		if isNotFound(err) && params.ExpectedVersion != nil {
-			// No row: either the product is gone or the version moved on.
-			if _, getErr := h.q.ProductGet(ctx, req.Id); getErr == nil {
-				return nil, &apperr.Error{Status: 412, Code: api.PRECONDITIONFAILED,
-					Message: fmt.Sprintf("The product changed since ETag %s; fetch it again and retry", *req.Params.IfMatch)}
-			}
+	if noRow(err) && params.ExpectedVersion != nil {
+		// No row: either no product has this id or its version moved on. Products are
+		// never deleted, so a product found now is one whose version moved on; a
+		// failure to look is translated below like the update's own.
+		_, getErr := h.q.ProductGet(ctx, req.Id)
+		if getErr == nil {
+			return nil, &apperr.Error{Status: 412, Code: api.PRECONDITIONFAILED,
+				Message: fmt.Sprintf("The product changed since ETag %s; fetch it again and retry", *req.Params.IfMatch)}
 		}
-		return nil, err
+		err = getErr
+	}
+	if err != nil {
+		return nil, dbLookup(err, apperr.NotFound(productNotFound))
 	}
 	h.Log.InfoContext(ctx, "product changed", "productId", p.ID.String())
 	tag := etag(p)
@@ -255,7 +258,7 @@ func (h *Handler) ArchiveProduct(ctx context.Context, req api.ArchiveProductRequ
 	}
 	p, err := h.q.ProductArchive(ctx, req.Id)
 	if err != nil {
-		return nil, dbError(err, productNotFound)
+		return nil, dbLookup(err, apperr.NotFound(productNotFound))
 	}
 	h.Log.InfoContext(ctx, "product archived", "productId", p.ID.String())
 	return api.ArchiveProduct200JSONResponse{Body: api.ProductEnvelope{Success: api.True, Data: toProduct(p)}}, nil

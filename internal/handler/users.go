@@ -63,7 +63,7 @@ func (h *Handler) ListUsers(ctx context.Context, req api.ListUsersRequestObject)
 	}
 	rows, err := h.userPage(ctx, sort, filter, r)
 	if err != nil {
-		return nil, dbError(err, "")
+		return nil, dbError(err)
 	}
 	total, fromCounter, err := pageTotal(len(rows), func() (int64, bool) { return rows[0].Total, rows[0].TotalFromCounter }, r,
 		func() (db.UserCountRow, error) { return h.q.UserCount(ctx, filter) })
@@ -138,7 +138,7 @@ func (h *Handler) GetUser(ctx context.Context, req api.GetUserRequestObject) (ap
 	}
 	user, err := h.q.UserGet(ctx, req.Id)
 	if err != nil {
-		return nil, dbError(err, userNotFound)
+		return nil, dbLookup(err, apperr.NotFound(userNotFound))
 	}
 	return api.GetUser200JSONResponse{Success: api.True, Data: toUser(user)}, nil
 }
@@ -199,18 +199,19 @@ func (h *Handler) updateUser(ctx context.Context, p db.UserUpdateParams) (db.Use
 	err := h.inTx(ctx, func(q *db.Queries) error {
 		n, err := q.UserUpdate(ctx, p)
 		if err != nil {
-			return dbError(err, "")
+			return dbError(err)
 		}
 		if n == 0 {
 			return apperr.NotFound(userNotFound)
 		}
 		if p.Active != nil && !*p.Active {
 			if _, err := q.RefreshTokenRevokeByUser(ctx, p.ID); err != nil {
-				return dbError(err, "")
+				return dbError(err)
 			}
 		}
+		// UserUpdate holds the row it changed: missing, it is a bug.
 		user, err = q.UserGet(ctx, p.ID)
-		return dbError(err, userNotFound)
+		return dbError(err)
 	})
 	if err != nil {
 		return user, err
@@ -240,7 +241,7 @@ func (h *Handler) ReplaceUserProfile(ctx context.Context, req api.ReplaceUserPro
 	var user db.UserDetail
 	err = h.inTx(ctx, func(q *db.Queries) error {
 		if _, err := q.UserGet(ctx, req.Id); err != nil {
-			return dbError(err, userNotFound)
+			return dbLookup(err, apperr.NotFound(userNotFound))
 		}
 		err := q.ProfileReplace(ctx, db.ProfileReplaceParams{
 			UserID:       req.Id,
@@ -253,10 +254,12 @@ func (h *Handler) ReplaceUserProfile(ctx context.Context, req api.ReplaceUserPro
 			Country:      b.Country,
 		})
 		if err != nil {
-			return dbError(err, "")
+			return dbError(err)
 		}
+		// The API never deletes a user, and the user was there a statement ago:
+		// missing, it is a bug or a row deleted by hand under a running server.
 		user, err = q.UserGet(ctx, req.Id)
-		return dbError(err, userNotFound)
+		return dbError(err)
 	})
 	if err != nil {
 		return nil, err

@@ -3,10 +3,8 @@ package server_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,139 +19,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/apitest"
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
-	"github.com/shopfloor/shopfloor/internal/db"
 )
-
-// The helpers of the accounts and users tests are prefixed "acct" so that they
-// cannot clash with the helpers of other test files in this package.
-
-// acctResponse is what every generated *…Response offers.
-type acctResponse interface {
-	StatusCode() int
-	GetBody() []byte
-}
-
-// acctRequireError asserts an error response: its status, that the body is the
-// error envelope with the given code, and returns the error body.
-func acctRequireError(t *testing.T, res acctResponse, env *client.ErrorEnvelope, status int, code client.ErrorCode) client.ErrorBody {
-	t.Helper()
-	require.Equal(t, status, res.StatusCode(), string(res.GetBody()))
-	require.NotNil(t, env, "the %d response was not decoded as the error envelope: %s", status, res.GetBody())
-	require.False(t, bool(env.Success))
-	require.Equal(t, code, env.Error.Code, string(res.GetBody()))
-	require.NotEmpty(t, env.Error.Message)
-	require.NotEmpty(t, env.Error.RequestId)
-	require.Nil(t, env.Error.Stack, "a stack appeared outside development")
-	return env.Error
-}
-
-// acctDecodeError asserts a raw response is the error envelope with the given
-// status and code, and that its requestId is the X-Request-Id header.
-func acctDecodeError(t *testing.T, res *http.Response, body []byte, status int, code client.ErrorCode) client.ErrorBody {
-	t.Helper()
-	require.Equal(t, status, res.StatusCode, string(body))
-	var env client.ErrorEnvelope
-	require.NoError(t, json.Unmarshal(body, &env), string(body))
-	require.False(t, bool(env.Success))
-	require.Equal(t, code, env.Error.Code, string(body))
-	require.NotEmpty(t, env.Error.Message)
-	require.Equal(t, res.Header.Get("X-Request-Id"), env.Error.RequestId)
-	return env.Error
-}
-
-// acctFields returns the distinct detail fields of an error, sorted.
-func acctFields(e client.ErrorBody) []string {
-	var fields []string
-	if e.Details != nil {
-		for _, d := range *e.Details {
-			if !slices.Contains(fields, d.Field) {
-				fields = append(fields, d.Field)
-			}
-		}
-	}
-	sort.Strings(fields)
-	return fields
-}
-
-// acctMessages returns the messages of the details about one field.
-func acctMessages(e client.ErrorBody, field string) []string {
-	var msgs []string
-	if e.Details != nil {
-		for _, d := range *e.Details {
-			if d.Field == field {
-				msgs = append(msgs, d.Message)
-			}
-		}
-	}
-	return msgs
-}
-
-// acctRequireFields asserts the error names exactly these fields, each in location.
-func acctRequireFields(t *testing.T, e client.ErrorBody, location client.ErrorDetailLocation, fields ...string) {
-	t.Helper()
-	sort.Strings(fields)
-	require.Equal(t, fields, acctFields(e), "details: %+v", e.Details)
-	for _, d := range *e.Details {
-		require.Equal(t, location, d.Location, "detail %+v", d)
-		require.NotEmpty(t, d.Message, "detail %+v", d)
-	}
-}
-
-// acctRegister registers a customer through the API and returns the result.
-func acctRegister(t *testing.T, env *apitest.Env, email, password, name string) client.AuthResult {
-	t.Helper()
-	res, err := env.Client.RegisterUserWithResponse(t.Context(), client.RegisterUserJSONRequestBody{
-		Email: client.Email(email), Password: password, Name: name,
-	})
-	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
-	return res.JSON201.Data
-}
-
-// acctLogin logs in and returns the response, whatever its status.
-func acctLogin(t *testing.T, env *apitest.Env, email, password string) *client.LoginUserResponse {
-	t.Helper()
-	res, err := env.Client.LoginUserWithResponse(t.Context(), client.LoginUserJSONRequestBody{
-		Email: client.Email(email), Password: password,
-	})
-	require.NoError(t, err)
-	return res
-}
-
-// acctRefresh exchanges a refresh token and returns the response, whatever its status.
-func acctRefresh(t *testing.T, env *apitest.Env, token string) *client.RefreshTokensResponse {
-	t.Helper()
-	res, err := env.Client.RefreshTokensWithResponse(t.Context(), client.RefreshTokensJSONRequestBody{RefreshToken: token})
-	require.NoError(t, err)
-	return res
-}
-
-// acctRequireRefreshRefused asserts that a refresh token no longer works.
-func acctRequireRefreshRefused(t *testing.T, env *apitest.Env, token string) {
-	t.Helper()
-	res := acctRefresh(t, env, token)
-	acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
-}
-
-// acctMe calls /auth/me with the given access token.
-func acctMe(t *testing.T, env *apitest.Env, accessToken string) *client.GetCurrentUserResponse {
-	t.Helper()
-	res, err := env.Client.GetCurrentUserWithResponse(t.Context(), apitest.Bearer(accessToken))
-	require.NoError(t, err)
-	return res
-}
-
-// acctDeactivateInDB switches a user off without revoking anything, so a test can
-// prove the active flag itself is checked.
-func acctDeactivateInDB(t *testing.T, env *apitest.Env, id uuid.UUID) {
-	t.Helper()
-	inactive := false
-	n, err := db.New(env.Pool).UserUpdate(t.Context(), db.UserUpdateParams{ID: id, Active: &inactive})
-	require.NoError(t, err)
-	require.EqualValues(t, 1, n)
-}
-
-const acctPassword = "Correct-Horse-9"
 
 func TestRegisterCreatesANormalizedCustomerAndLogsItIn(t *testing.T) {
 	t.Parallel()
@@ -191,23 +57,23 @@ func TestRegisterCreatesANormalizedCustomerAndLogsItIn(t *testing.T) {
 	require.Equal(t, "customer", claims.Role)
 	require.WithinDuration(t, time.Now().Add(15*time.Minute), claims.ExpiresAt, time.Minute)
 
-	me := acctMe(t, env, tokens.AccessToken)
+	me := apitest.Me(t, env, tokens.AccessToken)
 	require.Equal(t, http.StatusOK, me.StatusCode(), string(me.Body))
 	require.Equal(t, user.Id, me.JSON200.Data.Id)
 	require.Equal(t, "ada.lovelace@example.com", string(me.JSON200.Data.Email))
 
-	login := acctLogin(t, env, "ada.lovelace@example.com", acctPassword)
+	login := apitest.Login(t, env, "ada.lovelace@example.com", apitest.Password)
 	require.Equal(t, http.StatusOK, login.StatusCode(), string(login.Body))
 	require.Equal(t, user.Id, login.JSON200.Data.User.Id)
 
-	refreshed := acctRefresh(t, env, tokens.RefreshToken)
+	refreshed := apitest.Refresh(t, env, tokens.RefreshToken)
 	require.Equal(t, http.StatusOK, refreshed.StatusCode(), string(refreshed.Body))
 }
 
 func TestRegisterRefusesAnEmailAlreadyTakenInAnyCase(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	first := acctRegister(t, env, "grace@example.com", acctPassword, "Grace Hopper")
+	first := apitest.Register(t, env, "grace@example.com", apitest.Password, "Grace Hopper")
 
 	for _, tc := range []struct {
 		name string
@@ -220,13 +86,13 @@ func TestRegisterRefusesAnEmailAlreadyTakenInAnyCase(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := env.Client.RegisterUserWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(tc.body))
 			require.NoError(t, err)
-			e := acctRequireError(t, res, res.JSON409, http.StatusConflict, client.EMAILTAKEN)
-			acctRequireFields(t, e, client.Body, "email")
+			e := apitest.RequireError(t, res, http.StatusConflict, client.EMAILTAKEN)
+			apitest.RequireFieldsIn(t, e, client.Body, "email")
 		})
 	}
 
 	// The first account is untouched: its password still works.
-	login := acctLogin(t, env, "grace@example.com", acctPassword)
+	login := apitest.Login(t, env, "grace@example.com", apitest.Password)
 	require.Equal(t, http.StatusOK, login.StatusCode(), string(login.Body))
 	require.Equal(t, first.User.Id, login.JSON200.Data.User.Id)
 	require.Equal(t, "Grace Hopper", login.JSON200.Data.User.Name)
@@ -241,7 +107,7 @@ func TestRegisterOfTheSameEmailConcurrentlyCreatesOneAccount(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			res, err := env.Client.RegisterUserWithResponse(t.Context(), client.RegisterUserJSONRequestBody{
-				Email: client.Email("race@example.com"), Password: acctPassword, Name: "Racer",
+				Email: client.Email("race@example.com"), Password: apitest.Password, Name: "Racer",
 			})
 			if err == nil {
 				statuses[i] = res.StatusCode()
@@ -389,10 +255,10 @@ func TestRegisterRefusesInvalidInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := env.Client.RegisterUserWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(tc.body))
 			require.NoError(t, err)
-			e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, tc.code)
-			acctRequireFields(t, e, client.Body, tc.fields...)
+			e := apitest.RequireError(t, res, http.StatusBadRequest, tc.code)
+			apitest.RequireFieldsIn(t, e, client.Body, tc.fields...)
 			for field, wants := range tc.messages {
-				joined := strings.Join(acctMessages(e, field), " | ")
+				joined := strings.Join(apitest.DetailMessages(e, field), " | ")
 				for _, want := range wants {
 					require.Contains(t, joined, want, "messages of %s", field)
 				}
@@ -430,7 +296,7 @@ func TestRegisterRefusesUnreadableBodies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := env.Do(http.MethodPost, "/api/v1/auth/register", tc.contentType, []byte(tc.body))
-			acctDecodeError(t, res, body, tc.status, tc.code)
+			apitest.RequireRawError(t, res, body, tc.status, tc.code)
 		})
 	}
 
@@ -443,11 +309,11 @@ func TestRegisterRefusesUnreadableBodies(t *testing.T) {
 	})
 }
 
-// acctChunked hides a reader's length so the request is sent chunked, without a
+// chunkedReader hides a reader's length so the request is sent chunked, without a
 // Content-Length the server could check up front.
-type acctChunked struct{ r io.Reader }
+type chunkedReader struct{ r io.Reader }
 
-func (c acctChunked) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c chunkedReader) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 func TestRequestBodiesOverTheLimitAreRefused(t *testing.T) {
 	t.Parallel()
@@ -458,36 +324,36 @@ func TestRequestBodiesOverTheLimitAreRefused(t *testing.T) {
 	t.Run("a body with a Content-Length over the limit is too large", func(t *testing.T) {
 		res, err := env.Client.RegisterUserWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(big))
 		require.NoError(t, err)
-		e := acctRequireError(t, res, res.JSON413, http.StatusRequestEntityTooLarge, client.PAYLOADTOOLARGE)
+		e := apitest.RequireError(t, res, http.StatusRequestEntityTooLarge, client.PAYLOADTOOLARGE)
 		require.Contains(t, e.Message, "2048")
 	})
 	t.Run("a chunked body over the limit is too large", func(t *testing.T) {
-		res, err := env.Client.RegisterUserWithBodyWithResponse(t.Context(), "application/json", acctChunked{strings.NewReader(big)})
+		res, err := env.Client.RegisterUserWithBodyWithResponse(t.Context(), "application/json", chunkedReader{strings.NewReader(big)})
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON413, http.StatusRequestEntityTooLarge, client.PAYLOADTOOLARGE)
+		apitest.RequireError(t, res, http.StatusRequestEntityTooLarge, client.PAYLOADTOOLARGE)
 	})
 	t.Run("a body over the limit is too large on an authenticated operation too", func(t *testing.T) {
 		u := env.CreateUser(apitest.UserOpts{})
 		res, err := env.Client.ReplaceUserProfileWithBodyWithResponse(t.Context(), u.ID, "application/json",
 			strings.NewReader(`{"company":"`+strings.Repeat("x", 3000)+`"}`), u.Auth())
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON413, http.StatusRequestEntityTooLarge, client.PAYLOADTOOLARGE)
+		apitest.RequireError(t, res, http.StatusRequestEntityTooLarge, client.PAYLOADTOOLARGE)
 	})
 	t.Run("a body under the limit reaches validation", func(t *testing.T) {
 		res, err := env.Client.RegisterUserWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(small))
 		require.NoError(t, err)
-		e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.VALIDATIONERROR)
-		acctRequireFields(t, e, client.Body, "name")
+		e := apitest.RequireError(t, res, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireFieldsIn(t, e, client.Body, "name")
 	})
 }
 
 func TestLogin(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	reg := acctRegister(t, env, "linus@example.com", acctPassword, "Linus")
+	reg := apitest.Register(t, env, "linus@example.com", apitest.Password, "Linus")
 
 	t.Run("the right password logs in and issues working tokens", func(t *testing.T) {
-		res := acctLogin(t, env, "linus@example.com", acctPassword)
+		res := apitest.Login(t, env, "linus@example.com", apitest.Password)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		data := res.JSON200.Data
 		require.Equal(t, reg.User.Id, data.User.Id)
@@ -496,7 +362,7 @@ func TestLogin(t *testing.T) {
 		require.Equal(t, client.TokensTokenType("Bearer"), data.Tokens.TokenType)
 		require.EqualValues(t, 900, data.Tokens.ExpiresIn)
 		require.NotEqual(t, reg.Tokens.RefreshToken, data.Tokens.RefreshToken)
-		me := acctMe(t, env, data.Tokens.AccessToken)
+		me := apitest.Me(t, env, data.Tokens.AccessToken)
 		require.Equal(t, http.StatusOK, me.StatusCode(), string(me.Body))
 		require.Equal(t, reg.User.Id, me.JSON200.Data.Id)
 	})
@@ -508,14 +374,14 @@ func TestLogin(t *testing.T) {
 		require.Equal(t, reg.User.Id, res.JSON200.Data.User.Id)
 	})
 	t.Run("the password is case-sensitive", func(t *testing.T) {
-		res := acctLogin(t, env, "linus@example.com", strings.ToLower(acctPassword))
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		res := apitest.Login(t, env, "linus@example.com", strings.ToLower(apitest.Password))
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	t.Run("a wrong password and an unknown email get the same answer", func(t *testing.T) {
-		wrong := acctLogin(t, env, "linus@example.com", "Wrong-Password-1")
-		unknown := acctLogin(t, env, "nobody@example.com", acctPassword)
-		a := acctRequireError(t, wrong, wrong.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
-		b := acctRequireError(t, unknown, unknown.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		wrong := apitest.Login(t, env, "linus@example.com", "Wrong-Password-1")
+		unknown := apitest.Login(t, env, "nobody@example.com", apitest.Password)
+		a := apitest.RequireError(t, wrong, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		b := apitest.RequireError(t, unknown, http.StatusUnauthorized, client.UNAUTHENTICATED)
 		require.Equal(t, a.Message, b.Message)
 		require.Equal(t, a.Details, b.Details)
 		require.Equal(t, wrong.HTTPResponse.Header.Get("Content-Type"), unknown.HTTPResponse.Header.Get("Content-Type"))
@@ -534,54 +400,46 @@ func TestLogin(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := env.Client.LoginUserWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(tc.body))
 			require.NoError(t, err)
-			e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, tc.code)
-			acctRequireFields(t, e, client.Body, tc.fields...)
+			e := apitest.RequireError(t, res, http.StatusBadRequest, tc.code)
+			apitest.RequireFieldsIn(t, e, client.Body, tc.fields...)
 		})
 	}
 	t.Run("a wrong content type is unsupported", func(t *testing.T) {
 		res, err := env.Client.LoginUserWithBodyWithResponse(t.Context(), "text/plain",
 			strings.NewReader(`{"email":"linus@example.com","password":"Correct-Horse-9"}`))
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON415, http.StatusUnsupportedMediaType, client.UNSUPPORTEDMEDIATYPE)
+		apitest.RequireError(t, res, http.StatusUnsupportedMediaType, client.UNSUPPORTEDMEDIATYPE)
 	})
 	t.Run("malformed JSON is a bad request", func(t *testing.T) {
 		res, err := env.Client.LoginUserWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(`{"email":`))
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.BADREQUEST)
+		apitest.RequireError(t, res, http.StatusBadRequest, client.BADREQUEST)
 	})
 }
 
 func TestLoginAndRefreshOfADeactivatedAccount(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	reg := acctRegister(t, env, "gone@example.com", acctPassword, "Gone Soon")
+	reg := apitest.Register(t, env, "gone@example.com", apitest.Password, "Gone Soon")
 	// Deactivated behind the API's back, so that no token is revoked and only the
 	// active flag can stop the refresh below.
-	acctDeactivateInDB(t, env, reg.User.Id)
+	apitest.DeactivateInDB(t, env, reg.User.Id)
 
 	t.Run("the right password gets 403", func(t *testing.T) {
-		res := acctLogin(t, env, "gone@example.com", acctPassword)
-		acctRequireError(t, res, res.JSON403, http.StatusForbidden, client.FORBIDDEN)
+		res := apitest.Login(t, env, "gone@example.com", apitest.Password)
+		apitest.RequireError(t, res, http.StatusForbidden, client.FORBIDDEN)
 	})
 	t.Run("a wrong password still gets 401, revealing nothing", func(t *testing.T) {
-		res := acctLogin(t, env, "gone@example.com", "Wrong-Password-1")
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		res := apitest.Login(t, env, "gone@example.com", "Wrong-Password-1")
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	t.Run("a refresh token issued before cannot be used", func(t *testing.T) {
-		acctRequireRefreshRefused(t, env, reg.Tokens.RefreshToken)
+		apitest.RequireRefreshRefused(t, env, reg.Tokens.RefreshToken)
 	})
 	t.Run("the still unexpired access token no longer reads the caller", func(t *testing.T) {
-		res := acctMe(t, env, reg.Tokens.AccessToken)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		res := apitest.Me(t, env, reg.Tokens.AccessToken)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
-}
-
-// acctSign signs claims with the given method and key, for forged tokens.
-func acctSign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
-	t.Helper()
-	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
-	require.NoError(t, err)
-	return s
 }
 
 func TestAccessTokensThatAreNotValidAreRefused(t *testing.T) {
@@ -617,7 +475,7 @@ func TestAccessTokensThatAreNotValidAreRefused(t *testing.T) {
 	adminPayload := strings.Replace(string(payload), `"role":"customer"`, `"role":"admin"`, 1)
 	require.NotEqual(t, string(payload), adminPayload)
 	tamperedPayload := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(adminPayload)) + "." + parts[2]
-	none := acctSign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims(nil))
+	none := apitest.SignToken(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims(nil))
 
 	for _, tc := range []struct {
 		name          string
@@ -625,7 +483,7 @@ func TestAccessTokensThatAreNotValidAreRefused(t *testing.T) {
 		status        int
 		message       string // a substring of the error message, when it matters
 	}{
-		{name: "a token made by hand with the server's secret and HS256 is accepted", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, secret, claims(nil)), status: 200},
+		{name: "a token made by hand with the server's secret and HS256 is accepted", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, secret, claims(nil)), status: 200},
 		{name: "a lowercase bearer scheme is accepted", authorization: "bearer " + u.Token, status: 200},
 		{name: "a missing Authorization header is refused", authorization: "", status: 401},
 		{name: "a Basic scheme is refused", authorization: "Basic dXNlcjpwYXNz", status: 401},
@@ -635,17 +493,17 @@ func TestAccessTokensThatAreNotValidAreRefused(t *testing.T) {
 		{name: "an expired token is refused as expired", authorization: "Bearer " + expired, status: 401, message: "expired"},
 		{name: "a token with a tampered signature is refused", authorization: "Bearer " + tamperedSig, status: 401},
 		{name: "a token whose payload was changed to admin is refused", authorization: "Bearer " + tamperedPayload, status: 401},
-		{name: "a token signed with HS512 and the right secret is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS512, secret, claims(nil)), status: 401},
+		{name: "a token signed with HS512 and the right secret is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS512, secret, claims(nil)), status: 401},
 		{name: "a token with algorithm none is refused", authorization: "Bearer " + none, status: 401},
 		{name: "a token with algorithm none and no signature part is refused", authorization: "Bearer " + strings.TrimSuffix(none, "."), status: 401},
-		{name: "a token signed with another secret is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, []byte(strings.Repeat("k", 40)), claims(nil)), status: 401},
-		{name: "a token from another issuer is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["iss"] = "someone-else" })), status: 401},
-		{name: "a token for another audience is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["aud"] = "another-api" })), status: 401},
-		{name: "a token without an expiry is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { delete(c, "exp") })), status: 401},
-		{name: "a token with an unknown role is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["role"] = "root" })), status: 401},
-		{name: "a token whose subject is not a UUID is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["sub"] = "42" })), status: 401},
-		{name: "a token issued in the future is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix(); c["exp"] = now.Add(2 * time.Hour).Unix() })), status: 401},
-		{name: "a token for a user that does not exist is refused", authorization: "Bearer " + acctSign(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["sub"] = uuid.NewString() })), status: 401},
+		{name: "a token signed with another secret is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, []byte(strings.Repeat("k", 40)), claims(nil)), status: 401},
+		{name: "a token from another issuer is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["iss"] = "someone-else" })), status: 401},
+		{name: "a token for another audience is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["aud"] = "another-api" })), status: 401},
+		{name: "a token without an expiry is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { delete(c, "exp") })), status: 401},
+		{name: "a token with an unknown role is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["role"] = "root" })), status: 401},
+		{name: "a token whose subject is not a UUID is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["sub"] = "42" })), status: 401},
+		{name: "a token issued in the future is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix(); c["exp"] = now.Add(2 * time.Hour).Unix() })), status: 401},
+		{name: "a token for a user that does not exist is refused", authorization: "Bearer " + apitest.SignToken(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["sub"] = uuid.NewString() })), status: 401},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := env.Client.GetCurrentUserWithResponse(t.Context(), func(_ context.Context, req *http.Request) error {
@@ -660,7 +518,7 @@ func TestAccessTokensThatAreNotValidAreRefused(t *testing.T) {
 				require.Equal(t, u.ID, res.JSON200.Data.Id)
 				return
 			}
-			e := acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+			e := apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 			if tc.message != "" {
 				require.Contains(t, e.Message, tc.message)
 			}
@@ -671,40 +529,40 @@ func TestAccessTokensThatAreNotValidAreRefused(t *testing.T) {
 func TestRefreshTokensRotateAndReuseRevokesTheFamily(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	reg := acctRegister(t, env, "rota@example.com", acctPassword, "Rota")
-	other := acctLogin(t, env, "rota@example.com", acctPassword) // a second, independent session
+	reg := apitest.Register(t, env, "rota@example.com", apitest.Password, "Rota")
+	other := apitest.Login(t, env, "rota@example.com", apitest.Password) // a second, independent session
 	require.Equal(t, http.StatusOK, other.StatusCode(), string(other.Body))
 
 	r0 := reg.Tokens.RefreshToken
-	first := acctRefresh(t, env, r0)
+	first := apitest.Refresh(t, env, r0)
 	require.Equal(t, http.StatusOK, first.StatusCode(), string(first.Body))
 	r1 := first.JSON200.Data.RefreshToken
 	require.NotEqual(t, r0, r1, "a refresh must return a new refresh token")
 	require.Equal(t, client.TokensTokenType("Bearer"), first.JSON200.Data.TokenType)
-	me := acctMe(t, env, first.JSON200.Data.AccessToken)
+	me := apitest.Me(t, env, first.JSON200.Data.AccessToken)
 	require.Equal(t, http.StatusOK, me.StatusCode(), string(me.Body))
 	require.Equal(t, reg.User.Id, me.JSON200.Data.Id)
 
-	second := acctRefresh(t, env, r1)
+	second := apitest.Refresh(t, env, r1)
 	require.Equal(t, http.StatusOK, second.StatusCode(), string(second.Body))
 	r2 := second.JSON200.Data.RefreshToken
 	require.NotEqual(t, r1, r2)
 
 	// r0 was spent: presenting it again is reuse, refused, and it revokes the
 	// family, so r2 (never used) stops working too.
-	acctRequireRefreshRefused(t, env, r0)
-	acctRequireRefreshRefused(t, env, r2)
-	acctRequireRefreshRefused(t, env, r1)
+	apitest.RequireRefreshRefused(t, env, r0)
+	apitest.RequireRefreshRefused(t, env, r2)
+	apitest.RequireRefreshRefused(t, env, r1)
 
 	// The other session is another family and keeps working.
-	o := acctRefresh(t, env, other.JSON200.Data.Tokens.RefreshToken)
+	o := apitest.Refresh(t, env, other.JSON200.Data.Tokens.RefreshToken)
 	require.Equal(t, http.StatusOK, o.StatusCode(), string(o.Body))
 }
 
 func TestRefreshOfTheSameTokenConcurrentlySucceedsOnce(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	reg := acctRegister(t, env, "twice@example.com", acctPassword, "Twice")
+	reg := apitest.Register(t, env, "twice@example.com", apitest.Password, "Twice")
 	const n = 5
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
@@ -724,22 +582,22 @@ func TestRefreshOfTheSameTokenConcurrentlySucceedsOnce(t *testing.T) {
 func TestRefreshRefusesBadTokens(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	reg := acctRegister(t, env, "old@example.com", acctPassword, "Old Timer")
+	reg := apitest.Register(t, env, "old@example.com", apitest.Password, "Old Timer")
 
 	t.Run("an unknown token is refused", func(t *testing.T) {
-		acctRequireRefreshRefused(t, env, "this-token-was-never-issued")
+		apitest.RequireRefreshRefused(t, env, "this-token-was-never-issued")
 	})
 	t.Run("an access token is not a refresh token", func(t *testing.T) {
-		acctRequireRefreshRefused(t, env, reg.Tokens.AccessToken[:200])
+		apitest.RequireRefreshRefused(t, env, reg.Tokens.AccessToken[:200])
 	})
 	t.Run("an expired token is refused", func(t *testing.T) {
-		login := acctLogin(t, env, "old@example.com", acctPassword)
+		login := apitest.Login(t, env, "old@example.com", apitest.Password)
 		require.Equal(t, http.StatusOK, login.StatusCode(), string(login.Body))
 		_, err := env.Pool.Exec(t.Context(), `UPDATE refresh_tokens
 			SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour'
 			WHERE token_hash = $1`, auth.HashRefreshToken(login.JSON200.Data.Tokens.RefreshToken))
 		require.NoError(t, err)
-		acctRequireRefreshRefused(t, env, login.JSON200.Data.Tokens.RefreshToken)
+		apitest.RequireRefreshRefused(t, env, login.JSON200.Data.Tokens.RefreshToken)
 	})
 	for _, tc := range []struct {
 		name   string
@@ -756,12 +614,12 @@ func TestRefreshRefusesBadTokens(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := env.Client.RefreshTokensWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(tc.body))
 			require.NoError(t, err)
-			e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, tc.code)
-			acctRequireFields(t, e, client.Body, tc.fields...)
+			e := apitest.RequireError(t, res, http.StatusBadRequest, tc.code)
+			apitest.RequireFieldsIn(t, e, client.Body, tc.fields...)
 		})
 	}
 	t.Run("the untouched token of this test still works", func(t *testing.T) {
-		res := acctRefresh(t, env, reg.Tokens.RefreshToken)
+		res := apitest.Refresh(t, env, reg.Tokens.RefreshToken)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 	})
 }
@@ -770,18 +628,18 @@ func TestRefreshReflectsARoleChange(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	admin := env.CreateUser(apitest.UserOpts{Role: "admin"})
-	reg := acctRegister(t, env, "promoted@example.com", acctPassword, "Promoted")
+	reg := apitest.Register(t, env, "promoted@example.com", apitest.Password, "Promoted")
 
 	list, err := env.Client.ListUsersWithResponse(t.Context(), nil, apitest.Bearer(reg.Tokens.AccessToken))
 	require.NoError(t, err)
-	acctRequireError(t, list, list.JSON403, http.StatusForbidden, client.FORBIDDEN)
+	apitest.RequireError(t, list, http.StatusForbidden, client.FORBIDDEN)
 
 	staff := client.Role("staff")
 	up, err := env.Client.UpdateUserWithResponse(t.Context(), reg.User.Id, client.UpdateUserJSONRequestBody{Role: &staff}, admin.Auth())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, up.StatusCode(), string(up.Body))
 
-	res := acctRefresh(t, env, reg.Tokens.RefreshToken)
+	res := apitest.Refresh(t, env, reg.Tokens.RefreshToken)
 	require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 	claims, err := env.Tokens.Verify(res.JSON200.Data.AccessToken, time.Now())
 	require.NoError(t, err)
@@ -794,8 +652,8 @@ func TestRefreshReflectsARoleChange(t *testing.T) {
 func TestLogout(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	reg := acctRegister(t, env, "bye@example.com", acctPassword, "Bye")
-	keep := acctLogin(t, env, "bye@example.com", acctPassword)
+	reg := apitest.Register(t, env, "bye@example.com", apitest.Password, "Bye")
+	keep := apitest.Login(t, env, "bye@example.com", apitest.Password)
 	require.Equal(t, http.StatusOK, keep.StatusCode(), string(keep.Body))
 	logout := func(t *testing.T, token string) {
 		t.Helper()
@@ -807,7 +665,7 @@ func TestLogout(t *testing.T) {
 
 	t.Run("logging out revokes the refresh token", func(t *testing.T) {
 		logout(t, reg.Tokens.RefreshToken)
-		acctRequireRefreshRefused(t, env, reg.Tokens.RefreshToken)
+		apitest.RequireRefreshRefused(t, env, reg.Tokens.RefreshToken)
 	})
 	t.Run("logging out twice is harmless", func(t *testing.T) {
 		logout(t, reg.Tokens.RefreshToken)
@@ -816,32 +674,32 @@ func TestLogout(t *testing.T) {
 		logout(t, "never-issued-token")
 	})
 	t.Run("another session is not logged out", func(t *testing.T) {
-		res := acctRefresh(t, env, keep.JSON200.Data.Tokens.RefreshToken)
+		res := apitest.Refresh(t, env, keep.JSON200.Data.Tokens.RefreshToken)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 	})
 	t.Run("an empty token is refused", func(t *testing.T) {
 		res, err := env.Client.LogoutUserWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(`{"refreshToken":""}`))
 		require.NoError(t, err)
-		e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.VALIDATIONERROR)
-		acctRequireFields(t, e, client.Body, "refreshToken")
+		e := apitest.RequireError(t, res, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireFieldsIn(t, e, client.Body, "refreshToken")
 	})
 	t.Run("malformed JSON is a bad request", func(t *testing.T) {
 		res, err := env.Client.LogoutUserWithBodyWithResponse(t.Context(), "application/json", strings.NewReader(`{"refreshToken"`))
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.BADREQUEST)
+		apitest.RequireError(t, res, http.StatusBadRequest, client.BADREQUEST)
 	})
 	t.Run("a wrong content type is unsupported", func(t *testing.T) {
 		res, err := env.Client.LogoutUserWithBodyWithResponse(t.Context(), "text/plain", strings.NewReader(`{"refreshToken":"x"}`))
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON415, http.StatusUnsupportedMediaType, client.UNSUPPORTEDMEDIATYPE)
+		apitest.RequireError(t, res, http.StatusUnsupportedMediaType, client.UNSUPPORTEDMEDIATYPE)
 	})
 }
 
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	reg := acctRegister(t, env, "pat@example.com", acctPassword, "Pat")
-	sessionB := acctLogin(t, env, "pat@example.com", acctPassword)
+	reg := apitest.Register(t, env, "pat@example.com", apitest.Password, "Pat")
+	sessionB := apitest.Login(t, env, "pat@example.com", apitest.Password)
 	require.Equal(t, http.StatusOK, sessionB.StatusCode(), string(sessionB.Body))
 	access := reg.Tokens.AccessToken
 	const newPassword = "Brand-New-Pass-7"
@@ -855,7 +713,7 @@ func TestChangePassword(t *testing.T) {
 
 	t.Run("a wrong current password is refused", func(t *testing.T) {
 		res := change(t, access, `{"currentPassword":"Wrong-Password-1","newPassword":"`+newPassword+`"}`)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	for _, tc := range []struct {
 		name   string
@@ -872,47 +730,47 @@ func TestChangePassword(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := change(t, access, tc.body)
-			e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, tc.code)
-			acctRequireFields(t, e, client.Body, tc.fields...)
+			e := apitest.RequireError(t, res, http.StatusBadRequest, tc.code)
+			apitest.RequireFieldsIn(t, e, client.Body, tc.fields...)
 			if tc.msg != "" {
-				require.Contains(t, strings.Join(acctMessages(e, tc.fields[0]), " | "), tc.msg)
+				require.Contains(t, strings.Join(apitest.DetailMessages(e, tc.fields[0]), " | "), tc.msg)
 			}
 		})
 	}
 	t.Run("without an access token the change is refused", func(t *testing.T) {
 		res, err := env.Client.ChangePasswordWithResponse(t.Context(), client.ChangePasswordJSONRequestBody{
-			CurrentPassword: acctPassword, NewPassword: newPassword,
+			CurrentPassword: apitest.Password, NewPassword: newPassword,
 		})
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 
 	// Nothing above changed the password.
-	sessionC := acctLogin(t, env, "pat@example.com", acctPassword)
+	sessionC := apitest.Login(t, env, "pat@example.com", apitest.Password)
 	require.Equal(t, http.StatusOK, sessionC.StatusCode(), string(sessionC.Body))
 
 	res, err := env.Client.ChangePasswordWithResponse(t.Context(), client.ChangePasswordJSONRequestBody{
-		CurrentPassword: acctPassword, NewPassword: newPassword,
+		CurrentPassword: apitest.Password, NewPassword: newPassword,
 	}, apitest.Bearer(access))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNoContent, res.StatusCode(), string(res.Body))
 
 	t.Run("the old password no longer logs in", func(t *testing.T) {
-		res := acctLogin(t, env, "pat@example.com", acctPassword)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		res := apitest.Login(t, env, "pat@example.com", apitest.Password)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	t.Run("the new password logs in", func(t *testing.T) {
-		res := acctLogin(t, env, "pat@example.com", newPassword)
+		res := apitest.Login(t, env, "pat@example.com", newPassword)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.Equal(t, reg.User.Id, res.JSON200.Data.User.Id)
 	})
 	t.Run("every refresh token issued before is refused", func(t *testing.T) {
 		for _, token := range []string{reg.Tokens.RefreshToken, sessionB.JSON200.Data.Tokens.RefreshToken, sessionC.JSON200.Data.Tokens.RefreshToken} {
-			acctRequireRefreshRefused(t, env, token)
+			apitest.RequireRefreshRefused(t, env, token)
 		}
 	})
 	t.Run("the access token in use stays valid until it expires", func(t *testing.T) {
-		me := acctMe(t, env, access)
+		me := apitest.Me(t, env, access)
 		require.Equal(t, http.StatusOK, me.StatusCode(), string(me.Body))
 	})
 }
@@ -927,7 +785,7 @@ func TestCurrentUser(t *testing.T) {
 	require.Equal(t, http.StatusOK, put.StatusCode(), string(put.Body))
 
 	t.Run("the caller is returned with the profile", func(t *testing.T) {
-		res := acctMe(t, env, u.Token)
+		res := apitest.Me(t, env, u.Token)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		d := res.JSON200.Data
 		require.Equal(t, u.ID, d.Id)
@@ -942,7 +800,7 @@ func TestCurrentUser(t *testing.T) {
 	t.Run("without a token the caller is unknown", func(t *testing.T) {
 		res, err := env.Client.GetCurrentUserWithResponse(t.Context())
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 }
 
@@ -960,16 +818,16 @@ func TestDatabaseUnreachableAnswers503(t *testing.T) {
 
 	ready, err := env.Client.GetReadinessWithResponse(ctx)
 	require.NoError(t, err)
-	e := acctRequireError(t, ready, ready.JSON503, http.StatusServiceUnavailable, client.SERVICEUNAVAILABLE)
+	e := apitest.RequireError(t, ready, http.StatusServiceUnavailable, client.SERVICEUNAVAILABLE)
 	require.NotContains(t, e.Message, "127.0.0.1")
 
-	login := acctLogin(t, env, "a@example.com", acctPassword)
-	acctRequireError(t, login, login.JSON503, http.StatusServiceUnavailable, client.SERVICEUNAVAILABLE)
+	login := apitest.Login(t, env, "a@example.com", apitest.Password)
+	apitest.RequireError(t, login, http.StatusServiceUnavailable, client.SERVICEUNAVAILABLE)
 	require.NotContains(t, string(login.Body), "127.0.0.1")
 	require.NotContains(t, string(login.Body), "dial")
 
-	reg, err := env.Client.RegisterUserWithResponse(ctx, client.RegisterUserJSONRequestBody{Email: "a@example.com", Password: acctPassword, Name: "Ada"})
+	reg, err := env.Client.RegisterUserWithResponse(ctx, client.RegisterUserJSONRequestBody{Email: "a@example.com", Password: apitest.Password, Name: "Ada"})
 	require.NoError(t, err)
-	acctRequireError(t, reg, reg.JSON503, http.StatusServiceUnavailable, client.SERVICEUNAVAILABLE)
+	apitest.RequireError(t, reg, http.StatusServiceUnavailable, client.SERVICEUNAVAILABLE)
 	require.Contains(t, env.Logs(), `"status":503`, "the cause of a 5xx is logged")
 }

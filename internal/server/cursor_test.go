@@ -93,7 +93,7 @@ func listings(env *apitest.Env, staff, customer apitest.User) []listing {
 			oracle: live + "ORDER BY created_at DESC, id DESC", statements: 1},
 		{name: "cheapest products", get: products(client.ListProductsParamsSortPriceCents, nil),
 			oracle: live + "ORDER BY price_cents, id", statements: 1},
-		{name: "dearest products in stock", get: products(client.ListProductsParamsSortMinusPriceCents, shopPtr(true)),
+		{name: "dearest products in stock", get: products(client.ListProductsParamsSortMinusPriceCents, apitest.Ptr(true)),
 			oracle: live + "AND stock > 0 ORDER BY price_cents DESC, id DESC", statements: 1},
 		{name: "newest users", get: users(client.ListUsersParamsSortMinusCreatedAt),
 			oracle: "SELECT id FROM users ORDER BY created_at DESC, id DESC", statements: 1},
@@ -107,7 +107,7 @@ func listings(env *apitest.Env, staff, customer apitest.User) []listing {
 			oracle: "SELECT id FROM orders ORDER BY created_at DESC, id DESC", statements: 1},
 		{name: "a customer's own orders", get: orders(customer, nil),
 			oracle: "SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC", args: []any{customer.ID}, statements: 1},
-		{name: "a customer's own orders with their lines", get: orders(customer, shopPtr(client.Items)),
+		{name: "a customer's own orders with their lines", get: orders(customer, apitest.Ptr(client.Items)),
 			oracle: "SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC", args: []any{customer.ID}, statements: 2},
 		{name: "dashboard users", get: dashboard,
 			oracle: "SELECT id FROM users ORDER BY created_at DESC, id DESC", statements: 2},
@@ -133,16 +133,16 @@ func oracleIDs(t *testing.T, env *apitest.Env, l listing) []uuid.UUID {
 // times), so that only the id decides between them, as it must for a cursor.
 func seedTies(t *testing.T, env *apitest.Env, customer, other apitest.User) {
 	t.Helper()
-	shopExec(t, env, `INSERT INTO products (sku, name, price_cents, stock, created_at, archived_at)
+	apitest.Exec(t, env, `INSERT INTO products (sku, name, price_cents, stock, created_at, archived_at)
 		SELECT 'TIE-' || g, 'Tie ' || (g % 4), (g % 3) * 100, g % 2,
 		       timestamptz '2026-01-01 00:00:00+00' + (g % 5) * interval '1 hour',
 		       CASE WHEN g > 23 THEN now() END
 		FROM generate_series(1, 25) AS g`)
-	shopExec(t, env, `INSERT INTO users (email, name, password_hash, role, created_at)
+	apitest.Exec(t, env, `INSERT INTO users (email, name, password_hash, role, created_at)
 		SELECT 'walk-' || g || '@example.com', CASE WHEN g % 2 = 0 THEN 'Walker ' ELSE 'walker ' END || (g % 3),
 		       'not-a-bcrypt-hash', 'customer', timestamptz '2026-01-01 00:00:00+00' + (g % 4) * interval '1 minute'
 		FROM generate_series(1, 12) AS g`)
-	shopExec(t, env, `INSERT INTO orders (user_id, total_cents, created_at)
+	apitest.Exec(t, env, `INSERT INTO orders (user_id, total_cents, created_at)
 		SELECT CASE WHEN g % 2 = 0 THEN $1::uuid ELSE $2::uuid END, g * 100,
 		       timestamptz '2026-02-01 00:00:00+00' + (g % 6) * interval '1 minute'
 		FROM generate_series(1, 21) AS g`, customer.ID, other.ID)
@@ -160,7 +160,7 @@ func walkByCursor(t *testing.T, l listing, limit int32, between func()) []uuid.U
 		require.Equal(t, page, pg.Page, "pagination.page counts cursor pages too")
 		require.Equal(t, limit, pg.Limit)
 		require.LessOrEqual(t, len(ids), int(limit))
-		require.Equal(t, l.statements, shopQueryCount(t, res), "a page by cursor costs what a page by number costs")
+		require.Equal(t, l.statements, apitest.QueryCount(t, res), "a page by cursor costs what a page by number costs")
 		all = append(all, ids...)
 		if pg.NextCursor == nil {
 			return all
@@ -176,7 +176,7 @@ func walkByCursor(t *testing.T, l listing, limit int32, between func()) []uuid.U
 func TestCursorWalkEqualsPageWalk(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	staff, customer, other := shopStaff(t, env), shopCustomer(t, env), shopCustomer(t, env)
+	staff, customer, other := apitest.Staff(t, env), apitest.Customer(t, env), apitest.Customer(t, env)
 	seedTies(t, env, customer, other)
 	const limit = 4
 	for _, l := range listings(env, staff, customer) {
@@ -201,7 +201,7 @@ func TestCursorWalkEqualsPageWalk(t *testing.T) {
 func TestCursorWalkIsStableUnderConcurrentInserts(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	staff, customer, other := shopStaff(t, env), shopCustomer(t, env), shopCustomer(t, env)
+	staff, customer, other := apitest.Staff(t, env), apitest.Customer(t, env), apitest.Customer(t, env)
 	seedTies(t, env, customer, other)
 	// Between two pages, one row lands in each table, in turn before the cursor, after
 	// it, and on the same keys as rows already read (ties): one row per page of three,
@@ -209,13 +209,13 @@ func TestCursorWalkIsStableUnderConcurrentInserts(t *testing.T) {
 	n := 0
 	insert := func() {
 		n++
-		shopExec(t, env, `INSERT INTO products (sku, name, price_cents, stock, created_at)
+		apitest.Exec(t, env, `INSERT INTO products (sku, name, price_cents, stock, created_at)
 			VALUES ('NEW-' || $1::int, (ARRAY['Aaa', 'Tie 1', 'Tie 2', 'Zzz'])[$1::int % 4 + 1], ($1::int % 4) * 100, 1,
 			        CASE WHEN $1::int % 2 = 0 THEN now() ELSE timestamptz '2026-01-01 02:00:00+00' END)`, n)
-		shopExec(t, env, `INSERT INTO users (email, name, password_hash, created_at)
+		apitest.Exec(t, env, `INSERT INTO users (email, name, password_hash, created_at)
 			VALUES ('new-' || $1::int || '@example.com', (ARRAY['Aaa', 'walker 1', 'Zzz'])[$1::int % 3 + 1], 'not-a-bcrypt-hash',
 			        CASE WHEN $1::int % 2 = 0 THEN now() ELSE timestamptz '2026-01-01 00:01:00+00' END)`, n)
-		shopExec(t, env, `INSERT INTO orders (user_id, total_cents, created_at)
+		apitest.Exec(t, env, `INSERT INTO orders (user_id, total_cents, created_at)
 			VALUES ($1::uuid, 100, CASE WHEN $2::int % 2 = 0 THEN now() ELSE timestamptz '2026-02-01 00:03:00+00' END)`, customer.ID, n)
 	}
 	for _, l := range listings(env, staff, customer) {
@@ -243,9 +243,9 @@ func TestCursorWalkIsStableUnderConcurrentInserts(t *testing.T) {
 func TestCursorAndPageRefusals(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	staff, customer, other := shopStaff(t, env), shopCustomer(t, env), shopCustomer(t, env)
+	staff, customer, other := apitest.Staff(t, env), apitest.Customer(t, env), apitest.Customer(t, env)
 	seedTies(t, env, customer, other)
-	first, err := env.Client.ListProductsWithResponse(context.Background(), &client.ListProductsParams{Limit: shopPtr[int32](2)})
+	first, err := env.Client.ListProductsWithResponse(context.Background(), &client.ListProductsParams{Limit: apitest.Ptr[int32](2)})
 	require.NoError(t, err)
 	require.NotNil(t, first.JSON200.Pagination.NextCursor)
 	cur := *first.JSON200.Pagination.NextCursor
@@ -289,9 +289,9 @@ func TestCursorAndPageRefusals(t *testing.T) {
 				require.Equal(t, http.StatusOK, res.StatusCode, string(body))
 				return
 			}
-			e := shopRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-			shopRequireDetails(t, e, "query "+tt.field)
-			require.Contains(t, shopDetailMessage(t, e, tt.field), tt.mentions)
+			e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+			apitest.RequireDetails(t, e, "query "+tt.field)
+			require.Contains(t, apitest.DetailMessage(t, e, tt.field), tt.mentions)
 		})
 	}
 }
@@ -300,7 +300,7 @@ func TestListTotalsAreExactUpTo10000AndFromCountersWithoutFilters(t *testing.T) 
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	staff, customer := shopStaff(t, env), shopCustomer(t, env)
+	staff, customer := apitest.Staff(t, env), apitest.Customer(t, env)
 	// 10 000 products named Exact…, 10 001 named Lower…, and a few others; 10 001
 	// orders of one customer and 3 of another; 10 001 more customers.
 	// Bulk inserts that update trigram indexes may outlast the pool's statement timeout
@@ -327,10 +327,10 @@ func TestListTotalsAreExactUpTo10000AndFromCountersWithoutFilters(t *testing.T) 
 		require.NoError(t, err, stmt.sql)
 	}
 	require.NoError(t, tx.Commit(ctx))
-	liveProducts := shopCount(t, env, "SELECT count(*) FROM products WHERE archived_at IS NULL")
-	allOrders := shopCount(t, env, "SELECT count(*) FROM orders")
-	allUsers := shopCount(t, env, "SELECT count(*) FROM users")
-	staffOrders := shopCount(t, env, "SELECT count(*) FROM orders WHERE user_id = $1", staff.ID)
+	liveProducts := apitest.Count(t, env, "SELECT count(*) FROM products WHERE archived_at IS NULL")
+	allOrders := apitest.Count(t, env, "SELECT count(*) FROM orders")
+	allUsers := apitest.Count(t, env, "SELECT count(*) FROM users")
+	staffOrders := apitest.Count(t, env, "SELECT count(*) FROM orders WHERE user_id = $1", staff.ID)
 	require.Greater(t, liveProducts, int64(20000))
 
 	type total struct {
@@ -375,13 +375,13 @@ func TestListTotalsAreExactUpTo10000AndFromCountersWithoutFilters(t *testing.T) 
 
 	t.Run("the last numbered page of a lower bound leads on by cursor", func(t *testing.T) {
 		res, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{
-			Q: shopPtr("lower"), Sort: shopPtr(client.ListProductsParamsSortName), Limit: shopPtr[int32](20), Page: shopPtr[int32](500)})
+			Q: apitest.Ptr("lower"), Sort: apitest.Ptr(client.ListProductsParamsSortName), Limit: apitest.Ptr[int32](20), Page: apitest.Ptr[int32](500)})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.Len(t, res.JSON200.Data, 20)
 		require.NotNil(t, res.JSON200.Pagination.NextCursor, "a 10 001st match follows")
 		next, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{
-			Q: shopPtr("lower"), Sort: shopPtr(client.ListProductsParamsSortName), Limit: shopPtr[int32](20), Cursor: res.JSON200.Pagination.NextCursor})
+			Q: apitest.Ptr("lower"), Sort: apitest.Ptr(client.ListProductsParamsSortName), Limit: apitest.Ptr[int32](20), Cursor: res.JSON200.Pagination.NextCursor})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, next.StatusCode(), string(next.Body))
 		require.Equal(t, int32(501), next.JSON200.Pagination.Page)
@@ -393,11 +393,11 @@ func TestListTotalsAreExactUpTo10000AndFromCountersWithoutFilters(t *testing.T) 
 	})
 
 	t.Run("archiving and creating move the unfiltered total with the table", func(t *testing.T) {
-		shopExec(t, env, `UPDATE products SET archived_at = now() WHERE sku = 'OT-3'`)
-		shopCreateProduct(t, env, shopProductOpts{})
-		shopCreateProduct(t, env, shopProductOpts{})
+		apitest.Exec(t, env, `UPDATE products SET archived_at = now() WHERE sku = 'OT-3'`)
+		apitest.CreateProduct(t, env, apitest.ProductOpts{})
+		apitest.CreateProduct(t, env, apitest.ProductOpts{})
 		pg := get(t, "/api/v1/products", url.Values{})
-		require.Equal(t, shopCount(t, env, "SELECT count(*) FROM products WHERE archived_at IS NULL"), pg.Total)
+		require.Equal(t, apitest.Count(t, env, "SELECT count(*) FROM products WHERE archived_at IS NULL"), pg.Total)
 		require.Equal(t, liveProducts+1, pg.Total)
 	})
 }
@@ -411,7 +411,7 @@ func TestTheLongestSortKeyStillMakesAValidCursor(t *testing.T) {
 	ctx := context.Background()
 	name := strings.Repeat("\u0001", 120)
 	for range 2 {
-		shopCreateProduct(t, env, shopProductOpts{Name: name, Stock: 1})
+		apitest.CreateProduct(t, env, apitest.ProductOpts{Name: name, Stock: 1})
 	}
 	sort := client.ListProductsParamsSortName
 	limit := int32(1)

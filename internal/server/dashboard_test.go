@@ -16,41 +16,29 @@ import (
 	"github.com/shopfloor/shopfloor/internal/db"
 )
 
-// shopSetCreatedAt moves a row's creation time, so that tests can state when things
-// happened.
-func shopSetCreatedAt(t *testing.T, env *apitest.Env, table string, id uuid.UUID, at time.Time) {
-	t.Helper()
-	switch table {
-	case "users", "orders":
-	default:
-		t.Fatalf("shopSetCreatedAt: unexpected table %q", table)
-	}
-	shopExec(t, env, `UPDATE `+table+` SET created_at = $2 WHERE id = $1`, id, at)
-}
-
 func TestDashboardUsersShowsEachUsersOrderFigures(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	staff := shopStaff(t, env)
-	buyer := shopCustomer(t, env)
-	idle := shopCustomer(t, env)
-	shopSetCreatedAt(t, env, "users", staff.ID, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
-	shopSetCreatedAt(t, env, "users", buyer.ID, time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC))
-	shopSetCreatedAt(t, env, "users", idle.ID, time.Date(2025, 1, 3, 0, 0, 0, 0, time.UTC))
+	staff := apitest.Staff(t, env)
+	buyer := apitest.Customer(t, env)
+	idle := apitest.Customer(t, env)
+	apitest.SetCreatedAt(t, env, "users", staff.ID, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	apitest.SetCreatedAt(t, env, "users", buyer.ID, time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC))
+	apitest.SetCreatedAt(t, env, "users", idle.ID, time.Date(2025, 1, 3, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, db.New(env.Pool).ProfileReplace(ctx, db.ProfileReplaceParams{
-		UserID: buyer.ID, City: shopPtr("London"), Country: shopPtr("GB")}))
+		UserID: buyer.ID, City: apitest.Ptr("London"), Country: apitest.Ptr("GB")}))
 
 	// The buyer places seven orders of 100…700, an hour apart; the newest is
 	// cancelled and the one before it paid.
-	p := shopCreateProduct(t, env, shopProductOpts{PriceCents: 100, Stock: 1000})
+	p := apitest.CreateProduct(t, env, apitest.ProductOpts{PriceCents: 100, Stock: 1000})
 	base := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
 	orders := make([]client.Order, 7)
 	for k := range orders {
-		orders[k] = shopPlaceOrder(t, env, buyer, shopItem(p.ID, int32(k+1)))
-		shopSetCreatedAt(t, env, "orders", orders[k].Id, base.Add(time.Duration(k+1)*time.Hour))
+		orders[k] = apitest.PlaceOrder(t, env, buyer, apitest.Item(p.ID, int32(k+1)))
+		apitest.SetCreatedAt(t, env, "orders", orders[k].Id, base.Add(time.Duration(k+1)*time.Hour))
 	}
-	shopMoveOrder(t, env, staff, orders[5].Id, client.OrderStatusPaid)
+	apitest.MoveOrder(t, env, staff, orders[5].Id, client.OrderStatusPaid)
 	res, err := env.Client.CancelOrderWithResponse(ctx, orders[6].Id, buyer.Auth())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, res.StatusCode())
@@ -63,7 +51,7 @@ func TestDashboardUsersShowsEachUsersOrderFigures(t *testing.T) {
 	require.Len(t, rows, 3)
 	require.Equal(t, []uuid.UUID{idle.ID, buyer.ID, staff.ID}, []uuid.UUID{rows[0].User.Id, rows[1].User.Id, rows[2].User.Id},
 		"users are listed newest first")
-	statements := shopQueryCount(t, list.HTTPResponse)
+	statements := apitest.QueryCount(t, list.HTTPResponse)
 	require.LessOrEqual(t, statements, 2)
 
 	t.Run("a user with orders has their count, spending, last order and five newest orders", func(t *testing.T) {
@@ -109,7 +97,7 @@ func TestDashboardUsersShowsEachUsersOrderFigures(t *testing.T) {
 	})
 	t.Run("pages cut the same list", func(t *testing.T) {
 		page, err := env.Client.ListDashboardUsersWithResponse(ctx,
-			&client.ListDashboardUsersParams{Page: shopPtr[int32](2), Limit: shopPtr[int32](1)}, staff.Auth())
+			&client.ListDashboardUsersParams{Page: apitest.Ptr[int32](2), Limit: apitest.Ptr[int32](1)}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, page.StatusCode())
 		require.Len(t, page.JSON200.Data, 1)
@@ -118,15 +106,15 @@ func TestDashboardUsersShowsEachUsersOrderFigures(t *testing.T) {
 		apitest.RequirePagination(t, client.Pagination{Page: 2, Limit: 1, Total: 3, TotalExact: true, Pages: 3}, page.JSON200.Pagination)
 
 		past, err := env.Client.ListDashboardUsersWithResponse(ctx,
-			&client.ListDashboardUsersParams{Page: shopPtr[int32](5), Limit: shopPtr[int32](1)}, staff.Auth())
+			&client.ListDashboardUsersParams{Page: apitest.Ptr[int32](5), Limit: apitest.Ptr[int32](1)}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, past.StatusCode())
 		require.Empty(t, past.JSON200.Data)
 		apitest.RequirePagination(t, client.Pagination{Page: 5, Limit: 1, Total: 3, TotalExact: true, Pages: 3}, past.JSON200.Pagination)
-		require.LessOrEqual(t, shopQueryCount(t, past.HTTPResponse), 2)
+		require.LessOrEqual(t, apitest.QueryCount(t, past.HTTPResponse), 2)
 	})
 	t.Run("admins may read it too", func(t *testing.T) {
-		admin := shopUsers(t, env, auth.RoleAdmin, 1)[0]
+		admin := apitest.CreateUsers(t, env, auth.RoleAdmin, 1)[0]
 		res, err := env.Client.ListDashboardUsersWithResponse(ctx, nil, admin.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode())
@@ -141,7 +129,7 @@ func TestDashboardUsersShowsEachUsersOrderFigures(t *testing.T) {
 		details []string
 	}{
 		{name: "a customer may not read the dashboard", auth: buyer.Auth(), status: http.StatusForbidden, code: client.FORBIDDEN},
-		{name: "an anonymous caller must authenticate", auth: shopNoAuth, status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
+		{name: "an anonymous caller must authenticate", auth: apitest.NoAuth, status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
 		{name: "a limit of 0 is refused", auth: staff.Auth(), query: "limit=0",
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query limit"}},
 		{name: "a limit over 100 is refused", auth: staff.Auth(), query: "limit=101",
@@ -155,8 +143,8 @@ func TestDashboardUsersShowsEachUsersOrderFigures(t *testing.T) {
 			require.NoError(t, err)
 			res, err := client.ParseListDashboardUsersResponse(raw)
 			require.NoError(t, err)
-			e := shopRequireError(t, res, tt.status, tt.code)
-			shopRequireDetails(t, e, tt.details...)
+			e := apitest.RequireError(t, res, tt.status, tt.code)
+			apitest.RequireDetails(t, e, tt.details...)
 		})
 	}
 }
@@ -165,12 +153,12 @@ func TestDashboardUsersStatementCountDoesNotGrowWithThePage(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	staff := shopStaff(t, env)
+	staff := apitest.Staff(t, env)
 	// 110 customers, newer than the staff member, with six orders each: pages of 5
 	// and of 100 are both full of users who each have five recent orders.
-	customers := shopUsers(t, env, auth.RoleCustomer, 110)
-	shopExec(t, env, `UPDATE users SET created_at = created_at - interval '1 day' WHERE id = $1`, staff.ID)
-	shopExec(t, env, `
+	customers := apitest.CreateUsers(t, env, auth.RoleCustomer, 110)
+	apitest.Exec(t, env, `UPDATE users SET created_at = created_at - interval '1 day' WHERE id = $1`, staff.ID)
+	apitest.Exec(t, env, `
 		INSERT INTO orders (user_id, total_cents, status, created_at)
 		SELECT u.id, 100 * k, CASE WHEN k = 1 THEN 'cancelled' ELSE 'pending' END, now() - k * interval '1 minute'
 		FROM users u CROSS JOIN generate_series(1, 6) AS k
@@ -194,7 +182,7 @@ func TestDashboardUsersStatementCountDoesNotGrowWithThePage(t *testing.T) {
 			}
 			require.Equal(t, int64(100), d.RecentOrders[0].TotalCents)
 		}
-		counts[limit] = shopQueryCount(t, res.HTTPResponse)
+		counts[limit] = apitest.QueryCount(t, res.HTTPResponse)
 	}
 	t.Logf("GET /dashboard/users statements: limit=5 → %d, limit=100 → %d", counts[5], counts[100])
 	require.Equal(t, counts[5], counts[100], "the number of statements grows with the page")
@@ -205,11 +193,11 @@ func TestGetOrderStatementCountIsTheSameForOneItemAndFifty(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	customer := shopCustomer(t, env)
-	ids := shopCreateProducts(t, env, 50, 10, 10)
+	customer := apitest.Customer(t, env)
+	ids := apitest.CreateProducts(t, env, 50, 10, 10)
 	items := make([]client.OrderItemInput, len(ids))
 	for i, id := range ids {
-		items[i] = shopItem(id, 1)
+		items[i] = apitest.Item(id, 1)
 	}
 
 	counts := map[int]int{}
@@ -217,7 +205,7 @@ func TestGetOrderStatementCountIsTheSameForOneItemAndFifty(t *testing.T) {
 		placed, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{Items: items[:n]}, customer.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusCreated, placed.StatusCode(), string(placed.Body))
-		t.Logf("POST /orders with %d item(s): %d statements", n, shopQueryCount(t, placed.HTTPResponse))
+		t.Logf("POST /orders with %d item(s): %d statements", n, apitest.QueryCount(t, placed.HTTPResponse))
 
 		res, err := env.Client.GetOrderWithResponse(ctx, placed.JSON201.Data.Id, customer.Auth())
 		require.NoError(t, err)
@@ -226,7 +214,7 @@ func TestGetOrderStatementCountIsTheSameForOneItemAndFifty(t *testing.T) {
 		for _, it := range res.JSON200.Data.Items {
 			require.NotEmpty(t, it.Name)
 		}
-		counts[n] = shopQueryCount(t, res.HTTPResponse)
+		counts[n] = apitest.QueryCount(t, res.HTTPResponse)
 	}
 	t.Logf("GET /orders/{id} statements: 1 item → %d, 50 items → %d", counts[1], counts[50])
 	require.Equal(t, counts[1], counts[50], "reading an order costs a statement per item")
@@ -241,17 +229,17 @@ func TestDashboardSummary(t *testing.T) {
 		return time.Date(2025, month, d, hour, 0, 0, 0, time.UTC)
 	}
 
-	staff := shopStaff(t, env)
-	c := shopUsers(t, env, auth.RoleCustomer, 3)
-	shopSetCreatedAt(t, env, "users", staff.ID, time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC))
-	shopSetCreatedAt(t, env, "users", c[0].ID, day(1, 5, 0))
-	shopSetCreatedAt(t, env, "users", c[1].ID, day(2, 5, 0))
-	shopSetCreatedAt(t, env, "users", c[2].ID, day(3, 5, 0))
+	staff := apitest.Staff(t, env)
+	c := apitest.CreateUsers(t, env, auth.RoleCustomer, 3)
+	apitest.SetCreatedAt(t, env, "users", staff.ID, time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC))
+	apitest.SetCreatedAt(t, env, "users", c[0].ID, day(1, 5, 0))
+	apitest.SetCreatedAt(t, env, "users", c[1].ID, day(2, 5, 0))
+	apitest.SetCreatedAt(t, env, "users", c[2].ID, day(3, 5, 0))
 
 	prices := map[string]int64{"A": 1000, "B": 900, "C": 800, "D": 700, "E": 600, "F": 350}
 	prod := map[string]uuid.UUID{}
 	for name, price := range prices {
-		prod[name] = shopCreateProduct(t, env, shopProductOpts{Sku: "SUM-" + name, Name: "Product " + name, PriceCents: price, Stock: 100}).ID
+		prod[name] = apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "SUM-" + name, Name: "Product " + name, PriceCents: price, Stock: 100}).ID
 	}
 	type line struct {
 		product string
@@ -272,10 +260,10 @@ func TestDashboardSummary(t *testing.T) {
 	} {
 		items := make([]client.OrderItemInput, len(o.lines))
 		for i, l := range o.lines {
-			items[i] = shopItem(prod[l.product], l.qty)
+			items[i] = apitest.Item(prod[l.product], l.qty)
 		}
-		placed := shopPlaceOrder(t, env, o.user, items...)
-		shopExec(t, env, `UPDATE orders SET created_at = $2, status = $3 WHERE id = $1`, placed.Id, o.at, o.status)
+		placed := apitest.PlaceOrder(t, env, o.user, items...)
+		apitest.Exec(t, env, `UPDATE orders SET created_at = $2, status = $3 WHERE id = $1`, placed.Id, o.at, o.status)
 	}
 	top := func(name string, units, revenue int64) client.TopProduct {
 		return client.TopProduct{ProductId: prod[name], Sku: "SUM-" + name, Name: "Product " + name, Units: units, RevenueCents: revenue}
@@ -298,9 +286,9 @@ func TestDashboardSummary(t *testing.T) {
 		},
 		{
 			name:   "a period keeps the orders and new users within it",
-			params: client.GetDashboardSummaryParams{From: shopPtr(day(2, 1, 0)), To: shopPtr(day(3, 1, 0))},
+			params: client.GetDashboardSummaryParams{From: apitest.Ptr(day(2, 1, 0)), To: apitest.Ptr(day(3, 1, 0))},
 			want: client.DashboardSummary{
-				From: shopPtr(day(2, 1, 0)), To: shopPtr(day(3, 1, 0)),
+				From: apitest.Ptr(day(2, 1, 0)), To: apitest.Ptr(day(3, 1, 0)),
 				UsersTotal: 4, UsersNew: 1, OrdersTotal: 2,
 				OrdersByStatus: client.OrdersByStatus{Shipped: 1, Delivered: 1},
 				RevenueCents:   3300,
@@ -309,9 +297,9 @@ func TestDashboardSummary(t *testing.T) {
 		},
 		{
 			name:   "from is inclusive",
-			params: client.GetDashboardSummaryParams{From: shopPtr(day(3, 1, 0)), To: shopPtr(day(4, 1, 0))},
+			params: client.GetDashboardSummaryParams{From: apitest.Ptr(day(3, 1, 0)), To: apitest.Ptr(day(4, 1, 0))},
 			want: client.DashboardSummary{
-				From: shopPtr(day(3, 1, 0)), To: shopPtr(day(4, 1, 0)),
+				From: apitest.Ptr(day(3, 1, 0)), To: apitest.Ptr(day(4, 1, 0)),
 				UsersTotal: 4, UsersNew: 1, OrdersTotal: 2,
 				OrdersByStatus: client.OrdersByStatus{Pending: 1, Cancelled: 1},
 				RevenueCents:   1250,
@@ -320,9 +308,9 @@ func TestDashboardSummary(t *testing.T) {
 		},
 		{
 			name:   "to is exclusive",
-			params: client.GetDashboardSummaryParams{To: shopPtr(day(3, 1, 0))},
+			params: client.GetDashboardSummaryParams{To: apitest.Ptr(day(3, 1, 0))},
 			want: client.DashboardSummary{
-				To:         shopPtr(day(3, 1, 0)),
+				To:         apitest.Ptr(day(3, 1, 0)),
 				UsersTotal: 4, UsersNew: 3, OrdersTotal: 4,
 				OrdersByStatus: client.OrdersByStatus{Pending: 1, Paid: 1, Shipped: 1, Delivered: 1},
 				RevenueCents:   1350 + 1800 + 1500 + 1800,
@@ -331,9 +319,9 @@ func TestDashboardSummary(t *testing.T) {
 		},
 		{
 			name:   "a period in another offset is echoed in UTC",
-			params: client.GetDashboardSummaryParams{From: shopPtr(day(2, 1, 1).In(time.FixedZone("CET", 3600))), To: shopPtr(day(3, 1, 0))},
+			params: client.GetDashboardSummaryParams{From: apitest.Ptr(day(2, 1, 1).In(time.FixedZone("CET", 3600))), To: apitest.Ptr(day(3, 1, 0))},
 			want: client.DashboardSummary{
-				From: shopPtr(day(2, 1, 1)), To: shopPtr(day(3, 1, 0)),
+				From: apitest.Ptr(day(2, 1, 1)), To: apitest.Ptr(day(3, 1, 0)),
 				UsersTotal: 4, UsersNew: 1, OrdersTotal: 2,
 				OrdersByStatus: client.OrdersByStatus{Shipped: 1, Delivered: 1},
 				RevenueCents:   3300,
@@ -342,9 +330,9 @@ func TestDashboardSummary(t *testing.T) {
 		},
 		{
 			name:   "an empty period gives zeros and no top products",
-			params: client.GetDashboardSummaryParams{From: shopPtr(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)), To: shopPtr(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC))},
+			params: client.GetDashboardSummaryParams{From: apitest.Ptr(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)), To: apitest.Ptr(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC))},
 			want: client.DashboardSummary{
-				From: shopPtr(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)), To: shopPtr(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)),
+				From: apitest.Ptr(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)), To: apitest.Ptr(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)),
 				UsersTotal: 4, TopProducts: []client.TopProduct{},
 			},
 		},
@@ -361,7 +349,7 @@ func TestDashboardSummary(t *testing.T) {
 				}
 			}
 			require.Equal(t, tt.want, got)
-			require.Equal(t, 1, shopQueryCount(t, res.HTTPResponse), "the summary is one statement")
+			require.Equal(t, 1, apitest.QueryCount(t, res.HTTPResponse), "the summary is one statement")
 		})
 	}
 
@@ -374,26 +362,26 @@ func TestDashboardSummary(t *testing.T) {
 		details []string
 	}{
 		{name: "from equal to to is refused", auth: staff.Auth(),
-			params: client.GetDashboardSummaryParams{From: shopPtr(day(2, 1, 0)), To: shopPtr(day(2, 1, 0))},
+			params: client.GetDashboardSummaryParams{From: apitest.Ptr(day(2, 1, 0)), To: apitest.Ptr(day(2, 1, 0))},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query from"}},
 		{name: "from after to is refused", auth: staff.Auth(),
-			params: client.GetDashboardSummaryParams{From: shopPtr(day(3, 1, 0)), To: shopPtr(day(2, 1, 0))},
+			params: client.GetDashboardSummaryParams{From: apitest.Ptr(day(3, 1, 0)), To: apitest.Ptr(day(2, 1, 0))},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query from"}},
 		{name: "a customer may not read the summary", auth: c[0].Auth(),
 			status: http.StatusForbidden, code: client.FORBIDDEN},
-		{name: "an anonymous caller must authenticate", auth: shopNoAuth,
+		{name: "an anonymous caller must authenticate", auth: apitest.NoAuth,
 			status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := env.Client.GetDashboardSummaryWithResponse(ctx, &tt.params, tt.auth)
 			require.NoError(t, err)
-			e := shopRequireError(t, res, tt.status, tt.code)
-			shopRequireDetails(t, e, tt.details...)
+			e := apitest.RequireError(t, res, tt.status, tt.code)
+			apitest.RequireDetails(t, e, tt.details...)
 		})
 	}
 	t.Run("a from that is not a date-time is refused", func(t *testing.T) {
 		res, body := env.Do(http.MethodGet, "/api/v1/dashboard/summary?from=last-week", "", nil, "Authorization", "Bearer "+staff.Token)
-		e := shopRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-		shopRequireDetails(t, e, "query from")
+		e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireDetails(t, e, "query from")
 	})
 }

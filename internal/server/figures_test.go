@@ -95,13 +95,13 @@ func TestSummaryFromMaintainedFiguresEqualsTheRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	now := time.Now()
 
-	staff := shopStaff(t, env)
-	customers := shopUsers(t, env, auth.RoleCustomer, 6)
+	staff := apitest.Staff(t, env)
+	customers := apitest.CreateUsers(t, env, auth.RoleCustomer, 6)
 	// More products than top_sellers' first round reads (64), prices that repeat so
 	// that revenue ties are common and the SKU tie-break counts, and sales skewed to
 	// the first products, as in a shop.
-	products := shopCreateProducts(t, env, 150, 100, 100000)
-	shopExec(t, env, `UPDATE products SET price_cents = 100 * (1 + abs(hashtext(sku)) % 4) WHERE id = ANY($1)`, products)
+	products := apitest.CreateProducts(t, env, 150, 100, 100000)
+	apitest.Exec(t, env, `UPDATE products SET price_cents = 100 * (1 + abs(hashtext(sku)) % 4) WHERE id = ANY($1)`, products)
 	q := db.New(env.Pool)
 	fold := func() {
 		_, err := q.FiguresFold(ctx)
@@ -118,14 +118,14 @@ func TestSummaryFromMaintainedFiguresEqualsTheRows(t *testing.T) {
 			k := int(float64(len(products)) * r.Float64() * r.Float64())
 			if !seen[k] {
 				seen[k] = true
-				items = append(items, shopItem(products[k], int32(1+r.IntN(4))))
+				items = append(items, apitest.Item(products[k], int32(1+r.IntN(4))))
 			}
 		}
-		o := shopPlaceOrder(t, env, customers[r.IntN(len(customers))], items...)
+		o := apitest.PlaceOrder(t, env, customers[r.IntN(len(customers))], items...)
 		// Most orders are back-dated to a random moment of the last twelve days.
 		if r.IntN(5) > 0 {
 			at := now.Add(-time.Duration(r.Float64() * float64(12*24*time.Hour)))
-			shopSetCreatedAt(t, env, "orders", o.Id, at)
+			apitest.SetCreatedAt(t, env, "orders", o.Id, at)
 		}
 		mu.Lock()
 		orders = append(orders, o.Id)
@@ -154,8 +154,8 @@ func TestSummaryFromMaintainedFiguresEqualsTheRows(t *testing.T) {
 			require.NoError(t, err)
 			require.Contains(t, []int{http.StatusOK, http.StatusConflict}, res.StatusCode(), string(res.Body))
 		case k < 9:
-			u := shopUsers(t, env, auth.RoleCustomer, 1)[0]
-			shopSetCreatedAt(t, env, "users", u.ID, now.Add(-time.Duration(r.Float64()*float64(12*24*time.Hour))))
+			u := apitest.CreateUsers(t, env, auth.RoleCustomer, 1)[0]
+			apitest.SetCreatedAt(t, env, "users", u.ID, now.Add(-time.Duration(r.Float64()*float64(12*24*time.Hour))))
 		default:
 			fold()
 		}
@@ -255,26 +255,26 @@ func TestFiguresFollowEveryWritePath(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	customers := shopUsers(t, env, auth.RoleCustomer, 3)
-	a := shopCreateProduct(t, env, shopProductOpts{PriceCents: 500, Stock: 100})
-	b := shopCreateProduct(t, env, shopProductOpts{PriceCents: 300, Stock: 100})
-	spare := shopCreateProduct(t, env, shopProductOpts{PriceCents: 300, Stock: 100})
-	o1 := shopPlaceOrder(t, env, customers[0], shopItem(a.ID, 2), shopItem(b.ID, 1))
-	o2 := shopPlaceOrder(t, env, customers[1], shopItem(b.ID, 3))
-	shopPlaceOrder(t, env, customers[2], shopItem(a.ID, 1))
+	customers := apitest.CreateUsers(t, env, auth.RoleCustomer, 3)
+	a := apitest.CreateProduct(t, env, apitest.ProductOpts{PriceCents: 500, Stock: 100})
+	b := apitest.CreateProduct(t, env, apitest.ProductOpts{PriceCents: 300, Stock: 100})
+	spare := apitest.CreateProduct(t, env, apitest.ProductOpts{PriceCents: 300, Stock: 100})
+	o1 := apitest.PlaceOrder(t, env, customers[0], apitest.Item(a.ID, 2), apitest.Item(b.ID, 1))
+	o2 := apitest.PlaceOrder(t, env, customers[1], apitest.Item(b.ID, 3))
+	apitest.PlaceOrder(t, env, customers[2], apitest.Item(a.ID, 1))
 
 	counters := func() map[string]int64 {
 		out := map[string]int64{}
 		for _, name := range []string{"users", "products_live", "orders"} {
-			out[name] = shopCount(t, env, `SELECT counter_value($1)`, name)
+			out[name] = apitest.Count(t, env, `SELECT counter_value($1)`, name)
 		}
 		return out
 	}
 	rows := func() map[string]int64 {
 		return map[string]int64{
-			"users":         shopCount(t, env, `SELECT count(*) FROM users`),
-			"products_live": shopCount(t, env, `SELECT count(*) FROM products WHERE archived_at IS NULL`),
-			"orders":        shopCount(t, env, `SELECT count(*) FROM orders`),
+			"users":         apitest.Count(t, env, `SELECT count(*) FROM users`),
+			"products_live": apitest.Count(t, env, `SELECT count(*) FROM products WHERE archived_at IS NULL`),
+			"orders":        apitest.Count(t, env, `SELECT count(*) FROM orders`),
 		}
 	}
 	periods := figuresPeriods(time.Now(), rand.New(rand.NewPCG(1, 2)))
@@ -293,11 +293,11 @@ func TestFiguresFollowEveryWritePath(t *testing.T) {
 		{"a product archived", `UPDATE products SET archived_at = now() WHERE id = '` + a.ID.String() + `'`},
 		{"a product restored", `UPDATE products SET archived_at = NULL WHERE id = '` + a.ID.String() + `'`},
 		{"an unsold product deleted", `DELETE FROM products WHERE id = '` + spare.ID.String() + `'`},
-		{"a user without orders deleted", `DELETE FROM users WHERE id = '` + shopUsers(t, env, auth.RoleCustomer, 1)[0].ID.String() + `'`},
+		{"a user without orders deleted", `DELETE FROM users WHERE id = '` + apitest.CreateUsers(t, env, auth.RoleCustomer, 1)[0].ID.String() + `'`},
 		{"a fold", `SELECT figures_fold()`},
 		{"a rebuild", `SELECT figures_rebuild()`},
 	} {
-		shopExec(t, env, step.sql)
+		apitest.Exec(t, env, step.sql)
 		same("after " + step.name)
 	}
 }

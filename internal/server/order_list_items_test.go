@@ -20,9 +20,9 @@ func shopOrderOfSizes(t *testing.T, env *apitest.Env, u apitest.User, products [
 	for i, n := range sizes {
 		items := make([]client.OrderItemInput, n)
 		for j := range items {
-			items[j] = shopItem(products[(i+j)%len(products)], int32(1+j%3))
+			items[j] = apitest.Item(products[(i+j)%len(products)], int32(1+j%3))
 		}
-		orders[i] = shopPlaceOrder(t, env, u, items...)
+		orders[i] = apitest.PlaceOrder(t, env, u, items...)
 	}
 	return orders
 }
@@ -31,8 +31,8 @@ func TestListOrdersWithItemsCostsTheSameForOneOrderAndFifty(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	customer := shopCustomer(t, env)
-	products := shopCreateProducts(t, env, 40, 250, 1000)
+	customer := apitest.Customer(t, env)
+	products := apitest.CreateProducts(t, env, 40, 250, 1000)
 	// Fifty orders of 1 to 40 lines: "My orders" with what each one bought.
 	sizes := make([]int, 50)
 	for i := range sizes {
@@ -58,7 +58,7 @@ func TestListOrdersWithItemsCostsTheSameForOneOrderAndFifty(t *testing.T) {
 			require.Equal(t, want.Items, *o.Items, "the list's lines differ from the placed order's")
 			require.Equal(t, int32(len(want.Items)), o.ItemCount)
 		}
-		counts[limit] = shopQueryCount(t, res.HTTPResponse)
+		counts[limit] = apitest.QueryCount(t, res.HTTPResponse)
 	}
 	t.Logf("GET /orders?include=items statements: 1 order → %d, 50 orders of up to 40 lines → %d", counts[1], counts[50])
 	require.Equal(t, counts[1], counts[50], "the number of statements grows with the page")
@@ -74,20 +74,20 @@ func TestListOrdersWithItemsCostsTheSameForOneOrderAndFifty(t *testing.T) {
 		require.Nil(t, o.Items, "the lines are listed without include=items")
 		require.Equal(t, int32(len(byID[o.Id].Items)), o.ItemCount)
 	}
-	require.Equal(t, 1, shopQueryCount(t, res.HTTPResponse), "a page with line counts is one statement")
+	require.Equal(t, 1, apitest.QueryCount(t, res.HTTPResponse), "a page with line counts is one statement")
 }
 
 func TestListOrdersWithItems(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	alice, bob, staff := shopCustomer(t, env), shopCustomer(t, env), shopStaff(t, env)
-	products := shopCreateProducts(t, env, 6, 300, 100)
+	alice, bob, staff := apitest.Customer(t, env), apitest.Customer(t, env), apitest.Staff(t, env)
+	products := apitest.CreateProducts(t, env, 6, 300, 100)
 	mine := shopOrderOfSizes(t, env, alice, products, 3, 1, 2)
 	theirs := shopOrderOfSizes(t, env, bob, products, 4)
 	// An order whose lines are gone (as no API path leaves one) still lists, with none.
 	var empty uuid.UUID
-	shopExec(t, env, `INSERT INTO orders (user_id, total_cents) VALUES ($1, 0)`, bob.ID)
+	apitest.Exec(t, env, `INSERT INTO orders (user_id, total_cents) VALUES ($1, 0)`, bob.ID)
 	require.NoError(t, env.Pool.QueryRow(ctx, `SELECT id FROM orders WHERE user_id = $1 AND total_cents = 0`, bob.ID).Scan(&empty))
 	include := client.Items
 	list := func(t *testing.T, u apitest.User, p client.ListOrdersParams) *client.ListOrdersResponse {
@@ -130,9 +130,9 @@ func TestListOrdersWithItems(t *testing.T) {
 	})
 
 	t.Run("a cursor issued without include is followed with it", func(t *testing.T) {
-		first := list(t, alice, client.ListOrdersParams{Limit: shopPtr[int32](2)})
+		first := list(t, alice, client.ListOrdersParams{Limit: apitest.Ptr[int32](2)})
 		require.NotNil(t, first.JSON200.Pagination.NextCursor)
-		next := list(t, alice, client.ListOrdersParams{Limit: shopPtr[int32](2), Cursor: first.JSON200.Pagination.NextCursor, Include: &include})
+		next := list(t, alice, client.ListOrdersParams{Limit: apitest.Ptr[int32](2), Cursor: first.JSON200.Pagination.NextCursor, Include: &include})
 		require.Len(t, next.JSON200.Data, 1)
 		require.Equal(t, mine[0].Id, next.JSON200.Data[0].Id)
 		require.Equal(t, mine[0].Items, *next.JSON200.Data[0].Items)
@@ -140,10 +140,10 @@ func TestListOrdersWithItems(t *testing.T) {
 	})
 
 	t.Run("a page past the end is empty and reads no lines", func(t *testing.T) {
-		res := list(t, alice, client.ListOrdersParams{Include: &include, Page: shopPtr[int32](3), Limit: shopPtr[int32](2)})
+		res := list(t, alice, client.ListOrdersParams{Include: &include, Page: apitest.Ptr[int32](3), Limit: apitest.Ptr[int32](2)})
 		require.Empty(t, res.JSON200.Data)
 		require.Equal(t, int64(3), res.JSON200.Pagination.Total)
-		require.Equal(t, 2, shopQueryCount(t, res.HTTPResponse), "the page and the count, no lines")
+		require.Equal(t, 2, apitest.QueryCount(t, res.HTTPResponse), "the page and the count, no lines")
 	})
 
 	t.Run("an unknown include is refused, naming it", func(t *testing.T) {
@@ -154,7 +154,7 @@ func TestListOrdersWithItems(t *testing.T) {
 		require.NoError(t, err)
 		parsed, err := client.ParseListOrdersResponse(res)
 		require.NoError(t, err)
-		e := shopRequireError(t, parsed, http.StatusBadRequest, client.VALIDATIONERROR)
-		shopRequireDetails(t, e, "query include")
+		e := apitest.RequireError(t, parsed, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireDetails(t, e, "query include")
 	})
 }

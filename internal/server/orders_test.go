@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,73 +20,18 @@ import (
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 )
 
-func shopItem(id uuid.UUID, quantity int32) client.OrderItemInput {
-	return client.OrderItemInput{ProductId: id, Quantity: quantity}
-}
-
-// shopPlaceOrder places an order through the API and requires it to succeed.
-func shopPlaceOrder(t *testing.T, env *apitest.Env, u apitest.User, items ...client.OrderItemInput) client.Order {
-	t.Helper()
-	res, err := env.Client.CreateOrderWithResponse(context.Background(), nil, client.CreateOrderRequest{Items: items}, u.Auth())
-	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
-	return res.JSON201.Data
-}
-
-// shopMoveOrder moves an order forward through the API as staff, one step at a time,
-// until it reaches status ("cancelled" cancels it).
-func shopMoveOrder(t *testing.T, env *apitest.Env, staff apitest.User, id uuid.UUID, status client.OrderStatus) {
-	t.Helper()
-	ctx := context.Background()
-	if status == client.OrderStatusCancelled {
-		res, err := env.Client.CancelOrderWithResponse(ctx, id, staff.Auth())
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
-		return
-	}
-	for _, next := range []client.UpdateOrderStatusRequestStatus{"paid", "shipped", "delivered"} {
-		if status == client.OrderStatusPending {
-			return
-		}
-		res, err := env.Client.UpdateOrderStatusWithResponse(ctx, id, client.UpdateOrderStatusRequest{Status: next}, staff.Auth())
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
-		if string(next) == string(status) {
-			return
-		}
-	}
-}
-
-// shopOrderStatus reads an order's status from the database.
-func shopOrderStatus(t *testing.T, env *apitest.Env, id uuid.UUID) string {
-	t.Helper()
-	var s string
-	require.NoError(t, env.Pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE id = $1`, id).Scan(&s))
-	return s
-}
-
-// shopRequireCleanLogs fails when the server logged a deadlock or answered a 5xx.
-func shopRequireCleanLogs(t *testing.T, env *apitest.Env) {
-	t.Helper()
-	logs := env.Logs()
-	require.NotContains(t, strings.ToLower(logs), "deadlock")
-	require.NotContains(t, logs, `"status":500`)
-	require.NotContains(t, logs, `"status":503`)
-	require.NotContains(t, logs, "request failed")
-}
-
 func TestCreateOrderTakesPricesFromTheCatalogAndTakesStock(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	customer := shopCustomer(t, env)
-	staff := shopStaff(t, env)
-	anvil := shopCreateProduct(t, env, shopProductOpts{Sku: "ANVIL-1", Name: "Anvil", PriceCents: 2500, Stock: 10})
-	bolt := shopCreateProduct(t, env, shopProductOpts{Sku: "BOLT-1", Name: "Bolt", PriceCents: 199, Stock: 100})
+	customer := apitest.Customer(t, env)
+	staff := apitest.Staff(t, env)
+	anvil := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "ANVIL-1", Name: "Anvil", PriceCents: 2500, Stock: 10})
+	bolt := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "BOLT-1", Name: "Bolt", PriceCents: 199, Stock: 100})
 
 	res, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{
-		Items: []client.OrderItemInput{shopItem(bolt.ID, 10), shopItem(anvil.ID, 2)},
-		Note:  shopPtr("Leave it at the door"),
+		Items: []client.OrderItemInput{apitest.Item(bolt.ID, 10), apitest.Item(anvil.ID, 2)},
+		Note:  apitest.Ptr("Leave it at the door"),
 	}, customer.Auth())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
@@ -103,10 +47,10 @@ func TestCreateOrderTakesPricesFromTheCatalogAndTakesStock(t *testing.T) {
 		{ProductId: bolt.ID, Sku: "BOLT-1", Name: "Bolt", Quantity: 10, UnitPriceCents: 199, LineTotalCents: 1990},
 	}, order.Items)
 
-	require.Equal(t, int32(8), shopStock(t, env, anvil.ID))
-	require.Equal(t, int32(90), shopStock(t, env, bolt.ID))
-	require.Equal(t, int64(1), shopCount(t, env, `SELECT count(*) FROM orders WHERE user_id = $1 AND total_cents = 6990`, customer.ID))
-	require.Equal(t, int64(12), shopCount(t, env, `SELECT sum(quantity) FROM order_items WHERE order_id = $1`, order.Id))
+	require.Equal(t, int32(8), apitest.Stock(t, env, anvil.ID))
+	require.Equal(t, int32(90), apitest.Stock(t, env, bolt.ID))
+	require.Equal(t, int64(1), apitest.Count(t, env, `SELECT count(*) FROM orders WHERE user_id = $1 AND total_cents = 6990`, customer.ID))
+	require.Equal(t, int64(12), apitest.Count(t, env, `SELECT sum(quantity) FROM order_items WHERE order_id = $1`, order.Id))
 
 	t.Run("reading the order gives what placing it answered", func(t *testing.T) {
 		read, err := env.Client.GetOrderWithResponse(ctx, order.Id, customer.Auth())
@@ -116,7 +60,7 @@ func TestCreateOrderTakesPricesFromTheCatalogAndTakesStock(t *testing.T) {
 	})
 	t.Run("a later price change does not touch a placed order", func(t *testing.T) {
 		changed, err := env.Client.UpdateProductWithResponse(ctx, anvil.ID, nil,
-			client.UpdateProductRequest{PriceCents: shopPtr[int64](9999)}, staff.Auth())
+			client.UpdateProductRequest{PriceCents: apitest.Ptr[int64](9999)}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, changed.StatusCode())
 		read, err := env.Client.GetOrderWithResponse(ctx, order.Id, customer.Auth())
@@ -130,15 +74,15 @@ func TestCreateOrderTakesPricesFromTheCatalogAndTakesStock(t *testing.T) {
 			fmt.Sprintf(`{"items":[{"productId":%q,"quantity":1}],"totalCents":1}`, bolt.ID),
 		} {
 			res, raw := env.Do(http.MethodPost, "/api/v1/orders", "application/json", []byte(body), "Authorization", "Bearer "+customer.Token)
-			e := shopRawError(t, res, raw, http.StatusBadRequest, client.UNKNOWNFIELD)
+			e := apitest.RequireRawError(t, res, raw, http.StatusBadRequest, client.UNKNOWNFIELD)
 			require.Len(t, *e.Details, 1)
 			require.Contains(t, []string{"items.0.unitPriceCents", "totalCents"}, (*e.Details)[0].Field)
 		}
-		require.Equal(t, int32(90), shopStock(t, env, bolt.ID))
+		require.Equal(t, int32(90), apitest.Stock(t, env, bolt.ID))
 	})
 	t.Run("a blank note is not stored", func(t *testing.T) {
 		res, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{
-			Items: []client.OrderItemInput{shopItem(bolt.ID, 1)}, Note: shopPtr("   ")}, customer.Auth())
+			Items: []client.OrderItemInput{apitest.Item(bolt.ID, 1)}, Note: apitest.Ptr("   ")}, customer.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
 		require.Nil(t, res.JSON201.Data.Note)
@@ -148,34 +92,34 @@ func TestCreateOrderTakesPricesFromTheCatalogAndTakesStock(t *testing.T) {
 func TestCreateOrderOfOneHundredItems(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	customer := shopCustomer(t, env)
-	ids := shopCreateProducts(t, env, 100, 10, 5)
+	customer := apitest.Customer(t, env)
+	ids := apitest.CreateProducts(t, env, 100, 10, 5)
 	items := make([]client.OrderItemInput, len(ids))
 	for i, id := range ids {
-		items[i] = shopItem(id, int32(1+i%5))
+		items[i] = apitest.Item(id, int32(1+i%5))
 	}
-	order := shopPlaceOrder(t, env, customer, items...)
+	order := apitest.PlaceOrder(t, env, customer, items...)
 	require.Len(t, order.Items, 100)
 	var want int64
 	for _, it := range items {
 		want += int64(it.Quantity) * 10
 	}
 	require.Equal(t, want, order.TotalCents)
-	require.Equal(t, int64(100*5)-want/10, shopCount(t, env, `SELECT sum(stock) FROM products`))
+	require.Equal(t, int64(100*5)-want/10, apitest.Count(t, env, `SELECT sum(stock) FROM products`))
 }
 
 func TestCreateOrderRefusesBadItems(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	customer := shopCustomer(t, env)
-	p := shopCreateProduct(t, env, shopProductOpts{Sku: "ITEM-1", Stock: 5})
-	q := shopCreateProduct(t, env, shopProductOpts{Sku: "ITEM-2", Stock: 5})
-	archived := shopCreateProduct(t, env, shopProductOpts{Sku: "ITEM-OLD", Stock: 5, Archived: true})
+	customer := apitest.Customer(t, env)
+	p := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "ITEM-1", Stock: 5})
+	q := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "ITEM-2", Stock: 5})
+	archived := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "ITEM-OLD", Stock: 5, Archived: true})
 
 	many := make([]client.OrderItemInput, 101)
 	for i := range many {
-		many[i] = shopItem(uuid.New(), 1)
+		many[i] = apitest.Item(uuid.New(), 1)
 	}
 	tests := []struct {
 		name    string
@@ -191,35 +135,35 @@ func TestCreateOrderRefusesBadItems(t *testing.T) {
 		{name: "an order of 101 items is refused", body: client.CreateOrderRequest{Items: many},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items"}},
 		{name: "a product ordered twice is refused",
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1), shopItem(q.ID, 1), shopItem(p.ID, 2)}},
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 1), apitest.Item(q.ID, 1), apitest.Item(p.ID, 2)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.2.productId"}},
-		{name: "a quantity of 0 is refused", body: client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 0)}},
+		{name: "a quantity of 0 is refused", body: client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 0)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.quantity"}},
-		{name: "a quantity of 1001 is refused", body: client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1001)}},
+		{name: "a quantity of 1001 is refused", body: client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 1001)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.quantity"}},
 		{name: "every bad quantity is reported at once",
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 0), shopItem(q.ID, 1001)}},
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 0), apitest.Item(q.ID, 1001)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.quantity", "body items.1.quantity"}},
 		{name: "an unknown product is refused",
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1), shopItem(uuid.New(), 1)}},
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 1), apitest.Item(uuid.New(), 1)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.1.productId"}},
 		{name: "an archived product is refused",
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(archived.ID, 1), shopItem(p.ID, 1)}},
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(archived.ID, 1), apitest.Item(p.ID, 1)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.productId"}},
 		{name: "unknown and archived products are reported together",
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(uuid.New(), 1), shopItem(archived.ID, 1), shopItem(p.ID, 99)}},
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(uuid.New(), 1), apitest.Item(archived.ID, 1), apitest.Item(p.ID, 99)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body items.0.productId", "body items.1.productId"}},
 		{name: "a note over 500 characters is refused",
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}, Note: shopPtr(strings.Repeat("n", 501))},
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 1)}, Note: apitest.Ptr(strings.Repeat("n", 501))},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body note"}},
-		{name: "an Idempotency-Key with a space is refused", key: shopPtr("has space"),
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}},
+		{name: "an Idempotency-Key with a space is refused", key: apitest.Ptr("has space"),
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 1)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"header Idempotency-Key"}},
-		{name: "an Idempotency-Key over 200 characters is refused", key: shopPtr(strings.Repeat("k", 201)),
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}},
+		{name: "an Idempotency-Key over 200 characters is refused", key: apitest.Ptr(strings.Repeat("k", 201)),
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 1)}},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"header Idempotency-Key"}},
-		{name: "an anonymous caller must authenticate", auth: shopNoAuth,
-			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 1)}},
+		{name: "an anonymous caller must authenticate", auth: apitest.NoAuth,
+			body:   client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 1)}},
 			status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
 	}
 	for _, tt := range tests {
@@ -230,20 +174,20 @@ func TestCreateOrderRefusesBadItems(t *testing.T) {
 			}
 			res, err := env.Client.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: tt.key}, tt.body, editor)
 			require.NoError(t, err)
-			e := shopRequireError(t, res, tt.status, tt.code)
-			shopRequireDetails(t, e, tt.details...)
-			require.Equal(t, int32(5), shopStock(t, env, p.ID))
-			require.Equal(t, int32(5), shopStock(t, env, q.ID))
-			require.Equal(t, int32(5), shopStock(t, env, archived.ID))
-			require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM orders`))
+			e := apitest.RequireError(t, res, tt.status, tt.code)
+			apitest.RequireDetails(t, e, tt.details...)
+			require.Equal(t, int32(5), apitest.Stock(t, env, p.ID))
+			require.Equal(t, int32(5), apitest.Stock(t, env, q.ID))
+			require.Equal(t, int32(5), apitest.Stock(t, env, archived.ID))
+			require.Equal(t, int64(0), apitest.Count(t, env, `SELECT count(*) FROM orders`))
 		})
 	}
 	t.Run("a body that is not an order is refused", func(t *testing.T) {
 		res, raw := env.Do(http.MethodPost, "/api/v1/orders", "application/json", []byte(`{"items":`), "Authorization", "Bearer "+customer.Token)
-		shopRawError(t, res, raw, http.StatusBadRequest, client.BADREQUEST)
+		apitest.RequireRawError(t, res, raw, http.StatusBadRequest, client.BADREQUEST)
 		res, raw = env.Do(http.MethodPost, "/api/v1/orders", "application/json", []byte(`{}`), "Authorization", "Bearer "+customer.Token)
-		e := shopRawError(t, res, raw, http.StatusBadRequest, client.VALIDATIONERROR)
-		shopRequireDetails(t, e, "body items")
+		e := apitest.RequireRawError(t, res, raw, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireDetails(t, e, "body items")
 	})
 }
 
@@ -251,32 +195,32 @@ func TestCreateOrderWithTooLittleStockMovesNoStock(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	customer := shopCustomer(t, env)
-	plenty := shopCreateProduct(t, env, shopProductOpts{Sku: "PLENTY-1", Stock: 50})
-	scarce := shopCreateProduct(t, env, shopProductOpts{Sku: "SCARCE-1", Stock: 2})
-	none := shopCreateProduct(t, env, shopProductOpts{Sku: "NONE-1", Stock: 0})
+	customer := apitest.Customer(t, env)
+	plenty := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "PLENTY-1", Stock: 50})
+	scarce := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "SCARCE-1", Stock: 2})
+	none := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "NONE-1", Stock: 0})
 
 	res, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{Items: []client.OrderItemInput{
-		shopItem(plenty.ID, 5), shopItem(scarce.ID, 3), shopItem(none.ID, 1),
+		apitest.Item(plenty.ID, 5), apitest.Item(scarce.ID, 3), apitest.Item(none.ID, 1),
 	}}, customer.Auth())
 	require.NoError(t, err)
-	e := shopRequireError(t, res, http.StatusConflict, client.INSUFFICIENTSTOCK)
-	shopRequireDetails(t, e, "body items.1.quantity", "body items.2.quantity")
-	require.Contains(t, shopDetailMessage(t, e, "items.1.quantity"), "3 requested but only 2")
-	require.Contains(t, shopDetailMessage(t, e, "items.1.quantity"), "SCARCE-1")
-	require.Contains(t, shopDetailMessage(t, e, "items.2.quantity"), "1 requested but only 0")
-	require.Contains(t, shopDetailMessage(t, e, "items.2.quantity"), "NONE-1")
+	e := apitest.RequireError(t, res, http.StatusConflict, client.INSUFFICIENTSTOCK)
+	apitest.RequireDetails(t, e, "body items.1.quantity", "body items.2.quantity")
+	require.Contains(t, apitest.DetailMessage(t, e, "items.1.quantity"), "3 requested but only 2")
+	require.Contains(t, apitest.DetailMessage(t, e, "items.1.quantity"), "SCARCE-1")
+	require.Contains(t, apitest.DetailMessage(t, e, "items.2.quantity"), "1 requested but only 0")
+	require.Contains(t, apitest.DetailMessage(t, e, "items.2.quantity"), "NONE-1")
 
-	require.Equal(t, int32(50), shopStock(t, env, plenty.ID), "stock moved on a product that had enough")
-	require.Equal(t, int32(2), shopStock(t, env, scarce.ID))
-	require.Equal(t, int32(0), shopStock(t, env, none.ID))
-	require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM orders`))
-	require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM order_items`))
+	require.Equal(t, int32(50), apitest.Stock(t, env, plenty.ID), "stock moved on a product that had enough")
+	require.Equal(t, int32(2), apitest.Stock(t, env, scarce.ID))
+	require.Equal(t, int32(0), apitest.Stock(t, env, none.ID))
+	require.Equal(t, int64(0), apitest.Count(t, env, `SELECT count(*) FROM orders`))
+	require.Equal(t, int64(0), apitest.Count(t, env, `SELECT count(*) FROM order_items`))
 
 	t.Run("ordering exactly the stock succeeds and leaves none", func(t *testing.T) {
-		shopPlaceOrder(t, env, customer, shopItem(scarce.ID, 2), shopItem(plenty.ID, 50))
-		require.Equal(t, int32(0), shopStock(t, env, scarce.ID))
-		require.Equal(t, int32(0), shopStock(t, env, plenty.ID))
+		apitest.PlaceOrder(t, env, customer, apitest.Item(scarce.ID, 2), apitest.Item(plenty.ID, 50))
+		require.Equal(t, int32(0), apitest.Stock(t, env, scarce.ID))
+		require.Equal(t, int32(0), apitest.Stock(t, env, plenty.ID))
 	})
 }
 
@@ -292,13 +236,13 @@ func TestPlacingAndReadingAnOrderListTheLinesAlikeUnderALinguisticCollation(t *t
 	require.NoError(t, env.Pool.QueryRow(ctx, `SELECT datlocprovider::text FROM pg_database WHERE datname = current_database()`).Scan(&provider))
 	require.Equal(t, "i", provider, "the test database does not collate with ICU")
 
-	customer := shopCustomer(t, env)
+	customer := apitest.Customer(t, env)
 	var items []client.OrderItemInput
 	for _, name := range []string{"zebra", "Éclair", "Banana", "apple"} {
-		p := shopCreateProduct(t, env, shopProductOpts{Name: name, Stock: 5})
-		items = append(items, shopItem(p.ID, 1))
+		p := apitest.CreateProduct(t, env, apitest.ProductOpts{Name: name, Stock: 5})
+		items = append(items, apitest.Item(p.ID, 1))
 	}
-	placed := shopPlaceOrder(t, env, customer, items...)
+	placed := apitest.PlaceOrder(t, env, customer, items...)
 	names := make([]string, len(placed.Items))
 	for i, it := range placed.Items {
 		names[i] = it.Name
@@ -315,12 +259,12 @@ func TestCreateOrderStatementCounts(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	customer := shopCustomer(t, env)
-	ids := shopCreateProducts(t, env, 50, 10, 10)
-	scarce := shopCreateProduct(t, env, shopProductOpts{Stock: 0})
+	customer := apitest.Customer(t, env)
+	ids := apitest.CreateProducts(t, env, 50, 10, 10)
+	scarce := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 0})
 	items := make([]client.OrderItemInput, len(ids))
 	for i, id := range ids {
-		items[i] = shopItem(id, 1)
+		items[i] = apitest.Item(id, 1)
 	}
 	key := func() *client.CreateOrderParams {
 		k := uuid.NewString()
@@ -340,17 +284,17 @@ func TestCreateOrderStatementCounts(t *testing.T) {
 	}{
 		{"an order of one item is one statement", nil, items[:1], http.StatusCreated, 1},
 		{"an order of fifty items is one statement", nil, items, http.StatusCreated, 1},
-		{"an order refused for stock is one statement", nil, []client.OrderItemInput{items[1], shopItem(scarce.ID, 1)}, http.StatusConflict, 1},
-		{"an order refused for an unknown product is one statement", nil, []client.OrderItemInput{shopItem(uuid.New(), 1)}, http.StatusBadRequest, 1},
+		{"an order refused for stock is one statement", nil, []client.OrderItemInput{items[1], apitest.Item(scarce.ID, 1)}, http.StatusConflict, 1},
+		{"an order refused for an unknown product is one statement", nil, []client.OrderItemInput{apitest.Item(uuid.New(), 1)}, http.StatusBadRequest, 1},
 		{"with a key: begin, lock the products, claim, place, save, commit", retried, items[2:4], http.StatusCreated, 6},
 		{"a retry: begin, lock the products, claim, read the saved response, commit", retried, items[2:4], http.StatusCreated, 5},
-		{"with a key, refused for stock: begin, lock the products, claim, place, rollback", key(), []client.OrderItemInput{shopItem(scarce.ID, 1)}, http.StatusConflict, 5},
+		{"with a key, refused for stock: begin, lock the products, claim, place, rollback", key(), []client.OrderItemInput{apitest.Item(scarce.ID, 1)}, http.StatusConflict, 5},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := env.Client.CreateOrderWithResponse(ctx, tt.params, client.CreateOrderRequest{Items: tt.items}, customer.Auth())
 			require.NoError(t, err)
 			require.Equal(t, tt.status, res.StatusCode(), string(res.Body))
-			require.Equal(t, tt.statements, shopQueryCount(t, res.HTTPResponse))
+			require.Equal(t, tt.statements, apitest.QueryCount(t, res.HTTPResponse))
 		})
 	}
 }
@@ -359,11 +303,11 @@ func TestCreateOrderWithIdempotencyKey(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	alice := shopCustomer(t, env)
-	bob := shopCustomer(t, env)
-	p := shopCreateProduct(t, env, shopProductOpts{Sku: "IDEM-1", PriceCents: 400, Stock: 100})
-	q := shopCreateProduct(t, env, shopProductOpts{Sku: "IDEM-2", PriceCents: 900, Stock: 100})
-	body := client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 2), shopItem(q.ID, 1)}, Note: shopPtr("once")}
+	alice := apitest.Customer(t, env)
+	bob := apitest.Customer(t, env)
+	p := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "IDEM-1", PriceCents: 400, Stock: 100})
+	q := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "IDEM-2", PriceCents: 900, Stock: 100})
+	body := client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 2), apitest.Item(q.ID, 1)}, Note: apitest.Ptr("once")}
 	place := func(u apitest.User, key string, b client.CreateOrderRequest) *client.CreateOrderResponse {
 		t.Helper()
 		res, err := env.Client.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: &key}, b, u.Auth())
@@ -371,7 +315,7 @@ func TestCreateOrderWithIdempotencyKey(t *testing.T) {
 		return res
 	}
 	ordersOf := func(u apitest.User) int64 {
-		return shopCount(t, env, `SELECT count(*) FROM orders WHERE user_id = $1`, u.ID)
+		return apitest.Count(t, env, `SELECT count(*) FROM orders WHERE user_id = $1`, u.ID)
 	}
 
 	key := "order-" + uuid.NewString()
@@ -387,20 +331,20 @@ func TestCreateOrderWithIdempotencyKey(t *testing.T) {
 			require.Equal(t, "application/json", retry.HTTPResponse.Header.Get("Content-Type"))
 		}
 		require.Equal(t, int64(1), ordersOf(alice))
-		require.Equal(t, int32(98), shopStock(t, env, p.ID), "a replay took stock again")
-		require.Equal(t, int32(99), shopStock(t, env, q.ID))
+		require.Equal(t, int32(98), apitest.Stock(t, env, p.ID), "a replay took stock again")
+		require.Equal(t, int32(99), apitest.Stock(t, env, q.ID))
 	})
 	t.Run("the same key with another body is 409 IDEMPOTENCY_CONFLICT", func(t *testing.T) {
 		for _, other := range []client.CreateOrderRequest{
-			{Items: []client.OrderItemInput{shopItem(p.ID, 3), shopItem(q.ID, 1)}, Note: shopPtr("once")},
-			{Items: []client.OrderItemInput{shopItem(p.ID, 2), shopItem(q.ID, 1)}},
+			{Items: []client.OrderItemInput{apitest.Item(p.ID, 3), apitest.Item(q.ID, 1)}, Note: apitest.Ptr("once")},
+			{Items: []client.OrderItemInput{apitest.Item(p.ID, 2), apitest.Item(q.ID, 1)}},
 		} {
 			res := place(alice, key, other)
-			e := shopRequireError(t, res, http.StatusConflict, client.IDEMPOTENCYCONFLICT)
-			shopRequireDetails(t, e, "header Idempotency-Key")
+			e := apitest.RequireError(t, res, http.StatusConflict, client.IDEMPOTENCYCONFLICT)
+			apitest.RequireDetails(t, e, "header Idempotency-Key")
 		}
 		require.Equal(t, int64(1), ordersOf(alice))
-		require.Equal(t, int32(98), shopStock(t, env, p.ID))
+		require.Equal(t, int32(98), apitest.Stock(t, env, p.ID))
 	})
 	t.Run("keys belong to their user: another user's same key places its own order", func(t *testing.T) {
 		res := place(bob, key, body)
@@ -409,10 +353,10 @@ func TestCreateOrderWithIdempotencyKey(t *testing.T) {
 		require.Equal(t, bob.ID, res.JSON201.Data.UserId)
 		require.Equal(t, int64(1), ordersOf(bob))
 		require.Equal(t, int64(1), ordersOf(alice))
-		require.Equal(t, int32(96), shopStock(t, env, p.ID))
+		require.Equal(t, int32(96), apitest.Stock(t, env, p.ID))
 	})
 	t.Run("an expired key may be used again", func(t *testing.T) {
-		shopExec(t, env, `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND key = $2`, alice.ID, key)
+		apitest.Exec(t, env, `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND key = $2`, alice.ID, key)
 		again := place(alice, key, body)
 		require.Equal(t, http.StatusCreated, again.StatusCode(), string(again.Body))
 		require.NotEqual(t, orderID, again.JSON201.Data.Id)
@@ -425,8 +369,8 @@ func TestCreateOrderWithIdempotencyKey(t *testing.T) {
 		require.Equal(t, int64(2), ordersOf(alice))
 	})
 	t.Run("an expired key may be used for another body", func(t *testing.T) {
-		shopExec(t, env, `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND key = $2`, alice.ID, key)
-		other := client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(q.ID, 4)}}
+		apitest.Exec(t, env, `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND key = $2`, alice.ID, key)
+		other := client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(q.ID, 4)}}
 		res := place(alice, key, other)
 		require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
 		require.Equal(t, int64(3600), res.JSON201.Data.TotalCents)
@@ -434,8 +378,8 @@ func TestCreateOrderWithIdempotencyKey(t *testing.T) {
 	})
 	t.Run("without a key every request places an order", func(t *testing.T) {
 		before := ordersOf(bob)
-		shopPlaceOrder(t, env, bob, body.Items...)
-		shopPlaceOrder(t, env, bob, body.Items...)
+		apitest.PlaceOrder(t, env, bob, body.Items...)
+		apitest.PlaceOrder(t, env, bob, body.Items...)
 		require.Equal(t, before+2, ordersOf(bob))
 	})
 }
@@ -444,10 +388,10 @@ func TestListOrders(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	alice := shopCustomer(t, env)
-	bob := shopCustomer(t, env)
-	staff := shopStaff(t, env)
-	p := shopCreateProduct(t, env, shopProductOpts{Stock: 1000, PriceCents: 100})
+	alice := apitest.Customer(t, env)
+	bob := apitest.Customer(t, env)
+	staff := apitest.Staff(t, env)
+	p := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 1000, PriceCents: 100})
 
 	// Placed in this order, an hour apart from 10:00: A1, B1, A2, B2, A3.
 	base := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -457,12 +401,12 @@ func TestListOrders(t *testing.T) {
 		name string
 		user apitest.User
 	}{{"A1", alice}, {"B1", bob}, {"A2", alice}, {"B2", bob}, {"A3", alice}} {
-		order := shopPlaceOrder(t, env, o.user, shopItem(p.ID, int32(i+1)))
-		shopExec(t, env, `UPDATE orders SET created_at = $2 WHERE id = $1`, order.Id, at(i))
+		order := apitest.PlaceOrder(t, env, o.user, apitest.Item(p.ID, int32(i+1)))
+		apitest.Exec(t, env, `UPDATE orders SET created_at = $2 WHERE id = $1`, order.Id, at(i))
 		ids[o.name] = order.Id
 	}
-	shopMoveOrder(t, env, staff, ids["A2"], client.OrderStatusCancelled)
-	shopMoveOrder(t, env, staff, ids["B1"], client.OrderStatusPaid)
+	apitest.MoveOrder(t, env, staff, ids["A2"], client.OrderStatusCancelled)
+	apitest.MoveOrder(t, env, staff, ids["B1"], client.OrderStatusPaid)
 
 	status := func(s client.OrderStatus) *client.OrderStatus { return &s }
 	tests := []struct {
@@ -494,20 +438,20 @@ func TestListOrders(t *testing.T) {
 			want: []string{"A3", "A1"}},
 		{name: "a status nobody has gives an empty page", caller: staff, params: client.ListOrdersParams{Status: status("delivered")},
 			want: []string{}},
-		{name: "from is inclusive and to exclusive", caller: staff, params: client.ListOrdersParams{From: shopPtr(at(1)), To: shopPtr(at(3))},
+		{name: "from is inclusive and to exclusive", caller: staff, params: client.ListOrdersParams{From: apitest.Ptr(at(1)), To: apitest.Ptr(at(3))},
 			want: []string{"A2", "B1"}},
-		{name: "from alone keeps what was placed at or after it", caller: staff, params: client.ListOrdersParams{From: shopPtr(at(3))},
+		{name: "from alone keeps what was placed at or after it", caller: staff, params: client.ListOrdersParams{From: apitest.Ptr(at(3))},
 			want: []string{"A3", "B2"}},
-		{name: "to alone keeps what was placed before it", caller: staff, params: client.ListOrdersParams{To: shopPtr(at(1))},
+		{name: "to alone keeps what was placed before it", caller: staff, params: client.ListOrdersParams{To: apitest.Ptr(at(1))},
 			want: []string{"A1"}},
 		{name: "times in another offset mean the same instant", caller: staff,
-			params: client.ListOrdersParams{From: shopPtr(at(1).In(time.FixedZone("CET", 3600))), To: shopPtr(at(2).In(time.FixedZone("EST", -5*3600)))},
+			params: client.ListOrdersParams{From: apitest.Ptr(at(1).In(time.FixedZone("CET", 3600))), To: apitest.Ptr(at(2).In(time.FixedZone("EST", -5*3600)))},
 			want:   []string{"B1"}},
-		{name: "a customer's period keeps only their own orders", caller: bob, params: client.ListOrdersParams{From: shopPtr(at(0)), To: shopPtr(at(3))},
+		{name: "a customer's period keeps only their own orders", caller: bob, params: client.ListOrdersParams{From: apitest.Ptr(at(0)), To: apitest.Ptr(at(3))},
 			want: []string{"B1"}},
-		{name: "pages are cut from the newest", caller: staff, params: client.ListOrdersParams{Limit: shopPtr[int32](2), Page: shopPtr[int32](2)},
+		{name: "pages are cut from the newest", caller: staff, params: client.ListOrdersParams{Limit: apitest.Ptr[int32](2), Page: apitest.Ptr[int32](2)},
 			want: []string{"A2", "B1"}, paging: &client.Pagination{Page: 2, Limit: 2, Total: 5, TotalExact: true, Pages: 3}},
-		{name: "a page past the end is empty and still counts", caller: staff, params: client.ListOrdersParams{Limit: shopPtr[int32](2), Page: shopPtr[int32](4)},
+		{name: "a page past the end is empty and still counts", caller: staff, params: client.ListOrdersParams{Limit: apitest.Ptr[int32](2), Page: apitest.Ptr[int32](4)},
 			want: []string{}, paging: &client.Pagination{Page: 4, Limit: 2, Total: 5, TotalExact: true, Pages: 3}},
 	}
 	for _, tt := range tests {
@@ -563,7 +507,7 @@ func TestListOrders(t *testing.T) {
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query userId"}},
 		{name: "a from that is not a date-time is refused", auth: staff.Auth(), query: "from=yesterday",
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"query from"}},
-		{name: "an anonymous caller must authenticate", auth: shopNoAuth,
+		{name: "an anonymous caller must authenticate", auth: apitest.NoAuth,
 			status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
 	}
 	for _, tt := range refusals {
@@ -575,8 +519,8 @@ func TestListOrders(t *testing.T) {
 			require.NoError(t, err)
 			parsed, err := client.ParseListOrdersResponse(res)
 			require.NoError(t, err)
-			e := shopRequireError(t, parsed, tt.status, tt.code)
-			shopRequireDetails(t, e, tt.details...)
+			e := apitest.RequireError(t, parsed, tt.status, tt.code)
+			apitest.RequireDetails(t, e, tt.details...)
 		})
 	}
 }
@@ -585,13 +529,13 @@ func TestGetOrder(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	owner := shopCustomer(t, env)
-	stranger := shopCustomer(t, env)
-	staff := shopStaff(t, env)
-	admin := shopUsers(t, env, auth.RoleAdmin, 1)[0]
-	zebra := shopCreateProduct(t, env, shopProductOpts{Sku: "ZEBRA-1", Name: "Zebra plush", PriceCents: 1500, Stock: 5})
-	apple := shopCreateProduct(t, env, shopProductOpts{Sku: "APPLE-1", Name: "Apple crate", PriceCents: 250, Stock: 5})
-	order := shopPlaceOrder(t, env, owner, shopItem(zebra.ID, 1), shopItem(apple.ID, 4))
+	owner := apitest.Customer(t, env)
+	stranger := apitest.Customer(t, env)
+	staff := apitest.Staff(t, env)
+	admin := apitest.CreateUsers(t, env, auth.RoleAdmin, 1)[0]
+	zebra := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "ZEBRA-1", Name: "Zebra plush", PriceCents: 1500, Stock: 5})
+	apple := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "APPLE-1", Name: "Apple crate", PriceCents: 250, Stock: 5})
+	order := apitest.PlaceOrder(t, env, owner, apitest.Item(zebra.ID, 1), apitest.Item(apple.ID, 4))
 
 	for _, tt := range []struct {
 		name   string
@@ -624,12 +568,12 @@ func TestGetOrder(t *testing.T) {
 	}{
 		{name: "another customer gets 404, as if the order did not exist", id: order.Id, auth: stranger.Auth(), status: http.StatusNotFound, code: client.NOTFOUND},
 		{name: "an unknown id is 404", id: uuid.New(), auth: staff.Auth(), status: http.StatusNotFound, code: client.NOTFOUND},
-		{name: "an anonymous caller must authenticate", id: order.Id, auth: shopNoAuth, status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
+		{name: "an anonymous caller must authenticate", id: order.Id, auth: apitest.NoAuth, status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := env.Client.GetOrderWithResponse(ctx, tt.id, tt.auth)
 			require.NoError(t, err)
-			shopRequireError(t, res, tt.status, tt.code)
+			apitest.RequireError(t, res, tt.status, tt.code)
 		})
 	}
 	t.Run("another customer's 404 reads exactly like an unknown id's", func(t *testing.T) {
@@ -641,8 +585,8 @@ func TestGetOrder(t *testing.T) {
 	})
 	t.Run("a malformed id is 400 naming the path parameter", func(t *testing.T) {
 		res, raw := env.Do(http.MethodGet, "/api/v1/orders/123", "", nil, "Authorization", "Bearer "+owner.Token)
-		e := shopRawError(t, res, raw, http.StatusBadRequest, client.VALIDATIONERROR)
-		shopRequireDetails(t, e, "path id")
+		e := apitest.RequireRawError(t, res, raw, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireDetails(t, e, "path id")
 	})
 }
 
@@ -650,9 +594,9 @@ func TestCancelOrder(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	owner := shopCustomer(t, env)
-	stranger := shopCustomer(t, env)
-	staff := shopStaff(t, env)
+	owner := apitest.Customer(t, env)
+	stranger := apitest.Customer(t, env)
+	staff := apitest.Staff(t, env)
 
 	tests := []struct {
 		name     string
@@ -684,10 +628,10 @@ func TestCancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := shopCreateProduct(t, env, shopProductOpts{Stock: 10})
-			q := shopCreateProduct(t, env, shopProductOpts{Stock: 10})
-			order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 3), shopItem(q.ID, 1))
-			shopMoveOrder(t, env, staff, order.Id, tt.from)
+			p := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 10})
+			q := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 10})
+			order := apitest.PlaceOrder(t, env, owner, apitest.Item(p.ID, 3), apitest.Item(q.ID, 1))
+			apitest.MoveOrder(t, env, staff, order.Id, tt.from)
 			id := order.Id
 			if tt.unknown {
 				id = uuid.New()
@@ -701,26 +645,26 @@ func TestCancelOrder(t *testing.T) {
 				require.Equal(t, order.Items, res.JSON200.Data.Items)
 				require.Equal(t, order.TotalCents, res.JSON200.Data.TotalCents)
 				require.False(t, res.JSON200.Data.UpdatedAt.Before(order.UpdatedAt))
-				require.Equal(t, "cancelled", shopOrderStatus(t, env, order.Id))
+				require.Equal(t, "cancelled", apitest.OrderStatus(t, env, order.Id))
 			} else {
-				shopRequireError(t, res, tt.status, tt.code)
-				require.Equal(t, string(tt.from), shopOrderStatus(t, env, order.Id), "a refused cancel moved the order")
+				apitest.RequireError(t, res, tt.status, tt.code)
+				require.Equal(t, string(tt.from), apitest.OrderStatus(t, env, order.Id), "a refused cancel moved the order")
 			}
 			wantP, wantQ := int32(7), int32(9)
 			if tt.returned {
 				wantP, wantQ = 10, 10
 			}
-			require.Equal(t, wantP, shopStock(t, env, p.ID))
-			require.Equal(t, wantQ, shopStock(t, env, q.ID))
+			require.Equal(t, wantP, apitest.Stock(t, env, p.ID))
+			require.Equal(t, wantQ, apitest.Stock(t, env, q.ID))
 		})
 	}
 	t.Run("an anonymous caller must authenticate", func(t *testing.T) {
-		p := shopCreateProduct(t, env, shopProductOpts{Stock: 10})
-		order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 3))
-		res, err := env.Client.CancelOrderWithResponse(ctx, order.Id, shopNoAuth)
+		p := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 10})
+		order := apitest.PlaceOrder(t, env, owner, apitest.Item(p.ID, 3))
+		res, err := env.Client.CancelOrderWithResponse(ctx, order.Id, apitest.NoAuth)
 		require.NoError(t, err)
-		shopRequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
-		require.Equal(t, "pending", shopOrderStatus(t, env, order.Id))
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		require.Equal(t, "pending", apitest.OrderStatus(t, env, order.Id))
 	})
 }
 
@@ -728,13 +672,13 @@ func TestUpdateOrderStatus(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	owner := shopCustomer(t, env)
-	staff := shopStaff(t, env)
-	admin := shopUsers(t, env, auth.RoleAdmin, 1)[0]
-	p := shopCreateProduct(t, env, shopProductOpts{Stock: 1000})
+	owner := apitest.Customer(t, env)
+	staff := apitest.Staff(t, env)
+	admin := apitest.CreateUsers(t, env, auth.RoleAdmin, 1)[0]
+	p := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 1000})
 
 	t.Run("an order moves pending → paid → shipped → delivered", func(t *testing.T) {
-		order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 2))
+		order := apitest.PlaceOrder(t, env, owner, apitest.Item(p.ID, 2))
 		prev := order.UpdatedAt
 		for i, next := range []client.UpdateOrderStatusRequestStatus{"paid", "shipped", "delivered"} {
 			caller := staff
@@ -750,9 +694,9 @@ func TestUpdateOrderStatus(t *testing.T) {
 			require.Equal(t, order.CreatedAt, got.CreatedAt)
 			require.False(t, got.UpdatedAt.Before(prev))
 			prev = got.UpdatedAt
-			require.Equal(t, string(next), shopOrderStatus(t, env, order.Id))
+			require.Equal(t, string(next), apitest.OrderStatus(t, env, order.Id))
 		}
-		require.Equal(t, int32(998), shopStock(t, env, p.ID), "moving an order forward touched stock")
+		require.Equal(t, int32(998), apitest.Stock(t, env, p.ID), "moving an order forward touched stock")
 	})
 
 	tests := []struct {
@@ -790,88 +734,39 @@ func TestUpdateOrderStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 1))
-			shopMoveOrder(t, env, staff, order.Id, tt.from)
+			order := apitest.PlaceOrder(t, env, owner, apitest.Item(p.ID, 1))
+			apitest.MoveOrder(t, env, staff, order.Id, tt.from)
 			id := order.Id
 			if tt.unknown {
 				id = uuid.New()
 			}
 			res, err := env.Client.UpdateOrderStatusWithResponse(ctx, id, client.UpdateOrderStatusRequest{Status: tt.to}, tt.caller.Auth())
 			require.NoError(t, err)
-			e := shopRequireError(t, res, tt.status, tt.code)
-			shopRequireDetails(t, e, tt.details...)
-			require.Equal(t, string(tt.from), shopOrderStatus(t, env, order.Id))
+			e := apitest.RequireError(t, res, tt.status, tt.code)
+			apitest.RequireDetails(t, e, tt.details...)
+			require.Equal(t, string(tt.from), apitest.OrderStatus(t, env, order.Id))
 		})
 	}
 	t.Run("an anonymous caller must authenticate", func(t *testing.T) {
-		order := shopPlaceOrder(t, env, owner, shopItem(p.ID, 1))
-		res, err := env.Client.UpdateOrderStatusWithResponse(ctx, order.Id, client.UpdateOrderStatusRequest{Status: "paid"}, shopNoAuth)
+		order := apitest.PlaceOrder(t, env, owner, apitest.Item(p.ID, 1))
+		res, err := env.Client.UpdateOrderStatusWithResponse(ctx, order.Id, client.UpdateOrderStatusRequest{Status: "paid"}, apitest.NoAuth)
 		require.NoError(t, err)
-		shopRequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
-		require.Equal(t, "pending", shopOrderStatus(t, env, order.Id))
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		require.Equal(t, "pending", apitest.OrderStatus(t, env, order.Id))
 	})
-}
-
-// shopPatientPool lets requests wait longer for a database connection than the 2 s
-// default, and a statement longer than the 5 s statement timeout. Under -race on a
-// small machine, with other tests running, a hundred requests queued behind one
-// locked product row can wait longer than that (the wait for the row lock counts
-// towards the statement's time), and the server rightly sheds them with 503; these
-// tests are about stock, not load shedding.
-func shopPatientPool(c *config.Config) {
-	c.DBAcquireTimeout = 30 * time.Second
-	c.DBStatementTimeout = 30 * time.Second
-}
-
-// shopOutcome is what one concurrent request got back.
-type shopOutcome struct {
-	kind   string // "place" or "cancel", where a test mixes them
-	status int
-	code   client.ErrorCode
-	body   []byte
-	err    error
-}
-
-func shopOutcomeOf(res shopResponse, err error) shopOutcome {
-	if err != nil {
-		return shopOutcome{err: err}
-	}
-	o := shopOutcome{status: res.StatusCode(), body: res.GetBody()}
-	if o.status >= 400 {
-		var env client.ErrorEnvelope
-		if jsonErr := json.Unmarshal(o.body, &env); jsonErr == nil {
-			o.code = env.Error.Code
-		}
-	}
-	return o
-}
-
-// shopAtOnce runs f(0) … f(n-1), each in a goroutine of its own, released together
-// so that they contend, and returns when all have.
-func shopAtOnce(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			f(i)
-		})
-	}
-	close(start)
-	wg.Wait()
 }
 
 func TestConcurrentOrdersForOneHotProductNeverOversell(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t, shopPatientPool)
+	env := apitest.New(t, apitest.PatientPool)
 	ctx := context.Background()
 	// A flash sale: every order names the hot product, with another product beside it
 	// in either order, some with an Idempotency-Key (placed in a transaction that saves
 	// the response) and some without (one statement, its own transaction).
 	const stock, orders = 50, 120
-	hot := shopCreateProduct(t, env, shopProductOpts{Sku: "FLASH-1", PriceCents: 900, Stock: stock})
-	side := shopCreateProduct(t, env, shopProductOpts{Sku: "FLASH-SIDE", PriceCents: 100, Stock: 1000})
-	customers := shopUsers(t, env, auth.RoleCustomer, orders)
+	hot := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "FLASH-1", PriceCents: 900, Stock: stock})
+	side := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "FLASH-SIDE", PriceCents: 100, Stock: 1000})
+	customers := apitest.CreateUsers(t, env, auth.RoleCustomer, orders)
 
 	type attempt struct {
 		params *client.CreateOrderParams
@@ -879,7 +774,7 @@ func TestConcurrentOrdersForOneHotProductNeverOversell(t *testing.T) {
 	}
 	attempts := make([]attempt, orders)
 	for i := range attempts {
-		items := []client.OrderItemInput{shopItem(hot.ID, 1), shopItem(side.ID, 2)}
+		items := []client.OrderItemInput{apitest.Item(hot.ID, 1), apitest.Item(side.ID, 2)}
 		if i%2 == 1 {
 			items[0], items[1] = items[1], items[0]
 		}
@@ -889,11 +784,11 @@ func TestConcurrentOrdersForOneHotProductNeverOversell(t *testing.T) {
 			attempts[i].params = &client.CreateOrderParams{IdempotencyKey: &k}
 		}
 	}
-	outcomes := make([]shopOutcome, orders)
-	shopAtOnce(orders, func(i int) {
+	outcomes := make([]apitest.Outcome, orders)
+	apitest.AtOnce(orders, func(i int) {
 		a := attempts[i]
 		res, err := env.Client.CreateOrderWithResponse(ctx, a.params, a.body, customers[i].Auth())
-		outcomes[i] = shopOutcomeOf(res, err)
+		outcomes[i] = apitest.OutcomeOf(res, err)
 	})
 
 	var placed, refused int
@@ -904,42 +799,42 @@ func TestConcurrentOrdersForOneHotProductNeverOversell(t *testing.T) {
 		return 0
 	}
 	for i, o := range outcomes {
-		require.NoError(t, o.err, "request %d", i)
+		require.NoError(t, o.Err, "request %d", i)
 		switch {
-		case o.status == http.StatusCreated:
+		case o.Status == http.StatusCreated:
 			placed++
-		case o.status == http.StatusConflict && o.code == client.INSUFFICIENTSTOCK:
+		case o.Status == http.StatusConflict && o.Code == client.INSUFFICIENTSTOCK:
 			refused++
 			var e client.ErrorEnvelope
-			require.NoError(t, json.Unmarshal(o.body, &e))
+			require.NoError(t, json.Unmarshal(o.Body, &e))
 			require.NotNil(t, e.Error.Details)
-			require.Len(t, *e.Error.Details, 1, "only the hot product is short: %s", o.body)
+			require.Len(t, *e.Error.Details, 1, "only the hot product is short: %s", o.Body)
 			d := (*e.Error.Details)[0]
 			require.Equal(t, fmt.Sprintf("items.%d.quantity", hotLine(i)), d.Field)
 			require.Contains(t, d.Message, "1 requested but only 0")
 			require.Contains(t, d.Message, "FLASH-1")
 		default:
-			require.Failf(t, "unexpected answer", "request %d: %d %s", i, o.status, o.body)
+			require.Failf(t, "unexpected answer", "request %d: %d %s", i, o.Status, o.Body)
 		}
 	}
-	t.Logf("flash sale: %d orders for %d in stock: %d placed, %d refused, final stock %d", orders, stock, placed, refused, shopStock(t, env, hot.ID))
+	t.Logf("flash sale: %d orders for %d in stock: %d placed, %d refused, final stock %d", orders, stock, placed, refused, apitest.Stock(t, env, hot.ID))
 	require.Equal(t, stock, placed)
 	require.Equal(t, orders-stock, refused)
-	require.Equal(t, int32(0), shopStock(t, env, hot.ID))
-	require.Equal(t, int32(1000-2*stock), shopStock(t, env, side.ID), "a refused order took stock of the product it had enough of")
-	require.Equal(t, int64(stock), shopCount(t, env, `SELECT count(*) FROM orders`))
-	require.Equal(t, int64(stock), shopCount(t, env, `SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1`, hot.ID))
-	require.Equal(t, int64(2*stock), shopCount(t, env, `SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1`, side.ID))
-	require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM orders o WHERE total_cents <> 900 + 2 * 100
+	require.Equal(t, int32(0), apitest.Stock(t, env, hot.ID))
+	require.Equal(t, int32(1000-2*stock), apitest.Stock(t, env, side.ID), "a refused order took stock of the product it had enough of")
+	require.Equal(t, int64(stock), apitest.Count(t, env, `SELECT count(*) FROM orders`))
+	require.Equal(t, int64(stock), apitest.Count(t, env, `SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1`, hot.ID))
+	require.Equal(t, int64(2*stock), apitest.Count(t, env, `SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1`, side.ID))
+	require.Equal(t, int64(0), apitest.Count(t, env, `SELECT count(*) FROM orders o WHERE total_cents <> 900 + 2 * 100
 		OR (SELECT count(*) FROM order_items oi WHERE oi.order_id = o.id) <> 2`), "an order without both its lines, or with another total")
 
 	t.Run("each placed order reads as it was answered, and a keyed retry replays it", func(t *testing.T) {
 		for i, o := range outcomes {
-			if o.status != http.StatusCreated {
+			if o.Status != http.StatusCreated {
 				continue
 			}
 			var first client.OrderEnvelope
-			require.NoError(t, json.Unmarshal(o.body, &first))
+			require.NoError(t, json.Unmarshal(o.Body, &first))
 			read, err := env.Client.GetOrderWithResponse(ctx, first.Data.Id, customers[i].Auth())
 			require.NoError(t, err)
 			require.Equal(t, first.Data, read.JSON200.Data)
@@ -947,143 +842,176 @@ func TestConcurrentOrdersForOneHotProductNeverOversell(t *testing.T) {
 				retry, err := env.Client.CreateOrderWithResponse(ctx, attempts[i].params, attempts[i].body, customers[i].Auth())
 				require.NoError(t, err)
 				require.Equal(t, http.StatusCreated, retry.StatusCode())
-				require.True(t, bytes.Equal(o.body, retry.Body), "request %d: the retry answered differently", i)
+				require.True(t, bytes.Equal(o.Body, retry.Body), "request %d: the retry answered differently", i)
 			}
 		}
-		require.Equal(t, int64(stock), shopCount(t, env, `SELECT count(*) FROM orders`))
-		require.Equal(t, int32(0), shopStock(t, env, hot.ID))
+		require.Equal(t, int64(stock), apitest.Count(t, env, `SELECT count(*) FROM orders`))
+		require.Equal(t, int32(0), apitest.Stock(t, env, hot.ID))
 	})
-	shopRequireCleanLogs(t, env)
+	apitest.RequireCleanLogs(t, env)
 }
 
 func TestConcurrentOrdersAndCancellationsConserveStock(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t, shopPatientPool)
+	env := apitest.New(t, apitest.PatientPool)
 	ctx := context.Background()
 	const initial = 150
-	p := shopCreateProduct(t, env, shopProductOpts{Sku: "CONS-P", PriceCents: 100, Stock: initial})
-	q := shopCreateProduct(t, env, shopProductOpts{Sku: "CONS-Q", PriceCents: 300, Stock: initial})
-	customers := shopUsers(t, env, auth.RoleCustomer, 40)
-	staff := shopStaff(t, env)
+	p := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "CONS-P", PriceCents: 100, Stock: initial})
+	q := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "CONS-Q", PriceCents: 300, Stock: initial})
+	customers := apitest.CreateUsers(t, env, auth.RoleCustomer, 40)
+	staff := apitest.Staff(t, env)
 
 	// Twenty orders exist beforehand: ten pending for their owners to cancel, ten
 	// paid for staff to cancel, while new orders pour in.
 	var ownerCancels, staffCancels []client.Order
 	for i := range 20 {
-		o := shopPlaceOrder(t, env, customers[i], shopItem(p.ID, 2), shopItem(q.ID, 1))
+		o := apitest.PlaceOrder(t, env, customers[i], apitest.Item(p.ID, 2), apitest.Item(q.ID, 1))
 		if i%2 == 0 {
 			ownerCancels = append(ownerCancels, o)
 		} else {
-			shopMoveOrder(t, env, staff, o.Id, client.OrderStatusPaid)
+			apitest.MoveOrder(t, env, staff, o.Id, client.OrderStatusPaid)
 			staffCancels = append(staffCancels, o)
 		}
 	}
 
-	type job func() []shopOutcome
-	placing := func(u apitest.User, items []client.OrderItemInput) (shopOutcome, *client.CreateOrderResponse) {
+	type job func() []apitest.Outcome
+	placing := func(u apitest.User, items []client.OrderItemInput) (apitest.Outcome, *client.CreateOrderResponse) {
 		res, err := env.Client.CreateOrderWithResponse(ctx, nil, client.CreateOrderRequest{Items: items}, u.Auth())
-		o := shopOutcomeOf(res, err)
-		o.kind = "place"
+		o := apitest.OutcomeOf(res, err)
+		o.Kind = "place"
 		return o, res
 	}
-	cancelling := func(u apitest.User, id uuid.UUID) shopOutcome {
+	cancelling := func(u apitest.User, id uuid.UUID) apitest.Outcome {
 		res, err := env.Client.CancelOrderWithResponse(ctx, id, u.Auth())
-		o := shopOutcomeOf(res, err)
-		o.kind = "cancel"
+		o := apitest.OutcomeOf(res, err)
+		o.Kind = "cancel"
 		return o
 	}
 	var jobs []job
 	for i := range 60 {
 		// Half list P first, half Q first: the server must lock in one order regardless.
-		a, b := shopItem(p.ID, int32(1+i%4)), shopItem(q.ID, int32(1+i%3))
+		a, b := apitest.Item(p.ID, int32(1+i%4)), apitest.Item(q.ID, int32(1+i%3))
 		items := []client.OrderItemInput{a, b}
 		if i%2 == 1 {
 			items = []client.OrderItemInput{b, a}
 		}
 		u := customers[i%len(customers)]
-		jobs = append(jobs, func() []shopOutcome {
+		jobs = append(jobs, func() []apitest.Outcome {
 			o, _ := placing(u, items)
-			return []shopOutcome{o}
+			return []apitest.Outcome{o}
 		})
 	}
 	for i, o := range ownerCancels {
 		u := customers[2*i]
-		jobs = append(jobs, func() []shopOutcome { return []shopOutcome{cancelling(u, o.Id)} })
+		jobs = append(jobs, func() []apitest.Outcome { return []apitest.Outcome{cancelling(u, o.Id)} })
 	}
 	for _, o := range staffCancels {
-		jobs = append(jobs, func() []shopOutcome { return []shopOutcome{cancelling(staff, o.Id)} })
+		jobs = append(jobs, func() []apitest.Outcome { return []apitest.Outcome{cancelling(staff, o.Id)} })
 	}
 	for i := range 20 {
 		// Place, then cancel at once, in the thick of it.
 		u := customers[20+i]
-		items := []client.OrderItemInput{shopItem(q.ID, 2), shopItem(p.ID, 2)}
+		items := []client.OrderItemInput{apitest.Item(q.ID, 2), apitest.Item(p.ID, 2)}
 		if i%2 == 1 {
 			items[0], items[1] = items[1], items[0]
 		}
-		jobs = append(jobs, func() []shopOutcome {
+		jobs = append(jobs, func() []apitest.Outcome {
 			placed, res := placing(u, items)
-			if placed.status != http.StatusCreated {
-				return []shopOutcome{placed}
+			if placed.Status != http.StatusCreated {
+				return []apitest.Outcome{placed}
 			}
-			return []shopOutcome{placed, cancelling(u, res.JSON201.Data.Id)}
+			return []apitest.Outcome{placed, cancelling(u, res.JSON201.Data.Id)}
 		})
 	}
 
-	results := make([][]shopOutcome, len(jobs))
-	shopAtOnce(len(jobs), func(i int) { results[i] = jobs[i]() })
+	results := make([][]apitest.Outcome, len(jobs))
+	apitest.AtOnce(len(jobs), func(i int) { results[i] = jobs[i]() })
 
 	counts := map[string]int{}
 	for i, rs := range results {
 		for _, o := range rs {
-			require.NoError(t, o.err, "job %d", i)
-			ok := o.kind == "cancel" && o.status == http.StatusOK ||
-				o.kind == "place" && o.status == http.StatusCreated ||
-				o.kind == "place" && o.status == http.StatusConflict && o.code == client.INSUFFICIENTSTOCK
-			require.True(t, ok, "job %d: %s answered %d %s", i, o.kind, o.status, o.body)
-			counts[fmt.Sprintf("%s %d", o.kind, o.status)]++
+			require.NoError(t, o.Err, "job %d", i)
+			ok := o.Kind == "cancel" && o.Status == http.StatusOK ||
+				o.Kind == "place" && o.Status == http.StatusCreated ||
+				o.Kind == "place" && o.Status == http.StatusConflict && o.Code == client.INSUFFICIENTSTOCK
+			require.True(t, ok, "job %d: %s answered %d %s", i, o.Kind, o.Status, o.Body)
+			counts[fmt.Sprintf("%s %d", o.Kind, o.Status)]++
 		}
 	}
 	t.Logf("orders and cancellations: %v", counts)
 	require.Positive(t, counts["place 201"])
-	require.Equal(t, int64(counts["cancel 200"]), shopCount(t, env, `SELECT count(*) FROM orders WHERE status = 'cancelled'`))
+	require.Equal(t, int64(counts["cancel 200"]), apitest.Count(t, env, `SELECT count(*) FROM orders WHERE status = 'cancelled'`))
 
 	for _, prod := range []struct {
 		name string
 		id   uuid.UUID
 	}{{"P", p.ID}, {"Q", q.ID}} {
-		stock := shopStock(t, env, prod.id)
-		held := shopCount(t, env, `
+		stock := apitest.Stock(t, env, prod.id)
+		held := apitest.Count(t, env, `
 			SELECT coalesce(sum(oi.quantity), 0) FROM order_items oi JOIN orders o ON o.id = oi.order_id
-			WHERE oi.product_id = $1 AND o.status <> 'cancelled'`, prod.id)
+			WHERE oi.product_id = $1 AND o.Status <> 'cancelled'`, prod.id)
 		t.Logf("product %s: stock %d + units in live orders %d = %d", prod.name, stock, held, int64(stock)+held)
 		require.GreaterOrEqual(t, stock, int32(0))
 		require.Equal(t, int64(initial), int64(stock)+held, "product %s: stock was lost or made up", prod.name)
 	}
-	shopRequireCleanLogs(t, env)
+	apitest.RequireCleanLogs(t, env)
 }
 
 func TestConcurrentRetriesWithTheSameIdempotencyKeyPlaceOneOrder(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	customer := shopCustomer(t, env)
-	p := shopCreateProduct(t, env, shopProductOpts{Sku: "RETRY-1", PriceCents: 250, Stock: 100})
+	customer := apitest.Customer(t, env)
+	p := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "RETRY-1", PriceCents: 250, Stock: 100})
 	key := uuid.NewString()
-	body := client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(p.ID, 3)}}
+	body := client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(p.ID, 3)}}
 
 	const retries = 25
-	outcomes := make([]shopOutcome, retries)
-	shopAtOnce(retries, func(i int) {
+	outcomes := make([]apitest.Outcome, retries)
+	apitest.AtOnce(retries, func(i int) {
 		res, err := env.Client.CreateOrderWithResponse(ctx, &client.CreateOrderParams{IdempotencyKey: &key}, body, customer.Auth())
-		outcomes[i] = shopOutcomeOf(res, err)
+		outcomes[i] = apitest.OutcomeOf(res, err)
 	})
 
 	for i, o := range outcomes {
-		require.NoError(t, o.err)
-		require.Equal(t, http.StatusCreated, o.status, "request %d: %s", i, o.body)
-		require.True(t, bytes.Equal(outcomes[0].body, o.body), "request %d answered differently:\n%s\n%s", i, outcomes[0].body, o.body)
+		require.NoError(t, o.Err)
+		require.Equal(t, http.StatusCreated, o.Status, "request %d: %s", i, o.Body)
+		require.True(t, bytes.Equal(outcomes[0].Body, o.Body), "request %d answered differently:\n%s\n%s", i, outcomes[0].Body, o.Body)
 	}
-	require.Equal(t, int64(1), shopCount(t, env, `SELECT count(*) FROM orders WHERE user_id = $1`, customer.ID))
-	require.Equal(t, int32(97), shopStock(t, env, p.ID))
-	shopRequireCleanLogs(t, env)
+	require.Equal(t, int64(1), apitest.Count(t, env, `SELECT count(*) FROM orders WHERE user_id = $1`, customer.ID))
+	require.Equal(t, int32(97), apitest.Stock(t, env, p.ID))
+	apitest.RequireCleanLogs(t, env)
+}
+
+// A row the handler relies on that is not there is a bug, not the client's mistake:
+// the client gets the generic 500 envelope and the cause is logged, where it used to
+// get a 404 with an empty message. A trigger that silently skips every update of an
+// order makes OrderSetStatus, run on the row OrderLock holds, return no row.
+func TestAMissingRowTheHandlerReliesOnIsA500NotA404(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	staff := apitest.Staff(t, env)
+	product := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 5})
+	order := apitest.PlaceOrder(t, env, apitest.Customer(t, env), apitest.Item(product.ID, 1))
+	apitest.Exec(t, env, `CREATE FUNCTION skip_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`)
+	apitest.Exec(t, env, `CREATE TRIGGER orders_skip_update BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION skip_update()`)
+
+	res, err := env.Client.UpdateOrderStatusWithResponse(context.Background(), order.Id,
+		client.UpdateOrderStatusRequest{Status: client.UpdateOrderStatusRequestStatusPaid}, staff.Auth())
+	require.NoError(t, err)
+	e := apitest.RequireError(t, res, http.StatusInternalServerError, client.INTERNALERROR)
+	require.Equal(t, "An unexpected error occurred", e.Message)
+	require.Nil(t, e.Details)
+	require.Equal(t, "pending", apitest.OrderStatus(t, env, order.Id))
+
+	var logged []map[string]any
+	for _, line := range apitest.LogLines(t, env) {
+		if line["msg"] == "request failed" {
+			logged = append(logged, line)
+		}
+	}
+	require.Len(t, logged, 1, "the failure is logged once")
+	require.EqualValues(t, http.StatusInternalServerError, logged[0]["status"])
+	require.Equal(t, e.RequestId, logged[0]["requestId"])
+	require.Contains(t, logged[0]["cause"], "no rows in result set")
 }

@@ -46,7 +46,7 @@ func placerQueue(t *testing.T, env *apitest.Env, product uuid.UUID, first placer
 		if o.key != "" {
 			params = &client.CreateOrderParams{IdempotencyKey: &o.key}
 		}
-		body := client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(product, o.quantity)}}
+		body := client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(product, o.quantity)}}
 		if o.note != "" {
 			body.Note = &o.note
 		}
@@ -89,8 +89,8 @@ func TestOrdersQueuedForOneProductArePlacedTogether(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	product := shopCreateProduct(t, env, shopProductOpts{Stock: 10, PriceCents: 100})
-	users := shopUsers(t, env, "customer", 4)
+	product := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 10, PriceCents: 100})
+	users := apitest.CreateUsers(t, env, "customer", 4)
 	key, refusedKey, lastKey := uuid.NewString(), uuid.NewString(), uuid.NewString()
 
 	out := placerQueue(t, env, product.ID,
@@ -113,30 +113,30 @@ func TestOrdersQueuedForOneProductArePlacedTogether(t *testing.T) {
 	require.Contains(t, (*out[5].JSON409.Error.Details)[0].Message, "5 requested but only 4")
 	require.Contains(t, (*out[7].JSON409.Error.Details)[0].Message, "1 requested but only 0")
 
-	require.Equal(t, int32(0), shopStock(t, env, product.ID))
-	require.Equal(t, int64(4), shopCount(t, env, `SELECT count(*) FROM orders`))
-	require.Equal(t, int64(10), shopCount(t, env, `SELECT sum(quantity) FROM order_items WHERE product_id = $1`, product.ID))
-	require.Equal(t, int64(1), shopCount(t, env, `SELECT count(*) FROM idempotency_keys WHERE key = $1 AND status = 201`, key))
-	require.Equal(t, int64(0), shopCount(t, env, `SELECT count(*) FROM idempotency_keys WHERE key = ANY($1)`,
+	require.Equal(t, int32(0), apitest.Stock(t, env, product.ID))
+	require.Equal(t, int64(4), apitest.Count(t, env, `SELECT count(*) FROM orders`))
+	require.Equal(t, int64(10), apitest.Count(t, env, `SELECT sum(quantity) FROM order_items WHERE product_id = $1`, product.ID))
+	require.Equal(t, int64(1), apitest.Count(t, env, `SELECT count(*) FROM idempotency_keys WHERE key = $1 AND status = 201`, key))
+	require.Equal(t, int64(0), apitest.Count(t, env, `SELECT count(*) FROM idempotency_keys WHERE key = ANY($1)`,
 		[]string{refusedKey, lastKey}), "a refused order's savepoint took its key's claim back")
 
 	// Each order is dated when it was placed, not when its batch began.
 	var dates int64
 	require.NoError(t, env.Pool.QueryRow(ctx, `SELECT count(DISTINCT created_at) FROM orders`).Scan(&dates))
 	require.Equal(t, int64(4), dates)
-	shopRequireCleanLogs(t, env)
+	apitest.RequireCleanLogs(t, env)
 }
 
 func TestABatchThatFailsPlacesItsOrdersOneByOne(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	product := shopCreateProduct(t, env, shopProductOpts{Stock: 10, PriceCents: 100})
-	users := shopUsers(t, env, "customer", 2)
+	product := apitest.CreateProduct(t, env, apitest.ProductOpts{Stock: 10, PriceCents: 100})
+	users := apitest.CreateUsers(t, env, "customer", 2)
 	// A fault only this order meets: the database refuses its row, which fails the
 	// statement and with it the batch's transaction.
-	shopExec(t, env, `CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS
+	apitest.Exec(t, env, `CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS
 		$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$`)
-	shopExec(t, env, `CREATE TRIGGER refuse_boom BEFORE INSERT ON orders FOR EACH ROW
+	apitest.Exec(t, env, `CREATE TRIGGER refuse_boom BEFORE INSERT ON orders FOR EACH ROW
 		WHEN (NEW.note = 'boom') EXECUTE FUNCTION refuse_boom()`)
 	key := uuid.NewString()
 
@@ -149,15 +149,15 @@ func TestABatchThatFailsPlacesItsOrdersOneByOne(t *testing.T) {
 		})
 
 	require.Equal(t, client.INTERNALERROR, out[2].JSON500.Error.Code)
-	require.Equal(t, int32(4), shopStock(t, env, product.ID))
-	require.Equal(t, int64(3), shopCount(t, env, `SELECT count(*) FROM orders`))
-	require.Equal(t, int64(6), shopCount(t, env, `SELECT sum(quantity) FROM order_items`))
-	require.Equal(t, int64(1), shopCount(t, env, `SELECT count(*) FROM idempotency_keys WHERE key = $1 AND status = 201`, key))
+	require.Equal(t, int32(4), apitest.Stock(t, env, product.ID))
+	require.Equal(t, int64(3), apitest.Count(t, env, `SELECT count(*) FROM orders`))
+	require.Equal(t, int64(6), apitest.Count(t, env, `SELECT sum(quantity) FROM order_items`))
+	require.Equal(t, int64(1), apitest.Count(t, env, `SELECT count(*) FROM idempotency_keys WHERE key = $1 AND status = 201`, key))
 	require.Contains(t, env.Logs(), "refused by the test")
 
 	// The keyed order's retry replays what was committed.
 	retry, err := env.Client.CreateOrderWithResponse(context.Background(), &client.CreateOrderParams{IdempotencyKey: &key},
-		client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(product.ID, 3)}}, users[1].Auth())
+		client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(product.ID, 3)}}, users[1].Auth())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, retry.StatusCode())
 	require.Equal(t, out[3].JSON201.Data.Id, retry.JSON201.Data.Id)

@@ -2,12 +2,9 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,251 +15,14 @@ import (
 	"github.com/shopfloor/shopfloor/client"
 	"github.com/shopfloor/shopfloor/internal/apitest"
 	"github.com/shopfloor/shopfloor/internal/auth"
-	"github.com/shopfloor/shopfloor/internal/db"
-	"github.com/shopfloor/shopfloor/internal/server"
 )
-
-// The helpers of the catalog, orders and dashboard tests are prefixed "shop" so that
-// they cannot clash with the helpers of other test files in this package.
-
-// shopResponse is what every generated *…Response offers.
-type shopResponse interface {
-	StatusCode() int
-	GetBody() []byte
-}
-
-// shopRequireError asserts an error response: its status, that the body is the error
-// envelope with the given code and no stack, and returns the error body.
-func shopRequireError(t *testing.T, res shopResponse, status int, code client.ErrorCode) client.ErrorBody {
-	t.Helper()
-	require.Equal(t, status, res.StatusCode(), string(res.GetBody()))
-	var env client.ErrorEnvelope
-	require.NoError(t, json.Unmarshal(res.GetBody(), &env), string(res.GetBody()))
-	require.False(t, bool(env.Success))
-	require.Equal(t, code, env.Error.Code, string(res.GetBody()))
-	require.NotEmpty(t, env.Error.Message)
-	require.NotEmpty(t, env.Error.RequestId)
-	require.Nil(t, env.Error.Stack, "a stack appeared outside development")
-	return env.Error
-}
-
-// shopRequireDetails asserts that the error's details name exactly the given
-// "location field" pairs (in any order), each with a message.
-func shopRequireDetails(t *testing.T, e client.ErrorBody, want ...string) {
-	t.Helper()
-	var got []string
-	if e.Details != nil {
-		for _, d := range *e.Details {
-			require.NotEmpty(t, d.Message, "detail %s has no message", d.Field)
-			if key := string(d.Location) + " " + d.Field; !slices.Contains(got, key) {
-				got = append(got, key)
-			}
-		}
-	}
-	want = slices.Clone(want)
-	sort.Strings(got)
-	sort.Strings(want)
-	if len(want) == 0 {
-		require.Empty(t, got, "details: %+v", e.Details)
-		return
-	}
-	require.Equal(t, want, got, "details: %+v", e.Details)
-}
-
-// shopRawError asserts a raw response is the error envelope with the given status
-// and code, and that its requestId is the X-Request-Id header.
-func shopRawError(t *testing.T, res *http.Response, body []byte, status int, code client.ErrorCode) client.ErrorBody {
-	t.Helper()
-	require.Equal(t, status, res.StatusCode, string(body))
-	var env client.ErrorEnvelope
-	require.NoError(t, json.Unmarshal(body, &env), string(body))
-	require.False(t, bool(env.Success))
-	require.Equal(t, code, env.Error.Code, string(body))
-	require.NotEmpty(t, env.Error.Message)
-	require.Equal(t, res.Header.Get("X-Request-Id"), env.Error.RequestId)
-	return env.Error
-}
-
-// shopDetailMessage returns the message of the first detail about field.
-func shopDetailMessage(t *testing.T, e client.ErrorBody, field string) string {
-	t.Helper()
-	require.NotNil(t, e.Details)
-	for _, d := range *e.Details {
-		if d.Field == field {
-			return d.Message
-		}
-	}
-	require.Failf(t, "no detail", "no detail about %s in %+v", field, *e.Details)
-	return ""
-}
-
-// shopQueryCount reads the number of SQL statements the request sent.
-func shopQueryCount(t *testing.T, res *http.Response) int {
-	t.Helper()
-	h := res.Header.Get(server.QueryCountHeader)
-	require.NotEmpty(t, h, "no %s header", server.QueryCountHeader)
-	n, err := strconv.Atoi(h)
-	require.NoError(t, err)
-	return n
-}
-
-func shopPtr[T any](v T) *T { return &v }
-
-// shopTag is a short random upper-case tag that keeps generated SKUs and emails unique.
-func shopTag() string { return strings.ToUpper(strings.ReplaceAll(uuid.NewString(), "-", "")[:10]) }
-
-// shopExec runs a setup statement straight on the test database.
-func shopExec(t *testing.T, env *apitest.Env, sql string, args ...any) {
-	t.Helper()
-	_, err := env.Pool.Exec(context.Background(), sql, args...)
-	require.NoError(t, err, sql)
-}
-
-// shopCount runs a count(*)-like query and returns its one number.
-func shopCount(t *testing.T, env *apitest.Env, sql string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	require.NoError(t, env.Pool.QueryRow(context.Background(), sql, args...).Scan(&n), sql)
-	return n
-}
-
-// shopProductOpts describes a product to insert; zero fields get defaults (a unique
-// SKU, a name from it, a price of 1000), except Stock, where 0 means none.
-type shopProductOpts struct {
-	Sku, Name, Description string
-	PriceCents             int64
-	Stock                  int32
-	Archived               bool
-}
-
-// shopCreateProduct inserts a product straight into the database.
-func shopCreateProduct(t *testing.T, env *apitest.Env, o shopProductOpts) db.Product {
-	t.Helper()
-	if o.Sku == "" {
-		o.Sku = "P-" + shopTag()
-	}
-	if o.Name == "" {
-		o.Name = "Product " + o.Sku
-	}
-	if o.PriceCents == 0 {
-		o.PriceCents = 1000
-	}
-	ctx := context.Background()
-	q := db.New(env.Pool)
-	p, err := q.ProductCreate(ctx, db.ProductCreateParams{
-		Sku: o.Sku, Name: o.Name, Description: o.Description, PriceCents: o.PriceCents, Stock: o.Stock,
-	})
-	require.NoError(t, err)
-	if o.Archived {
-		p, err = q.ProductArchive(ctx, p.ID)
-		require.NoError(t, err)
-	}
-	return p
-}
-
-// shopCreateProducts inserts n products in one statement, named "Bulk <tag> 001"…,
-// and returns their ids in that order.
-func shopCreateProducts(t *testing.T, env *apitest.Env, n int, priceCents int64, stock int32) []uuid.UUID {
-	t.Helper()
-	tag := shopTag()
-	rows, err := env.Pool.Query(context.Background(), `
-		INSERT INTO products (sku, name, price_cents, stock)
-		SELECT 'BULK-' || $1 || '-' || lpad(g::text, 4, '0'), 'Bulk ' || $1 || ' ' || lpad(g::text, 4, '0'), $2, $3
-		FROM generate_series(1, $4::int) AS g
-		RETURNING id, sku`, tag, priceCents, stock, n)
-	require.NoError(t, err)
-	type row struct {
-		id  uuid.UUID
-		sku string
-	}
-	var got []row
-	for rows.Next() {
-		var r row
-		require.NoError(t, rows.Scan(&r.id, &r.sku))
-		got = append(got, r)
-	}
-	require.NoError(t, rows.Err())
-	require.Len(t, got, n)
-	sort.Slice(got, func(i, j int) bool { return got[i].sku < got[j].sku })
-	ids := make([]uuid.UUID, n)
-	for i, r := range got {
-		ids[i] = r.id
-	}
-	return ids
-}
-
-// shopProductInDB reads a product back from the database.
-func shopProductInDB(t *testing.T, env *apitest.Env, id uuid.UUID) db.Product {
-	t.Helper()
-	p, err := db.New(env.Pool).ProductGet(context.Background(), id)
-	require.NoError(t, err)
-	return p
-}
-
-// shopStock returns a product's stock as the database has it.
-func shopStock(t *testing.T, env *apitest.Env, id uuid.UUID) int32 {
-	t.Helper()
-	return shopProductInDB(t, env, id).Stock
-}
-
-// shopUsers inserts n users of a role in one statement (no bcrypt: these users never
-// log in) and mints an access token for each. It is how the tests get hundreds of
-// distinct customers quickly.
-func shopUsers(t *testing.T, env *apitest.Env, role string, n int) []apitest.User {
-	t.Helper()
-	tag := strings.ToLower(shopTag())
-	rows, err := env.Pool.Query(context.Background(), `
-		INSERT INTO users (email, name, password_hash, role)
-		SELECT 'shop-' || $1 || '-' || g || '@example.com', 'Shop User ' || g, 'not-a-bcrypt-hash', $2
-		FROM generate_series(1, $3::int) AS g
-		RETURNING id, email`, tag, role, n)
-	require.NoError(t, err)
-	var users []apitest.User
-	for rows.Next() {
-		var u apitest.User
-		require.NoError(t, rows.Scan(&u.ID, &u.Email))
-		u.Role = role
-		users = append(users, u)
-	}
-	require.NoError(t, rows.Err())
-	require.Len(t, users, n)
-	for i := range users {
-		token, _, err := env.Tokens.Issue(users[i].ID, role, time.Now())
-		require.NoError(t, err)
-		users[i].Token = token
-	}
-	return users
-}
-
-func shopCustomer(t *testing.T, env *apitest.Env) apitest.User {
-	t.Helper()
-	return shopUsers(t, env, auth.RoleCustomer, 1)[0]
-}
-
-func shopStaff(t *testing.T, env *apitest.Env) apitest.User {
-	t.Helper()
-	return shopUsers(t, env, auth.RoleStaff, 1)[0]
-}
-
-// shopNoAuth sends no credentials.
-func shopNoAuth(context.Context, *http.Request) error { return nil }
-
-// shopSKUs returns the SKUs of a page of products, sorted, for order-free comparisons.
-func shopSKUs(ps []client.Product) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Sku
-	}
-	sort.Strings(out)
-	return out
-}
 
 func TestCreateProductByStaffOrAdminReturnsItWithAnETag(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	staff := shopStaff(t, env)
-	admin := shopUsers(t, env, auth.RoleAdmin, 1)[0]
+	staff := apitest.Staff(t, env)
+	admin := apitest.CreateUsers(t, env, auth.RoleAdmin, 1)[0]
 
 	tests := []struct {
 		name   string
@@ -274,7 +34,7 @@ func TestCreateProductByStaffOrAdminReturnsItWithAnETag(t *testing.T) {
 			name:   "staff create a product, with its name trimmed",
 			caller: staff,
 			body: client.CreateProductRequest{Sku: "WIDGET-42", Name: "  Blue widget  ",
-				Description: shopPtr("A widget, in blue."), PriceCents: 1999, Stock: 100},
+				Description: apitest.Ptr("A widget, in blue."), PriceCents: 1999, Stock: 100},
 			want: client.Product{Sku: "WIDGET-42", Name: "Blue widget", Description: "A widget, in blue.", PriceCents: 1999, Stock: 100},
 		},
 		{
@@ -293,7 +53,7 @@ func TestCreateProductByStaffOrAdminReturnsItWithAnETag(t *testing.T) {
 			name:   "the largest accepted values are accepted",
 			caller: staff,
 			body: client.CreateProductRequest{Sku: strings.Repeat("Z", 32), Name: strings.Repeat("n", 120),
-				Description: shopPtr(strings.Repeat("d", 2000)), PriceCents: 100_000_000, Stock: 1_000_000_000},
+				Description: apitest.Ptr(strings.Repeat("d", 2000)), PriceCents: 100_000_000, Stock: 1_000_000_000},
 			want: client.Product{Sku: strings.Repeat("Z", 32), Name: strings.Repeat("n", 120),
 				Description: strings.Repeat("d", 2000), PriceCents: 100_000_000, Stock: 1_000_000_000},
 		},
@@ -317,7 +77,7 @@ func TestCreateProductByStaffOrAdminReturnsItWithAnETag(t *testing.T) {
 			require.Equal(t, tt.want, got)
 
 			// The product is stored as answered, and reading it gives the same ETag.
-			inDB := shopProductInDB(t, env, got.Id)
+			inDB := apitest.ProductInDB(t, env, got.Id)
 			require.Equal(t, tt.want.Name, inDB.Name)
 			require.Equal(t, tt.want.PriceCents, inDB.PriceCents)
 			require.Equal(t, tt.want.Stock, inDB.Stock)
@@ -334,9 +94,9 @@ func TestCreateProductRefusals(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	staff := shopStaff(t, env)
-	customer := shopCustomer(t, env)
-	taken := shopCreateProduct(t, env, shopProductOpts{Sku: "TAKEN-1", Stock: 1})
+	staff := apitest.Staff(t, env)
+	customer := apitest.Customer(t, env)
+	taken := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "TAKEN-1", Stock: 1})
 
 	valid := client.CreateProductRequest{Sku: "FRESH-1", Name: "Fresh product", PriceCents: 100, Stock: 1}
 	with := func(change func(*client.CreateProductRequest)) client.CreateProductRequest {
@@ -354,7 +114,7 @@ func TestCreateProductRefusals(t *testing.T) {
 	}{
 		{name: "a customer may not create products", auth: customer.Auth(), body: valid,
 			status: http.StatusForbidden, code: client.FORBIDDEN},
-		{name: "an anonymous caller must authenticate", auth: shopNoAuth, body: valid,
+		{name: "an anonymous caller must authenticate", auth: apitest.NoAuth, body: valid,
 			status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
 		{name: "a SKU already taken is 409 SKU_TAKEN", auth: staff.Auth(),
 			body:   with(func(b *client.CreateProductRequest) { b.Sku = taken.Sku }),
@@ -381,7 +141,7 @@ func TestCreateProductRefusals(t *testing.T) {
 			body:   with(func(b *client.CreateProductRequest) { b.Name = strings.Repeat("n", 121) }),
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body name"}},
 		{name: "a description over 2000 characters is refused", auth: staff.Auth(),
-			body:   with(func(b *client.CreateProductRequest) { b.Description = shopPtr(strings.Repeat("d", 2001)) }),
+			body:   with(func(b *client.CreateProductRequest) { b.Description = apitest.Ptr(strings.Repeat("d", 2001)) }),
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body description"}},
 		{name: "a negative price is refused", auth: staff.Auth(),
 			body:   with(func(b *client.CreateProductRequest) { b.PriceCents = -1 }),
@@ -401,33 +161,33 @@ func TestCreateProductRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := env.Client.CreateProductWithResponse(ctx, tt.body, tt.auth)
 			require.NoError(t, err)
-			e := shopRequireError(t, res, tt.status, tt.code)
-			shopRequireDetails(t, e, tt.details...)
+			e := apitest.RequireError(t, res, tt.status, tt.code)
+			apitest.RequireDetails(t, e, tt.details...)
 		})
 	}
 
 	t.Run("missing fields are each named", func(t *testing.T) {
 		res, body := env.Do(http.MethodPost, "/api/v1/products", "application/json", []byte(`{"description":"only this"}`),
 			"Authorization", "Bearer "+staff.Token)
-		e := shopRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-		shopRequireDetails(t, e, "body sku", "body name", "body priceCents", "body stock")
+		e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireDetails(t, e, "body sku", "body name", "body priceCents", "body stock")
 	})
 	t.Run("a field the operation does not take is named", func(t *testing.T) {
 		res, body := env.Do(http.MethodPost, "/api/v1/products", "application/json",
 			[]byte(`{"sku":"FRESH-2","name":"Fresh","priceCents":1,"stock":1,"colour":"red"}`),
 			"Authorization", "Bearer "+staff.Token)
-		e := shopRawError(t, res, body, http.StatusBadRequest, client.UNKNOWNFIELD)
-		shopRequireDetails(t, e, "body colour")
+		e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.UNKNOWNFIELD)
+		apitest.RequireDetails(t, e, "body colour")
 	})
 
-	require.Equal(t, int64(1), shopCount(t, env, `SELECT count(*) FROM products`), "a refused create left a product behind")
+	require.Equal(t, int64(1), apitest.Count(t, env, `SELECT count(*) FROM products`), "a refused create left a product behind")
 }
 
 func TestGetProductWithETagAndIfNoneMatch(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	staff := shopStaff(t, env)
+	staff := apitest.Staff(t, env)
 
 	created, err := env.Client.CreateProductWithResponse(ctx,
 		client.CreateProductRequest{Sku: "ETAG-1", Name: "Tagged", PriceCents: 100, Stock: 1}, staff.Auth())
@@ -436,7 +196,7 @@ func TestGetProductWithETagAndIfNoneMatch(t *testing.T) {
 	id := created.JSON201.Data.Id
 	stale := created.HTTPResponse.Header.Get("ETag")
 	changed, err := env.Client.UpdateProductWithResponse(ctx, id, nil,
-		client.UpdateProductRequest{PriceCents: shopPtr[int64](150)}, staff.Auth())
+		client.UpdateProductRequest{PriceCents: apitest.Ptr[int64](150)}, staff.Auth())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, changed.StatusCode())
 	current := changed.HTTPResponse.Header.Get("ETag")
@@ -449,11 +209,11 @@ func TestGetProductWithETagAndIfNoneMatch(t *testing.T) {
 	}{
 		{name: "without If-None-Match the product comes with its ETag", status: http.StatusOK},
 		{name: "the current ETag gives 304", ifNoneMatch: &current, status: http.StatusNotModified},
-		{name: "the weak form of the current ETag gives 304", ifNoneMatch: shopPtr("W/" + current), status: http.StatusNotModified},
-		{name: "a list holding the current ETag gives 304", ifNoneMatch: shopPtr(`"nope", ` + current), status: http.StatusNotModified},
-		{name: "a star gives 304", ifNoneMatch: shopPtr("*"), status: http.StatusNotModified},
+		{name: "the weak form of the current ETag gives 304", ifNoneMatch: apitest.Ptr("W/" + current), status: http.StatusNotModified},
+		{name: "a list holding the current ETag gives 304", ifNoneMatch: apitest.Ptr(`"nope", ` + current), status: http.StatusNotModified},
+		{name: "a star gives 304", ifNoneMatch: apitest.Ptr("*"), status: http.StatusNotModified},
 		{name: "a stale ETag gives the current product", ifNoneMatch: &stale, status: http.StatusOK},
-		{name: "a garbage ETag gives the current product", ifNoneMatch: shopPtr("garbage"), status: http.StatusOK},
+		{name: "a garbage ETag gives the current product", ifNoneMatch: apitest.Ptr("garbage"), status: http.StatusOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -467,19 +227,19 @@ func TestGetProductWithETagAndIfNoneMatch(t *testing.T) {
 			}
 			require.Equal(t, id, res.JSON200.Data.Id)
 			require.Equal(t, int64(150), res.JSON200.Data.PriceCents)
-			require.Equal(t, 1, shopQueryCount(t, res.HTTPResponse))
+			require.Equal(t, 1, apitest.QueryCount(t, res.HTTPResponse))
 		})
 	}
 
 	t.Run("an unknown id is 404", func(t *testing.T) {
 		res, err := env.Client.GetProductWithResponse(ctx, uuid.New(), nil)
 		require.NoError(t, err)
-		shopRequireError(t, res, http.StatusNotFound, client.NOTFOUND)
+		apitest.RequireError(t, res, http.StatusNotFound, client.NOTFOUND)
 	})
 	t.Run("a malformed id is 400 naming the path parameter", func(t *testing.T) {
 		res, body := env.Do(http.MethodGet, "/api/v1/products/not-a-uuid", "", nil)
-		e := shopRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-		shopRequireDetails(t, e, "path id")
+		e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireDetails(t, e, "path id")
 	})
 }
 
@@ -487,15 +247,15 @@ func TestUpdateProduct(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	staff := shopStaff(t, env)
-	customer := shopCustomer(t, env)
-	other := shopCreateProduct(t, env, shopProductOpts{Sku: "OTHER-1", Stock: 1})
+	staff := apitest.Staff(t, env)
+	customer := apitest.Customer(t, env)
+	other := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "OTHER-1", Stock: 1})
 
 	// fresh creates a product through the API and returns it with its ETag.
 	fresh := func(t *testing.T) (client.Product, string) {
 		t.Helper()
 		res, err := env.Client.CreateProductWithResponse(ctx, client.CreateProductRequest{
-			Sku: "UPD-" + shopTag(), Name: "Original name", Description: shopPtr("Original description"),
+			Sku: "UPD-" + apitest.Tag(), Name: "Original name", Description: apitest.Ptr("Original description"),
 			PriceCents: 1000, Stock: 10}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusCreated, res.StatusCode(), string(res.Body))
@@ -505,7 +265,7 @@ func TestUpdateProduct(t *testing.T) {
 	t.Run("a partial update changes only the fields sent and moves the ETag", func(t *testing.T) {
 		p, tag := fresh(t)
 		res, err := env.Client.UpdateProductWithResponse(ctx, p.Id, nil,
-			client.UpdateProductRequest{PriceCents: shopPtr[int64](1250)}, staff.Auth())
+			client.UpdateProductRequest{PriceCents: apitest.Ptr[int64](1250)}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		got := res.JSON200.Data
@@ -519,14 +279,14 @@ func TestUpdateProduct(t *testing.T) {
 		newTag := res.HTTPResponse.Header.Get("ETag")
 		require.NotEmpty(t, newTag)
 		require.NotEqual(t, tag, newTag)
-		require.Equal(t, int64(1250), shopProductInDB(t, env, p.Id).PriceCents)
+		require.Equal(t, int64(1250), apitest.ProductInDB(t, env, p.Id).PriceCents)
 	})
 
 	t.Run("every field may be changed at once, and the name is trimmed", func(t *testing.T) {
 		p, _ := fresh(t)
-		sku := "NEW-" + shopTag()
+		sku := "NEW-" + apitest.Tag()
 		res, err := env.Client.UpdateProductWithResponse(ctx, p.Id, nil, client.UpdateProductRequest{
-			Sku: &sku, Name: shopPtr("  New name "), Description: shopPtr(""), PriceCents: shopPtr[int64](0), Stock: shopPtr[int32](0),
+			Sku: &sku, Name: apitest.Ptr("  New name "), Description: apitest.Ptr(""), PriceCents: apitest.Ptr[int64](0), Stock: apitest.Ptr[int32](0),
 		}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
@@ -541,7 +301,7 @@ func TestUpdateProduct(t *testing.T) {
 	t.Run("If-Match with the current ETag applies the change and returns a new ETag", func(t *testing.T) {
 		p, tag := fresh(t)
 		res, err := env.Client.UpdateProductWithResponse(ctx, p.Id, &client.UpdateProductParams{IfMatch: &tag},
-			client.UpdateProductRequest{Stock: shopPtr[int32](42)}, staff.Auth())
+			client.UpdateProductRequest{Stock: apitest.Ptr[int32](42)}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.Equal(t, int32(42), res.JSON200.Data.Stock)
@@ -553,15 +313,15 @@ func TestUpdateProduct(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, newTag, read.HTTPResponse.Header.Get("ETag"))
 		again, err := env.Client.UpdateProductWithResponse(ctx, p.Id, &client.UpdateProductParams{IfMatch: &newTag},
-			client.UpdateProductRequest{Stock: shopPtr[int32](43)}, staff.Auth())
+			client.UpdateProductRequest{Stock: apitest.Ptr[int32](43)}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, again.StatusCode(), string(again.Body))
 	})
 
 	t.Run("If-Match * applies the change", func(t *testing.T) {
 		p, _ := fresh(t)
-		res, err := env.Client.UpdateProductWithResponse(ctx, p.Id, &client.UpdateProductParams{IfMatch: shopPtr("*")},
-			client.UpdateProductRequest{Stock: shopPtr[int32](7)}, staff.Auth())
+		res, err := env.Client.UpdateProductWithResponse(ctx, p.Id, &client.UpdateProductParams{IfMatch: apitest.Ptr("*")},
+			client.UpdateProductRequest{Stock: apitest.Ptr[int32](7)}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 	})
@@ -579,18 +339,18 @@ func TestUpdateProduct(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p, stale := fresh(t)
 			moved, err := env.Client.UpdateProductWithResponse(ctx, p.Id, nil,
-				client.UpdateProductRequest{Name: shopPtr("Changed by someone else")}, staff.Auth())
+				client.UpdateProductRequest{Name: apitest.Ptr("Changed by someone else")}, staff.Auth())
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, moved.StatusCode())
 			current := moved.HTTPResponse.Header.Get("ETag")
-			before := shopProductInDB(t, env, p.Id)
+			before := apitest.ProductInDB(t, env, p.Id)
 
 			res, err := env.Client.UpdateProductWithResponse(ctx, p.Id,
-				&client.UpdateProductParams{IfMatch: shopPtr(tt.ifMatch(stale, current))},
-				client.UpdateProductRequest{Name: shopPtr("Lost update"), PriceCents: shopPtr[int64](1)}, staff.Auth())
+				&client.UpdateProductParams{IfMatch: apitest.Ptr(tt.ifMatch(stale, current))},
+				client.UpdateProductRequest{Name: apitest.Ptr("Lost update"), PriceCents: apitest.Ptr[int64](1)}, staff.Auth())
 			require.NoError(t, err)
-			shopRequireError(t, res, http.StatusPreconditionFailed, client.PRECONDITIONFAILED)
-			require.Equal(t, before, shopProductInDB(t, env, p.Id), "a refused change touched the product")
+			apitest.RequireError(t, res, http.StatusPreconditionFailed, client.PRECONDITIONFAILED)
+			require.Equal(t, before, apitest.ProductInDB(t, env, p.Id), "a refused change touched the product")
 		})
 	}
 
@@ -605,37 +365,37 @@ func TestUpdateProduct(t *testing.T) {
 		details []string
 	}{
 		{name: "a SKU taken by another product is 409 SKU_TAKEN",
-			body:   client.UpdateProductRequest{Sku: shopPtr(other.Sku)},
+			body:   client.UpdateProductRequest{Sku: apitest.Ptr(other.Sku)},
 			status: http.StatusConflict, code: client.SKUTAKEN, details: []string{"body sku"}},
 		{name: "a name that is one character once trimmed is refused",
-			body:   client.UpdateProductRequest{Name: shopPtr("  y  ")},
+			body:   client.UpdateProductRequest{Name: apitest.Ptr("  y  ")},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body name"}},
 		{name: "an empty change is refused",
 			body:   client.UpdateProductRequest{},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR, details: []string{"body body"}},
 		{name: "every bad field is reported at once",
-			body: client.UpdateProductRequest{Sku: shopPtr("bad sku"), PriceCents: shopPtr[int64](-1),
-				Stock: shopPtr[int32](-1), Description: shopPtr(strings.Repeat("d", 2001))},
+			body: client.UpdateProductRequest{Sku: apitest.Ptr("bad sku"), PriceCents: apitest.Ptr[int64](-1),
+				Stock: apitest.Ptr[int32](-1), Description: apitest.Ptr(strings.Repeat("d", 2001))},
 			status: http.StatusBadRequest, code: client.VALIDATIONERROR,
 			details: []string{"body sku", "body priceCents", "body stock", "body description"}},
 		{name: "an unknown id is 404", id: func(client.Product) uuid.UUID { return uuid.New() },
-			body:   client.UpdateProductRequest{Stock: shopPtr[int32](1)},
+			body:   client.UpdateProductRequest{Stock: apitest.Ptr[int32](1)},
 			status: http.StatusNotFound, code: client.NOTFOUND},
 		{name: "an unknown id with If-Match is 404, not 412", id: func(client.Product) uuid.UUID { return uuid.New() },
-			params: &client.UpdateProductParams{IfMatch: shopPtr(`"1"`)},
-			body:   client.UpdateProductRequest{Stock: shopPtr[int32](1)},
+			params: &client.UpdateProductParams{IfMatch: apitest.Ptr(`"1"`)},
+			body:   client.UpdateProductRequest{Stock: apitest.Ptr[int32](1)},
 			status: http.StatusNotFound, code: client.NOTFOUND},
 		{name: "a customer may not change products", auth: customer.Auth(),
-			body:   client.UpdateProductRequest{PriceCents: shopPtr[int64](1)},
+			body:   client.UpdateProductRequest{PriceCents: apitest.Ptr[int64](1)},
 			status: http.StatusForbidden, code: client.FORBIDDEN},
-		{name: "an anonymous caller must authenticate", auth: shopNoAuth,
-			body:   client.UpdateProductRequest{PriceCents: shopPtr[int64](1)},
+		{name: "an anonymous caller must authenticate", auth: apitest.NoAuth,
+			body:   client.UpdateProductRequest{PriceCents: apitest.Ptr[int64](1)},
 			status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
 			p, _ := fresh(t)
-			before := shopProductInDB(t, env, p.Id)
+			before := apitest.ProductInDB(t, env, p.Id)
 			id := p.Id
 			if tt.id != nil {
 				id = tt.id(p)
@@ -646,9 +406,9 @@ func TestUpdateProduct(t *testing.T) {
 			}
 			res, err := env.Client.UpdateProductWithResponse(ctx, id, tt.params, tt.body, editor)
 			require.NoError(t, err)
-			e := shopRequireError(t, res, tt.status, tt.code)
-			shopRequireDetails(t, e, tt.details...)
-			require.Equal(t, before, shopProductInDB(t, env, p.Id), "a refused change touched the product")
+			e := apitest.RequireError(t, res, tt.status, tt.code)
+			apitest.RequireDetails(t, e, tt.details...)
+			require.Equal(t, before, apitest.ProductInDB(t, env, p.Id), "a refused change touched the product")
 		})
 	}
 }
@@ -657,13 +417,13 @@ func TestArchiveProduct(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	staff := shopStaff(t, env)
-	customer := shopCustomer(t, env)
+	staff := apitest.Staff(t, env)
+	customer := apitest.Customer(t, env)
 
-	p := shopCreateProduct(t, env, shopProductOpts{Sku: "RETIRE-1", Name: "Retiring product", PriceCents: 300, Stock: 9})
-	live := shopCreateProduct(t, env, shopProductOpts{Sku: "LIVE-1", Name: "Live product", Stock: 9})
+	p := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "RETIRE-1", Name: "Retiring product", PriceCents: 300, Stock: 9})
+	live := apitest.CreateProduct(t, env, apitest.ProductOpts{Sku: "LIVE-1", Name: "Live product", Stock: 9})
 	// An order placed before archiving must stay readable with the product's name.
-	old := shopPlaceOrder(t, env, customer, shopItem(p.ID, 2))
+	old := apitest.PlaceOrder(t, env, customer, apitest.Item(p.ID, 2))
 
 	refusals := []struct {
 		name   string
@@ -673,15 +433,15 @@ func TestArchiveProduct(t *testing.T) {
 		code   client.ErrorCode
 	}{
 		{name: "a customer may not archive products", id: p.ID, auth: customer.Auth(), status: http.StatusForbidden, code: client.FORBIDDEN},
-		{name: "an anonymous caller must authenticate", id: p.ID, auth: shopNoAuth, status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
+		{name: "an anonymous caller must authenticate", id: p.ID, auth: apitest.NoAuth, status: http.StatusUnauthorized, code: client.UNAUTHENTICATED},
 		{name: "an unknown id is 404", id: uuid.New(), auth: staff.Auth(), status: http.StatusNotFound, code: client.NOTFOUND},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := env.Client.ArchiveProductWithResponse(ctx, tt.id, tt.auth)
 			require.NoError(t, err)
-			shopRequireError(t, res, tt.status, tt.code)
-			require.Nil(t, shopProductInDB(t, env, p.ID).ArchivedAt)
+			apitest.RequireError(t, res, tt.status, tt.code)
+			require.Nil(t, apitest.ProductInDB(t, env, p.ID).ArchivedAt)
 		})
 	}
 
@@ -693,20 +453,20 @@ func TestArchiveProduct(t *testing.T) {
 	require.Equal(t, int32(7), res.JSON200.Data.Stock)
 
 	t.Run("archiving again is harmless", func(t *testing.T) {
-		firstAt := shopProductInDB(t, env, p.ID).ArchivedAt
+		firstAt := apitest.ProductInDB(t, env, p.ID).ArchivedAt
 		again, err := env.Client.ArchiveProductWithResponse(ctx, p.ID, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, again.StatusCode())
 		require.True(t, again.JSON200.Data.Archived)
-		require.Equal(t, firstAt, shopProductInDB(t, env, p.ID).ArchivedAt)
+		require.Equal(t, firstAt, apitest.ProductInDB(t, env, p.ID).ArchivedAt)
 	})
 	t.Run("the archived product is hidden from the public list", func(t *testing.T) {
 		list, err := env.Client.ListProductsWithResponse(ctx, nil)
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, list.StatusCode())
-		require.Equal(t, []string{live.Sku}, shopSKUs(list.JSON200.Data))
+		require.Equal(t, []string{live.Sku}, apitest.SKUs(list.JSON200.Data))
 		require.Equal(t, int64(1), list.JSON200.Pagination.Total)
-		bySKU, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Q: shopPtr(p.Sku)})
+		bySKU, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Q: apitest.Ptr(p.Sku)})
 		require.NoError(t, err)
 		require.Empty(t, bySKU.JSON200.Data)
 		require.Equal(t, int64(0), bySKU.JSON200.Pagination.Total)
@@ -720,13 +480,13 @@ func TestArchiveProduct(t *testing.T) {
 	})
 	t.Run("the archived product can no longer be ordered", func(t *testing.T) {
 		order, err := env.Client.CreateOrderWithResponse(ctx, nil,
-			client.CreateOrderRequest{Items: []client.OrderItemInput{shopItem(live.ID, 1), shopItem(p.ID, 1)}}, customer.Auth())
+			client.CreateOrderRequest{Items: []client.OrderItemInput{apitest.Item(live.ID, 1), apitest.Item(p.ID, 1)}}, customer.Auth())
 		require.NoError(t, err)
-		e := shopRequireError(t, order, http.StatusBadRequest, client.VALIDATIONERROR)
-		shopRequireDetails(t, e, "body items.1.productId")
-		require.Contains(t, shopDetailMessage(t, e, "items.1.productId"), "archived")
-		require.Equal(t, int32(7), shopStock(t, env, p.ID))
-		require.Equal(t, int32(9), shopStock(t, env, live.ID))
+		e := apitest.RequireError(t, order, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireDetails(t, e, "body items.1.productId")
+		require.Contains(t, apitest.DetailMessage(t, e, "items.1.productId"), "archived")
+		require.Equal(t, int32(7), apitest.Stock(t, env, p.ID))
+		require.Equal(t, int32(9), apitest.Stock(t, env, live.ID))
 	})
 	t.Run("orders placed before archiving still show the product", func(t *testing.T) {
 		read, err := env.Client.GetOrderWithResponse(ctx, old.Id, customer.Auth())
@@ -743,7 +503,7 @@ func TestListProductsFilters(t *testing.T) {
 	env := apitest.New(t)
 	ctx := context.Background()
 
-	for _, o := range []shopProductOpts{
+	for _, o := range []apitest.ProductOpts{
 		{Sku: "WID-BLUE", Name: "Blue Widget", PriceCents: 1500, Stock: 10},
 		{Sku: "WID-RED", Name: "Red widget", PriceCents: 2500, Stock: 0},
 		{Sku: "GAD-1", Name: "Gadget", PriceCents: 500, Stock: 3},
@@ -752,7 +512,7 @@ func TestListProductsFilters(t *testing.T) {
 		{Sku: "MUG-2", Name: "Hundred Percent Mug", PriceCents: 900, Stock: 2},
 		{Sku: "WID-OLD", Name: "Archived Widget", PriceCents: 1500, Stock: 10, Archived: true},
 	} {
-		shopCreateProduct(t, env, o)
+		apitest.CreateProduct(t, env, o)
 	}
 
 	tests := []struct {
@@ -762,39 +522,39 @@ func TestListProductsFilters(t *testing.T) {
 	}{
 		{name: "without filters every live product is listed", params: client.ListProductsParams{},
 			want: []string{"GAD-1", "MUG-1", "MUG-2", "SHIRT-100", "WID-BLUE", "WID-RED"}},
-		{name: "q matches the name case-insensitively", params: client.ListProductsParams{Q: shopPtr("widget")},
+		{name: "q matches the name case-insensitively", params: client.ListProductsParams{Q: apitest.Ptr("widget")},
 			want: []string{"WID-BLUE", "WID-RED"}},
-		{name: "q in capitals matches the same names", params: client.ListProductsParams{Q: shopPtr("WIDGET")},
+		{name: "q in capitals matches the same names", params: client.ListProductsParams{Q: apitest.Ptr("WIDGET")},
 			want: []string{"WID-BLUE", "WID-RED"}},
-		{name: "q matches the SKU case-insensitively", params: client.ListProductsParams{Q: shopPtr("gad-1")},
+		{name: "q matches the SKU case-insensitively", params: client.ListProductsParams{Q: apitest.Ptr("gad-1")},
 			want: []string{"GAD-1"}},
-		{name: "q matches anywhere in the text", params: client.ListProductsParams{Q: shopPtr("d-b")},
+		{name: "q matches anywhere in the text", params: client.ListProductsParams{Q: apitest.Ptr("d-b")},
 			want: []string{"WID-BLUE"}},
-		{name: "a percent sign in q matches only itself", params: client.ListProductsParams{Q: shopPtr("%")},
+		{name: "a percent sign in q matches only itself", params: client.ListProductsParams{Q: apitest.Ptr("%")},
 			want: []string{"SHIRT-100"}},
-		{name: "an underscore in q matches only itself", params: client.ListProductsParams{Q: shopPtr("_")},
+		{name: "an underscore in q matches only itself", params: client.ListProductsParams{Q: apitest.Ptr("_")},
 			want: []string{"MUG-1"}},
-		{name: "wildcards in q never match other characters", params: client.ListProductsParams{Q: shopPtr("e_c")},
+		{name: "wildcards in q never match other characters", params: client.ListProductsParams{Q: apitest.Ptr("e_c")},
 			want: []string{"MUG-1"}},
-		{name: "a backslash in q matches only itself", params: client.ListProductsParams{Q: shopPtr(`\`)},
+		{name: "a backslash in q matches only itself", params: client.ListProductsParams{Q: apitest.Ptr(`\`)},
 			want: []string{}},
-		{name: "q that matches nothing gives an empty page", params: client.ListProductsParams{Q: shopPtr("nothing like it")},
+		{name: "q that matches nothing gives an empty page", params: client.ListProductsParams{Q: apitest.Ptr("nothing like it")},
 			want: []string{}},
-		{name: "minPriceCents is inclusive", params: client.ListProductsParams{MinPriceCents: shopPtr[int64](900)},
+		{name: "minPriceCents is inclusive", params: client.ListProductsParams{MinPriceCents: apitest.Ptr[int64](900)},
 			want: []string{"MUG-2", "SHIRT-100", "WID-BLUE", "WID-RED"}},
-		{name: "maxPriceCents is inclusive", params: client.ListProductsParams{MaxPriceCents: shopPtr[int64](900)},
+		{name: "maxPriceCents is inclusive", params: client.ListProductsParams{MaxPriceCents: apitest.Ptr[int64](900)},
 			want: []string{"GAD-1", "MUG-1", "MUG-2"}},
 		{name: "a price range keeps what lies within it",
-			params: client.ListProductsParams{MinPriceCents: shopPtr[int64](800), MaxPriceCents: shopPtr[int64](1500)},
+			params: client.ListProductsParams{MinPriceCents: apitest.Ptr[int64](800), MaxPriceCents: apitest.Ptr[int64](1500)},
 			want:   []string{"MUG-1", "MUG-2", "WID-BLUE"}},
 		{name: "an equal minimum and maximum keep one price",
-			params: client.ListProductsParams{MinPriceCents: shopPtr[int64](1500), MaxPriceCents: shopPtr[int64](1500)},
+			params: client.ListProductsParams{MinPriceCents: apitest.Ptr[int64](1500), MaxPriceCents: apitest.Ptr[int64](1500)},
 			want:   []string{"WID-BLUE"}},
-		{name: "inStock=true keeps products with stock", params: client.ListProductsParams{InStock: shopPtr(true)},
+		{name: "inStock=true keeps products with stock", params: client.ListProductsParams{InStock: apitest.Ptr(true)},
 			want: []string{"GAD-1", "MUG-2", "SHIRT-100", "WID-BLUE"}},
-		{name: "inStock=false keeps products without stock", params: client.ListProductsParams{InStock: shopPtr(false)},
+		{name: "inStock=false keeps products without stock", params: client.ListProductsParams{InStock: apitest.Ptr(false)},
 			want: []string{"MUG-1", "WID-RED"}},
-		{name: "filters combine", params: client.ListProductsParams{Q: shopPtr("mug"), InStock: shopPtr(true)},
+		{name: "filters combine", params: client.ListProductsParams{Q: apitest.Ptr("mug"), InStock: apitest.Ptr(true)},
 			want: []string{"MUG-2"}},
 	}
 	for _, tt := range tests {
@@ -802,10 +562,10 @@ func TestListProductsFilters(t *testing.T) {
 			res, err := env.Client.ListProductsWithResponse(ctx, &tt.params)
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
-			require.Equal(t, tt.want, shopSKUs(res.JSON200.Data))
+			require.Equal(t, tt.want, apitest.SKUs(res.JSON200.Data))
 			apitest.RequirePagination(t, client.Pagination{Page: 1, Limit: 20, Total: int64(len(tt.want)), TotalExact: true, Pages: int32((len(tt.want) + 19) / 20)},
 				res.JSON200.Pagination)
-			require.Equal(t, 1, shopQueryCount(t, res.HTTPResponse), "a product page is one statement")
+			require.Equal(t, 1, apitest.QueryCount(t, res.HTTPResponse), "a product page is one statement")
 		})
 	}
 
@@ -828,16 +588,16 @@ func TestListProductsFilters(t *testing.T) {
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
 			res, body := env.Do(http.MethodGet, "/api/v1/products?"+tt.query, "", nil)
-			e := shopRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-			shopRequireDetails(t, e, tt.details...)
+			e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+			apitest.RequireDetails(t, e, tt.details...)
 		})
 	}
 	t.Run("a minimum above the maximum is refused through the client too", func(t *testing.T) {
 		res, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{
-			MinPriceCents: shopPtr[int64](2), MaxPriceCents: shopPtr[int64](1)})
+			MinPriceCents: apitest.Ptr[int64](2), MaxPriceCents: apitest.Ptr[int64](1)})
 		require.NoError(t, err)
-		e := shopRequireError(t, res, http.StatusBadRequest, client.VALIDATIONERROR)
-		shopRequireDetails(t, e, "query minPriceCents")
+		e := apitest.RequireError(t, res, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireDetails(t, e, "query minPriceCents")
 	})
 }
 
@@ -849,7 +609,7 @@ func TestListProductsSortOrders(t *testing.T) {
 	// Names, prices and creation order all disagree, and two prices tie, so that each
 	// sort is seen to do its own work. Names differ in their first (capital) letter so
 	// that any collation orders them alike.
-	for _, o := range []shopProductOpts{
+	for _, o := range []apitest.ProductOpts{
 		{Sku: "SORT-D", Name: "Delta", PriceCents: 700},
 		{Sku: "SORT-A", Name: "Alpha", PriceCents: 300},
 		{Sku: "SORT-G", Name: "Golf", PriceCents: 100},
@@ -860,7 +620,7 @@ func TestListProductsSortOrders(t *testing.T) {
 		{Sku: "SORT-H", Name: "Hotel", PriceCents: 200},
 	} {
 		o.Stock = 1
-		shopCreateProduct(t, env, o)
+		apitest.CreateProduct(t, env, o)
 	}
 
 	byID := func(a, b client.Product) int { return strings.Compare(a.Id.String(), b.Id.String()) }
@@ -869,23 +629,23 @@ func TestListProductsSortOrders(t *testing.T) {
 		sort   *client.ListProductsParamsSort
 		sorted func(a, b client.Product) int
 	}{
-		{name: "sort=name orders by name", sort: shopPtr(client.ListProductsParamsSortName),
+		{name: "sort=name orders by name", sort: apitest.Ptr(client.ListProductsParamsSortName),
 			sorted: func(a, b client.Product) int { return strings.Compare(a.Name, b.Name) }},
-		{name: "sort=priceCents orders by price, cheapest first", sort: shopPtr(client.ListProductsParamsSortPriceCents),
+		{name: "sort=priceCents orders by price, cheapest first", sort: apitest.Ptr(client.ListProductsParamsSortPriceCents),
 			sorted: func(a, b client.Product) int {
 				if c := int(a.PriceCents - b.PriceCents); c != 0 {
 					return c
 				}
 				return byID(a, b)
 			}},
-		{name: "sort=-priceCents orders by price, dearest first", sort: shopPtr(client.ListProductsParamsSortMinusPriceCents),
+		{name: "sort=-priceCents orders by price, dearest first", sort: apitest.Ptr(client.ListProductsParamsSortMinusPriceCents),
 			sorted: func(a, b client.Product) int {
 				if c := int(b.PriceCents - a.PriceCents); c != 0 {
 					return c
 				}
 				return byID(b, a)
 			}},
-		{name: "sort=-createdAt orders newest first", sort: shopPtr(client.ListProductsParamsSortMinusCreatedAt),
+		{name: "sort=-createdAt orders newest first", sort: apitest.Ptr(client.ListProductsParamsSortMinusCreatedAt),
 			sorted: func(a, b client.Product) int {
 				if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 					return c
@@ -909,17 +669,17 @@ func TestListProductsSortOrders(t *testing.T) {
 			require.Len(t, got, 8)
 			want := slices.Clone(got)
 			slices.SortStableFunc(want, tt.sorted)
-			require.Equal(t, shopSKUsInOrder(want), shopSKUsInOrder(got))
+			require.Equal(t, apitest.SKUsInOrder(want), apitest.SKUsInOrder(got))
 
 			// The same order holds across pages.
 			var paged []client.Product
 			for page := int32(1); page <= 3; page++ {
-				p, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Sort: tt.sort, Page: &page, Limit: shopPtr[int32](3)})
+				p, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Sort: tt.sort, Page: &page, Limit: apitest.Ptr[int32](3)})
 				require.NoError(t, err)
 				require.Equal(t, http.StatusOK, p.StatusCode())
 				paged = append(paged, p.JSON200.Data...)
 			}
-			require.Equal(t, shopSKUsInOrder(got), shopSKUsInOrder(paged))
+			require.Equal(t, apitest.SKUsInOrder(got), apitest.SKUsInOrder(paged))
 		})
 	}
 	t.Run("the sorts give the expected orders", func(t *testing.T) {
@@ -931,7 +691,7 @@ func TestListProductsSortOrders(t *testing.T) {
 		} {
 			res, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Sort: &sort})
 			require.NoError(t, err)
-			got := shopSKUsInOrder(res.JSON200.Data)
+			got := apitest.SKUsInOrder(res.JSON200.Data)
 			if want != nil {
 				require.Equal(t, want, got, "sort=%s", sort)
 				continue
@@ -947,21 +707,13 @@ func TestListProductsSortOrders(t *testing.T) {
 	})
 }
 
-func shopSKUsInOrder(ps []client.Product) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Sku
-	}
-	return out
-}
-
 func TestListProductsPagination(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	ids := shopCreateProducts(t, env, 25, 100, 1)
+	ids := apitest.CreateProducts(t, env, 25, 100, 1)
 	// Twelve of them run out of stock, for a filtered total.
-	shopExec(t, env, `UPDATE products SET stock = 0 WHERE id = ANY($1::uuid[])`, ids[:13])
+	apitest.Exec(t, env, `UPDATE products SET stock = 0 WHERE id = ANY($1::uuid[])`, ids[:13])
 
 	tests := []struct {
 		name       string
@@ -972,15 +724,15 @@ func TestListProductsPagination(t *testing.T) {
 	}{
 		{name: "the default page holds 20", params: client.ListProductsParams{},
 			wantLen: 20, wantPaging: client.Pagination{Page: 1, Limit: 20, Total: 25, TotalExact: true, Pages: 2}, statements: 1},
-		{name: "the first page of ten", params: client.ListProductsParams{Limit: shopPtr[int32](10)},
+		{name: "the first page of ten", params: client.ListProductsParams{Limit: apitest.Ptr[int32](10)},
 			wantLen: 10, wantPaging: client.Pagination{Page: 1, Limit: 10, Total: 25, TotalExact: true, Pages: 3}, statements: 1},
-		{name: "the last page holds the rest", params: client.ListProductsParams{Limit: shopPtr[int32](10), Page: shopPtr[int32](3)},
+		{name: "the last page holds the rest", params: client.ListProductsParams{Limit: apitest.Ptr[int32](10), Page: apitest.Ptr[int32](3)},
 			wantLen: 5, wantPaging: client.Pagination{Page: 3, Limit: 10, Total: 25, TotalExact: true, Pages: 3}, statements: 1},
-		{name: "a page past the end is empty but still counts the total", params: client.ListProductsParams{Limit: shopPtr[int32](10), Page: shopPtr[int32](4)},
+		{name: "a page past the end is empty but still counts the total", params: client.ListProductsParams{Limit: apitest.Ptr[int32](10), Page: apitest.Ptr[int32](4)},
 			wantLen: 0, wantPaging: client.Pagination{Page: 4, Limit: 10, Total: 25, TotalExact: true, Pages: 3}, statements: 2},
-		{name: "a filtered page counts only the matches", params: client.ListProductsParams{Limit: shopPtr[int32](10), InStock: shopPtr(true)},
+		{name: "a filtered page counts only the matches", params: client.ListProductsParams{Limit: apitest.Ptr[int32](10), InStock: apitest.Ptr(true)},
 			wantLen: 10, wantPaging: client.Pagination{Page: 1, Limit: 10, Total: 12, TotalExact: true, Pages: 2}, statements: 1},
-		{name: "a page of 100 holds everything", params: client.ListProductsParams{Limit: shopPtr[int32](100)},
+		{name: "a page of 100 holds everything", params: client.ListProductsParams{Limit: apitest.Ptr[int32](100)},
 			wantLen: 25, wantPaging: client.Pagination{Page: 1, Limit: 100, Total: 25, TotalExact: true, Pages: 1}, statements: 1},
 	}
 	for _, tt := range tests {
@@ -990,14 +742,14 @@ func TestListProductsPagination(t *testing.T) {
 			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 			require.Len(t, res.JSON200.Data, tt.wantLen)
 			apitest.RequirePagination(t, tt.wantPaging, res.JSON200.Pagination)
-			require.Equal(t, tt.statements, shopQueryCount(t, res.HTTPResponse))
+			require.Equal(t, tt.statements, apitest.QueryCount(t, res.HTTPResponse))
 		})
 	}
 
 	t.Run("the pages together hold every product once", func(t *testing.T) {
 		seen := map[uuid.UUID]bool{}
 		for page := int32(1); page <= 3; page++ {
-			res, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Page: &page, Limit: shopPtr[int32](10)})
+			res, err := env.Client.ListProductsWithResponse(ctx, &client.ListProductsParams{Page: &page, Limit: apitest.Ptr[int32](10)})
 			require.NoError(t, err)
 			for _, p := range res.JSON200.Data {
 				require.False(t, seen[p.Id], "product %s on two pages", p.Sku)
@@ -1012,8 +764,8 @@ func TestListProductsPagination(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s is refused", q.query), func(t *testing.T) {
 			res, body := env.Do(http.MethodGet, "/api/v1/products?"+q.query, "", nil)
-			e := shopRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-			shopRequireDetails(t, e, "query "+q.field)
+			e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+			apitest.RequireDetails(t, e, "query "+q.field)
 		})
 	}
 }

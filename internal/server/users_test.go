@@ -16,25 +16,6 @@ import (
 	"github.com/shopfloor/shopfloor/internal/apitest"
 )
 
-func acctPtr[T any](v T) *T { return &v }
-
-// acctEmails returns the emails of a page of users, in order.
-func acctEmails(users []client.User) []string {
-	out := make([]string, len(users))
-	for i, u := range users {
-		out[i] = string(u.Email)
-	}
-	return out
-}
-
-// acctGetUser reads a user as the given caller.
-func acctGetUser(t *testing.T, env *apitest.Env, caller apitest.User, id uuid.UUID) *client.GetUserResponse {
-	t.Helper()
-	res, err := env.Client.GetUserWithResponse(t.Context(), id, caller.Auth())
-	require.NoError(t, err)
-	return res
-}
-
 func TestListUsers(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
@@ -59,12 +40,12 @@ func TestListUsers(t *testing.T) {
 	t.Run("a customer may not list users", func(t *testing.T) {
 		res, err := env.Client.ListUsersWithResponse(t.Context(), nil, carol.Auth())
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON403, http.StatusForbidden, client.FORBIDDEN)
+		apitest.RequireError(t, res, http.StatusForbidden, client.FORBIDDEN)
 	})
 	t.Run("an anonymous caller may not list users", func(t *testing.T) {
 		res, err := env.Client.ListUsersWithResponse(t.Context(), nil)
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	t.Run("an admin may list users", func(t *testing.T) {
 		res, err := env.Client.ListUsersWithResponse(t.Context(), nil, admin.Auth())
@@ -73,7 +54,7 @@ func TestListUsers(t *testing.T) {
 		require.EqualValues(t, 6, res.JSON200.Pagination.Total)
 	})
 	t.Run("the list carries profiles", func(t *testing.T) {
-		res, err := env.Client.ListUsersWithResponse(t.Context(), &client.ListUsersParams{Q: acctPtr("carol")}, staff.Auth())
+		res, err := env.Client.ListUsersWithResponse(t.Context(), &client.ListUsersParams{Q: apitest.Ptr("carol")}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.Len(t, res.JSON200.Data, 1)
@@ -81,8 +62,8 @@ func TestListUsers(t *testing.T) {
 		require.Nil(t, res.JSON200.Data[0].Profile.City)
 	})
 
-	sortOf := func(s string) *client.ListUsersParamsSort { return acctPtr(client.ListUsersParamsSort(s)) }
-	role := func(r string) *client.Role { return acctPtr(client.Role(r)) }
+	sortOf := func(s string) *client.ListUsersParamsSort { return apitest.Ptr(client.ListUsersParamsSort(s)) }
+	role := func(r string) *client.Role { return apitest.Ptr(client.Role(r)) }
 	for _, tc := range []struct {
 		name   string
 		params client.ListUsersParams
@@ -95,23 +76,23 @@ func TestListUsers(t *testing.T) {
 		{name: "sorting by createdAt gives the oldest first", params: client.ListUsersParams{Sort: sortOf("createdAt")}, want: created, total: 6, pages: 1},
 		{name: "sorting by email is alphabetical", params: client.ListUsersParams{Sort: sortOf("email")}, want: byEmail, total: 6, pages: 1},
 		{name: "sorting by name ignores case", params: client.ListUsersParams{Sort: sortOf("name")}, want: byName, total: 6, pages: 1},
-		{name: "the first page of two holds the first four", params: client.ListUsersParams{Sort: sortOf("email"), Limit: acctPtr[int32](4)}, want: byEmail[:4], total: 6, pages: 2},
-		{name: "the second page holds the rest", params: client.ListUsersParams{Sort: sortOf("email"), Limit: acctPtr[int32](4), Page: acctPtr[int32](2)}, want: byEmail[4:], total: 6, pages: 2},
-		{name: "a page past the end is empty but keeps the total", params: client.ListUsersParams{Sort: sortOf("email"), Limit: acctPtr[int32](4), Page: acctPtr[int32](3)}, want: []string{}, total: 6, pages: 2},
-		{name: "the deepest page numbers reach (page × limit = 10 000), far past the end, is empty but keeps the total", params: client.ListUsersParams{Limit: acctPtr[int32](1), Page: acctPtr[int32](10000)}, want: []string{}, total: 6, pages: 6},
-		{name: "one per page gives as many pages as users", params: client.ListUsersParams{Sort: sortOf("name"), Limit: acctPtr[int32](1), Page: acctPtr[int32](6)}, want: byName[5:], total: 6, pages: 6},
-		{name: "q matches the email ignoring case", params: client.ListUsersParams{Q: acctPtr("SHOP.EXAMPLE")}, want: []string{"dave@shop.example"}, total: 1, pages: 1},
-		{name: "q matches the name ignoring case", params: client.ListUsersParams{Q: acctPtr("cUsToMeR")}, want: []string{"carol@example.com"}, total: 1, pages: 1},
-		{name: "q matches anywhere in the text", params: client.ListUsersParams{Q: acctPtr("admin"), Sort: sortOf("email")}, want: []string{"alice.admin@example.com"}, total: 1, pages: 1},
-		{name: "q with a percent sign matches it literally", params: client.ListUsersParams{Q: acctPtr("%")}, want: []string{"erin@example.com"}, total: 1, pages: 1},
-		{name: "q with an underscore matches it literally", params: client.ListUsersParams{Q: acctPtr("_")}, want: []string{"frank_fun@example.com"}, total: 1, pages: 1},
-		{name: "q with a backslash matches nothing when no one has one", params: client.ListUsersParams{Q: acctPtr(`\`)}, want: []string{}, total: 0, pages: 0},
-		{name: "q with no match gives an empty page", params: client.ListUsersParams{Q: acctPtr("zebra")}, want: []string{}, total: 0, pages: 0},
+		{name: "the first page of two holds the first four", params: client.ListUsersParams{Sort: sortOf("email"), Limit: apitest.Ptr[int32](4)}, want: byEmail[:4], total: 6, pages: 2},
+		{name: "the second page holds the rest", params: client.ListUsersParams{Sort: sortOf("email"), Limit: apitest.Ptr[int32](4), Page: apitest.Ptr[int32](2)}, want: byEmail[4:], total: 6, pages: 2},
+		{name: "a page past the end is empty but keeps the total", params: client.ListUsersParams{Sort: sortOf("email"), Limit: apitest.Ptr[int32](4), Page: apitest.Ptr[int32](3)}, want: []string{}, total: 6, pages: 2},
+		{name: "the deepest page numbers reach (page × limit = 10 000), far past the end, is empty but keeps the total", params: client.ListUsersParams{Limit: apitest.Ptr[int32](1), Page: apitest.Ptr[int32](10000)}, want: []string{}, total: 6, pages: 6},
+		{name: "one per page gives as many pages as users", params: client.ListUsersParams{Sort: sortOf("name"), Limit: apitest.Ptr[int32](1), Page: apitest.Ptr[int32](6)}, want: byName[5:], total: 6, pages: 6},
+		{name: "q matches the email ignoring case", params: client.ListUsersParams{Q: apitest.Ptr("SHOP.EXAMPLE")}, want: []string{"dave@shop.example"}, total: 1, pages: 1},
+		{name: "q matches the name ignoring case", params: client.ListUsersParams{Q: apitest.Ptr("cUsToMeR")}, want: []string{"carol@example.com"}, total: 1, pages: 1},
+		{name: "q matches anywhere in the text", params: client.ListUsersParams{Q: apitest.Ptr("admin"), Sort: sortOf("email")}, want: []string{"alice.admin@example.com"}, total: 1, pages: 1},
+		{name: "q with a percent sign matches it literally", params: client.ListUsersParams{Q: apitest.Ptr("%")}, want: []string{"erin@example.com"}, total: 1, pages: 1},
+		{name: "q with an underscore matches it literally", params: client.ListUsersParams{Q: apitest.Ptr("_")}, want: []string{"frank_fun@example.com"}, total: 1, pages: 1},
+		{name: "q with a backslash matches nothing when no one has one", params: client.ListUsersParams{Q: apitest.Ptr(`\`)}, want: []string{}, total: 0, pages: 0},
+		{name: "q with no match gives an empty page", params: client.ListUsersParams{Q: apitest.Ptr("zebra")}, want: []string{}, total: 0, pages: 0},
 		{name: "the role filter keeps only that role", params: client.ListUsersParams{Role: role("customer"), Sort: sortOf("email")}, want: []string{"carol@example.com", "dave@shop.example", "erin@example.com", "frank_fun@example.com"}, total: 4, pages: 1},
 		{name: "the role filter finds the only admin", params: client.ListUsersParams{Role: role("admin")}, want: []string{"alice.admin@example.com"}, total: 1, pages: 1},
 		{name: "the role filter finds the only staff member", params: client.ListUsersParams{Role: role("staff")}, want: []string{"sam.staff@example.com"}, total: 1, pages: 1},
-		{name: "role and q combine", params: client.ListUsersParams{Role: role("customer"), Q: acctPtr("example.com"), Sort: sortOf("name")}, want: []string{"carol@example.com", "erin@example.com", "frank_fun@example.com"}, total: 3, pages: 1},
-		{name: "role and q that match no one together give an empty page", params: client.ListUsersParams{Role: role("admin"), Q: acctPtr("carol")}, want: []string{}, total: 0, pages: 0},
+		{name: "role and q combine", params: client.ListUsersParams{Role: role("customer"), Q: apitest.Ptr("example.com"), Sort: sortOf("name")}, want: []string{"carol@example.com", "erin@example.com", "frank_fun@example.com"}, total: 3, pages: 1},
+		{name: "role and q that match no one together give an empty page", params: client.ListUsersParams{Role: role("admin"), Q: apitest.Ptr("carol")}, want: []string{}, total: 0, pages: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			params := tc.params
@@ -119,7 +100,7 @@ func TestListUsers(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 			require.True(t, bool(res.JSON200.Success))
-			require.Equal(t, tc.want, acctEmails(res.JSON200.Data))
+			require.Equal(t, tc.want, apitest.Emails(res.JSON200.Data))
 			p := res.JSON200.Pagination
 			require.Equal(t, tc.total, p.Total)
 			require.Equal(t, tc.pages, p.Pages)
@@ -139,11 +120,11 @@ func TestListUsers(t *testing.T) {
 	t.Run("pages do not overlap and together hold everyone", func(t *testing.T) {
 		var seen []string
 		for page := int32(1); page <= 3; page++ {
-			res, err := env.Client.ListUsersWithResponse(t.Context(), &client.ListUsersParams{Limit: acctPtr[int32](2), Page: &page}, staff.Auth())
+			res, err := env.Client.ListUsersWithResponse(t.Context(), &client.ListUsersParams{Limit: apitest.Ptr[int32](2), Page: &page}, staff.Auth())
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 			require.Len(t, res.JSON200.Data, 2)
-			seen = append(seen, acctEmails(res.JSON200.Data)...)
+			seen = append(seen, apitest.Emails(res.JSON200.Data)...)
 		}
 		require.Equal(t, newestFirst, seen)
 	})
@@ -165,8 +146,8 @@ func TestListUsers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := env.Do(http.MethodGet, "/api/v1/users?"+tc.query, "", nil, "Authorization", "Bearer "+staff.Token)
-			e := acctDecodeError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-			acctRequireFields(t, e, client.Query, tc.fields...)
+			e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+			apitest.RequireFieldsIn(t, e, client.Query, tc.fields...)
 		})
 	}
 }
@@ -196,21 +177,21 @@ func TestGetUser(t *testing.T) {
 		{name: "an admin gets 404 for an id that does not exist", caller: admin, id: missing, status: 404, code: client.NOTFOUND},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := acctGetUser(t, env, tc.caller, tc.id)
+			res := apitest.GetUser(t, env, tc.caller, tc.id)
 			switch tc.status {
 			case http.StatusOK:
 				require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 				require.Equal(t, tc.id, res.JSON200.Data.Id)
 				require.NotContains(t, string(res.Body), "passwordHash")
 			case http.StatusForbidden:
-				acctRequireError(t, res, res.JSON403, tc.status, tc.code)
+				apitest.RequireError(t, res, tc.status, tc.code)
 			case http.StatusNotFound:
-				acctRequireError(t, res, res.JSON404, tc.status, tc.code)
+				apitest.RequireError(t, res, tc.status, tc.code)
 			}
 		})
 	}
 	t.Run("the user read has the right fields", func(t *testing.T) {
-		res := acctGetUser(t, env, staff, other.ID)
+		res := apitest.GetUser(t, env, staff, other.ID)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		d := res.JSON200.Data
 		require.Equal(t, other.Email, string(d.Email))
@@ -221,7 +202,7 @@ func TestGetUser(t *testing.T) {
 	t.Run("an anonymous caller is refused", func(t *testing.T) {
 		res, err := env.Client.GetUserWithResponse(t.Context(), customer.ID)
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	for _, tc := range []struct{ name, id string }{
 		{"an id that is not a UUID is refused", "not-a-uuid"},
@@ -230,8 +211,8 @@ func TestGetUser(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := env.Do(http.MethodGet, "/api/v1/users/"+tc.id, "", nil, "Authorization", "Bearer "+staff.Token)
-			e := acctDecodeError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-			acctRequireFields(t, e, client.Path, "id")
+			e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+			apitest.RequireFieldsIn(t, e, client.Path, "id")
 		})
 	}
 }
@@ -253,14 +234,14 @@ func TestUpdateUser(t *testing.T) {
 	}
 
 	t.Run("a user renames themselves, trimmed", func(t *testing.T) {
-		before := acctGetUser(t, env, customer, customer.ID)
+		before := apitest.GetUser(t, env, customer, customer.ID)
 		require.Equal(t, http.StatusOK, before.StatusCode())
 		res := update(t, customer, customer.ID, `{"name":"   New Name  "}`)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.Equal(t, "New Name", res.JSON200.Data.Name)
 		require.Equal(t, client.Role("customer"), res.JSON200.Data.Role)
 		require.True(t, res.JSON200.Data.UpdatedAt.After(before.JSON200.Data.UpdatedAt))
-		got := acctGetUser(t, env, customer, customer.ID)
+		got := apitest.GetUser(t, env, customer, customer.ID)
 		require.Equal(t, "New Name", got.JSON200.Data.Name)
 	})
 	for _, tc := range []struct {
@@ -280,17 +261,17 @@ func TestUpdateUser(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := update(t, tc.caller, tc.id, tc.body)
-			acctRequireError(t, res, res.JSON403, http.StatusForbidden, client.FORBIDDEN)
+			apitest.RequireError(t, res, http.StatusForbidden, client.FORBIDDEN)
 		})
 	}
 	t.Run("forbidden changes changed nothing", func(t *testing.T) {
-		c := acctGetUser(t, env, admin, customer.ID).JSON200.Data
+		c := apitest.GetUser(t, env, admin, customer.ID).JSON200.Data
 		require.Equal(t, "New Name", c.Name)
 		require.Equal(t, client.Role("customer"), c.Role)
 		require.True(t, c.Active)
-		o := acctGetUser(t, env, admin, other.ID).JSON200.Data
+		o := apitest.GetUser(t, env, admin, other.ID).JSON200.Data
 		require.Equal(t, "Other Person", o.Name)
-		s := acctGetUser(t, env, admin, staff.ID).JSON200.Data
+		s := apitest.GetUser(t, env, admin, staff.ID).JSON200.Data
 		require.Equal(t, client.Role("staff"), s.Role)
 	})
 	for _, tc := range []struct {
@@ -309,23 +290,23 @@ func TestUpdateUser(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := update(t, customer, customer.ID, tc.body)
-			e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, tc.code)
-			acctRequireFields(t, e, client.Body, tc.fields...)
+			e := apitest.RequireError(t, res, http.StatusBadRequest, tc.code)
+			apitest.RequireFieldsIn(t, e, client.Body, tc.fields...)
 		})
 	}
 	t.Run("malformed JSON is a bad request", func(t *testing.T) {
 		res := update(t, customer, customer.ID, `{"name":`)
-		acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.BADREQUEST)
+		apitest.RequireError(t, res, http.StatusBadRequest, client.BADREQUEST)
 	})
 	t.Run("a wrong content type is unsupported", func(t *testing.T) {
 		res, err := env.Client.UpdateUserWithBodyWithResponse(ctx, customer.ID, "text/plain", strings.NewReader(`{"name":"Text"}`), customer.Auth())
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON415, http.StatusUnsupportedMediaType, client.UNSUPPORTEDMEDIATYPE)
+		apitest.RequireError(t, res, http.StatusUnsupportedMediaType, client.UNSUPPORTEDMEDIATYPE)
 	})
 	t.Run("an anonymous caller is refused", func(t *testing.T) {
-		res, err := env.Client.UpdateUserWithResponse(ctx, customer.ID, client.UpdateUserJSONRequestBody{Name: acctPtr("Anon")})
+		res, err := env.Client.UpdateUserWithResponse(ctx, customer.ID, client.UpdateUserJSONRequestBody{Name: apitest.Ptr("Anon")})
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	t.Run("an admin renames someone else", func(t *testing.T) {
 		res := update(t, admin, other.ID, `{"name":"Renamed By Admin"}`)
@@ -341,12 +322,12 @@ func TestUpdateUser(t *testing.T) {
 	})
 	t.Run("an admin gets 404 for an id that does not exist", func(t *testing.T) {
 		res := update(t, admin, uuid.New(), `{"name":"Nobody"}`)
-		acctRequireError(t, res, res.JSON404, http.StatusNotFound, client.NOTFOUND)
+		apitest.RequireError(t, res, http.StatusNotFound, client.NOTFOUND)
 	})
 	t.Run("an id that is not a UUID is refused", func(t *testing.T) {
 		res, body := env.Do(http.MethodPatch, "/api/v1/users/nope", "application/json", []byte(`{"name":"Nope"}`), "Authorization", "Bearer "+admin.Token)
-		e := acctDecodeError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-		acctRequireFields(t, e, client.Path, "id")
+		e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireFieldsIn(t, e, client.Path, "id")
 	})
 }
 
@@ -354,43 +335,43 @@ func TestAdminDeactivatesAndReactivatesAnAccount(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	admin := env.CreateUser(apitest.UserOpts{Role: "admin"})
-	reg := acctRegister(t, env, "vic@example.com", acctPassword, "Vic Tim")
+	reg := apitest.Register(t, env, "vic@example.com", apitest.Password, "Vic Tim")
 	ctx := t.Context()
 
-	res, err := env.Client.UpdateUserWithResponse(ctx, reg.User.Id, client.UpdateUserJSONRequestBody{Active: acctPtr(false)}, admin.Auth())
+	res, err := env.Client.UpdateUserWithResponse(ctx, reg.User.Id, client.UpdateUserJSONRequestBody{Active: apitest.Ptr(false)}, admin.Auth())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 	require.False(t, res.JSON200.Data.Active)
 	require.Equal(t, "Vic Tim", res.JSON200.Data.Name)
 
 	t.Run("the user can no longer log in", func(t *testing.T) {
-		res := acctLogin(t, env, "vic@example.com", acctPassword)
-		acctRequireError(t, res, res.JSON403, http.StatusForbidden, client.FORBIDDEN)
+		res := apitest.Login(t, env, "vic@example.com", apitest.Password)
+		apitest.RequireError(t, res, http.StatusForbidden, client.FORBIDDEN)
 	})
 	t.Run("the user can no longer refresh", func(t *testing.T) {
-		acctRequireRefreshRefused(t, env, reg.Tokens.RefreshToken)
+		apitest.RequireRefreshRefused(t, env, reg.Tokens.RefreshToken)
 	})
 	t.Run("the still unexpired access token no longer reads the caller", func(t *testing.T) {
-		res := acctMe(t, env, reg.Tokens.AccessToken)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		res := apitest.Me(t, env, reg.Tokens.AccessToken)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	t.Run("staff still see the account, inactive", func(t *testing.T) {
-		res := acctGetUser(t, env, admin, reg.User.Id)
+		res := apitest.GetUser(t, env, admin, reg.User.Id)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.False(t, res.JSON200.Data.Active)
 	})
 
-	res, err = env.Client.UpdateUserWithResponse(ctx, reg.User.Id, client.UpdateUserJSONRequestBody{Active: acctPtr(true)}, admin.Auth())
+	res, err = env.Client.UpdateUserWithResponse(ctx, reg.User.Id, client.UpdateUserJSONRequestBody{Active: apitest.Ptr(true)}, admin.Auth())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 	require.True(t, res.JSON200.Data.Active)
 
 	t.Run("once reactivated the user logs in again", func(t *testing.T) {
-		res := acctLogin(t, env, "vic@example.com", acctPassword)
+		res := apitest.Login(t, env, "vic@example.com", apitest.Password)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 	})
 	t.Run("refresh tokens revoked by the deactivation stay revoked", func(t *testing.T) {
-		acctRequireRefreshRefused(t, env, reg.Tokens.RefreshToken)
+		apitest.RequireRefreshRefused(t, env, reg.Tokens.RefreshToken)
 	})
 }
 
@@ -400,7 +381,7 @@ func TestDeactivateUser(t *testing.T) {
 	admin := env.CreateUser(apitest.UserOpts{Role: "admin"})
 	staff := env.CreateUser(apitest.UserOpts{Role: "staff"})
 	customer := env.CreateUser(apitest.UserOpts{})
-	target := acctRegister(t, env, "target@example.com", acctPassword, "Tar Get")
+	target := apitest.Register(t, env, "target@example.com", apitest.Password, "Tar Get")
 	ctx := t.Context()
 
 	for _, tc := range []struct {
@@ -415,27 +396,27 @@ func TestDeactivateUser(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := env.Client.DeactivateUserWithResponse(ctx, tc.id, tc.caller.Auth())
 			require.NoError(t, err)
-			acctRequireError(t, res, res.JSON403, http.StatusForbidden, client.FORBIDDEN)
+			apitest.RequireError(t, res, http.StatusForbidden, client.FORBIDDEN)
 		})
 	}
 	t.Run("refused attempts left the account active", func(t *testing.T) {
-		res := acctGetUser(t, env, admin, target.User.Id)
+		res := apitest.GetUser(t, env, admin, target.User.Id)
 		require.True(t, res.JSON200.Data.Active)
 	})
 	t.Run("an anonymous caller is refused", func(t *testing.T) {
 		res, err := env.Client.DeactivateUserWithResponse(ctx, target.User.Id)
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	t.Run("an admin gets 404 for an id that does not exist", func(t *testing.T) {
 		res, err := env.Client.DeactivateUserWithResponse(ctx, uuid.New(), admin.Auth())
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON404, http.StatusNotFound, client.NOTFOUND)
+		apitest.RequireError(t, res, http.StatusNotFound, client.NOTFOUND)
 	})
 	t.Run("an id that is not a UUID is refused", func(t *testing.T) {
 		res, body := env.Do(http.MethodDelete, "/api/v1/users/0", "", nil, "Authorization", "Bearer "+admin.Token)
-		e := acctDecodeError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-		acctRequireFields(t, e, client.Path, "id")
+		e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireFieldsIn(t, e, client.Path, "id")
 	})
 	t.Run("an admin deactivates an account", func(t *testing.T) {
 		res, err := env.Client.DeactivateUserWithResponse(ctx, target.User.Id, admin.Auth())
@@ -452,14 +433,14 @@ func TestDeactivateUser(t *testing.T) {
 		require.False(t, res.JSON200.Data.Active)
 	})
 	t.Run("the deactivated account cannot log in", func(t *testing.T) {
-		res := acctLogin(t, env, "target@example.com", acctPassword)
-		acctRequireError(t, res, res.JSON403, http.StatusForbidden, client.FORBIDDEN)
+		res := apitest.Login(t, env, "target@example.com", apitest.Password)
+		apitest.RequireError(t, res, http.StatusForbidden, client.FORBIDDEN)
 	})
 	t.Run("the deactivated account cannot refresh", func(t *testing.T) {
-		acctRequireRefreshRefused(t, env, target.Tokens.RefreshToken)
+		apitest.RequireRefreshRefused(t, env, target.Tokens.RefreshToken)
 	})
 	t.Run("the deactivated account is still listed", func(t *testing.T) {
-		res, err := env.Client.ListUsersWithResponse(ctx, &client.ListUsersParams{Q: acctPtr("target@")}, staff.Auth())
+		res, err := env.Client.ListUsersWithResponse(ctx, &client.ListUsersParams{Q: apitest.Ptr("target@")}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.Len(t, res.JSON200.Data, 1)
@@ -476,13 +457,13 @@ func TestReplaceUserProfile(t *testing.T) {
 	other := env.CreateUser(apitest.UserOpts{})
 	ctx := t.Context()
 	full := client.ReplaceUserProfileJSONRequestBody{
-		Phone:        acctPtr("+44 20 7946 0958"),
-		Company:      acctPtr("Analytical Engines Ltd"),
-		AddressLine1: acctPtr("12 St James's Square"),
-		AddressLine2: acctPtr("Floor 2"),
-		City:         acctPtr("London"),
-		PostalCode:   acctPtr("SW1Y 4JH"),
-		Country:      acctPtr("GB"),
+		Phone:        apitest.Ptr("+44 20 7946 0958"),
+		Company:      apitest.Ptr("Analytical Engines Ltd"),
+		AddressLine1: apitest.Ptr("12 St James's Square"),
+		AddressLine2: apitest.Ptr("Floor 2"),
+		City:         apitest.Ptr("London"),
+		PostalCode:   apitest.Ptr("SW1Y 4JH"),
+		Country:      apitest.Ptr("GB"),
 	}
 	put := func(t *testing.T, caller apitest.User, id uuid.UUID, body client.ReplaceUserProfileJSONRequestBody) *client.ReplaceUserProfileResponse {
 		t.Helper()
@@ -510,22 +491,22 @@ func TestReplaceUserProfile(t *testing.T) {
 		require.Equal(t, full.Country, p.Country)
 		require.NotNil(t, p.UpdatedAt)
 
-		got := acctGetUser(t, env, customer, customer.ID)
+		got := apitest.GetUser(t, env, customer, customer.ID)
 		require.Equal(t, http.StatusOK, got.StatusCode(), string(got.Body))
 		require.Equal(t, p, got.JSON200.Data.Profile, "the profile is stored")
 	})
 	t.Run("fields left out are cleared", func(t *testing.T) {
-		res := put(t, customer, customer.ID, client.ReplaceUserProfileJSONRequestBody{City: acctPtr("Manchester")})
+		res := put(t, customer, customer.ID, client.ReplaceUserProfileJSONRequestBody{City: apitest.Ptr("Manchester")})
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		p := res.JSON200.Data.Profile
-		require.Equal(t, acctPtr("Manchester"), p.City)
+		require.Equal(t, apitest.Ptr("Manchester"), p.City)
 		require.Nil(t, p.Phone)
 		require.Nil(t, p.Company)
 		require.Nil(t, p.AddressLine1)
 		require.Nil(t, p.AddressLine2)
 		require.Nil(t, p.PostalCode)
 		require.Nil(t, p.Country)
-		got := acctGetUser(t, env, customer, customer.ID)
+		got := apitest.GetUser(t, env, customer, customer.ID)
 		require.Equal(t, p, got.JSON200.Data.Profile)
 	})
 	t.Run("blank fields are cleared", func(t *testing.T) {
@@ -566,12 +547,12 @@ func TestReplaceUserProfile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := putRaw(t, customer, customer.ID, tc.body)
-			e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, tc.code)
-			acctRequireFields(t, e, client.Body, tc.fields...)
+			e := apitest.RequireError(t, res, http.StatusBadRequest, tc.code)
+			apitest.RequireFieldsIn(t, e, client.Body, tc.fields...)
 		})
 	}
 	t.Run("refused writes changed nothing", func(t *testing.T) {
-		got := acctGetUser(t, env, customer, customer.ID)
+		got := apitest.GetUser(t, env, customer, customer.ID)
 		require.Equal(t, stored, got.JSON200.Data.Profile)
 	})
 	for _, tc := range []struct {
@@ -587,45 +568,45 @@ func TestReplaceUserProfile(t *testing.T) {
 		{"an admin gets 404 for an id that does not exist", admin, uuid.New(), 404, client.NOTFOUND},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := put(t, tc.caller, tc.id, client.ReplaceUserProfileJSONRequestBody{City: acctPtr("Nowhere")})
+			res := put(t, tc.caller, tc.id, client.ReplaceUserProfileJSONRequestBody{City: apitest.Ptr("Nowhere")})
 			if tc.status == http.StatusForbidden {
-				acctRequireError(t, res, res.JSON403, tc.status, tc.code)
+				apitest.RequireError(t, res, tc.status, tc.code)
 			} else {
-				acctRequireError(t, res, res.JSON404, tc.status, tc.code)
+				apitest.RequireError(t, res, tc.status, tc.code)
 			}
 		})
 	}
 	t.Run("the other user's profile is untouched", func(t *testing.T) {
-		got := acctGetUser(t, env, other, other.ID)
+		got := apitest.GetUser(t, env, other, other.ID)
 		require.Equal(t, client.Profile{}, got.JSON200.Data.Profile)
 	})
 	t.Run("an admin writes another user's profile", func(t *testing.T) {
-		res := put(t, admin, other.ID, client.ReplaceUserProfileJSONRequestBody{Country: acctPtr("DE"), City: acctPtr("Berlin")})
+		res := put(t, admin, other.ID, client.ReplaceUserProfileJSONRequestBody{Country: apitest.Ptr("DE"), City: apitest.Ptr("Berlin")})
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.Equal(t, other.ID, res.JSON200.Data.Id)
-		require.Equal(t, acctPtr("Berlin"), res.JSON200.Data.Profile.City)
-		require.Equal(t, acctPtr("DE"), res.JSON200.Data.Profile.Country)
+		require.Equal(t, apitest.Ptr("Berlin"), res.JSON200.Data.Profile.City)
+		require.Equal(t, apitest.Ptr("DE"), res.JSON200.Data.Profile.Country)
 	})
 	t.Run("an anonymous caller is refused", func(t *testing.T) {
 		res, err := env.Client.ReplaceUserProfileWithResponse(ctx, customer.ID, full)
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON401, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		apitest.RequireError(t, res, http.StatusUnauthorized, client.UNAUTHENTICATED)
 	})
 	t.Run("a wrong content type is unsupported", func(t *testing.T) {
 		res, err := env.Client.ReplaceUserProfileWithBodyWithResponse(ctx, customer.ID, "text/plain", strings.NewReader(`{}`), customer.Auth())
 		require.NoError(t, err)
-		acctRequireError(t, res, res.JSON415, http.StatusUnsupportedMediaType, client.UNSUPPORTEDMEDIATYPE)
+		apitest.RequireError(t, res, http.StatusUnsupportedMediaType, client.UNSUPPORTEDMEDIATYPE)
 	})
 	t.Run("malformed JSON is a bad request", func(t *testing.T) {
 		res := putRaw(t, customer, customer.ID, `{"city":"Leeds"`)
-		acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.BADREQUEST)
+		apitest.RequireError(t, res, http.StatusBadRequest, client.BADREQUEST)
 	})
 }
 
-// acctNasty are strings that break code which builds SQL, LIKE patterns or
+// nastyStrings are strings that break code which builds SQL, LIKE patterns or
 // markup from text. Each is 2–20 characters and has no surrounding spaces, so
 // every text field takes it as it is.
-var acctNasty = []string{
+var nastyStrings = []string{
 	`Robert'); DROP TABLE`,
 	`%_\`,
 	`' OR '1'='1`,
@@ -644,11 +625,11 @@ func TestTextFieldsAreStoredVerbatim(t *testing.T) {
 	staff := env.CreateUser(apitest.UserOpts{Role: "staff", Name: "Plain Staff", Email: "plain@example.com"})
 	// One account takes every string in turn (bcrypt makes each new account slow);
 	// the staff member is the control that no search below may find.
-	reg := acctRegister(t, env, "nasty@example.com", acctPassword, acctNasty[0])
-	require.Equal(t, acctNasty[0], reg.User.Name, "the name is registered verbatim")
+	reg := apitest.Register(t, env, "nasty@example.com", apitest.Password, nastyStrings[0])
+	require.Equal(t, nastyStrings[0], reg.User.Name, "the name is registered verbatim")
 	owner := apitest.User{ID: reg.User.Id, Token: reg.Tokens.AccessToken}
 
-	for _, s := range acctNasty {
+	for _, s := range nastyStrings {
 		t.Run(s+" round-trips through every text field and q", func(t *testing.T) {
 			require.LessOrEqual(t, len([]rune(s)), 20)
 			require.Equal(t, strings.TrimSpace(s), s)
@@ -664,7 +645,7 @@ func TestTextFieldsAreStoredVerbatim(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, put.StatusCode(), string(put.Body))
 
-			got := acctGetUser(t, env, staff, owner.ID)
+			got := apitest.GetUser(t, env, staff, owner.ID)
 			require.Equal(t, http.StatusOK, got.StatusCode(), string(got.Body))
 			d := got.JSON200.Data
 			require.Equal(t, s, d.Name)
@@ -676,32 +657,32 @@ func TestTextFieldsAreStoredVerbatim(t *testing.T) {
 			list, err := env.Client.ListUsersWithResponse(t.Context(), &client.ListUsersParams{Q: &s}, staff.Auth())
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, list.StatusCode(), string(list.Body))
-			require.Equal(t, []string{"nasty@example.com"}, acctEmails(list.JSON200.Data), "q %q", s)
+			require.Equal(t, []string{"nasty@example.com"}, apitest.Emails(list.JSON200.Data), "q %q", s)
 		})
 	}
 
 	t.Run("emails with quotes, percent and underscore in the local part work", func(t *testing.T) {
 		for _, email := range []string{`o'brien%_x--@example.com`, `robert'or'1'='1@example.com`, `a{b}|c~d$e@example.com`} {
-			reg := acctRegister(t, env, email, acctPassword, "Email Test")
+			reg := apitest.Register(t, env, email, apitest.Password, "Email Test")
 			require.Equal(t, email, string(reg.User.Email))
-			login := acctLogin(t, env, strings.ToUpper(email), acctPassword)
+			login := apitest.Login(t, env, strings.ToUpper(email), apitest.Password)
 			require.Equal(t, http.StatusOK, login.StatusCode(), string(login.Body))
 			require.Equal(t, reg.User.Id, login.JSON200.Data.User.Id)
 			q := email[:strings.Index(email, "@")]
 			res, err := env.Client.ListUsersWithResponse(t.Context(), &client.ListUsersParams{Q: &q}, staff.Auth())
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
-			require.Equal(t, []string{email}, acctEmails(res.JSON200.Data))
+			require.Equal(t, []string{email}, apitest.Emails(res.JSON200.Data))
 		}
 	})
 
 	t.Run("the users table is intact", func(t *testing.T) {
-		res, err := env.Client.ListUsersWithResponse(t.Context(), &client.ListUsersParams{Sort: acctPtr(client.ListUsersParamsSort("email"))}, staff.Auth())
+		res, err := env.Client.ListUsersWithResponse(t.Context(), &client.ListUsersParams{Sort: apitest.Ptr(client.ListUsersParamsSort("email"))}, staff.Auth())
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
 		require.EqualValues(t, 5, res.JSON200.Pagination.Total)
 		require.Equal(t, []string{`a{b}|c~d$e@example.com`, "nasty@example.com", `o'brien%_x--@example.com`, "plain@example.com", `robert'or'1'='1@example.com`},
-			acctEmails(res.JSON200.Data))
+			apitest.Emails(res.JSON200.Data))
 	})
 }
 
@@ -715,20 +696,20 @@ func TestTextThatPostgreSQLCannotStoreIsRefused(t *testing.T) {
 		res, err := env.Client.RegisterUserWithBodyWithResponse(ctx, "application/json",
 			strings.NewReader(`{"email":"nul@example.com","password":"Correct-Horse-9","name":"Ada\u0000Lovelace"}`))
 		require.NoError(t, err)
-		e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.VALIDATIONERROR)
-		acctRequireFields(t, e, client.Body, "name")
+		e := apitest.RequireError(t, res, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireFieldsIn(t, e, client.Body, "name")
 	})
 	t.Run("a rename with a NUL character is a validation error", func(t *testing.T) {
 		res, err := env.Client.UpdateUserWithBodyWithResponse(ctx, u.ID, "application/json", strings.NewReader(`{"name":"Sam\u0000"}`), u.Auth())
 		require.NoError(t, err)
-		e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.VALIDATIONERROR)
-		acctRequireFields(t, e, client.Body, "name")
+		e := apitest.RequireError(t, res, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireFieldsIn(t, e, client.Body, "name")
 	})
 	t.Run("a profile field with a NUL character is a validation error", func(t *testing.T) {
 		res, err := env.Client.ReplaceUserProfileWithBodyWithResponse(ctx, u.ID, "application/json", strings.NewReader(`{"company":"Acme\u0000","city":"Leeds"}`), u.Auth())
 		require.NoError(t, err)
-		e := acctRequireError(t, res, res.JSON400, http.StatusBadRequest, client.VALIDATIONERROR)
-		acctRequireFields(t, e, client.Body, "company")
+		e := apitest.RequireError(t, res, http.StatusBadRequest, client.VALIDATIONERROR)
+		apitest.RequireFieldsIn(t, e, client.Body, "company")
 	})
 	for _, tc := range []struct{ name, query string }{
 		{"a q with a NUL character is a validation error", "q=a%00b"},
@@ -736,8 +717,8 @@ func TestTextThatPostgreSQLCannotStoreIsRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := env.Do(http.MethodGet, "/api/v1/users?"+tc.query, "", nil, "Authorization", "Bearer "+u.Token)
-			e := acctDecodeError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
-			acctRequireFields(t, e, client.Query, "q")
+			e := apitest.RequireRawError(t, res, body, http.StatusBadRequest, client.VALIDATIONERROR)
+			apitest.RequireFieldsIn(t, e, client.Query, "q")
 		})
 	}
 }
@@ -818,7 +799,7 @@ func TestOperationsEndpoints(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := env.Do(tc.method, tc.path, "", nil)
-			acctDecodeError(t, res, body, tc.status, tc.code)
+			apitest.RequireRawError(t, res, body, tc.status, tc.code)
 			if tc.allow != "" {
 				require.Contains(t, res.Header.Get("Allow"), tc.allow)
 			}
@@ -839,7 +820,7 @@ func TestRequestIDs(t *testing.T) {
 	})
 	t.Run("a well-formed incoming id is quoted in error bodies", func(t *testing.T) {
 		res, body := env.Do(http.MethodPost, "/api/v1/auth/login", "application/json", []byte(`{"email":"x@example.com","password":"x"}`), "X-Request-Id", "req-login-1")
-		e := acctDecodeError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
+		e := apitest.RequireRawError(t, res, body, http.StatusUnauthorized, client.UNAUTHENTICATED)
 		require.Equal(t, "req-login-1", e.RequestId)
 	})
 	for _, tc := range []struct{ name, id string }{
@@ -855,7 +836,7 @@ func TestRequestIDs(t *testing.T) {
 			require.NotEqual(t, tc.id, got)
 			_, err := uuid.Parse(got)
 			require.NoError(t, err, "the replacement %q is a new UUID", got)
-			e := acctDecodeError(t, res, body, http.StatusNotFound, client.NOTFOUND)
+			e := apitest.RequireRawError(t, res, body, http.StatusNotFound, client.NOTFOUND)
 			require.Equal(t, got, e.RequestId)
 		})
 	}
