@@ -14,10 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shopfloor/shopfloor/internal/config"
@@ -97,7 +95,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	// Slow-query lines are logged with the request's context: logctx adds its ids.
 	pc.ConnConfig.Tracer = &tracer{log: logctx.Wrap(log), slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
 	pc.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
-		registerTypes(conn.TypeMap())
+		RegisterTypes(conn.TypeMap())
 		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
@@ -106,16 +104,6 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	}
 	return &Pool{Pool: pool, acquireTimeout: cfg.DBAcquireTimeout,
 		planPerExecution: cfg.DBQueryExecMode == pgx.QueryExecModeCacheStatement}, nil
-}
-
-// registerTypes tells pgx which PostgreSQL types our Go types stand for. With
-// prepared statements (cache_statement) the server says what each parameter is;
-// without them (exec and simple_protocol, as behind PgBouncer) pgx must choose from
-// the Go type, and it does not know uuid.UUID: a []uuid.UUID (OrderCreate's product
-// ids) cannot be encoded at all.
-func registerTypes(m *pgtype.Map) {
-	m.RegisterDefaultPgType(uuid.UUID{}, "uuid")
-	m.RegisterDefaultPgType([]uuid.UUID{}, "_uuid")
 }
 
 // Waiting is the number of requests waiting for a connection right now.
