@@ -80,6 +80,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	stopProfiles, err := serveProfiles(cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopProfiles()
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

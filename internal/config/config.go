@@ -33,6 +33,9 @@ const (
 type Config struct {
 	Env      string
 	HTTPAddr string
+	// DebugAddr is where net/http/pprof is served, on a listener of its own; empty
+	// (the default) serves it nowhere.
+	DebugAddr string
 
 	DatabaseURL        string
 	DBMaxConns         int32
@@ -84,6 +87,7 @@ type Var struct {
 var Vars = []Var{
 	{"APP_ENV", "production", "`development`, `test` or `production`. Development generates a JWT secret when none is set and shows stack traces in 500 bodies."},
 	{"HTTP_ADDR", ":8080", "Address the HTTP server listens on."},
+	{"DEBUG_ADDR", "(none)", "When set (e.g. `127.0.0.1:6060`), a second listener there serves `net/http/pprof` (`/debug/pprof/`) and nothing else; never the public port. Keep it on loopback or a private network."},
 	{"DATABASE_URL", "(none)", "PostgreSQL connection URL. Required by `serve`; `dev` and `make run` start a local cluster under `.data/` when it is unset."},
 	{"DB_MAX_CONNS", "20", "Most connections the pool opens (1–1000)."},
 	{"DB_CONNECT_TIMEOUT", "2s", "How long opening one connection may take."},
@@ -124,6 +128,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	c := p.database()
 	c.HTTPAddr = p.str("HTTP_ADDR", ":8080")
+	c.DebugAddr = p.debugAddr("DEBUG_ADDR", c.HTTPAddr)
 	c.JWTIssuer = p.str("JWT_ISSUER", "shopfloor")
 	c.JWTAudience = p.str("JWT_AUDIENCE", "shopfloor-api")
 	c.AccessTokenTTL = p.duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Second)
@@ -246,6 +251,26 @@ func (p *parser) duration(name string, def, lo time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// debugAddr reads the profiling listener's address: host:port (the host may be
+// empty, for every interface), on another port than the public one, so that
+// profiles can never be reached where the API is.
+func (p *parser) debugAddr(name, public string) string {
+	v := p.str(name, "")
+	if v == "" {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(v)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+		p.fail(name, fmt.Sprintf("must be host:port with a port from 1 to 65535, such as 127.0.0.1:6060, got %q", v))
+		return ""
+	}
+	if _, publicPort, err := net.SplitHostPort(public); err == nil && publicPort == port {
+		p.fail(name, fmt.Sprintf("must not use the public port of HTTP_ADDR (%s): profiles are served only on a listener of their own", public))
+		return ""
+	}
+	return v
 }
 
 var execModes = map[string]pgx.QueryExecMode{

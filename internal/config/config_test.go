@@ -67,3 +67,20 @@ func TestTheReadmeDocumentsEveryVariable(t *testing.T) {
 		require.Contains(t, string(readme), "| `"+v.Name+"` |", "README.md's table lacks %s", v.Name)
 	}
 }
+
+func TestDebugAddrIsOffByDefaultAndCheckedWhenSet(t *testing.T) {
+	t.Parallel()
+	secret := strings.Repeat("k", 32)
+	cfg, err := config.Load(env(map[string]string{"JWT_SECRET": secret}))
+	require.NoError(t, err)
+	require.Empty(t, cfg.DebugAddr, "no profiling listener unless asked for")
+
+	cfg, err = config.Load(env(map[string]string{"JWT_SECRET": secret, "DEBUG_ADDR": "127.0.0.1:6060"}))
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:6060", cfg.DebugAddr)
+
+	for _, bad := range []string{"6060", "localhost", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:pprof", "127.0.0.1:8080"} {
+		_, err := config.Load(env(map[string]string{"JWT_SECRET": secret, "HTTP_ADDR": ":8080", "DEBUG_ADDR": bad}))
+		require.ErrorContains(t, err, "DEBUG_ADDR", "DEBUG_ADDR=%q must be refused", bad)
+	}
+}
