@@ -73,6 +73,8 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
+
+	Tracing Tracing
 }
 
 // Development reports whether the service runs with APP_ENV=development.
@@ -119,6 +121,18 @@ var Vars = []Var{
 	{"LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`."},
 	{"LOG_FORMAT", "json", "`json` or `text`."},
 	{"SHUTDOWN_TIMEOUT", "15s", "How long SIGTERM waits for in-flight requests before closing."},
+	// The OpenTelemetry variables, with their standard names and meanings
+	// (opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables); the
+	// SDK and the OTLP exporter read them again themselves, so Load only checks them
+	// and decides whether tracing is on (otel.go).
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "(none)", "OTLP collector base URL (e.g. `http://otel-collector:4318`); traces go to its `/v1/traces`. Tracing is on only when this or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; unset, it costs nothing (no exporter, no spans)."},
+	{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "(none)", "Full OTLP URL for traces, used as it is (overrides the endpoint above)."},
+	{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "`http/protobuf` or `grpc` (then the endpoint is the collector's gRPC port, e.g. `http://otel-collector:4317`); `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` overrides it for traces. `OTEL_EXPORTER_OTLP_HEADERS`, `…_TIMEOUT`, `…_INSECURE` and `…_CERTIFICATE` work as the standard says."},
+	{"OTEL_SERVICE_NAME", "shopfloor", "`service.name` of the traces; `OTEL_RESOURCE_ATTRIBUTES` adds others (e.g. `deployment.environment.name=prod`)."},
+	{"OTEL_TRACES_SAMPLER", "parentbased_always_on", "`always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off` or `parentbased_traceidratio`: which requests are traced (parent-based ones follow the caller's `traceparent` sampled flag)."},
+	{"OTEL_TRACES_SAMPLER_ARG", "1.0", "The ratio (0–1) of the `traceidratio` samplers."},
+	{"OTEL_TRACES_EXPORTER", "otlp", "`otlp`, or `none` to turn tracing off."},
+	{"OTEL_SDK_DISABLED", "false", "`true` turns tracing off whatever else is set."},
 }
 
 // Load reads and checks every variable the server needs through getenv (os.Getenv in
@@ -155,6 +169,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RateLimitRefresh = p.rule("RATE_LIMIT_REFRESH", "refresh", "30/1m")
 	c.ShutdownTimeout = p.duration("SHUTDOWN_TIMEOUT", 15*time.Second, time.Second)
 	c.FiguresFoldEvery = p.duration("FIGURES_FOLD_INTERVAL", time.Second, 10*time.Millisecond)
+	c.Tracing = p.tracing()
 
 	switch secret := getenv("JWT_SECRET"); {
 	case secret == "" && c.Env == EnvDevelopment:

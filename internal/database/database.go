@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/logctx"
@@ -62,6 +63,8 @@ type Options struct {
 	Log *slog.Logger
 	// ObserveQuery receives the duration of every statement by sqlc query name.
 	ObserveQuery func(name string, d time.Duration)
+	// Tracing, when not nil, gives every statement of a traced request a span.
+	Tracing trace.TracerProvider
 }
 
 // Open builds the pool from the configuration: at most DB_MAX_CONNS connections,
@@ -93,7 +96,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	// Slow-query lines are logged with the request's context: logctx adds its ids.
-	pc.ConnConfig.Tracer = &tracer{log: logctx.Wrap(log), slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
+	tr := &tracer{log: logctx.Wrap(log), slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
+	if opts.Tracing != nil {
+		tr.spans = opts.Tracing.Tracer(tracerScope)
+	}
+	pc.ConnConfig.Tracer = tr
 	pc.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		RegisterTypes(conn.TypeMap())
 		return nil

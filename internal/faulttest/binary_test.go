@@ -55,6 +55,10 @@ func TestBinary(t *testing.T) {
 		t.Parallel()
 		testProfiles(t, bin)
 	})
+	t.Run("with an OTLP endpoint it exports each request's spans in the caller's trace", func(t *testing.T) {
+		t.Parallel()
+		testTracing(t, bin)
+	})
 }
 
 // testProfiles runs the binary with DEBUG_ADDR set: the private listener serves
@@ -345,6 +349,7 @@ func testBadConfig(t *testing.T, bin string) {
 		{"a missing JWT secret outside development is refused", map[string]string{"JWT_SECRET": ""}, "JWT_SECRET"},
 		{"a malformed duration is refused", map[string]string{"DB_STATEMENT_TIMEOUT": "soon"}, "DB_STATEMENT_TIMEOUT"},
 		{"a profiling address without a port is refused", map[string]string{"DEBUG_ADDR": "localhost"}, "DEBUG_ADDR"},
+		{"an OTLP endpoint that is not a URL is refused", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -57,7 +57,11 @@ func (s *Server) Close() error {
 // New builds the server on an open pool, reporting to m. It fails only on a bad
 // configuration or an invalid embedded spec, both of which should stop the program
 // at start.
-func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Metrics) (*Server, error) {
+func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Metrics, opts ...Option) (*Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	// Every line logged with a request's context, the request line included, carries
 	// its request id and caller.
 	log = logctx.Wrap(log)
@@ -73,6 +77,7 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 		MaxConcurrent: cfg.BcryptMaxConcurrent,
 		QueueTimeout:  cfg.BcryptQueueTimeout,
 		Nice:          cfg.BcryptNice,
+		Tracing:       o.tracing,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("BCRYPT_COST: %w", err)
@@ -109,8 +114,11 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg)
+	e.Use(s.requestID)
+	if o.tracing != nil {
+		e.Use(s.traceRequests(o.tracing))
+	}
 	e.Use(
-		s.requestID,
 		s.measure,
 		slogecho.NewWithConfig(log, slogecho.Config{
 			DefaultLevel:     slog.LevelInfo,
