@@ -30,6 +30,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/db"
+	"github.com/shopfloor/shopfloor/internal/logjson"
 	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 	"github.com/shopfloor/shopfloor/internal/server"
@@ -103,7 +104,8 @@ func start(t testing.TB, tp trace.TracerProvider, opts []Option) *Env {
 	}
 	ctx := context.Background()
 	logs := &SyncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The production JSON handler, so that the log tests read what `serve` writes.
+	log := slog.New(logjson.New(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := metrics.New()
 	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery, Tracing: tp})
 	require.NoError(t, err)

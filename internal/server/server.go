@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
-	slogecho "github.com/samber/slog-echo"
 
 	"github.com/shopfloor/shopfloor"
 	"github.com/shopfloor/shopfloor/internal/api"
@@ -120,14 +119,7 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 	}
 	e.Use(
 		s.measure,
-		slogecho.NewWithConfig(log, slogecho.Config{
-			DefaultLevel:     slog.LevelInfo,
-			ClientErrorLevel: slog.LevelInfo,
-			ServerErrorLevel: slog.LevelError,
-			// logctx adds requestId (and userId) from the request's context, which
-			// slog-echo logs with; its own request id attribute is not needed.
-			WithRequestID: false,
-		}),
+		requestLine(log),
 		errorsToHandler,
 		s.secureHeaders,
 		s.cors(),
