@@ -41,7 +41,7 @@ func (f fixedTime) Handle(ctx context.Context, r slog.Record) error {
 	return f.Handler.Handle(ctx, r)
 }
 func (f fixedTime) WithAttrs(as []slog.Attr) slog.Handler { return fixedTime{f.Handler.WithAttrs(as)} }
-func (f fixedTime) WithGroup(n string) slog.Handler      { return fixedTime{f.Handler.WithGroup(n)} }
+func (f fixedTime) WithGroup(n string) slog.Handler       { return fixedTime{f.Handler.WithGroup(n)} }
 
 // Every kind of line the service writes comes out byte for byte as slog.JSONHandler
 // writes it: the request line's groups, numbers, times and durations, the string
