@@ -44,9 +44,10 @@ vet:
 lint:
 	@./scripts/lint-spec.sh
 
-# Prints what changed in openapi.yaml since a git ref: make api-diff BASE=v1.0.0
+# Prints what changed in openapi.yaml since a git ref: make api-diff BASE=v1.0.0;
+# FORMAT=markdown prints a pull-request comment (breaking changes first).
 api-diff:
-	@./scripts/api-diff.sh $(or $(BASE),$(shell cat .api-base))
+	@FORMAT=$(or $(FORMAT),text) ./scripts/api-diff.sh $(or $(BASE),$(shell cat .api-base))
 
 # Fails on a breaking change against the released spec (.api-base) unless
 # info.version's major number went up.

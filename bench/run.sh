@@ -19,11 +19,18 @@
 #                          times each scale, one after the other (10: 100 000 users,
 #                          500 000 products, 2 000 000 orders)
 #   RUNS=3 DURATION=15s WARMUP=3s THREADS=2 CONNECTIONS="64 1000" WRK_TIMEOUT=5s
-#   SCENARIOS="growth product-get product-search dashboard-users order-get order-create login reads-during-login plans"
+#   SCENARIOS="growth product-get product-search dashboard-users order-get order-create login reads-during-login replica plans"
 #                          growth: the growth table's serial latencies (bench/growth) and
 #                          req/s of GROWTH_SCENARIOS at GROWTH_CONNECTIONS;
 #                          order-create: orders spread over 500 products, each run followed
 #                          by a run whose orders all name one product (HOT=0: not);
+#                          replica: product-get and dashboard-users on a server that reads
+#                          from a streaming replica on the same machine (bench/.data/standby,
+#                          made once with pg_basebackup -R), each run paired with the same
+#                          run on a server with the primary alone; the table counts each
+#                          statements each PostgreSQL server ran (pg_stat_statements, loaded
+#                          for the scenario) and the server's own routing counters (private
+#                          cluster only);
 #                          plans: no Seq Scan of orders, order_items, users or products in
 #                          the plans (auto_explain) of the list, dashboard and summary
 #                          requests; a failure makes the run exit 1 at the end
@@ -63,7 +70,7 @@ WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64 1000}
 WRK_TIMEOUT=${WRK_TIMEOUT:-5s}
-SCENARIOS=${SCENARIOS:-growth product-get product-search dashboard-users order-get order-create login reads-during-login plans}
+SCENARIOS=${SCENARIOS:-growth product-get product-search dashboard-users order-get order-create login reads-during-login replica plans}
 SCALES=${SCALES:-${SCALE:-1}}
 GROWTH_SCENARIOS=${GROWTH_SCENARIOS:-product-search dashboard-users product-list order-list summary}
 GROWTH_CONNECTIONS=${GROWTH_CONNECTIONS:-64}
@@ -85,6 +92,7 @@ GOBENCH=${GOBENCH:-1}
 PROFILE=${PROFILE:-0}
 KEEP_CLUSTER=${KEEP_CLUSTER:-0}
 PORT=${PORT:-18080}
+REPLICA_PORT=${REPLICA_PORT:-18082}
 BARE_PORT=${BARE_PORT:-18090}
 PPROF_PORT=${PPROF_PORT:-16060}
 GO=${GO:-go}
@@ -212,7 +220,7 @@ server_env+=(${SERVER_ENV:-})
 # measure that server (another benchmark's, say) instead of its own.
 port_free() {
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-        die "port $1 is in use by another program: stop it, or set PORT, BARE_PORT or PPROF_PORT"
+        die "port $1 is in use by another program: stop it, or set PORT, BARE_PORT, REPLICA_PORT or PPROF_PORT"
     fi
 }
 
@@ -315,6 +323,7 @@ one_run() {
     local -x BENCH_CREATE=create.txt BENCH_PATH= BENCH_AS=
     scenario_script "$name"
     [ "$target" = bare ] && base=http://127.0.0.1:$BARE_PORT pid=$BARE_PID
+    [ "$target" = replica ] && base=http://127.0.0.1:$REPLICA_PORT pid=$REPLICA_PID
     f=$RAW/$target-$name-c$c-run$run.txt
     reset_peak "$pid"
     if [ "$name" = reads-during-login ]; then
@@ -337,6 +346,7 @@ warm_up() {
     local -x BENCH_CREATE=create.txt BENCH_PATH= BENCH_AS=
     scenario_script "$2"
     [ "$1" = bare ] && base=http://127.0.0.1:$BARE_PORT
+    [ "$1" = replica ] && base=http://127.0.0.1:$REPLICA_PORT
     wrk_run "$RAW/$1-$2-c$3-warmup.txt" "$3" "$WARMUP" "$script" "$base"
 }
 
@@ -379,6 +389,105 @@ growth() {
         say "growth: $s at $CONNECTIONS connections (load average $(cut -d' ' -f1-3 /proc/loadavg))"
         scenario growth "$s"
     done
+}
+
+# read_calls url: how many times the server at url ran the statements of product-get
+# and dashboard-users (pg_stat_statements keeps sqlc's "-- name:" line), in the bench
+# database.
+read_calls() {
+    "$PSQL" "$1" -X -q -At -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND query ~ '^-- name: (ProductGet|DashboardUsers|DashboardRecentOrders) '"
+}
+
+# routing_counter name: a series of the replica server's /metrics, summed.
+routing_counter() {
+    curl -fsS "http://127.0.0.1:$REPLICA_PORT/metrics" | awk -v n="$1" '$1 ~ "^" n "({|$)" { s += $2 } END { printf "%d", s }'
+}
+
+# replica_scenario: product-get and dashboard-users through a server whose marked
+# reads go to a streaming replica on this machine (REPLICA_PORT), each run right after
+# the same run on the server with the primary alone (PORT). The primary is restarted
+# with pg_stat_statements for the scenario (and without it afterwards), the standby
+# runs with it, and around each run the scenario reads both servers' counts of those
+# statements and the replica server's routing counters. The server on PORT loses its
+# connections at the restarts; the warm-ups absorb that.
+REPLICA_PID=
+replica_scenario() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        say "replica: skipped, it needs the private cluster (DATABASE_URL is set)"
+        return
+    fi
+    local standby replica_url lsn c run s target before_p before_r after_p after_r r0 f0 r1 f1
+    local stats=--settings=shared_preload_libraries=pg_stat_statements
+    say "replica: restarting the primary with pg_stat_statements; starting the streaming replica under bench/.data/standby (pg_basebackup -R the first time)"
+    bin/bench-cluster stop >>"$LOG" 2>&1 || die "could not stop the cluster (see $LOG)"
+    bin/bench-cluster "$stats" start >>"$LOG" 2>&1 || die "could not restart the cluster (see $LOG)"
+    standby=$(bin/bench-cluster "$stats" standby 2>>"$LOG") || die "could not start the standby (see $LOG)"
+    psql_db -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' 
+    replica_url=$(printf '%s' "$standby" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$BENCH_DB_NOW#")
+    lsn=$(psql_db -c 'SELECT pg_current_wal_lsn()')
+    for _ in $(seq 1 600); do
+        [ "$("$PSQL" "$replica_url" -X -q -At -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'" 2>/dev/null)" = t ] && break
+        sleep 0.5
+    done
+    port_free "$REPLICA_PORT"
+    "${server_env[@]}" DATABASE_URL="$DB_URL" DATABASE_REPLICA_URLS="$replica_url" HTTP_ADDR="127.0.0.1:$REPLICA_PORT" \
+        bin/shopfloor serve >/dev/null 2>>"$OUT/replica-server.stderr" &
+    REPLICA_PID=$!
+    PIDS+=("$REPLICA_PID")
+    wait_ready "http://127.0.0.1:$REPLICA_PORT/readyz" "$REPLICA_PID"
+    printf 'scenario\tconnections\trun\ttarget\tprimary_calls\treplica_calls\treplica_reads\tprimary_fallbacks\n' >"$OUT/replica.tsv"
+    for s in product-get dashboard-users; do
+        for c in $CONNECTIONS; do
+            warm_up primary "$s" "$c"
+            warm_up replica "$s" "$c"
+            for run in $(seq 1 "$RUNS"); do
+                for target in primary replica; do
+                    before_p=$(read_calls "$DB_URL"); before_r=$(read_calls "$replica_url")
+                    r0=$(routing_counter shopfloor_db_replica_reads_total); f0=$(routing_counter shopfloor_db_primary_marked_reads_total)
+                    one_run "$target" "$s" "$c" "$run"
+                    r1=$(routing_counter shopfloor_db_replica_reads_total); f1=$(routing_counter shopfloor_db_primary_marked_reads_total)
+                    after_p=$(read_calls "$DB_URL"); after_r=$(read_calls "$replica_url")
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$c" "$run" "$target" $((after_p - before_p)) $((after_r - before_r)) \
+                        $((r1 - r0)) $((f1 - f0)) >>"$OUT/replica.tsv"
+                    say "  $target $s c=$c run $run: its statements run by the primary $((after_p - before_p)), by the replica $((after_r - before_r)); routed to the replica $((r1 - r0)), marked reads on the primary $((f1 - f0))"
+                done
+            done
+        done
+    done
+    stop_pid "$REPLICA_PID"
+    say "replica: restarting the primary without pg_stat_statements"
+    bin/bench-cluster stop >>"$LOG" 2>&1 && bin/bench-cluster start >>"$LOG" 2>&1 || die "could not restart the cluster (see $LOG)"
+    replica_table >"$OUT/replica.md"
+    cat "$OUT/replica.md" >&2
+}
+
+# replica_table: the replica scenario's Markdown table: the first run's req/s and latency,
+# the ratio of every pair of runs, and the statements each server ran, summed over the runs.
+replica_table() {
+    echo "| scenario | connections | server | req/s | p50 | p99 | replica / primary alone (req/s, each pair) | its statements run by the primary | by the replica |"
+    echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    awk -F'\t' '
+        FNR == 1 { file++; next }
+        file == 1 && ($1 == "primary" || $1 == "replica") {
+            split($6, kv, " "); for (i in kv) { split(kv[i], p, "="); v[p[1]] = p[2] }
+            k = $2 SUBSEP $3 SUBSEP $1; rps[k, $4] = v["rps"]; p50[k, $4] = v["p50_ms"]; p99[k, $4] = v["p99_ms"]; runs[k] = $4
+            if (!((k) in seen)) { seen[k] = 1; order[++n] = k }
+        }
+        file == 2 { k = $1 SUBSEP $2 SUBSEP $4; ps[k] += $5; rs[k] += $6 }
+        END {
+            for (i = 1; i <= n; i++) {
+                split(order[i], q, SUBSEP); k = order[i]; ratio = ""
+                for (r = 1; r <= runs[k]; r++) {
+                    if (q[3] == "replica" && rps[q[1], q[2], "primary", r] > 0)
+                        ratio = ratio (ratio ? ", " : "") sprintf("%.3f", rps[k, r] / rps[q[1], q[2], "primary", r])
+                }
+                printf "| %s | %s | %s | %.0f | %.2f ms | %.2f ms | %s | %d | %d |\n", q[1], q[2],
+                    (q[3] == "replica" ? "reads on the replica" : "primary alone"), rps[k, 1], p50[k, 1], p99[k, 1],
+                    (ratio ? ratio : "—"), ps[k], rs[k]
+            }
+        }' "$OUT/results.tsv" "$OUT/replica.tsv"
 }
 
 # plan_check: a server whose PostgreSQL sessions load auto_explain (every statement's
@@ -451,6 +560,7 @@ run_scale() {
         t0=$(date +%s)
         case $s in
             growth) growth ;;
+            replica) replica_scenario ;;
             order-create)
                 read -r stock0 items0 _ <<<"$(stock_snapshot)"
                 scenario shopfloor "$s"
@@ -546,6 +656,11 @@ echo "load_after: $(uptime)" >>"$RUN_OUT/machine.txt"
 
 # ---------------------------------------------------------------- summary
 "$ROOT/bench/summarize.sh" "$RUN_OUT" | tee "$RUN_OUT/summary.md"
+for f in "$RUN_OUT"/*/replica.md; do
+    [ -f "$f" ] || continue
+    printf '\n### Read replica (%s)\n\n' "$(basename "$(dirname "$f")")"
+    cat "$f"
+done | tee -a "$RUN_OUT/summary.md"
 say "raw results: $RUN_OUT"
 if [ -n "$PLAN_FAILED" ]; then
     say "error: the plan check found sequential scans of large tables, or could not see a plan, at:$PLAN_FAILED (see the plan check above and $RUN_OUT/*/plans.tsv)"

@@ -290,16 +290,19 @@ func (e ListUsersParamsSort) Valid() bool {
 	}
 }
 
-// AuthEnvelope defines model for AuthEnvelope.
+// AuthEnvelope Example: {"data":{"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}},"success":true}
 type AuthEnvelope struct {
+	// Data Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 	Data    AuthResult `json:"data"`
 	Message *string    `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// AuthResult defines model for AuthResult.
+// AuthResult Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type AuthResult struct {
 	// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Tokens Tokens `json:"tokens"`
@@ -308,35 +311,46 @@ type AuthResult struct {
 	User User `json:"user"`
 }
 
-// ChangePasswordRequest defines model for ChangePasswordRequest.
+// ChangePasswordRequest Example: {"currentPassword":"Correct-Horse-9","newPassword":"Battery-Staple-42"}
 type ChangePasswordRequest struct {
 	CurrentPassword string `json:"currentPassword"`
 
 	// NewPassword 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	NewPassword Password `json:"newPassword"`
 }
 
-// CreateOrderRequest defines model for CreateOrderRequest.
+// CreateOrderRequest Example: {"items":[{"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}],"note":"Please gift-wrap."}
 type CreateOrderRequest struct {
 	// Items Distinct products.
 	Items []OrderItemInput `json:"items"`
 	Note  *string          `json:"note,omitempty"`
 }
 
-// CreateProductRequest defines model for CreateProductRequest.
+// CreateProductRequest Example: {"description":"A widget, in blue.","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100}
 type CreateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       ProductName `json:"name"`
-	PriceCents PriceCents  `json:"priceCents"`
+	//
+	// Example: Blue widget
+	Name ProductName `json:"name"`
+
+	// PriceCents Example: 1999
+	PriceCents PriceCents `json:"priceCents"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   Sku   `json:"sku"`
+	//
+	// Example: WIDGET-42
+	Sku Sku `json:"sku"`
+
+	// Stock Example: 100
 	Stock Stock `json:"stock"`
 }
 
-// DashboardSummary defines model for DashboardSummary.
+// DashboardSummary Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 type DashboardSummary struct {
 	From *time.Time `json:"from,omitempty"`
 
@@ -356,16 +370,19 @@ type DashboardSummary struct {
 	UsersTotal int64 `json:"usersTotal"`
 }
 
-// DashboardSummaryEnvelope defines model for DashboardSummaryEnvelope.
+// DashboardSummaryEnvelope Example: {"data":{"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250},"success":true}
 type DashboardSummaryEnvelope struct {
+	// Data Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 	Data    DashboardSummary `json:"data"`
 	Message *string          `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// DashboardUser defines model for DashboardUser.
+// DashboardUser Example: {"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type DashboardUser struct {
 	// LastOrderAt When the newest order was placed; absent when there is none.
 	LastOrderAt *time.Time `json:"lastOrderAt,omitempty"`
@@ -383,7 +400,7 @@ type DashboardUser struct {
 	User User `json:"user"`
 }
 
-// DashboardUserListEnvelope defines model for DashboardUserListEnvelope.
+// DashboardUserListEnvelope Example: {"data":[{"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type DashboardUserListEnvelope struct {
 	Data    []DashboardUser `json:"data"`
 	Message *string         `json:"message,omitempty"`
@@ -399,18 +416,24 @@ type DashboardUserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// Description defines model for Description.
+// Description Example: A widget, in blue.
 type Description = string
 
 // Email Trimmed and lowercased by the server.
+//
+// Example: ada@example.com
 type Email = openapi_types.Email
 
-// ErrorBody defines model for ErrorBody.
+// ErrorBody Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 type ErrorBody struct {
 	// Code A stable, machine-readable error code.
+	//
+	// Example: VALIDATION_ERROR
 	Code ErrorCode `json:"code"`
 
 	// Details Every problem found, when there is more to say than the message.
@@ -427,9 +450,13 @@ type ErrorBody struct {
 }
 
 // ErrorCode A stable, machine-readable error code.
+//
+// Example: VALIDATION_ERROR
 type ErrorCode string
 
 // ErrorDetail One problem with the request.
+//
+// Example: {"field":"email","location":"body","message":"must be a valid email address"}
 type ErrorDetail struct {
 	// Field Dotted path of the offending field (`items.0.quantity`), or the parameter name.
 	Field string `json:"field"`
@@ -444,11 +471,14 @@ type ErrorDetail struct {
 // ErrorDetailLocation Where the field is.
 type ErrorDetailLocation string
 
-// ErrorEnvelope defines model for ErrorEnvelope.
+// ErrorEnvelope Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ErrorEnvelope struct {
+	// Error Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 	Error ErrorBody `json:"error"`
 
 	// Success Always false in an error response.
+	//
+	// Example: false
 	Success SuccessFalse `json:"success"`
 }
 
@@ -460,24 +490,28 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
-// HealthEnvelope defines model for HealthEnvelope.
+// HealthEnvelope Example: {"data":{"status":"ok"},"success":true}
 type HealthEnvelope struct {
 	// Data Example: {"status":"ok"}
 	Data    Health  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// LoginRequest defines model for LoginRequest.
+// LoginRequest Example: {"email":"ada@example.com","password":"Correct-Horse-9"}
 type LoginRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email    Email  `json:"email"`
 	Password string `json:"password"`
 }
 
-// Order defines model for Order.
+// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type Order struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -485,18 +519,23 @@ type Order struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
 	UserId     openapi_types.UUID `json:"userId"`
 }
 
-// OrderEnvelope defines model for OrderEnvelope.
+// OrderEnvelope Example: {"data":{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"},"success":true}
 type OrderEnvelope struct {
+	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 	Data    Order   `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -512,13 +551,13 @@ type OrderItem struct {
 	UnitPriceCents int64 `json:"unitPriceCents"`
 }
 
-// OrderItemInput defines model for OrderItemInput.
+// OrderItemInput Example: {"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}
 type OrderItemInput struct {
 	ProductId openapi_types.UUID `json:"productId"`
 	Quantity  int32              `json:"quantity"`
 }
 
-// OrderListEnvelope defines model for OrderListEnvelope.
+// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
@@ -534,10 +573,14 @@ type OrderListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // OrderStatus `pending → paid → shipped → delivered`, or `cancelled`.
+//
+// Example: paid
 type OrderStatus string
 
 // OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
@@ -547,6 +590,8 @@ type OrderSummary struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
@@ -590,12 +635,16 @@ type Pagination struct {
 }
 
 // Password 8–72 bytes, with at least one uppercase letter and one digit.
+//
+// Example: Correct-Horse-9
 type Password = string
 
 // PersonName Trimmed by the server, then 2–50 characters.
+//
+// Example: Ada Lovelace
 type PersonName = string
 
-// PriceCents defines model for PriceCents.
+// PriceCents Example: 1999
 type PriceCents = int64
 
 // Product Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
@@ -612,17 +661,19 @@ type Product struct {
 	UpdatedAt   time.Time          `json:"updatedAt"`
 }
 
-// ProductEnvelope defines model for ProductEnvelope.
+// ProductEnvelope Example: {"data":{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"},"success":true}
 type ProductEnvelope struct {
 	// Data Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 	Data    Product `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// ProductListEnvelope defines model for ProductListEnvelope.
+// ProductListEnvelope Example: {"data":[{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type ProductListEnvelope struct {
 	Data    []Product `json:"data"`
 	Message *string   `json:"message,omitempty"`
@@ -638,10 +689,14 @@ type ProductListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // ProductName Trimmed by the server, then 2–120 characters.
+//
+// Example: Blue widget
 type ProductName = string
 
 // Profile Contact details; fields never set are left out.
@@ -658,7 +713,7 @@ type Profile struct {
 	UpdatedAt    *time.Time `json:"updatedAt,omitempty"`
 }
 
-// ProfileInput defines model for ProfileInput.
+// ProfileInput Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH"}
 type ProfileInput struct {
 	AddressLine1 *string `json:"addressLine1,omitempty"`
 	AddressLine2 *string `json:"addressLine2,omitempty"`
@@ -677,40 +732,56 @@ type RecentOrder struct {
 	Id        openapi_types.UUID `json:"id"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus `json:"status"`
 	TotalCents int64       `json:"totalCents"`
 }
 
-// RefreshRequest defines model for RefreshRequest.
+// RefreshRequest Example: {"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A"}
 type RefreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-// RegisterRequest defines model for RegisterRequest.
+// RegisterRequest Example: {"email":"ada@example.com","name":"Ada Lovelace","password":"Correct-Horse-9"}
 type RegisterRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email Email `json:"email"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name PersonName `json:"name"`
 
 	// Password 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	Password Password `json:"password"`
 }
 
 // Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+//
+// Example: customer
 type Role string
 
 // Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
+//
+// Example: WIDGET-42
 type Sku = string
 
-// Stock defines model for Stock.
+// Stock Example: 100
 type Stock = int32
 
 // SuccessFalse Always false in an error response.
+//
+// Example: false
 type SuccessFalse bool
 
 // SuccessTrue Always true in a successful response.
+//
+// Example: true
 type SuccessTrue bool
 
 // Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
@@ -729,13 +800,15 @@ type Tokens struct {
 // TokensTokenType defines model for Tokens.TokenType.
 type TokensTokenType string
 
-// TokensEnvelope defines model for TokensEnvelope.
+// TokensEnvelope Example: {"data":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"success":true}
 type TokensEnvelope struct {
 	// Data Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Data    Tokens  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -748,7 +821,7 @@ type TopProduct struct {
 	Units        int64              `json:"units"`
 }
 
-// UpdateOrderStatusRequest defines model for UpdateOrderStatusRequest.
+// UpdateOrderStatusRequest Example: {"status":"paid"}
 type UpdateOrderStatusRequest struct {
 	// Status The next status; one step forward at a time.
 	Status UpdateOrderStatusRequestStatus `json:"status"`
@@ -758,27 +831,44 @@ type UpdateOrderStatusRequest struct {
 type UpdateOrderStatusRequestStatus string
 
 // UpdateProductRequest Only the fields sent are changed.
+//
+// Example: {"priceCents":2499,"stock":80}
 type UpdateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       *ProductName `json:"name,omitempty"`
-	PriceCents *PriceCents  `json:"priceCents,omitempty"`
+	//
+	// Example: Blue widget
+	Name *ProductName `json:"name,omitempty"`
+
+	// PriceCents Example: 1999
+	PriceCents *PriceCents `json:"priceCents,omitempty"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   *Sku   `json:"sku,omitempty"`
+	//
+	// Example: WIDGET-42
+	Sku *Sku `json:"sku,omitempty"`
+
+	// Stock Example: 100
 	Stock *Stock `json:"stock,omitempty"`
 }
 
 // UpdateUserRequest Only the fields sent are changed.
+//
+// Example: {"name":"Ada King"}
 type UpdateUserRequest struct {
 	// Active False deactivates the account (admin only).
 	Active *bool `json:"active,omitempty"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name *PersonName `json:"name,omitempty"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role *Role `json:"role,omitempty"`
 }
 
@@ -796,21 +886,25 @@ type User struct {
 	Profile Profile `json:"profile"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role      Role      `json:"role"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// UserEnvelope defines model for UserEnvelope.
+// UserEnvelope Example: {"data":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"},"success":true}
 type UserEnvelope struct {
 	// Data Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 	Data    User    `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// UserListEnvelope defines model for UserListEnvelope.
+// UserListEnvelope Example: {"data":[{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type UserListEnvelope struct {
 	Data    []User  `json:"data"`
 	Message *string `json:"message,omitempty"`
@@ -826,6 +920,8 @@ type UserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -844,40 +940,43 @@ type Page = int32
 // ProductID defines model for ProductID.
 type ProductID = openapi_types.UUID
 
+// ReadAfter defines model for ReadAfter.
+type ReadAfter = string
+
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
 
-// BadRequest defines model for BadRequest.
+// BadRequest Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type BadRequest = ErrorEnvelope
 
-// Conflict defines model for Conflict.
+// Conflict Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Conflict = ErrorEnvelope
 
-// Forbidden defines model for Forbidden.
+// Forbidden Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Forbidden = ErrorEnvelope
 
-// InternalError defines model for InternalError.
+// InternalError Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type InternalError = ErrorEnvelope
 
-// NotFound defines model for NotFound.
+// NotFound Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type NotFound = ErrorEnvelope
 
-// PayloadTooLarge defines model for PayloadTooLarge.
+// PayloadTooLarge Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PayloadTooLarge = ErrorEnvelope
 
-// PreconditionFailed defines model for PreconditionFailed.
+// PreconditionFailed Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PreconditionFailed = ErrorEnvelope
 
-// RateLimited defines model for RateLimited.
+// RateLimited Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type RateLimited = ErrorEnvelope
 
-// ServiceUnavailable defines model for ServiceUnavailable.
+// ServiceUnavailable Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ServiceUnavailable = ErrorEnvelope
 
-// Unauthenticated defines model for Unauthenticated.
+// Unauthenticated Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Unauthenticated = ErrorEnvelope
 
-// UnsupportedMediaType defines model for UnsupportedMediaType.
+// UnsupportedMediaType Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type UnsupportedMediaType = ErrorEnvelope
 
 // GetDashboardSummaryParams defines parameters for GetDashboardSummary.
@@ -887,6 +986,13 @@ type GetDashboardSummaryParams struct {
 
 	// To End of the period, exclusive.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
@@ -911,6 +1017,13 @@ type ListDashboardUsersParams struct {
 	// `limit` differ from those it was issued for, or when it was not issued by this
 	// API or was altered; start again without `cursor` then.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -947,6 +1060,13 @@ type ListOrdersParams struct {
 
 	// To Placed before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // CreateOrderParams defines parameters for CreateOrder.
@@ -992,6 +1112,13 @@ type ListProductsParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListProductsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListProductsParamsSort defines parameters for ListProducts.
@@ -1001,6 +1128,13 @@ type ListProductsParamsSort string
 type GetProductParams struct {
 	// IfNoneMatch An ETag from an earlier response; 304 when it is still current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // UpdateProductParams defines parameters for UpdateProduct.
@@ -1040,6 +1174,13 @@ type ListUsersParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListUsersParamsSort defines parameters for ListUsers.
@@ -1347,6 +1488,9 @@ type ClientInterface interface {
 	//
 	// Customers may read only their own orders; any other id is 404, so ids cannot be
 	// probed. Staff and admins may read any order.
+	// A read-only request like the lists: it takes `X-Read-After` as they do (see
+	// `listOrders`), though it is not declared here so that the generated clients'
+	// `getOrder` keeps its signature; with a malformed value the primary answers.
 	//
 	// Corresponds with GET /api/v1/orders/{id} (the `GetOrder` operationId).
 	GetOrder(ctx context.Context, id OrderID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1927,6 +2071,9 @@ func (c *Client) CreateOrder(ctx context.Context, params *CreateOrderParams, bod
 //
 // Customers may read only their own orders; any other id is 404, so ids cannot be
 // probed. Staff and admins may read any order.
+// A read-only request like the lists: it takes `X-Read-After` as they do (see
+// `listOrders`), though it is not declared here so that the generated clients'
+// `getOrder` keeps its signature; with a malformed value the primary answers.
 //
 // Corresponds with GET /api/v1/orders/{id} (the `GetOrder` operationId).
 func (c *Client) GetOrder(ctx context.Context, id OrderID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2691,6 +2838,21 @@ func NewGetDashboardSummaryRequest(server string, params *GetDashboardSummaryPar
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -2767,6 +2929,21 @@ func NewListDashboardUsersRequest(server string, params *ListDashboardUsersParam
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -2893,6 +3070,21 @@ func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Reques
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -3203,6 +3395,21 @@ func NewListProductsRequest(server string, params *ListProductsParams) (*http.Re
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -3322,6 +3529,17 @@ func NewGetProductRequest(server string, id ProductID, params *GetProductParams)
 			}
 
 			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+		if params.XReadAfter != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam1)
 		}
 
 	}
@@ -3500,6 +3718,21 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XReadAfter != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Read-After", *params.XReadAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Read-After", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -4103,6 +4336,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Customers may read only their own orders; any other id is 404, so ids cannot be
 	// probed. Staff and admins may read any order.
+	// A read-only request like the lists: it takes `X-Read-After` as they do (see
+	// `listOrders`), though it is not declared here so that the generated clients'
+	// `getOrder` keeps its signature; with a malformed value the primary answers.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4358,6 +4594,11 @@ type ClientWithResponsesInterface interface {
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 }
 
+// LoginUserResponse200Headers the declared response headers of an HTTP 200 response for LoginUser
+type LoginUserResponse200Headers struct {
+	XReadAfter *string
+}
+
 // LoginUserResponse429Headers the declared response headers of an HTTP 429 response for LoginUser
 type LoginUserResponse429Headers struct {
 	RetryAfter *int
@@ -4389,6 +4630,8 @@ type LoginUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LoginUserResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *LoginUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -4469,6 +4712,11 @@ func (r LoginUserResponse) ContentType() string {
 	return ""
 }
 
+// LogoutUserResponse204Headers the declared response headers of an HTTP 204 response for LogoutUser
+type LogoutUserResponse204Headers struct {
+	XReadAfter *string
+}
+
 // LogoutUserResponse429Headers the declared response headers of an HTTP 429 response for LogoutUser
 type LogoutUserResponse429Headers struct {
 	RetryAfter *int
@@ -4494,6 +4742,8 @@ type LogoutUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *LogoutUserResponse204Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *LogoutUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -4642,6 +4892,11 @@ func (r GetCurrentUserResponse) ContentType() string {
 	return ""
 }
 
+// ChangePasswordResponse204Headers the declared response headers of an HTTP 204 response for ChangePassword
+type ChangePasswordResponse204Headers struct {
+	XReadAfter *string
+}
+
 // ChangePasswordResponse429Headers the declared response headers of an HTTP 429 response for ChangePassword
 type ChangePasswordResponse429Headers struct {
 	RetryAfter *int
@@ -4669,6 +4924,8 @@ type ChangePasswordResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *ChangePasswordResponse204Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ChangePasswordResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -4739,6 +4996,11 @@ func (r ChangePasswordResponse) ContentType() string {
 	return ""
 }
 
+// RefreshTokensResponse200Headers the declared response headers of an HTTP 200 response for RefreshTokens
+type RefreshTokensResponse200Headers struct {
+	XReadAfter *string
+}
+
 // RefreshTokensResponse429Headers the declared response headers of an HTTP 429 response for RefreshTokens
 type RefreshTokensResponse429Headers struct {
 	RetryAfter *int
@@ -4768,6 +5030,8 @@ type RefreshTokensResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RefreshTokensResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RefreshTokensResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -4843,6 +5107,11 @@ func (r RefreshTokensResponse) ContentType() string {
 	return ""
 }
 
+// RegisterUserResponse201Headers the declared response headers of an HTTP 201 response for RegisterUser
+type RegisterUserResponse201Headers struct {
+	XReadAfter *string
+}
+
 // RegisterUserResponse429Headers the declared response headers of an HTTP 429 response for RegisterUser
 type RegisterUserResponse429Headers struct {
 	RetryAfter *int
@@ -4872,6 +5141,8 @@ type RegisterUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RegisterUserResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RegisterUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5238,6 +5509,11 @@ func (r ListOrdersResponse) ContentType() string {
 	return ""
 }
 
+// CreateOrderResponse201Headers the declared response headers of an HTTP 201 response for CreateOrder
+type CreateOrderResponse201Headers struct {
+	XReadAfter *string
+}
+
 // CreateOrderResponse429Headers the declared response headers of an HTTP 429 response for CreateOrder
 type CreateOrderResponse429Headers struct {
 	RetryAfter *int
@@ -5269,6 +5545,8 @@ type CreateOrderResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateOrderResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateOrderResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5446,6 +5724,11 @@ func (r GetOrderResponse) ContentType() string {
 	return ""
 }
 
+// CancelOrderResponse200Headers the declared response headers of an HTTP 200 response for CancelOrder
+type CancelOrderResponse200Headers struct {
+	XReadAfter *string
+}
+
 // CancelOrderResponse429Headers the declared response headers of an HTTP 429 response for CancelOrder
 type CancelOrderResponse429Headers struct {
 	RetryAfter *int
@@ -5475,6 +5758,8 @@ type CancelOrderResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CancelOrderResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CancelOrderResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5550,6 +5835,11 @@ func (r CancelOrderResponse) ContentType() string {
 	return ""
 }
 
+// UpdateOrderStatusResponse200Headers the declared response headers of an HTTP 200 response for UpdateOrderStatus
+type UpdateOrderStatusResponse200Headers struct {
+	XReadAfter *string
+}
+
 // UpdateOrderStatusResponse429Headers the declared response headers of an HTTP 429 response for UpdateOrderStatus
 type UpdateOrderStatusResponse429Headers struct {
 	RetryAfter *int
@@ -5585,6 +5875,8 @@ type UpdateOrderStatusResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateOrderStatusResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateOrderStatusResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5760,7 +6052,8 @@ func (r ListProductsResponse) ContentType() string {
 
 // CreateProductResponse201Headers the declared response headers of an HTTP 201 response for CreateProduct
 type CreateProductResponse201Headers struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 // CreateProductResponse429Headers the declared response headers of an HTTP 429 response for CreateProduct
@@ -5883,6 +6176,11 @@ func (r CreateProductResponse) ContentType() string {
 	return ""
 }
 
+// ArchiveProductResponse200Headers the declared response headers of an HTTP 200 response for ArchiveProduct
+type ArchiveProductResponse200Headers struct {
+	XReadAfter *string
+}
+
 // ArchiveProductResponse429Headers the declared response headers of an HTTP 429 response for ArchiveProduct
 type ArchiveProductResponse429Headers struct {
 	RetryAfter *int
@@ -5912,6 +6210,8 @@ type ArchiveProductResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ArchiveProductResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ArchiveProductResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -6093,7 +6393,8 @@ func (r GetProductResponse) ContentType() string {
 
 // UpdateProductResponse200Headers the declared response headers of an HTTP 200 response for UpdateProduct
 type UpdateProductResponse200Headers struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 // UpdateProductResponse429Headers the declared response headers of an HTTP 429 response for UpdateProduct
@@ -6327,6 +6628,11 @@ func (r ListUsersResponse) ContentType() string {
 	return ""
 }
 
+// DeactivateUserResponse200Headers the declared response headers of an HTTP 200 response for DeactivateUser
+type DeactivateUserResponse200Headers struct {
+	XReadAfter *string
+}
+
 // DeactivateUserResponse429Headers the declared response headers of an HTTP 429 response for DeactivateUser
 type DeactivateUserResponse429Headers struct {
 	RetryAfter *int
@@ -6356,6 +6662,8 @@ type DeactivateUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeactivateUserResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeactivateUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -6535,6 +6843,11 @@ func (r GetUserResponse) ContentType() string {
 	return ""
 }
 
+// UpdateUserResponse200Headers the declared response headers of an HTTP 200 response for UpdateUser
+type UpdateUserResponse200Headers struct {
+	XReadAfter *string
+}
+
 // UpdateUserResponse429Headers the declared response headers of an HTTP 429 response for UpdateUser
 type UpdateUserResponse429Headers struct {
 	RetryAfter *int
@@ -6568,6 +6881,8 @@ type UpdateUserResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateUserResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -6653,6 +6968,11 @@ func (r UpdateUserResponse) ContentType() string {
 	return ""
 }
 
+// ReplaceUserProfileResponse200Headers the declared response headers of an HTTP 200 response for ReplaceUserProfile
+type ReplaceUserProfileResponse200Headers struct {
+	XReadAfter *string
+}
+
 // ReplaceUserProfileResponse429Headers the declared response headers of an HTTP 429 response for ReplaceUserProfile
 type ReplaceUserProfileResponse429Headers struct {
 	RetryAfter *int
@@ -6686,6 +7006,8 @@ type ReplaceUserProfileResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceUserProfileResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReplaceUserProfileResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -7399,6 +7721,9 @@ func (c *ClientWithResponses) CreateOrderWithResponse(ctx context.Context, param
 //
 // Customers may read only their own orders; any other id is 404, so ids cannot be
 // probed. Staff and admins may read any order.
+// A read-only request like the lists: it takes `X-Read-After` as they do (see
+// `listOrders`), though it is not declared here so that the generated clients'
+// `getOrder` keeps its signature; with a malformed value the primary answers.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7883,6 +8208,16 @@ func ParseLoginUserResponse(rsp *http.Response) (*LoginUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers LoginUserResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers LoginUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -7970,6 +8305,16 @@ func ParseLogoutUserResponse(rsp *http.Response) (*LogoutUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		var headers LogoutUserResponse204Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers204 = &headers
 	case rsp.StatusCode == 429:
 		var headers LogoutUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8141,6 +8486,16 @@ func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		var headers ChangePasswordResponse204Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers204 = &headers
 	case rsp.StatusCode == 429:
 		var headers ChangePasswordResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8239,6 +8594,16 @@ func ParseRefreshTokensResponse(rsp *http.Response) (*RefreshTokensResponse, err
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers RefreshTokensResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers RefreshTokensResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8337,6 +8702,16 @@ func ParseRegisterUserResponse(rsp *http.Response) (*RegisterUserResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers RegisterUserResponse201Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers RegisterUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8715,6 +9090,16 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateOrderResponse201Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateOrderResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8904,6 +9289,16 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CancelOrderResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers CancelOrderResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9023,6 +9418,16 @@ func ParseUpdateOrderStatusResponse(rsp *http.Response) (*UpdateOrderStatusRespo
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateOrderStatusResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateOrderStatusResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9221,6 +9626,13 @@ func ParseCreateProductResponse(rsp *http.Response) (*CreateProductResponse, err
 			}
 			headers.ETag = &value
 		}
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateProductResponse429Headers
@@ -9320,6 +9732,16 @@ func ParseArchiveProductResponse(rsp *http.Response) (*ArchiveProductResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ArchiveProductResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ArchiveProductResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9562,6 +9984,13 @@ func ParseUpdateProductResponse(rsp *http.Response) (*UpdateProductResponse, err
 			}
 			headers.ETag = &value
 		}
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateProductResponse429Headers
@@ -9752,6 +10181,16 @@ func ParseDeactivateUserResponse(rsp *http.Response) (*DeactivateUserResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers DeactivateUserResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeactivateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9962,6 +10401,16 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateUserResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10074,6 +10523,16 @@ func ParseReplaceUserProfileResponse(rsp *http.Response) (*ReplaceUserProfileRes
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceUserProfileResponse200Headers
+		if values := rsp.Header.Values("X-Read-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Read-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XReadAfter = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceUserProfileResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

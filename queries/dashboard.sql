@@ -11,6 +11,7 @@ SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
 FROM (
     SELECT * FROM user_details
     -- plan: per execution
+    -- replica: ok
     WHERE (sqlc.narg('after_id')::uuid IS NULL
            OR (created_at, id) < (sqlc.narg('after_key')::text::timestamptz, sqlc.narg('after_id')::uuid))
     ORDER BY created_at DESC, id DESC
@@ -30,6 +31,7 @@ ORDER BY u.created_at DESC, u.id DESC;
 -- name: DashboardRecentOrders :many
 -- The five newest orders of each given user, in one statement for the whole page.
 SELECT r.id, r.user_id, r.status, r.total_cents, r.created_at
+       -- replica: ok
 FROM unnest(@user_ids::uuid[]) AS page(user_id)
 CROSS JOIN LATERAL (
     SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at
@@ -57,6 +59,7 @@ ORDER BY r.user_id, r.created_at DESC, r.id DESC;
 -- other product can reach the top 5.
 WITH edge AS (
     -- plan: per execution
+    -- replica: ok
     SELECT id, status, total_cents
     FROM orders
     WHERE (created_at >= sqlc.narg('edge1_from')::timestamptz AND created_at < sqlc.narg('edge1_to')::timestamptz)

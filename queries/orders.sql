@@ -142,7 +142,9 @@ LEFT JOIN placed o ON true
 ORDER BY l.name, w.product_id;
 
 -- name: OrderGet :one
-SELECT * FROM orders WHERE id = @id;
+SELECT * FROM orders
+       -- replica: ok
+WHERE id = @id;
 
 -- name: OrderLock :one
 SELECT * FROM orders WHERE id = @id FOR UPDATE;
@@ -150,6 +152,7 @@ SELECT * FROM orders WHERE id = @id FOR UPDATE;
 -- name: OrderItemsByOrder :many
 -- The lines of one order with their product names, in one statement whatever their number.
 SELECT oi.product_id, p.sku, p.name, oi.quantity, oi.unit_price_cents
+       -- replica: ok
 FROM order_items oi
 JOIN products p ON p.id = oi.product_id
 WHERE oi.order_id = @order_id
@@ -191,6 +194,7 @@ WHERE oi.order_id = @order_id AND p.id = oi.product_id;
 -- (after_key, after_id), with the list's total; every filter is optional.
 SELECT sqlc.embed(orders),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('user_id')::uuid IS NULL AND sqlc.narg('status')::text IS NULL
                    AND sqlc.narg('from')::timestamptz IS NULL AND sqlc.narg('to')::timestamptz IS NULL
               THEN (SELECT counter_value('orders'))
@@ -217,6 +221,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- The total for an order list page that lies past the last match.
 SELECT
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('user_id')::uuid IS NULL AND sqlc.narg('status')::text IS NULL
                    AND sqlc.narg('from')::timestamptz IS NULL AND sqlc.narg('to')::timestamptz IS NULL
               THEN (SELECT counter_value('orders'))

@@ -7,7 +7,9 @@ VALUES (@sku, @name, @description, @price_cents, @stock)
 RETURNING *;
 
 -- name: ProductGet :one
-SELECT * FROM products WHERE id = @id;
+SELECT * FROM products
+       -- replica: ok
+WHERE id = @id;
 
 -- name: ProductUpdate :one
 -- Changes only the fields given; with expected_version set, only if the product is
@@ -39,6 +41,7 @@ RETURNING *;
 -- row (after_key, after_id), with the list's total.
 SELECT sqlc.embed(products),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('min_price_cents')::bigint IS NULL
                    AND sqlc.narg('max_price_cents')::bigint IS NULL AND sqlc.narg('in_stock')::boolean IS NULL
               THEN (SELECT counter_value('products_live'))
@@ -68,6 +71,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- row (after_key, after_id), with the list's total.
 SELECT sqlc.embed(products),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('min_price_cents')::bigint IS NULL
                    AND sqlc.narg('max_price_cents')::bigint IS NULL AND sqlc.narg('in_stock')::boolean IS NULL
               THEN (SELECT counter_value('products_live'))
@@ -97,6 +101,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- row (after_key, after_id), with the list's total.
 SELECT sqlc.embed(products),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('min_price_cents')::bigint IS NULL
                    AND sqlc.narg('max_price_cents')::bigint IS NULL AND sqlc.narg('in_stock')::boolean IS NULL
               THEN (SELECT counter_value('products_live'))
@@ -126,6 +131,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- row (after_key, after_id), with the list's total.
 SELECT sqlc.embed(products),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('min_price_cents')::bigint IS NULL
                    AND sqlc.narg('max_price_cents')::bigint IS NULL AND sqlc.narg('in_stock')::boolean IS NULL
               THEN (SELECT counter_value('products_live'))
@@ -154,6 +160,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- The total (and where it comes from) for a product list page that lies past the last match.
 SELECT
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('min_price_cents')::bigint IS NULL
                    AND sqlc.narg('max_price_cents')::bigint IS NULL AND sqlc.narg('in_stock')::boolean IS NULL
               THEN (SELECT counter_value('products_live'))

@@ -41,6 +41,7 @@ WHERE id = @id;
 -- cursor's row (after_key, after_id), with the list's total.
 SELECT sqlc.embed(u),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('role')::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (
@@ -64,6 +65,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- cursor's row (after_key, after_id), with the list's total.
 SELECT sqlc.embed(u),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('role')::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (
@@ -87,6 +89,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- cursor's row (after_key, after_id), with the list's total.
 SELECT sqlc.embed(u),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('role')::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (
@@ -110,6 +113,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- cursor's row (after_key, after_id), with the list's total.
 SELECT sqlc.embed(u),
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('role')::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (
@@ -132,6 +136,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- The total (and where it comes from) for a user list page that lies past the last match.
 SELECT
        -- plan: per execution
+       -- replica: ok
        CASE WHEN sqlc.narg('pattern')::text IS NULL AND sqlc.narg('role')::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (

@@ -1,5 +1,6 @@
 // Command shopfloor is the one binary operators run: the API server and the commands
-// around it (migrations, the first admin, a local development stack, version).
+// around it (migrations, the first admin, a local development stack, a contract check of
+// a deployment, version).
 package main
 
 import (
@@ -31,6 +32,8 @@ Usage:
   shopfloor user create --email E --name N [--role admin|staff] [--password P | password on stdin]
   shopfloor seed [--users N] [--products M] [--orders K] [--seed S] [--password P]
                                   load a large deterministic data set into an empty database
+  shopfloor contract --base URL [--admin-email E] [--junit FILE] [--timeout D]
+                                  check a deployment against openapi.yaml (a tour of the API)
   shopfloor version
 
 Every command takes --help. Settings come from the environment; see README.md.
@@ -63,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return userCmd(ctx, args[1:], stdin, stdout, getenv)
 	case "seed":
 		return seedCmd(ctx, args[1:], stdout, getenv)
+	case "contract":
+		return contractCmd(ctx, args[1:], stdout, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "shopfloor", buildVersion())
 		return nil

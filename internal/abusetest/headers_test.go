@@ -98,7 +98,7 @@ func TestCORSAllowsOnlyTheConfiguredOrigins(t *testing.T) {
 		require.Less(t, res.StatusCode, 300)
 		require.Equal(t, shop, res.Header.Get("Access-Control-Allow-Origin"))
 		allowed := strings.ToLower(strings.Join(res.Header.Values("Access-Control-Allow-Headers"), ","))
-		for _, h := range []string{"authorization", "idempotency-key", "if-match", "content-type"} {
+		for _, h := range []string{"authorization", "idempotency-key", "if-match", "content-type", "x-read-after"} {
 			require.Contains(t, allowed, h)
 		}
 		require.Contains(t, res.Header.Get("Access-Control-Allow-Methods"), http.MethodPost)
@@ -108,6 +108,7 @@ func TestCORSAllowsOnlyTheConfiguredOrigins(t *testing.T) {
 		require.Equal(t, http.StatusOK, get.StatusCode, string(body))
 		require.Equal(t, shop, get.Header.Get("Access-Control-Allow-Origin"))
 		require.Contains(t, get.Header.Get("Access-Control-Expose-Headers"), "X-Request-Id")
+		require.Contains(t, get.Header.Get("Access-Control-Expose-Headers"), "X-Read-After", "a browser can read a write's position")
 
 		res = preflight(t, env, evil)
 		require.Empty(t, res.Header.Get("Access-Control-Allow-Origin"), "a preflight from another origin is allowed")

@@ -293,16 +293,19 @@ func (e ListUsersParamsSort) Valid() bool {
 	}
 }
 
-// AuthEnvelope defines model for AuthEnvelope.
+// AuthEnvelope Example: {"data":{"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}},"success":true}
 type AuthEnvelope struct {
+	// Data Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 	Data    AuthResult `json:"data"`
 	Message *string    `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// AuthResult defines model for AuthResult.
+// AuthResult Example: {"tokens":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type AuthResult struct {
 	// Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Tokens Tokens `json:"tokens"`
@@ -311,35 +314,46 @@ type AuthResult struct {
 	User User `json:"user"`
 }
 
-// ChangePasswordRequest defines model for ChangePasswordRequest.
+// ChangePasswordRequest Example: {"currentPassword":"Correct-Horse-9","newPassword":"Battery-Staple-42"}
 type ChangePasswordRequest struct {
 	CurrentPassword string `json:"currentPassword"`
 
 	// NewPassword 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	NewPassword Password `json:"newPassword"`
 }
 
-// CreateOrderRequest defines model for CreateOrderRequest.
+// CreateOrderRequest Example: {"items":[{"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}],"note":"Please gift-wrap."}
 type CreateOrderRequest struct {
 	// Items Distinct products.
 	Items []OrderItemInput `json:"items"`
 	Note  *string          `json:"note,omitempty"`
 }
 
-// CreateProductRequest defines model for CreateProductRequest.
+// CreateProductRequest Example: {"description":"A widget, in blue.","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100}
 type CreateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       ProductName `json:"name"`
-	PriceCents PriceCents  `json:"priceCents"`
+	//
+	// Example: Blue widget
+	Name ProductName `json:"name"`
+
+	// PriceCents Example: 1999
+	PriceCents PriceCents `json:"priceCents"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   Sku   `json:"sku"`
+	//
+	// Example: WIDGET-42
+	Sku Sku `json:"sku"`
+
+	// Stock Example: 100
 	Stock Stock `json:"stock"`
 }
 
-// DashboardSummary defines model for DashboardSummary.
+// DashboardSummary Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 type DashboardSummary struct {
 	From *time.Time `json:"from,omitempty"`
 
@@ -359,16 +373,19 @@ type DashboardSummary struct {
 	UsersTotal int64 `json:"usersTotal"`
 }
 
-// DashboardSummaryEnvelope defines model for DashboardSummaryEnvelope.
+// DashboardSummaryEnvelope Example: {"data":{"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250},"success":true}
 type DashboardSummaryEnvelope struct {
+	// Data Example: {"from":"2026-11-01T00:00:00Z","ordersByStatus":{"cancelled":9,"delivered":140,"paid":30,"pending":12,"shipped":25},"ordersTotal":216,"revenueCents":412500,"to":"2026-12-01T00:00:00Z","topProducts":[{"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","revenueCents":239880,"sku":"WIDGET-42","units":120}],"usersNew":40,"usersTotal":1250}
 	Data    DashboardSummary `json:"data"`
 	Message *string          `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// DashboardUser defines model for DashboardUser.
+// DashboardUser Example: {"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}
 type DashboardUser struct {
 	// LastOrderAt When the newest order was placed; absent when there is none.
 	LastOrderAt *time.Time `json:"lastOrderAt,omitempty"`
@@ -386,7 +403,7 @@ type DashboardUser struct {
 	User User `json:"user"`
 }
 
-// DashboardUserListEnvelope defines model for DashboardUserListEnvelope.
+// DashboardUserListEnvelope Example: {"data":[{"lastOrderAt":"2026-11-22T10:15:00Z","orderCount":3,"recentOrders":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","status":"paid","totalCents":3998}],"totalSpentCents":7996,"user":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type DashboardUserListEnvelope struct {
 	Data    []DashboardUser `json:"data"`
 	Message *string         `json:"message,omitempty"`
@@ -402,18 +419,24 @@ type DashboardUserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// Description defines model for Description.
+// Description Example: A widget, in blue.
 type Description = string
 
 // Email Trimmed and lowercased by the server.
+//
+// Example: ada@example.com
 type Email = openapi_types.Email
 
-// ErrorBody defines model for ErrorBody.
+// ErrorBody Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 type ErrorBody struct {
 	// Code A stable, machine-readable error code.
+	//
+	// Example: VALIDATION_ERROR
 	Code ErrorCode `json:"code"`
 
 	// Details Every problem found, when there is more to say than the message.
@@ -430,9 +453,13 @@ type ErrorBody struct {
 }
 
 // ErrorCode A stable, machine-readable error code.
+//
+// Example: VALIDATION_ERROR
 type ErrorCode string
 
 // ErrorDetail One problem with the request.
+//
+// Example: {"field":"email","location":"body","message":"must be a valid email address"}
 type ErrorDetail struct {
 	// Field Dotted path of the offending field (`items.0.quantity`), or the parameter name.
 	Field string `json:"field"`
@@ -447,11 +474,14 @@ type ErrorDetail struct {
 // ErrorDetailLocation Where the field is.
 type ErrorDetailLocation string
 
-// ErrorEnvelope defines model for ErrorEnvelope.
+// ErrorEnvelope Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ErrorEnvelope struct {
+	// Error Example: {"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"}
 	Error ErrorBody `json:"error"`
 
 	// Success Always false in an error response.
+	//
+	// Example: false
 	Success SuccessFalse `json:"success"`
 }
 
@@ -463,24 +493,28 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
-// HealthEnvelope defines model for HealthEnvelope.
+// HealthEnvelope Example: {"data":{"status":"ok"},"success":true}
 type HealthEnvelope struct {
 	// Data Example: {"status":"ok"}
 	Data    Health  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// LoginRequest defines model for LoginRequest.
+// LoginRequest Example: {"email":"ada@example.com","password":"Correct-Horse-9"}
 type LoginRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email    Email  `json:"email"`
 	Password string `json:"password"`
 }
 
-// Order defines model for Order.
+// Order Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 type Order struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
@@ -488,18 +522,23 @@ type Order struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
 	UserId     openapi_types.UUID `json:"userId"`
 }
 
-// OrderEnvelope defines model for OrderEnvelope.
+// OrderEnvelope Example: {"data":{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"},"success":true}
 type OrderEnvelope struct {
+	// Data Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"pending","totalCents":3998,"updatedAt":"2026-11-22T10:15:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
 	Data    Order   `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -515,13 +554,13 @@ type OrderItem struct {
 	UnitPriceCents int64 `json:"unitPriceCents"`
 }
 
-// OrderItemInput defines model for OrderItemInput.
+// OrderItemInput Example: {"productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2}
 type OrderItemInput struct {
 	ProductId openapi_types.UUID `json:"productId"`
 	Quantity  int32              `json:"quantity"`
 }
 
-// OrderListEnvelope defines model for OrderListEnvelope.
+// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`
@@ -537,10 +576,14 @@ type OrderListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // OrderStatus `pending → paid → shipped → delivered`, or `cancelled`.
+//
+// Example: paid
 type OrderStatus string
 
 // OrderSummary Example: {"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}
@@ -550,6 +593,8 @@ type OrderSummary struct {
 	Note      *string            `json:"note,omitempty"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus        `json:"status"`
 	TotalCents int64              `json:"totalCents"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
@@ -593,12 +638,16 @@ type Pagination struct {
 }
 
 // Password 8–72 bytes, with at least one uppercase letter and one digit.
+//
+// Example: Correct-Horse-9
 type Password = string
 
 // PersonName Trimmed by the server, then 2–50 characters.
+//
+// Example: Ada Lovelace
 type PersonName = string
 
-// PriceCents defines model for PriceCents.
+// PriceCents Example: 1999
 type PriceCents = int64
 
 // Product Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
@@ -615,17 +664,19 @@ type Product struct {
 	UpdatedAt   time.Time          `json:"updatedAt"`
 }
 
-// ProductEnvelope defines model for ProductEnvelope.
+// ProductEnvelope Example: {"data":{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"},"success":true}
 type ProductEnvelope struct {
 	// Data Example: {"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}
 	Data    Product `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// ProductListEnvelope defines model for ProductListEnvelope.
+// ProductListEnvelope Example: {"data":[{"archived":false,"createdAt":"2026-11-20T09:00:00Z","description":"A widget, in blue.","id":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","name":"Blue widget","priceCents":1999,"sku":"WIDGET-42","stock":100,"updatedAt":"2026-11-21T14:05:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type ProductListEnvelope struct {
 	Data    []Product `json:"data"`
 	Message *string   `json:"message,omitempty"`
@@ -641,10 +692,14 @@ type ProductListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
 // ProductName Trimmed by the server, then 2–120 characters.
+//
+// Example: Blue widget
 type ProductName = string
 
 // Profile Contact details; fields never set are left out.
@@ -661,7 +716,7 @@ type Profile struct {
 	UpdatedAt    *time.Time `json:"updatedAt,omitempty"`
 }
 
-// ProfileInput defines model for ProfileInput.
+// ProfileInput Example: {"addressLine1":"12 St James's Square","city":"London","company":"Analytical Engines Ltd","country":"GB","phone":"+44 20 7946 0958","postalCode":"SW1Y 4JH"}
 type ProfileInput struct {
 	AddressLine1 *string `json:"addressLine1,omitempty"`
 	AddressLine2 *string `json:"addressLine2,omitempty"`
@@ -680,40 +735,56 @@ type RecentOrder struct {
 	Id        openapi_types.UUID `json:"id"`
 
 	// Status `pending → paid → shipped → delivered`, or `cancelled`.
+	//
+	// Example: paid
 	Status     OrderStatus `json:"status"`
 	TotalCents int64       `json:"totalCents"`
 }
 
-// RefreshRequest defines model for RefreshRequest.
+// RefreshRequest Example: {"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A"}
 type RefreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-// RegisterRequest defines model for RegisterRequest.
+// RegisterRequest Example: {"email":"ada@example.com","name":"Ada Lovelace","password":"Correct-Horse-9"}
 type RegisterRequest struct {
 	// Email Trimmed and lowercased by the server.
+	//
+	// Example: ada@example.com
 	Email Email `json:"email"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name PersonName `json:"name"`
 
 	// Password 8–72 bytes, with at least one uppercase letter and one digit.
+	//
+	// Example: Correct-Horse-9
 	Password Password `json:"password"`
 }
 
 // Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+//
+// Example: customer
 type Role string
 
 // Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
+//
+// Example: WIDGET-42
 type Sku = string
 
-// Stock defines model for Stock.
+// Stock Example: 100
 type Stock = int32
 
 // SuccessFalse Always false in an error response.
+//
+// Example: false
 type SuccessFalse bool
 
 // SuccessTrue Always true in a successful response.
+//
+// Example: true
 type SuccessTrue bool
 
 // Tokens Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
@@ -732,13 +803,15 @@ type Tokens struct {
 // TokensTokenType defines model for Tokens.TokenType.
 type TokensTokenType string
 
-// TokensEnvelope defines model for TokensEnvelope.
+// TokensEnvelope Example: {"data":{"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"},"success":true}
 type TokensEnvelope struct {
 	// Data Example: {"accessToken":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl","expiresIn":900,"refreshToken":"3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A","tokenType":"Bearer"}
 	Data    Tokens  `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -751,7 +824,7 @@ type TopProduct struct {
 	Units        int64              `json:"units"`
 }
 
-// UpdateOrderStatusRequest defines model for UpdateOrderStatusRequest.
+// UpdateOrderStatusRequest Example: {"status":"paid"}
 type UpdateOrderStatusRequest struct {
 	// Status The next status; one step forward at a time.
 	Status UpdateOrderStatusRequestStatus `json:"status"`
@@ -761,27 +834,44 @@ type UpdateOrderStatusRequest struct {
 type UpdateOrderStatusRequestStatus string
 
 // UpdateProductRequest Only the fields sent are changed.
+//
+// Example: {"priceCents":2499,"stock":80}
 type UpdateProductRequest struct {
+	// Description Example: A widget, in blue.
 	Description *Description `json:"description,omitempty"`
 
 	// Name Trimmed by the server, then 2–120 characters.
-	Name       *ProductName `json:"name,omitempty"`
-	PriceCents *PriceCents  `json:"priceCents,omitempty"`
+	//
+	// Example: Blue widget
+	Name *ProductName `json:"name,omitempty"`
+
+	// PriceCents Example: 1999
+	PriceCents *PriceCents `json:"priceCents,omitempty"`
 
 	// Sku 3–32 of `A–Z`, `0–9` and `-`; unique.
-	Sku   *Sku   `json:"sku,omitempty"`
+	//
+	// Example: WIDGET-42
+	Sku *Sku `json:"sku,omitempty"`
+
+	// Stock Example: 100
 	Stock *Stock `json:"stock,omitempty"`
 }
 
 // UpdateUserRequest Only the fields sent are changed.
+//
+// Example: {"name":"Ada King"}
 type UpdateUserRequest struct {
 	// Active False deactivates the account (admin only).
 	Active *bool `json:"active,omitempty"`
 
 	// Name Trimmed by the server, then 2–50 characters.
+	//
+	// Example: Ada Lovelace
 	Name *PersonName `json:"name,omitempty"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role *Role `json:"role,omitempty"`
 }
 
@@ -799,21 +889,25 @@ type User struct {
 	Profile Profile `json:"profile"`
 
 	// Role `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+	//
+	// Example: customer
 	Role      Role      `json:"role"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// UserEnvelope defines model for UserEnvelope.
+// UserEnvelope Example: {"data":{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"},"success":true}
 type UserEnvelope struct {
 	// Data Example: {"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}
 	Data    User    `json:"data"`
 	Message *string `json:"message,omitempty"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
-// UserListEnvelope defines model for UserListEnvelope.
+// UserListEnvelope Example: {"data":[{"active":true,"createdAt":"2026-11-20T09:00:00Z","email":"ada@example.com","id":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c","name":"Ada Lovelace","profile":{"city":"London","country":"GB","updatedAt":"2026-11-20T09:30:00Z"},"role":"customer","updatedAt":"2026-11-20T09:30:00Z"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type UserListEnvelope struct {
 	Data    []User  `json:"data"`
 	Message *string `json:"message,omitempty"`
@@ -829,6 +923,8 @@ type UserListEnvelope struct {
 	Pagination Pagination `json:"pagination"`
 
 	// Success Always true in a successful response.
+	//
+	// Example: true
 	Success SuccessTrue `json:"success"`
 }
 
@@ -847,40 +943,43 @@ type Page = int32
 // ProductID defines model for ProductID.
 type ProductID = openapi_types.UUID
 
+// ReadAfter defines model for ReadAfter.
+type ReadAfter = string
+
 // UserID defines model for UserID.
 type UserID = openapi_types.UUID
 
-// BadRequest defines model for BadRequest.
+// BadRequest Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type BadRequest = ErrorEnvelope
 
-// Conflict defines model for Conflict.
+// Conflict Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Conflict = ErrorEnvelope
 
-// Forbidden defines model for Forbidden.
+// Forbidden Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Forbidden = ErrorEnvelope
 
-// InternalError defines model for InternalError.
+// InternalError Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type InternalError = ErrorEnvelope
 
-// NotFound defines model for NotFound.
+// NotFound Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type NotFound = ErrorEnvelope
 
-// PayloadTooLarge defines model for PayloadTooLarge.
+// PayloadTooLarge Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PayloadTooLarge = ErrorEnvelope
 
-// PreconditionFailed defines model for PreconditionFailed.
+// PreconditionFailed Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type PreconditionFailed = ErrorEnvelope
 
-// RateLimited defines model for RateLimited.
+// RateLimited Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type RateLimited = ErrorEnvelope
 
-// ServiceUnavailable defines model for ServiceUnavailable.
+// ServiceUnavailable Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type ServiceUnavailable = ErrorEnvelope
 
-// Unauthenticated defines model for Unauthenticated.
+// Unauthenticated Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type Unauthenticated = ErrorEnvelope
 
-// UnsupportedMediaType defines model for UnsupportedMediaType.
+// UnsupportedMediaType Example: {"error":{"code":"NOT_FOUND","message":"No product has this id","requestId":"3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"},"success":false}
 type UnsupportedMediaType = ErrorEnvelope
 
 // GetDashboardSummaryParams defines parameters for GetDashboardSummary.
@@ -890,6 +989,13 @@ type GetDashboardSummaryParams struct {
 
 	// To End of the period, exclusive.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListDashboardUsersParams defines parameters for ListDashboardUsers.
@@ -914,6 +1020,13 @@ type ListDashboardUsersParams struct {
 	// `limit` differ from those it was issued for, or when it was not issued by this
 	// API or was altered; start again without `cursor` then.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -950,6 +1063,13 @@ type ListOrdersParams struct {
 
 	// To Placed before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // CreateOrderParams defines parameters for CreateOrder.
@@ -995,6 +1115,13 @@ type ListProductsParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListProductsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListProductsParamsSort defines parameters for ListProducts.
@@ -1004,6 +1131,13 @@ type ListProductsParamsSort string
 type GetProductParams struct {
 	// IfNoneMatch An ETag from an earlier response; 304 when it is still current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // UpdateProductParams defines parameters for UpdateProduct.
@@ -1043,6 +1177,13 @@ type ListUsersParams struct {
 
 	// Sort Sort order; a leading `-` means descending. Default `-createdAt`.
 	Sort *ListUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// XReadAfter The `X-Read-After` of your last write: the answer comes from a replica that has
+	// replayed at least that far in the primary's log, or else from the primary, so it
+	// shows that write. Without it the read may come from a replica a moment behind
+	// (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+	// `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+	XReadAfter *ReadAfter `json:"X-Read-After,omitempty"`
 }
 
 // ListUsersParamsSort defines parameters for ListUsers.
@@ -1254,6 +1395,23 @@ func (w *ServerInterfaceWrapper) GetDashboardSummary(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetDashboardSummary(ctx, params)
 	return err
@@ -1284,6 +1442,23 @@ func (w *ServerInterfaceWrapper) ListDashboardUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1344,6 +1519,23 @@ func (w *ServerInterfaceWrapper) ListOrders(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1490,6 +1682,23 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListProducts(ctx, params)
 	return err
@@ -1549,6 +1758,21 @@ func (w *ServerInterfaceWrapper) GetProduct(ctx echo.Context) error {
 		}
 
 		params.IfNoneMatch = &IfNoneMatch
+	}
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1638,6 +1862,23 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Read-After" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Read-After")]; found {
+		var XReadAfter ReadAfter
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Read-After, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Read-After", valueList[0], &XReadAfter, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Read-After: %s", err))
+		}
+
+		params.XReadAfter = &XReadAfter
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1896,15 +2137,25 @@ type LoginUserResponseObject interface {
 	VisitLoginUserResponse(w http.ResponseWriter) error
 }
 
-type LoginUser200JSONResponse AuthEnvelope
+type LoginUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type LoginUser200JSONResponse struct {
+	Body    AuthEnvelope
+	Headers LoginUser200ResponseHeaders
+}
 
 func (response LoginUser200JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2038,10 +2289,18 @@ type LogoutUserResponseObject interface {
 	VisitLogoutUserResponse(w http.ResponseWriter) error
 }
 
+type LogoutUser204ResponseHeaders struct {
+	XReadAfter *string
+}
+
 type LogoutUser204Response struct {
+	Headers LogoutUser204ResponseHeaders
 }
 
 func (response LogoutUser204Response) VisitLogoutUserResponse(w http.ResponseWriter) error {
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -2229,10 +2488,18 @@ type ChangePasswordResponseObject interface {
 	VisitChangePasswordResponse(w http.ResponseWriter) error
 }
 
+type ChangePassword204ResponseHeaders struct {
+	XReadAfter *string
+}
+
 type ChangePassword204Response struct {
+	Headers ChangePassword204ResponseHeaders
 }
 
 func (response ChangePassword204Response) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -2351,15 +2618,25 @@ type RefreshTokensResponseObject interface {
 	VisitRefreshTokensResponse(w http.ResponseWriter) error
 }
 
-type RefreshTokens200JSONResponse TokensEnvelope
+type RefreshTokens200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type RefreshTokens200JSONResponse struct {
+	Body    TokensEnvelope
+	Headers RefreshTokens200ResponseHeaders
+}
 
 func (response RefreshTokens200JSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2479,15 +2756,25 @@ type RegisterUserResponseObject interface {
 	VisitRegisterUserResponse(w http.ResponseWriter) error
 }
 
-type RegisterUser201JSONResponse AuthEnvelope
+type RegisterUser201ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type RegisterUser201JSONResponse struct {
+	Body    AuthEnvelope
+	Headers RegisterUser201ResponseHeaders
+}
 
 func (response RegisterUser201JSONResponse) VisitRegisterUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2944,15 +3231,25 @@ type CreateOrderResponseObject interface {
 	VisitCreateOrderResponse(w http.ResponseWriter) error
 }
 
-type CreateOrder201JSONResponse OrderEnvelope
+type CreateOrder201ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type CreateOrder201JSONResponse struct {
+	Body    OrderEnvelope
+	Headers CreateOrder201ResponseHeaders
+}
 
 func (response CreateOrder201JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3198,15 +3495,25 @@ type CancelOrderResponseObject interface {
 	VisitCancelOrderResponse(w http.ResponseWriter) error
 }
 
-type CancelOrder200JSONResponse OrderEnvelope
+type CancelOrder200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type CancelOrder200JSONResponse struct {
+	Body    OrderEnvelope
+	Headers CancelOrder200ResponseHeaders
+}
 
 func (response CancelOrder200JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3325,15 +3632,25 @@ type UpdateOrderStatusResponseObject interface {
 	VisitUpdateOrderStatusResponse(w http.ResponseWriter) error
 }
 
-type UpdateOrderStatus200JSONResponse OrderEnvelope
+type UpdateOrderStatus200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type UpdateOrderStatus200JSONResponse struct {
+	Body    OrderEnvelope
+	Headers UpdateOrderStatus200ResponseHeaders
+}
 
 func (response UpdateOrderStatus200JSONResponse) VisitUpdateOrderStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3580,7 +3897,8 @@ type CreateProductResponseObject interface {
 }
 
 type CreateProduct201ResponseHeaders struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 type CreateProduct201JSONResponse struct {
@@ -3597,6 +3915,9 @@ func (response CreateProduct201JSONResponse) VisitCreateProductResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -3745,15 +4066,25 @@ type ArchiveProductResponseObject interface {
 	VisitArchiveProductResponse(w http.ResponseWriter) error
 }
 
-type ArchiveProduct200JSONResponse ProductEnvelope
+type ArchiveProduct200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type ArchiveProduct200JSONResponse struct {
+	Body    ProductEnvelope
+	Headers ArchiveProduct200ResponseHeaders
+}
 
 func (response ArchiveProduct200JSONResponse) VisitArchiveProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3999,7 +4330,8 @@ type UpdateProductResponseObject interface {
 }
 
 type UpdateProduct200ResponseHeaders struct {
-	ETag *string
+	ETag       *string
+	XReadAfter *string
 }
 
 type UpdateProduct200JSONResponse struct {
@@ -4016,6 +4348,9 @@ func (response UpdateProduct200JSONResponse) VisitUpdateProductResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -4304,15 +4639,25 @@ type DeactivateUserResponseObject interface {
 	VisitDeactivateUserResponse(w http.ResponseWriter) error
 }
 
-type DeactivateUser200JSONResponse UserEnvelope
+type DeactivateUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type DeactivateUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers DeactivateUser200ResponseHeaders
+}
 
 func (response DeactivateUser200JSONResponse) VisitDeactivateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4557,15 +4902,25 @@ type UpdateUserResponseObject interface {
 	VisitUpdateUserResponse(w http.ResponseWriter) error
 }
 
-type UpdateUser200JSONResponse UserEnvelope
+type UpdateUser200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type UpdateUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers UpdateUser200ResponseHeaders
+}
 
 func (response UpdateUser200JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4714,15 +5069,25 @@ type ReplaceUserProfileResponseObject interface {
 	VisitReplaceUserProfileResponse(w http.ResponseWriter) error
 }
 
-type ReplaceUserProfile200JSONResponse UserEnvelope
+type ReplaceUserProfile200ResponseHeaders struct {
+	XReadAfter *string
+}
+
+type ReplaceUserProfile200JSONResponse struct {
+	Body    UserEnvelope
+	Headers ReplaceUserProfile200ResponseHeaders
+}
 
 func (response ReplaceUserProfile200JSONResponse) VisitReplaceUserProfileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XReadAfter != nil {
+		w.Header().Set("X-Read-After", fmt.Sprint(*response.Headers.XReadAfter))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6227,201 +6592,224 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tVhvH1iB8K/X2e9YKrNMSkgDHiPWsGRlwgoOBAyI+OZHHXerekiq0quSuarDi5Vn5NRcw58fcwXMj",
-	"cye5klm1q6o/1C0QYBySxz/OiUV318euvXft7/3RC8V0JjhwJb3uR28CNIIE/3nQp2P93whkmLCZYoJ7",
-	"Xa8/AXIFiWSCEzEiagJklogoDdUukcAjwhRhnASHo8ax4NB4TVU4CYhI8E/mV9PzPRlOYEr1+Go+A6/r",
-	"SZUwPvY+ffrkezOa0Ckou5C9NJEiqS5lT3DFeAqSUBIzqcj1BBKwS4IrJlJJZnQMBHgEUdcsTz8NZnTM",
-	"ONXDNDl8UGaCYMBxQ1ThVz65ZmqC70s6BTJisV6QTwIpEhUQyiMSxGzK9L8lvpfA+xSkwjEGPAGVJhwQ",
-	"Imv6cYjTkASmMB1Cgt9Md/VjGktBQpokDMxIuGye6td8IsWAF5esHwbkEmAmSShSDYTxepP0zFcJ0IgM",
-	"5262UEglybXelR54xBKpBhzfNI8m4hquICERwAwPT/q4t0RcS0KjCCJiFi2uICJToPx6wmIgHJiaQKL3",
-	"OQOqCBcJkZdsZiChP0ZQXusjobFe1Vw/SqBJ+jkwmCRiRt+n0CVMyQEPBVfAFZnSOQknlI+BDEFdA3CH",
-	"dbJJtlotEvzYOzrc7/UPT47fHZydnZwF5rwoiUBRFhPBBzwwswQaM7jZnMYCRZQYg16M+SZAiPrmLQOl",
-	"8lmLZMDdWUdsNIKEjBIxJWoiJOhxr6kkTMoUIjISia8h5qbUj7hQ7vFQQ4HJAe+dHuJrVBKqZ4Nol0hF",
-	"E0XomDKOKxOpItke1AR4c8A934MPdDqLNdHA/NWvh78IdvTmeP6vNy9b/3pz9iLae7VDv/tRDr977vke",
-	"05TyPoVk7vkep1P9lRmxRIRT+uEI+FhNvG6ntfXc96aMuz+0NUEqBYke6n/83Gv8izZ+bTV23jXe/v1v",
-	"nl8hYN870qCqEuyhgqkkM0gsgbV//+3f7VaruWSZCPDSKiMY0TRWeo2+NxLJlCqv6zGuNjuer/fApunU",
-	"67ZbLdyA/ZWtkHEFY0hwiSdJBMnhfj2DE/rhN5KwKFvbjKpJvjQWeb6nyZ0lEHldlaRQXGe2tDTFN6sQ",
-	"OqVjqM59WiR7xLB202An+b//h1gE1KQxBEIVmQqpSLtFWq0WUlwXsR8cgIlGsxVpxdLALlHCcJBRmmgC",
-	"8clIxLG4LnOgAtPMuWSGqBn31hTFwokeMJxoNs3nJIKZnlkNOLJEvQN7jSBrwoU3ybHQTDEW1xAt0qqd",
-	"xVBCHdroEeqxpn0L0rRWwJtTc9ktwxx7Fz4q7lzI5ZibykdF3E/6YzkTXAJezS9odGYuPf3LMm/9Tzqb",
-	"xSxEbNn4RerlfczZ1kcPksTc6KGI9ASLCOr5nkFN6XV//uiNGMSRZndTymLP92Jhhva63lBE+uynICWS",
-	"lDdNpUL6IFc0ZhHBb/RFloCU3qe3xXft2s2bOCIZURaDAxJIdajn3Ry1w87wW2hs0e2osQXPR42dYYs2",
-	"2mEn2oSt0TZ9NvQ++Z5Mw1DP0h3RWMKnImT/lsDI63r//0Yub22Yp3LjQEPjgF9BLGZgoFw9WSdcMEkY",
-	"xwU36whbC0KS6Bt9rpFxGMNUswrBQyBMX4kWrsEuCS6Ofzg+eXP87uXhwdF+QDSKSKJplSDAkSrFDBID",
-	"mUiAuckUvYTdAQ9e9PbfnR384+LgvB+gYGBkF30iepX61WuI44ZGKojIq/OTY7ImEnxw0X/ZeI73JAep",
-	"IBpwy7jUhHKy2SExXEEs15vkHyluJZMICeXLFkVoAloeGaUS+Ybw9Z4YH6OkpQUpQsmUSTmDWNlLHleK",
-	"ApBkMXAVzwkbc5FApDnMJ19LmaOYhQ9E8IPXvcOjd/3eDwfHJWztcUJDFOIcI2XSoawVmuCDPtInhpHB",
-	"3snxy6PDvT6K9pRMRQJEziBkIxYSvWki03CiJeOgsPegqRf1UiRDFkXAHwbTlydnLw739xcgesLjuRak",
-	"RiMUY2k0ZVzipYk6gmaQTw6Y2U6CLpJQSOPYoCZNtdinNFS08JgayVgjfCQQWRCgh1xLZzQ+yCF0X6Ae",
-	"HvcPzo57RxkfLuFqyuHDDEK9FvyQiDBMk+TJMcygvI2gq7lGYfGay6cJ7CK07Q41uMfAIWEhYo45iFTi",
-	"g1iMxxCRlEfIowrsOMITOBbqpUh59DDgH5/03708uTjeL8H9WDixgkxQ09RXwJODeLb2oEu4MNSfgBRp",
-	"EgKC6JTOY0GjvhBHNDHS7/0hddr76eikt/+uf3Ly7qh39t1BCWLF+9JdR7Ge1N4v+gBRmtayZ7u19Xz7",
-	"22dkOFfw5DhDZZ+WQ7hdiSuLj5L96va01iav2QutaVrJd93AP4FQ8IjpoV8aKedhR3B2sHdyvH+I0sfL",
-	"3uHRwX7lEBzeGlU+IpJpOeSgT8dk4G0OvF0yAhVO0AaCWi9aHkChPP+0DqK626BbsGlZ6YlmxjG0fqAY",
-	"RGLBNeohp+RqV7PviZZKtO5vIYMndEYVoOr80KM56/UP3h0dvj7sL56JEGSq1TALW0nWYjFm3GBOVyuT",
-	"WghrT1tyfdccBGGcbHXIk6OM4h41UVR2Zi00TJIwZsAVOTzV4qfWaBNidk15pOXFMZPKyJPmYS6ErTdJ",
-	"cKah0OiNFCQBkXQurZ1IEA0dRFujjBZsp4VvqnraOdKh1CNcU6aVlZGWnhDajI/L1tEb1VENlnNIrlgI",
-	"F5xeURbTYfxAznp+cPbj4d7Bu4vj3o+9w6Pei6Mqb5VmTo3eCqYzkdCExXOS5mtwyCMnIlHxk6Pmmk1a",
-	"xhpRRYdU6qufazFLbxVIwsYTRbi4JmtMuUdDVDZoOIEINRlj0OAcQlRNhom4hKrE4GuZ2BkHw4TKCUg0",
-	"MCaA5j+5joOtCV7Wv6w9NZxAeEkomVEpr0USdUkZfwuI7V6xPGbdCOmFv0J4KbXORN6nkGqNyd2NuOlE",
-	"79P8c8C1csI4CV7snf102n/3j4uDi4N3/cPXBycX/aBJ3mg8XqAUi+UZR2+S3oAHYQJUAVrfAqIxOUnS",
-	"mcLJmSTXdI4CrkgyOXdCr4AMATiZxTQE3DCyJWVWlVvog8NII6MCHs4bP8A8yO1Ps1jTrXKmPcJGzjRr",
-	"BrUA0/+W+olRl0cF++1nJfFdY4XG5RtVfbu1eUe6v+Al3eBhRH9x3Lvof39w3D/c6/Vr7nGKdEiUuASO",
-	"Qih8mDE0WScwSkDiDW7Yqr4vkCk+NZpf2KMRU42NKEwg0pCksSRrUyYl42OfTGlsTRcicRs2INgl14ng",
-	"Y6uoiyQjKiNpXXCZzmYiURC9hojRPp7fw87n/OL09OSsf7D/7vXB/mHvXf+n01tkXmcIQ1SjkuyZ2Rt6",
-	"NV1SWcCTO626HS9Iv5o/BIs7CZpoJbVT6ZX0UjXJJut+9GaJ5qqKGRum5vi3rVePcAYyjZXedAb0ivOy",
-	"AJCbBzw3r/WTFDxjVXUm2Z+zIXyztLcZAxDDXyDEFRTWU9kPYuitC+ibtz75XioNB7vp7Qtpzd/FdeKH",
-	"vpuvbpl7ePGcWuIoWIppZPQQGp8W1o445C9sx0rNbpAFZ9W3nUVXVeVEOFwXP75pm9l7i1tdXER51Nqt",
-	"5/fc/fbNFExl9WbZZ1IxHiqnWkk09Lt3b9qc8XgpmB7yWWrwmH44NF86j5n7mW2IJgmdIxSFggXYb+uP",
-	"qu6JItzMwpbDx3pT7gehEmBu3vt+4dVPzhlyCy6YpR3rVz/pqVkIey5M4uYPszc1P7hMb+UFlym+qUR4",
-	"eeu7+FKFY1ymzsVTWqkbtO4A9qmcDAVNovN0OqXJvMpItAJVcgpFVEFDMZylQmYoWMkX83NFVboaMuZv",
-	"Z9/3haJxaVLG1bMtryoEaQhcAU/zQ1kQwdIpESMj70ktlGBcBSRMREaS1oKvvkBCykOIY0CX2QrTKrE6",
-	"UJSYWTwq0/TNnNl9U6bR7SpRojH7GK6ru+8Zp4IkUxpBefcrbhPHzo6jPPoByqzWcWHiJtCFoidbafia",
-	"m8TOVdhUGScqGLaAAGVgr4LxDxMJKvTzJASDbFUX9lYvbyymUiHp9WrCM9648BcO11qKNKpSriTtEjo0",
-	"eot9MQEjhPHyod/OJvY03ixDKzOtss5sO7efkykRXCtpPIzTaGWiTSAEbrYu6z3n26VtS9/9xLCElS/Z",
-	"s3yeW6lXabw+nwFXN7Mwlfv1LTd7EP96qLxXOMHqHhYgfSuKHjGpbqfDlUBfRv1PVXjfRJ15cMvtMmL2",
-	"5qNQdWkttfAriz2lyK0aicz3DjBqoor0CZtOjemDxOIakpBKF6DmTEAllHLRF8UZt7dK8vdm3fRa13sh",
-	"ohoJw2i3K6iKe/rFT4WgkHrW4QIeRiLlkb/Ap9D6pQSRdJ5buixOrEzfuJp9XMUtKLZwH2NUFR3GQKS5",
-	"L5p13LGggn+8KQYkQiuivdaDfzasAN04jAJibFS75H0qFNhwXGuPyIzjtZNLRY0AWp4YHepZaKQ1DSYp",
-	"lzYgq3d6+u7g+Mf/iADJeApcBU3vNs0Ajz4HWHHrdUifY0ENaKXSgPXJlIYTxqGRgdr4qPVUekHA06me",
-	"uibYqBDK4vleKS4Gfy9ax4qhB0Wn7euD/vcn++/0n3pHRydv8GUXKuH5C2Eg5z9cZP8+PD6/ePnycO/w",
-	"4Lj/7rx/svcD/hHX+u683+sf6N/7B69PT/oHx3s/vSuMWu+Jq3ORLrUjLXiMKlEAdV6Bt8uI3dJHDSZB",
-	"RqKZ6daee9NbVO9s0FdFARZKQURmVE3c5ShGI+AR42Mbt7QWIC03W833KeWKqXmwnlnos0gi9NjVEkIe",
-	"XlYjItkIczMTk0XEsrFoLh7RRt4ZeqyF1lJ28cY6D9HM6Oe8YzgnVIvxUvDbScwAsLCdfMKlJLb8Ls5M",
-	"kreyR+T1d74bX2oV/4bL0cxft/Dvgcb68ilZUKVVQz1xadT34l5kpqO6oxOXNQe0uBbz1fIlPEyhsNt4",
-	"EmrEkRgzfj+rDDhp40Y8mdoLdHZPs97ClpxoMrvJJGek8qoQgpaoyGhEqykxLFohWLYgUdzNPlcnWDjz",
-	"W92lvaq5Jbe1oNSeKR2r6Ayz6K4w0trCYbRaRHPJZBh52cfZ9kpL9gtHVlyaf4O5EQHwMPrMlbo/nDxz",
-	"VCkzvZhx6BfOdnNn53kW+v0iToFcs2gMyty1GMceeV2vNXw26oy2oLEZtmlja/gcGjvRt6NGh26Hz+D5",
-	"qE07Q7zXzGXqdTvWrum9Odz/7qDf2Orog+BMFWyf3fbOzk6F8y6ucCXsc+baqtaWb2IFcszX/7GaB1Cd",
-	"1Vpuq4i9sM86QT2kisZiTNAWmwvPixaV+9jK8j37Zbtvtr3KEv1FsN+IU8Y9cDem/xkPopSQcWs6xjLI",
-	"ZFMs3epntDwY7pqbAf+ihofiJVLB+mBmRfDf/9f/JjPKIvyHnLDZDMy/I4jZFSQQBSiLB5ndKijK0HYY",
-	"XA1ijx0CM0LsAPoGcB/XytWlAymzyMJt73VanWeNdrvR6fTbrW57u9tq/cszt7v3bdSGnXBz2OjQrVFj",
-	"C55FjefDVthojzbpdvgt7Aw76AbEe9k7jYFKIGM2Uo3rhM6a+dXVdRtRFcZcuFVLa2l3Wy27FneLetvD",
-	"VvgtdGhjZ9SOGlvhJjSe02fDRifagmej57Q1bIdVQffxZJuvAsntAslSIiq5yYrImWF1d6eI7932VssS",
-	"RHdT/8sSSbfdyQmk29munn8+4EpgLUy50vtmSau96ta80tvZpj7e/YK8PwfJj+m0xJbrjQDMppfHDDJb",
-	"XMykapIAkSMg1gdXzoieUhVOCHygoYrnA5tNrSYwR4t+Oa1z18gOaLrE7/ws4xtzmgiNY3It0jgyqZSM",
-	"D7jGAJFgCKISxsiJM0pQmALlFsekyx3FVHb864FeFT7Ca76LiZqatym3dj43wzVJzybd2zxlmzNNaHxN",
-	"5xKDxCg32yQ4dnPAg2LiqAZfAtahpGGAu0Q4mZzTHMQLac8fbWowpgHnQ66UD43ZoSaleaxpZNNSstfd",
-	"6th/IhBMbmSN/Gozm6tyyw2CSnmV1WBBUzaByiy79Q7FB1zIsikaMOB0pMCGMAsOTdIzPjsbThpTl2OL",
-	"IK0TR+Ae27PAXNzZMaYyEzHCKSVZaxVt8saBRVDEWrf5zhY5FwXj8hJa9W75Wle1yTmnYSKkRGrBlXQt",
-	"YuJqFlEfk2KJ0Iu8ZhIINe6RAR+KlEdkzVDNuoFghTutsEqLYItLRQtYgeDRSVFI77Z0XCpQIIUhzAJR",
-	"0wHH9RKz3IRi8jQORg33KJ39UIgYKK+yUWOWd0n4yjrhCxtwx17PP3O7TnmXz3//7d/fdky2jUVzqojh",
-	"MYIDSWcz44oiMSiNyhrX9YOIjRmaiZfbiZ7XYPQpWkuPrQpZ7wIr+bx8rLRAOr//9u/tFgknNKGhBvbC",
-	"1M9apak7dVOXtMQqppRTz8vqTi32uLiQstRAk3DCrvSpWd2sVsZt9Vs7uVy56EIxdgFfX2PDODX+sDuY",
-	"BpaYGMrGgDqjgQ16wvizWnG43W9vdVtGNK9w43zn1ZNNwURxu3d2s39loXOZC93Fx6TDmIXmWtNYl8X5",
-	"G8Xd6OuLZOPfR8heCF27txC+3DByI+atbuzIgtJWMJjcWSavE7RLJo0imGoD2/wcBe4ihFs6epg9sBik",
-	"9YdbBO1iPqNRo7C9v6g9oxjheeerod254W5ob65yOYgRi6G+rJWWTWysw65xNWZVCsBE/sQwUkSkeCEW",
-	"7wJT5+KIcWh7Xa/dIeeKvKJTkN9Icv4+pYmmqxCNb96R4BFSlgY05XPM8abxXLGQxuSAjxkHSY4UEpcW",
-	"HBL9yncvNGgnguv9/H1ri3Ra5NudrWektbONEraQWjO22WRv2j+RrVffe0vYO95Km60l7L20mRpkK7zQ",
-	"qX0htFbG6gO349pndqt16G32XfeksO06q/E9mGMdxmqcuY+FdhGW5bAh/3bY3vqBg3WRDupfzGG/wrvZ",
-	"WSzI9ecnZLP97FmjTWg8m9BGB+M8UIIJ6YwpGiNVLlSuevux8+lvtYqPO9jCkjY7pe8Hg7//t59bjZ23",
-	"+v/I2npzo/H2Y8ffbC0ZsYQQJfCtdNjFUMJHtWHeZqj8glbFL2E8rJU6brHqva09H8x8u5+X3KbNYRZO",
-	"HXXdxfldGqt+pWMm1X0TUe7m0F8ptSJXyRZCAO6VnFNx/ttV1IJC1F25QZhKJaaQBGSYzuUuCbCATGDC",
-	"3FTBoYfKKJpwd0mAtWUCU71xSjmaOGxQfCkuyI1uEG000mKr/rTWd3FuJPHyAjd//+3fmx0iRiTo/f7b",
-	"v/8V+CRo/f7bv3esKagR7JKUs/dGc1vgea3GTuPtx01/cwnrO18q41c11FtV1FI0TzVWzxgHEc8wUZTb",
-	"GD1XVawANnzpbZ3CVRQCl02htAKoZyBWLBylcd0s+r3aSfpZGl1RvDITG6r1YP5qMvwuZCfs1eHFr4ft",
-	"Y3YoD/nZdrh3+OzwcvbPH/de7TRh/urX6M0hO2GH7Z9+efHLcedi/tP5q51m2In5cPqyFf3zVYxC3Iwl",
-	"IA+5193RYC5zCG/zfafx7fU/W8OdH9v8aHt69lz9tJX+6xnd68B3LfZDW/xjU15sX//0bc/l5Jm0U+8F",
-	"0MRa6coSQXEvi1B89aZP1r4/72w/W8eYWeAR2id7qZqIhP2KUnWXmLHJ77/9Z1AbSVfY1LIU6ZQrFiON",
-	"lZKM7Ze1hsC68P4yO12IO8QKoz6RjI9jjKXfJfDBlhdlilBFguIIsn4zBaDmgWMWurcGjxWhvbDe4shF",
-	"kNXxL7O+hymueernH6+3FpKdypT2uYJWyklinc2d589by6JXpNdtd1oVQvlM4SeL6WoPsMrYxX78fMEj",
-	"ZsSFRdYd2AXqMQUJ7H5ChVwSRtDH9KMPipgXdtHyKxXMyEgk1zSJNLFSosXMUtTAck/fQ8I6zWbvmKRa",
-	"Ez2fBQzb8sNagc8K/+CNWhyn/TXRtZjouuRULuTqAu3nPxIaKnYFy3w4EeBzqmw5b1ficQ3FPiJ4PF+v",
-	"tyXfXXxOrER7Y1aafqcelrKiXbqtmdqwK/gSrILg0Yj+dztOMxRTp4WuFLmSuRB6ESVH4gpiGppk5sxK",
-	"VjValSxSq5iXDKyK8vg9jFLZyX8WT0CmXVXSrB7BKZDB8hZ+gK/dCbc+k/Xf7d3eSji/70C+PO7X7ezt",
-	"Egx/mLzk8gn/eGnpM2dM/qUTJfWcEKYJU/NzPbiBzxDFda3F5L9eOmR99aZfdY3ysl5iohQSa1HRENS6",
-	"OFbdwh8Y2lhVJnB/yC2MvpAtd6LUzBTAYXwkXJUgGx9geeL5RMxGsRAJUUA1X02T2H4quxsbBZ67Id2r",
-	"FS9jYRRmbqXv+/1Tgm0IRlpNntI4Jgdnp2SDQCMU0ykkIZBhKhkHKbuZZcPWyjIkJ31C8yqP1kiCTn28",
-	"5f0smxpr8fJiObPI5es2B3zA9wS/Ao5PugPeMNWihyKysVUhnUK8R7XmdrhvHLcXF4f7chdFQanodGb+",
-	"evZyj2xubu7ojy76e0091mvBYW4KZ6NYTKaMi4SgzEvWglzi0UeZWwCDdfzapJY604GrnO9KEFFOwFJj",
-	"lwQfBw5LB17XBpIMEF31799/+89PppkEWXzVCCpkYNKc9F8+DjBHcuDpv1qKND+sY8j8yNImB96nT0Hd",
-	"gl1fkXKaaLeYfPeNJOKaF7tkYGuGznO90tzLpRHFBGVI34RjSJ8EDQ21dwbxm0E5cIbDNUYh6WX1yJvN",
-	"PRKohIYwowlw5XJVEY5hCFgHTnBbEs2urVvJPcURpF7a2skMeB9imIJK5j4JBR+xcZoYv50+XYNvIln3",
-	"F/YrZ5RL8ouwrn9TcfkbHBXHLxTuc8/wmyY5VNYVZ8RFSWhuV9L7vOCXXEPTSpdogyoV5qJYCe4XU4kY",
-	"0QmbNFSrsbsoPxz2zNW11J/bgvV6n6ayXB4/WCwK1yW0UMXMLWIMCvepZ9XqXhbCRw2Ps8RaKt6u1bCF",
-	"13AcstVqm9MtFaouVi2kl7DMbjRIW63NsGAawT9AsFviubhYvbeiUUov0ZhKiIl4a29rsk61yJ1Xvm0S",
-	"a6W3I+EwpuGMr0fNLUKu6Y2iC0iIn+MWj7C0/loQM6lcoRFk/swW1ch+6Zsg+1GqSyCDdRM0Opzr+U2v",
-	"D82DTAeadEaUKMV8RQCzdU1bw7lduGuds5YHC1LzHqEGf20ZSzIWyJ8VWd5qY73regXQMXwji62RAsc5",
-	"kF2VWn7Uhms2S32V8ng0E2lX3JkeEGPZQO6SIcwFtyV5LO8pRKUujrgQoGoi2WIWApdFs5HW3RIGimIi",
-	"7grX5YYbQ4tDTMXla7d3euj5nq3s63W9drPdbGE1kxlwOmNe19tstpqbNukXJY0NOmMbV+0NTZAbKB+g",
-	"tCZkTeTfGbaKknnRE0OABcwlM8qSJsES7Ia92CYBhlKxGqHzfwz4mF1BHjy61WqbguaaErO/ogmF9Aq6",
-	"apTpqZayNwe8UJreFsVUMi8hiiG84sr1JcqoHg10R04mypP7XRWIOxRCXKpb5m4jb08kCYSq8b1IJDR2",
-	"vJXLEJbSXD+V5U0b/ltqd9JptVZY/mpzl4oS1lRAPDIV5xnHkpJbZua6AbMVbhS6seAn7ds/Wawiit9t",
-	"3v5d3sJBf9Fe4YvF8u/43fYqK6wppqk/7uzc/nGxovYn39teBYrlZgr41QrbqynDXFRBvO7Pb7USZFOS",
-	"9OkS2+SrQMkFD6aiY4l+A62qvNVDLTIUYWJAlnGUK3FprU+aG/CsUCuyE81J5LUW6TqtLS1gYYyw7c2i",
-	"vzFM55pKgtzGH3ApMmEI26jREZhmUdj9zVT5vQIaS1fefAlPEKm6F1NYjaoWnPIr0fRWvRnagIBJvS9x",
-	"CRH2rsFqwCj9oQi2fm/i/EoydyUZg9IoTBcw+XZSMdawMdxy75Y7rehb+Jbbsd2soPd3oGUkrdpkKP5I",
-	"t0fJqrWkY5TRW5oPugv+HBiT4Ui+bZta4CyDt2JJMQqlnqXumXrptpOnPuRcEFrTMhbqqSiKrfumvrJl",
-	"wChvSZVgQA9J0lgrjbLcecDlalmN2XccFbl4SRexjKlQGK5rdO6BhhG2yDS1n4vFuE3TzZIli3H9MZGK",
-	"zqWtg2188Uxl3vcaFl6u6ftIbLy+cPBDuHl2VItNN76kZPWV6d9Owuboy4aX1eUiSyM3CUYVe0BuBDBG",
-	"MYFlqjAzEVDHkTP0EKKqpelT62LYXNO1+G2SU/M+4+PMPGLa32J7V9PIDbvSOZJm2JVXxEBGdMriOVlD",
-	"Ih9w87FeNLYtdm1MLBdBRXLdtrKTSsTYicQKKqmEWNM3KmquPe+MJgrn1nM2nXXKdwXt/Uy8MQzHts7T",
-	"wDE8yAJKjAgd8Jrr0MesujEoawqqMIyzojH8CYl9n+8yXgjKqbmOe4g3BU3+K+d56uLmgQsQWxA4Md2W",
-	"LpznKozJeIxukC/QuSkJJYVwVCdz2i4qKK0y5ZwQVQORvuqMPqn5k6ov8al/uu4QJmqUJDCmSWS4x4hg",
-	"+uXaVmun3LxxvTngpbvUDVLM6bxzSueuaQXMNXvD7Nt8zTg+ptwMoSYhs5bZ5I65x7E7LYlT+AzWqMUw",
-	"7ZW4WPuLGaT6hUAWFKKMM/7+rGwF7pA1X/3Kw+6nMhuMIpQ4luKO8EaOlblmN2ReRKdWg0afBlmjcWyk",
-	"Bc0WS9Xm150LmAznNqgPRQ7gKZA1+4gLNeBZQY71rP2mEjOynafrDufuS1P0wH5tWzgxPuA/B1pcMm7c",
-	"YH2XmJ8Zn7LOMv2QrEEsgWy1WutN8sb12jevo4Nbv2RkG2MpP+FAzv9xhHuAKbgs+ooBoFIXXjMH17wY",
-	"u1kvuOWx57/V5gzMfFPdXLIrWNYbH3sz1HbuvjHiplI2WTPi8tTw4Zaplbj7xG8fUfpaWtZ/CQ8zHmL5",
-	"JzCr/8k0txc2VMRBmKxhtotvejCvFzhOxl+WsR3TpXkZ0+kZF6oYmW7O5VL9vulgXrT++CTIi9YHPtJ2",
-	"qWx9UOREeUH9dZ8EhY4JAVlzDRAsvzAfrQ+4Y1jbpniPqYFvHzdJ/1qUWYfELptZQ8DrCVVgG7lqhW1s",
-	"2rnWGtArDuUqf6k7xvyVjVOK9+Kt7yFWrfKirWvzZYi8EgJXq22V8MPgwleyfySyv8hhrCbA7LV8byYg",
-	"sh4dtbS/Z+UYSSSAm/CaO1lgjZLA1GoLjFE0K/Vv32Po2F7fNS3iDeXaHvF6QCi0IEENhM5tsR0tfbih",
-	"m05SYDK/qnOxIb9DfVd3Sd+LtSVAb5JRBrwgpCxhBrbRxpNhAn5t+4BiFyYmrRy4TMDIknFXYw2lbOCb",
-	"50dRxxjKkmWz55X+qiLOsnqBi3Oe2qai2BOzUJDLpa08okRnp87Cwm6Z9akJc9XSrDfyd3vDfuXpn5mn",
-	"6xOobYRU4N+WUb+1pQ6qrBpjSFstU+BNn1a02LvQJ/adln6s5bYmwawiSUIxhdz2bSOLmwOOeUFoJ6LW",
-	"iZVHNCWUSxqaPshacTPxDBPGxzaIlPJ5Fqwc0/BSDjiGKRsHMEZEmAtihwTVhhyBueTQcIUhuCjFYYdr",
-	"N6pvLhQuTPgzmYorkJnRHblBbREqDABd7EsSYGD0GzSn8bruxtS2Qi7XCryEeaZA4x8w6NQaD42tLYsN",
-	"Rh+F1Z/z22nNOiw1S8Wh9AjrmdSr32d8rLeKV+wuCQV3LlG9IgbStD12lQlNvKEeaQwKXR9ZxCxaLPV8",
-	"A64Xbg2bERuNAMdzcdbmTGr6nwRaNY+xL4bZh+3wjO6ZKUyHkJhA2ARG6NygSsF0psjaVqvl63HXSQz0",
-	"yvpq9SJSrl9EJ4vp9m1bfeudRca7ghqzbWXCtMbzAaIm+QHmkgwhFnzs/LnGh1UJVx3wzhaZiLTeillo",
-	"Hnqb+aDnLLhXNE5Ri8cod3Qd2dOkGCqPQdZkLEREwolgIaxnd4LtUJJdCguYVu5LfWOhimLlgf+v8T/f",
-	"/v1vy+6Pe9plbV7Lzx8fWMBeL2Jp7eaVLbY1TV6/sNG23NdgicWjWnb+S9+XX029n/+ORkkPc2osn6hc",
-	"zBWtauMjiz6toFpprScBGmGmakXJ2sV71GhXLDLMectwy0jmRRMxR2io2eK5VrVIQdPKxseB9KBLjKmO",
-	"BT6uvLkS/Xx5otm6/btjoV6KlP8pY7W+A5Vhr7n3tWBgGHy9lHknDdf0s9j3Pr2tJ4MNY+ZDf+w9B14m",
-	"+CLOXHNsiDu35kSS1fnOBBTieiYE1hpRJBHzOiZEDHj2IiZZzSiLtNST5VlZebXQKy7QRKcF0MxnnMvJ",
-	"A14QlGulD1zw0yC9QtfXPwcR3vmq+7OFZxlsdoS7i0Qri7i2+k20kVcBeQAJUhVOHtyPxFUZyauLkF52",
-	"yWktDumwhtB2HYrquTRNhzn1BHXUVSmg8kghUUsLtXzh4Kg7SKiMIzZxuM4shE/esPP4DOKrLHw7V3ot",
-	"rnJROCsVtNT1UMeXZoU+/bXi8SnW91OTRKTjiTMAGBNOqR+3s/A0SfA+cHmOJAtxEtbNd/7DhY+BVg3G",
-	"JXDJFLuCeO5rmfja9Cy2rgP4oJokwIo0WaI6ShZ6NvgQAkQDHkzph8LzJgmYsZX9hybwgFwCzGS+4mKK",
-	"foCplAFREyGzLN9l/oasw/7T9Tj04YMiSpAR45EDogP9+Q8XZG0R6uvLrOPvl5k+2ivU6PxYSehDMypW",
-	"G1ghwqN03vVG+vs2Eqiu7Xs2ntxpcUVke+zFYSnHkUjqsdfUkjSWxiL+Llm5pYrSmqudMCpBOiJRTuCh",
-	"JAaKokXQCMgUKJcuXJvxcZPsm9RzEjSycjXBUleXSFRpKTZv3et6jWKxG1fnzNbFKT0rlcVvFH69/bKu",
-	"m7oS9Dc6b9xx3vuW/3NngDKpiJZAc7ReMw0oijeVdXzc4GU5/+GiS26vD+s7O7EJ681ajwfrTXJMp9B1",
-	"Ve0HvFDww/ouEzadWtzOpu5mrao6rVYpLNe4cLqkRZQY8HbLpPPr/xXqrlgFVb8lEqwlsNwQ7ipEPsBu",
-	"vEK/k8/Qw+SOhuOFwoJf2HS82ARjiWju/GWlkF/X1RwXddCn42WT2dc28B2c4YmL81+l80ewGSDaFApF",
-	"LRXMc3ZXI5ln1usIYlA1ZP09i6yk7SbKHMiLrX3wAeZaWpO2KT1yCbPMazngNmoEpXuTnoAFZWZAXQO+",
-	"LB1+QpNpDLLWm9czCkGRiz3uFXxrFP+CD/qvqGb/yUjE4sjdaMS/PavdxSXkZ26LPKyJ2FWyJzHjl1ph",
-	"YmrddWTjJNAsO2gOOLYn1GPpP5AhDS/1rRkcjhrHgkPjtVZwA/35GBTZNOUkuAu8yFJt6/07OU3c7OTm",
-	"ZnKkWsoJ0CRmkFeN383nNXQsFYtjl6a93M9d3MKNXu4/QI5e8V5+0F28WZctfSy0XBexEYOISOaiHfAA",
-	"qgf/5WWBvyYnWKIloJMs5wm3KAh3M8jYAIobzeh7tsadqKmZvNik1BU2MGIiE9wk1iDGGGTxTfiRS6y0",
-	"JRJwbDYq8qtvpME3Q8dZrbC8tOBWuzPgwenZwd7J8f4hxky97B0eHewbhafMfeRyO/yKDKjvCKCwfCbJ",
-	"ENMpBb+Jw9yTuTyWQ+A+OscX52320vgsPO6/vPugs4KCkmAzDiyg/pKy+GvS+F3LVdxXt7k50anscjC5",
-	"CVnZhWKGkyw7G0wGuJb06BT8AV/dzZDHAJmKDpvL/ABPLPdoJSdABpbMI/AHuQIwYDUt5s0wSRIRL7W3",
-	"20LoK+aR22r/T9WIXfxb+YVi9fcvbL2+R17Z17SDR0k7MHSxlI0ajlllordah/aXNeVYMP1g2WiT2Fkq",
-	"wmXC1rHkhq3SI7suPpwLEgs+hsQV3cKWZviuyYsPxqXScIGNRpem/dSACx5Ck/SKVY+zukFMyhSizL8c",
-	"CyzXk84qpbJtO3iYD/glwIxci+RSkzjEEgyvz5ptzV00+lrQ29s7OD9/1z/54eD4Xb9/FPjlWsoDbul5",
-	"/T7GrxzqT6EkXrF+kUkC+2r5+oNpPkcQQk3x47WlNL+CwQtHKIpGTdLLi18sC2y2vKCrpaIBd6HNPoEP",
-	"mLI0tlYzP6uMvMSe9RRw/CteP53wZovQEuKRT2670e4qTGtkuNl60zPzYxRyVlbPonygpawAS4qbrlSF",
-	"tyifC47l4PElnwRaAA1Mcltg2vEEuzk3xbJ3PC9WFUtRd23aiw1DKwWHAQdsemHqaQneMOuQNnDTzIkR",
-	"z3bGm8kvbwv2qBGVxb5jX9h6shL1m7ZIf1ku8NUmsUJFBsSBBe5zN0F6o9As7P5cKa29rDEJzdzWpgKm",
-	"natLqDEvkxhGiogU5fIwBppgNKVt+BaYtjsDvqQFfKkDfG2JOFyAXudpVh343oEl5b76XrtDzhV5Racg",
-	"v5Hk/H1KE2xcVuldZ1vgez1O47mmoZgc8DHjIMmRiqrt7Wx/eu/vW1uk0yLf7mw9I62d7edeudG8d/6m",
-	"/RPZevX96kmMFgiHXB/XU+RomUTn6iM7ye4re/svyd4sAVv+9o10+LASp4tEeFNhqTOIRGjMPAnwCBKU",
-	"RDZsn5emxu6gaTpsGQ8TU4QDRBI73UyHEEXg7I0DPmScJnOXSK7VcWvw4wKztBOuhURU+pdVk9PLvZUA",
-	"FXxQGxM1jcuUt2g/qyWvBDDTPgTc9f1o6gYHJuKAkd+w11w2XTEcP+sWVTikjUQfRVMqyiMaCw7NX+QN",
-	"hfwjEX6DhWXs22SY8igGf/FQiDmT5jJgn+OoK4L8F3pFzTLuAXjz+7MDvHqmGi5uV0tBPgEaq8mvy0kj",
-	"6xfSKqQyzhKBFismSTrDIKpIgKmipkQaTrJeVENquu5XYP49zvuYOrOZYYVwinwnn/1QjtgVcNO7cukJ",
-	"TEElLLwJx20DuOGcJCJVQBRMZzFKejzKamvqP/BwTiZMKjFO6NR35kHMAh3FbDxR/oDPhIjJmKZjkGQN",
-	"6+H5hCHF0NBc/z4W8WDYzgBN/iRKXVe34ZzI93Fo/j7g6GciCVXQiPUlYfvb6Vf9rBjJd4IkKTfJdQcf",
-	"ZkJifquxxAgyF2ky4FPBmRLIdTkozTGXMMbXFlqrEeospozfkUbtDI5vnCZiCmoCqURXGTGJDp8dUwrT",
-	"TLMtLsWZ4r20FHFchRVyMgOueXAkwnSKJe1l4W6b02kcYA/FK9Aygj6UV+cnx7Vka4fSzx9Ku/Wdu033",
-	"6cWerrWku7itR2CpWg8RXOmLDLvt2X3fei4apjeeS+VICn0uXZNHmRMw9vKQ6qYj+an3+uhuR+IWuYw2",
-	"fO9DYywa9o9TOvvZPHirNZgVzwShppdm/MyPf0IWDEtPCF0rq153tv+ou8hsqSgjy2F/T4nxEz56Wsh2",
-	"a7P2gM7Q42pugT/wtjtDp5ISBs3uq0Q9TrnqHED1B1f+uNzO+ee3n/RoSDvLYrhcB1mNLhnJXVNJRqDC",
-	"ie220cxaRm6gGcMupXof5917fNOYo9Awo5BRgvW1q+74XqGfch7HUS5EKGu+O80Kh+GtL8LLwkcuyKS+",
-	"MKCx00a2Yafxa5gCetkANjW2+v1LW89zJJJKtYrC93lVz5osQ8RNHz0wplKwEw0c6RKmtA5XXE9+/p/e",
-	"fvp/AQAA//8=",
+	"7L3tVhtH1ih8K/X0PGsFnmkJSYBtxJr1vjLgRDYGBkQ8mciHLnVvSRVaVXJXNVjx4qz8Ohdw5se5g+dG",
+	"zp3kSs6qXdVf6hYSYBKS4UdiJHXXx679vXft/cXxxWQqOHAlnfYXZww0gAj/POjRkf43AOlHbKqY4E7b",
+	"6Y2BXEEkmeBEDIkaA5lGIoh9tUsk8IAwRRgnXndYOxIcau+p8sceERF+ZT7VHdeR/hgmVI+vZlNw2o5U",
+	"EeMj5+bGdU6BBp2hgqg8/UkEErgighNKZOz7IOUwDsl1xBSQ6zFwXFIA01DMJvrJCGggyTASExLBNGQ+",
+	"lW1CyVRIpsfsc8btLtiERrNvpBmrRjUoSChGZO1ESDWK4Ozvh99I4k1HF6Hk3jqhSm+L6oUSNWb2xW9k",
+	"n/tiMmGqTs4sQAbUvyRUEu8fNb23Gm7O05vQM3P4nCxzTX8OaTQCqfcIZCbiPh+LMHDN5nAKScQVRCGd",
+	"rruE8kAPMiM0AkK5vIYIAiJ4OCODGaHJnokaU0XGVPa5/obOIDBrHtLI1dsYzPJQaOuJcU36j4iI63Rq",
+	"uNLLGLMQ9AtmOA1UEtJRvc8d14HPdDIN9Zk2X2y83ny5tf9q61XhyKdUKYj0ef6PHxu1nU7tzccvTffV",
+	"zUbh0386bgk5blxnSiM6AWWxdC+OpKhAlD3BFeMxSEJJyKTS4IvA7hGumIglmdIREOABBG2Du/pXb0pH",
+	"jFM9TF2fjJnA63PEdqrwLZdcMzXG5yWdABmyUC/IJZ4UkfLwVLyQTZj+W+JzEXyK9anqMTTUVBxxQOzA",
+	"Q/dxGhLBBCYDiPCdya7+mYZSEJ9GEQMzEi6bx/oxl0jR5/kl6x89cgkwlcQXsQbCaL1OOuYtPNHBLJnN",
+	"F1JJcq13pQceskiqPscnzU9jcQ1XEJEAYIqULQ3GReJaEhoEGtVw0eIKAjIByg1mcGBqDBFiB1BFuIiI",
+	"vGRTAwn9MoJSIyuhoV4Vol8EddLLgMEkEVP6KYY2YQrJiitN0hM6I/6Y8hGQAahrAJ6wJFknW40G8b7v",
+	"HHb3O73u8dHFwenp8alnzouSABRlIdF075lZPENYuDmCvEWJEejFmHc8hKib8Zb5sxZRnydnHbDhECLD",
+	"bdRYSNDjXlNJmJQxBGQoDLUlU+qfuFDJz0iETPZ556SLj1FJqJ4Ngl0iFY0UoSPKOK5MxIqke1Bj4PPU",
+	"B7O3P3d/Euzww9Hsnx/eNP754fR1sPd2h377vRx8qymSaUr5FEM0c1yH04l+y4xYINcJ/XwIfKTGTrvV",
+	"2HrlOhPGky+aboGaO7V/0trPjdrORe3jX6sI2HUONajKBNtVMJFkCpElsOavv/yr2WjUFywTAV5YZQBD",
+	"GodKr9F1hiKaUOW0HcbVZstx9R7YJJ447WajgRuwn9IVMq5gBBEu8TgKIOruV0s/oX/8RhIWpGubUjXO",
+	"lsYCx3U0ubMIAqetohjy60yXFsf4ZBlCJ3QEFaIvT/aIYc26wU7yf/8PsQioSWMAWjRNhFSk2SCNRgMp",
+	"ro3YDwmAiUazFWnF0sAuUcJwkGEcaQJxyVCEobgucqAc08y4ZIqoKffWFMX8sR7QH2s2zWdabOuZVZ8j",
+	"S9Q7sDoGsiZceJ0cCc0UQ3GtZViRVu0shhKq0EaPUI01zSVI01gBb06MJrQIc6yi9Ki4c4vupJcwr4EM",
+	"jXwPqZaQWsC3EdxGkSC+mIDVnW7VJKgiIVAr3LRKQUpKVShGyPkglJDwx/R3LcYIU30ux5ls0Kupkw+W",
+	"0zFlpSgNDP8XE5hfGSUTgTrfAMaMB32+ltCBd3pwctjd61y87/zj4rDzrbdeJ90RF1pXqlIax8iXU4UR",
+	"pUqfV5AKpxPGR/NgzUkUzd0TzUGf3u0qEmKE0cEznMiPvYgvN1+6FVoVrQ2LilX6RTVrPpeL2V4sH5Xr",
+	"3eiX5VRwCajXvabBqdGY9Ccr+fWfdIpnole28ZPUy/uSgfOLA1Fk1EFfBHqC+SNzXMfwNem0f/ziDBmE",
+	"gZaVE8pCx3VCYYZ22s5ABJpxTEBK5MfOJJYKmSu5oiELCL6jtaAIpHRuPuaftWs3T+KIZEhZCAmQQKqu",
+	"nndz2PRbg5dQ26LbQW0LXg1rO4MGrTX9VrAJW8Nt+mLg3LiONXWc9pCGEm7ykP3PCIZO2/nLRmbJbZhf",
+	"5caBhsYBv4JQTMFAuXyyiWbKJGEcF1yvkgpai0b1P5ppTjYIYYImEPeBMK1PWbh6u8Q7P3p3dPzh6OJN",
+	"9+BwH6lEWw7UHxMEOJKbmEJkIBMIMISi6CXs9rn3urN/cXrw9/ODs56HWqVRfPWJJDR1DWFY00gFAXl7",
+	"dnxE1kSEP5z33tReIavhIBUEfW6lnhpTTjZbJIQrCOV6nfw9xq2k5gShfNGitHWl+d0wlih0hJtQvlbT",
+	"kX1RMmFSTiFUVkPElaL2LFkIXIUzwgzL0TzgxtUmyjBk/gMR/OB9p3t40eu8OzgqYGuHE+qjBZBIYSYT",
+	"lLUaN3zWR/rEMNLbOz56c9jd66HTQLP0CIicgs+GzCd609ruH6M5ndu7V9eLeiOiAQsC4A+D6Zvj09fd",
+	"/f05iB5ro1oqOhyiDUSDCeMShREamJpBPjlgpjvxjGD3aRga1KSxthmUhoq2PGJjVmmEDwQiCwK0y7VI",
+	"oeFBBqH7ArV71Ds4Peocpny4gKsxh89T8PVa8EUifD+OoifHML3iNry25hq5xWsuH0ewi9C2O9TgHgGH",
+	"iPmJv4b4NJb4QyhGIwhIzAPkUTl2HOAJHAn1RsQ8eBjwj457F2+Oz4/2C3A/EolOihoPsgj25CCert1r",
+	"a6UMqT8CKeLIBwTRCZ2FggY9IQ5pZEyn+0PqpPPD4XFn/6J3fHxx2Dn99qAAsby8TMQR+uusfEH/nTbF",
+	"tNLXbGy92n75ggxmCp4cZyjt03KIZFfiyuKjZD8ne1prkvfsNRloSw3NpnUD/wh8wQP0p74xWs7DjuD0",
+	"YO/4aL+L2sebTvfwYL90CAneGj9QQCTTeshBj45I39nsO7tkCMofowMNXSbotgKFxuDTOojybr12zltu",
+	"tSeaut3RlkA1iISCa9RDTsnVrmbfY62VXFOZQAZP6JQqQL/LQ4/mtNM7uDjsvu/25s9ECDLRNryFrSRr",
+	"oRgxbjCnTZoN9O00Jw25vmsOQhuJWy3y5Cgjv0dNFKWdWfOVSeKHTJuL3ROtfrrawCNm11SbnxGMmFRG",
+	"nzQ/ZkrYep14pxoKic0o6UxaW1QQDR1EW2Mu5qIyuXfKdtoZ0qHUI1xTpo2VodaeENqMj4pxl1t9GRos",
+	"ZxBdMR/OOb2iLKSD8IGc9ezg9Pvu3sHF+VHn+073sPP6sMxbpZlTo7eCyVRENGLhjMTZGhLkkWMRqfDJ",
+	"UXPFJi1jDaiiAyq16OdazdJbBRKx0VgRLq7JGlPJTwM0Nqg/hgAtGeMN4xx8NE0GkbiEssbgap04cT34",
+	"EZVjkOidjgB9x3IdB1uzYafU1LEOF38M/iWhZEqlvBZR0CZF/M0hdvKI5THrRknPfQv+pcSI1KcYYgw1",
+	"WdmIm470Ps2ffa6NE8aJ93rv9IeT3sXfzw/ODy563fcHx+c9r04+aDyeoxSL5SlHr5NOn3t+BFQBum49",
+	"ojE5iuKpSuJc13SGCq6IUj13TK+ADAA4mYbUB9wwsiVlVpWFd7xuoJFRAfdntXcw8zLn5TTUdKsSvzBh",
+	"w8Svbwa1ANN/S/2LMZeHOef/VyXxXRPCwOUbU327sXlHuj/nBdvgYUR/ftQ57313cNTr7nV6FXKcIh0S",
+	"JS6BoxIKn6cM4x0RDCOQKMENW9XyApniU6P5uT0aNdX4iPwIAg1JGkqyNmFSMj5yyYSG1nUhomTDBgS7",
+	"5DoSfGQNdRGlRGU0rXMu4+lURAqC9xAw2sPze9j5nJ2fnByf9g72L94f7Hc7F70fTpbovIkjDFGNSrJn",
+	"Zq/p1bRJaQFP7rSqdjyn/Wr+4M3vxKujl9ROpVfSidU4nawIaM3uMb1BHys+bFC9pz+b6Nx48K3Pjtnb",
+	"7vnP3eYR68ouP93297ovupfTf3y/93anDrO3PwcfuuyYdZs//PT6p6PW+eyHs7c7db8V8sHkTSP4x9sQ",
+	"/ckah2SXO+2dRkMDHGknmWvzU6v28vofjcHO901+uD05faV+2Ir/+YLuteDbBnvXFH/flOfb1z+87Diu",
+	"WbHBLOc10EgzBteJpWFH1FfsChIHr2G6QUc5bafVaL2oNZu1VqPX2Gk3Gu1G4596behabTs0oP+/hU/d",
+	"FxPHdZjGh+1Bw38JLVrbGTaD2pa/CbVX9MWg1gq24MXwFW0Mmn7mZe4ElByKK9D81HGdaSSGzOolTM2c",
+	"tnMoeIA4h66vSH/17WvHdeJpsGChm2ahN64TidBEQKUSE/S1L38rj6kaJDe4qClEihlHdoIHtyGtRqNT",
+	"kHGo9DJSyivlxuTmun3AM/NYL4rBMa71xC//YzqEa5b2MZUCYvAT+LiC3HqKSP2MzH92ZC4ib3bet2Fb",
+	"zzyVg+ttT59LGy3NIyW+6CbzVeHkHqqaJ1Yc5mJDNDCeBxqe5NaOUsPN4641kpMRMEcoisBXte9EJKG2",
+	"ow8GrnO/v8aA2qx2pug0hNpWyykBqDRoISr3sjWfK1Ei6MKMtwMufW4eePOLKI5aCcxMV74HJJmCiQmf",
+	"WS8MCvbG4MWwNdyC2qbfpLWtwSuo7QQvh7UW3fZfwKthk7YGjut8iilXiN6tm4+uw4VCl08I2jQasaGq",
+	"XUd0Wi+D2s46rxDvM6kY91XiEZIYn0yevQ2eJstDwaTLp7HhvPRz17yZZIkkH1MY0iiiMzw4XHjhuLf1",
+	"S+Woav6ozMIWH4nNILjHoRSh0iHXLBiBcrXSPAhjqGds53UYg/0ZuQ7zYc/kfzZ3dnZcR17GTtv50N3/",
+	"9qCnkd51pBL+JQKlLN7y094O7/3cozfJapagvAHHkX70prjWZS+mT97YHS2RmJcxPml2uuRZfKgkVy/j",
+	"BMaFlSaDVh36PpXjgaBRcBZPJlQz+IK4HUZikmPWjWYPBZGVRWhwytezM0VVbLgR5T6E6H/d0XpvyK4A",
+	"V9fcarjOlGoZtan/Ah5o7Gw3W64jx2w61Q+1tm+SQXtC0dBpt5ov9B6vgMcJ2LeaLYPmIl1Ya35hSkzt",
+	"wRkusQDv7sw6iitpbe68etWoQteYM8TmVkNzGIzLHcG109ZAwE92e3orJYQ2MM8lLGihWVMMj7XEvstn",
+	"sJTjZE/Pg/tLIQPpxZZTNtDngVByD8QTIobGFyHTLByImAiMl4dGgMZNiiqaMawwrT7vVYFSOP8vqzHj",
+	"XvpOkRFvlzlvdqAlrmcC3pJMaADF3a+4zTx6zI9+gP4UG1Q3CaEY3teTrTR8hc5j58ptqogTJQybQ4Ai",
+	"sFdhMUvM1WeW81uwnIebjCXJ8SQMx3RV59YQyGFYSKVCBlg0QFq9ZqPd3M4j2J4mMKe9qaf3gZu3zLlW",
+	"mmjFIdAQexk0YcffHNRadGtY24IXQe3VoOHXmsNNuu2/hJ1BK0DJbPDYIKpGI0VDe9ibOzuv9GHid2dT",
+	"4Mr+8HJn58WzCbmqCVk49nmW+iHJveRwjVde0Ieeec93CR0Yh7Z9MALjneNFjrtcRlucqubpZlplsxzt",
+	"3G4mI4ngoKWpH8bByhKziLtVKZXbhW1LN/mIyc4rmzGn2TxLRWcJlxfoDypL+LSqxIOUh4e6BXInWN7D",
+	"HKSXsqVDJtWtQvDHZ171b8KrPmoNJbm4gMzK3E1poeqiJWnT/GFdAFaG278OPlNfpSJ8NZG+EkUXpehN",
+	"mYxvE/TFDd3uT0qffBQFobCWSrIs+g6ypPhK70XhFlKFp8V1Dgy2llhtxCYTE4klobiGyKcyuWyVRKTr",
+	"haT8MrqnTC5JFM+vZnur4ObbrFpaFInotQjmLfzfLj1vzm+J864QStvTD97kkuarJWiSED4UMQ/cOXGN",
+	"2QFKEElnWSaA3ebKYg5Xs4+rWEIS856wCGhAByEQaVTlepWSkAPpl9ty5APMsrCmJV77wB9q3cAjJoa/",
+	"Sz7FQoG9CG3jtWnyUOXkUlHjdSpOjAnH6fUUmzoRxVza206dk5OLg6Pv/xYASrMJcOXVnWUuSDz6DGD5",
+	"rVcRaYYFFaCVSgPWJRPqjxmHWgpqk8Orp0LK4vFET11xGSOX6u+4TuHeAH6ezx7Ip2bnqeb9Qe+74/0L",
+	"/VXn8PD4Az6cpJI77lya/Nm78/Tv7tHZ+Zs33b3uwVHv4qx3vPcOv8S1Xpz1Or0D/Xn/4P3Jce/gaO+H",
+	"i9yo1ZmKVSmkC+Pscxl1pSzpqqypj3lmVQHUavZjiacCzSCl3zTvxSJFgS9+1esyJb+bGbrk3hdKQUCm",
+	"VI0TxVQMh8aZYC+TrHnIQOqNehJb8NbTtKn0egemUVZSX7aJCvPE3hk3MzGZx2a74+SGob0OZW9vfayY",
+	"aCGP+mAzOjH3w80YFt7gn0IkBV9O1waAue1kEy6k6wV68FPIHi9iR7qipSICheyd9Zk3etZbFBozfxUc",
+	"vwMaaqlfAGCqq4vLMqbL1HmWYJK4rMCX+bWYtxYvYYljb25JD/dA2Y0/Cb/ToRgxfo+g2WL7Zro4TFxG",
+	"zkTvvBU5J1Zzmd4zVjwHlYQFT2+L8xqvwJzK+XXN0iwYHDIOvTmj1P1qnthc3HiRA/ZkLpR5a3w5b1Bb",
+	"33TZpl5gRRahpa3r7srmcFkVz85j1QALC1a4UpvTq+8WDq9Sr5Nod5XqumrgK4t65cG8UtArdwqrwig5",
+	"lVUuzRci9EF2pOn2CkvOe07yS3Nvie4jAJZw6GfC/L0J8+FCMXPD/u4yMaPnuTjMk8OGUshgboUrsYgk",
+	"naTsEMs2sQLPzNb/pVwPpDyrzSwpc5+5fVb5FHyqaChGBHNFMjt/PgZyn9Bytme3mJeSbq+0RHce7Lfi",
+	"lEmZuoOm9cBMsXkU+YqHWijysrTEyyIop1MsBNsqcYevLAJW4rHV0YTFDLaZhQfuyGCfqLvdKCdZGP1P",
+	"6m3P62AlfuRZUUt+/V//m2iUwD9sngb+naZ2eOhb8dIYoJf3iWQS2+JVkuqRzw1xc1kjBVdWgovzUC6c",
+	"0KNaM0+MYn47W+FZwV+u4C+kqkJGVB45H54cNXf+2YArgTU35UrPmyWt9miy5pWeTjf15e66zD1YSumY",
+	"Tgp8utrLy2xF0JBBGuEJmVR14iFyeMRmFxaLWE6o8scEtHQKZ32elka1JVkLlfh2jZqHATF8z02LdGIl",
+	"IULDkFyLOAxM9TvG+1xjgIjw4q8SJnSGM0pQWHgoWRyTSbk/rD6ayUz8CTWyNtbWy5Vqw3vtOFyddGyd",
+	"VFtwzZa5JDS8pjOJHl7KzTYJjl3vcy9f60+Dz1bnNTDAXSKcTJnADMRzRdAKikA25EolLOf1hs1Ub9hq",
+	"VSoO86aGLUZZVgtv0QOLqyxf0TVVf6lMCxLeoV5sUijA1Hnt81x9YcGhTjqDpACyqRWclEVEkFbpJ3CP",
+	"7Vlgzu/sCKtPEjHEKSVZa+QjvSY7iKDOtW5LVFrknLdhiktoVCccVybhmjKh1I+ElEgtuJK2RUxczTzq",
+	"Y7YLEXqR10wCoSYLoM8HIuYBWTNUs24gWOJOK6zSItj8UjGmkCN4DH3nKnJaOi7UlJXCEGaOqGmf43qJ",
+	"WW5Esd4lDkYN9yic/UCIECgvs1ET7E3qpiqbXpzbQHLs1fwzc1oXd/nq11/+9bJlatxYNE/LQQoOJJ5O",
+	"TcYFCUFpVNa4rn8I2IgV44sVF7IWO8hfVWD7CYbKjqwnoDoLpJD24WLhXNL69Zd/bTeIP6YR9fVBFJc1",
+	"l7iUW9OLRmFNrao1FbwA6aDmqk0Z24oVR4sWaSUGJlnzRc2DRv6YXemTt6b4CsleK9wgYncw37/CbaMF",
+	"KnWz19xqN7aT1K8iR892XsaAGEz9heSZ3fSv9PZYmuOY3B6IByHzjWjUmJtW6DB+GuOemSc99z6K+txN",
+	"qnsr8ov9YHlEXEVnW+DbSu9IreAfu7NeX6WsFzxYeTBV3rNyMxS4iyJv6WiJj/7fia4e7g3P3+j53f3h",
+	"djGruOH+fU75ibrkcojzJ/XG5W+23llXabYWKytFjMmXiN5cRVlJc7LL7TS0gm3TQHdNQlRa4BbM3YAQ",
+	"hoqIeD5rzOZ8HTIOTaftNFvkTJG3dALyG0nOPsU00oy9nAQ+mVI+w/KgNJwp5tOQHPAR4yDJoQrKeeLT",
+	"seB6P3/d2iKtBnm5s/WCNHa20UwUUtFwzxYi+9D8gWy9/W7F1PI5/aKwmQokzD3QqnzAt5GI8g/Jjit/",
+	"s1utQnuz76pfctuuilLdQzpXYbLGmTtHhJ4sViw98mImurscBZa+kKBEnlyrH8xQZIVnU5SZs6HPjslm",
+	"88WLWpPQcDqmtRZm6qKs8umUKRoiU5lr7PHxS6uqbnwO/3JL2mwV3u/3//r//dio7XzU/yNr6/WN2scv",
+	"LXezsWDEAt4WwLcSTubvRD1qvGDppZzfzoP/WzjqK7XzJR70j5XngyV97pGx94BiQKWzKI5VJtO7pOMV",
+	"xqre8ohJda96K4uzFBfcrHq03MWVanZkTpi5bMd7Fbcp5TnaVVTCWFTpLl5yKcwjg3gmd4mHRdw9c5VC",
+	"5TIx0DWFAZ1d4mF9d8+035pQjg5Pe/m/kAaeu3KG42oDVL9aDG3mnipR7pkxtIur3vz1l39ttogYEq/z",
+	"6y//+qfnEq/x6y//2rHe4pq3S2LOPhnTIpsobwvMMfBGbaf28cumu7mAj58lhn3mpWo0lrfFWcVLVUiz",
+	"Ll8kMTEGxHys8sjtBZKkJUgO3vhQHrSWXso+mLy6vmhKbargjPlmghWz6ufyk5oblOU5e2nBrLym84eu",
+	"lTanC+X3Mg/Utx96ZO27s9b2i3W87wU8wChIJ1ZjEbGf0RxqEzM2+fWX//YqL2TkNrWo/GnMFQtNq6J8",
+	"AVH7ZmW4oeqGdpH/z12LwdZzLpGMj0K8Dr1L4LPtO8cUoYp4+RFk9WZyQM0S/i10lyb956E9t978yHmQ",
+	"VfFFs75lrq0/NJY+3FmVVbH7/X1VuWo4xcP6HeuazMP0KyVcztczeoBj2i72y9dLlzQjzi2y6sDO0ZLO",
+	"Kdf3UPOKtsQt14bKqaTYQtY8sIvBNalgSoYiuqYRtmejRFsXhUytxckUD7mLZABxxzJ2Fdde00t3tikn",
+	"jSDraDCXWZo5RVtb6BQ1eswrjbMTxvMTNp/r1+Xr1y04vnO5up3yoLPL2S/vkkuSSw4sqWFRHW0PAH+n",
+	"yvbKTVpgraFKjn2R16sjdnc3bSJrbdxanEU/Uw3pcoWk5/Ict3te05P/KvHW1PIt1XZ4hNBrCssl3AIf",
+	"uxNufaUYa7J3K/hwfjcB+eIbT8nOPi7A8KU65zPGF956uBqb1Iz5/ZXYVYstPSNB4a0nGpL9U9ci0nOC",
+	"H0dMzc704AY+A7QuO7G53m8+vUn469sPvXLUnxfdESYFMrKeXw1BzyUeNtLBD3iRouxDwP2hgDPmbbrc",
+	"sVJT09OC8aFIGn/Y5EOLz2djMR2GQkREAdU0EUehfVW2NzZy9LIhk0dL6Ue5UZhRpL7r9U4ItqUfEkrk",
+	"hIYhOTg9IRsEar6YTCDygQxiyThI2U4dpbb9jSEq6RKaNW6zPlfMGES11U3r4GF7TZ7vUBQkJbHqfd7n",
+	"e4JfAcdf2n1eMw1gByKwids+nUC4RyXsku6+yeg6P+/uy100gqSik6n59vTNHtnc3NzRL5339up6rPeC",
+	"w8z0wkVjkUwYFxFBS5CseZkKr48yC3l46/i2qYaUOBCTTupJVxHKCVhm2Cbel36CpX2nbbNU+4iu+vOv",
+	"v/z3jYftm8j8o0bzJn1TlUJ/86WPpTr6jv7WUqT5YAP25kNamKPv3Nx4VQv2aRRpKBYrG7XzJWG+kURc",
+	"83yPa2zV33qlV5plJWhEMRmf0jW5ntIlXk1D7cIgft0rZuVyuMYUZ72sDvmwuUc8FVEfpjQCrpLySghH",
+	"3wds7SS47XJk19YulUvCEaRe2trxFHgPQpiAimYu8QUfslEcmTwLfboG30S07s7tV04pl+QnYXMCTRPV",
+	"b3BUHD/Xiyv5Dd+pk66yKRLG/pHYrdx6l/U+z/kl19C05hJ6ogu9dig2d/rJNBdFdMKm/eUGy8kVAhz2",
+	"NGlVp1+3Paj1Pk2zqOxyQr7PU5vQXGOiZBEjULhPPStcAU/vB1DD4yyxFvoxCw7zj+E4ZKvRNKdb6D2b",
+	"b0RGL2GRu7gfNxqbfs5LiV+At1vgubhYvbe8L1ov0fggiUmnb25rso61lZg1s6wTG5a0I+EwwniB9aiZ",
+	"I9hsOhKKziEhvo5bPMRu2WteyKRKKhMj82e2smT6SUuC9EOh9J/01s2NlMFMz89N9v2ap7/zXBJPiRKF",
+	"hPIAYLquaWswswsn5gICWctuIlDzHKEGf21nOjISyJ+VbTYnVVJuCauR4jrW20n7bzqCbyTxMpnqJZwD",
+	"2VX+Wkj1XZB6/uV6luxu0vjzO9MDYqI8yF0ygJngtpK55T25Ky/zI87dfjFp8iHzgcu89+EkEtOIgaJY",
+	"xmkFcbmRjKHVIabCotjtnHQd17HNOp2206w36w2sQzsFTqfMaTub9UZ905aMQk1jg07ZxlVzQxPkBuoH",
+	"6NkSsuJawSmoOLKBSyxXawgwh7lkSllUJ9hV2bAXW3vLUCo2GEvCqX0+YleQ3UzZajRNj2JNiem36Dwk",
+	"nZx7JUhdK5ayN/s8123a9rlTMusKiPeDxBXYnpYp1aPb+jDRibLyUUm1xDv0NrtnNZ/VOosVagzdFPVN",
+	"q14nrB3PtNVorLD81eYu9BmraGp2aJpIMywTlmslqKU4DbJeglVz2Mc39JPmQZxgyyy/6o10mxuvadqJ",
+	"B19pLn9lvrsgvre5/L2stbt+o7nCG/NtofG97VVWWNFkT7/c2ln+cr7T7o3rbK8CxWKTdXxrhe1VtGfN",
+	"2zFO+8eP2pKyl6Y1imj1wnSGTNlBLqtC0ZHEmKO2dz7qoea5kjAJfovY0pW4tF5XzVJ42sAReZJmR/Ja",
+	"64WtxpbW0vAWk4jwroV+x3CuayoJsiy3z6VINSrNPCQdYhXRCKZAle3+eQU0lEnb4wWMRcTqXpxlNdKc",
+	"S2VaiTFsVUdxDAiY1PsSlxCQNWEKgRgVEvW49d+Xwp/p7q50Z+gC1focOSynN+NKHsESDaDATFEfWCKn",
+	"m/USjXwLWlvTRlZKJ48kxwou4Qo51kstqPqDBMofA2NSHMm2bW9QJl7IpViST6+r5st7phkzclJzyJlK",
+	"tqa1PbSYUSlcd03zVsvFUfOTKsIUSBLFoTZfZbGteXIl3drubsKWURQUrCLL3XLNBdrG+u9rGEk0/7Bk",
+	"bL7Tb52UegQzrl8mUtGZtJVlTTIQU2n6T4UcKLYPfCRZUN2j8CEiIT2qQkf/P6KO9yw5lvMBgz9FP9Lq",
+	"GpoltNtUtJJ7I/NpGB+fwFrQWMUB0GSTU4zgo+WoiVybloQhF9BCCII6OTHPMz5KvT1ooGuUpWEENJjp",
+	"CTK+oM3C67EIgQzphIUzsoacos/Ny3rRwAMIjP88ZUVoF6/jHXlKpBKhnihRmWIJoWYSaHcCM4xlSiOF",
+	"c+s564mzzU1abrupomW4Fi7SAMcwMgsoMSS0zytkqosVCEagrGerxHVO8779J6SAfj2JPpdaWCHTO4g3",
+	"OcfEM/v6t1B8D5Jc2TnVF+ub0DmkWIW7mSjaLZoORo4loSSX8Z9ov4bCjd7MVBKYKTvNtNA15rFmcqq6",
+	"dYj+mJS3Nzn4JIIRjQLDgoYE612sbTV2iJdrPIAxooJUTwbJF9G4cw2N3T5HFUzzSCx3kq0Zx8drowOo",
+	"qHJRybGyYOXj+OLuc2dlVU5YvGKzEits/mZOul4uHw3VOZPp8DvzwxVYzJ7gw5D5zx6A+3oADFoSShK+",
+	"lODBrWwvjXlvyKz0YaVDAINFZI2GodFbNG8tdD9dT2LrZDCzecKo/ACPgazZn7hQfZ6WUTNRM+OZm5Lt",
+	"rEDKYJa8aUpV2bdNsVqsWPajpxU3Ex/31neJ+ZgyOxuF1D+SNQglkK1GY71OPtiQoX0cMwf0Q0bLMiGI",
+	"Yw7k7O+HuAeYQFL7qOTPKLXH1BzGdgIxRbHn8h0UjdKIl4GZaxr+SXZlijfox5JeH5aHYbPUPHdaLfuu",
+	"1EJJc/Pi1PB5ydRK3GviKsTOAJNnKB8fUWlc2JN2Adc0cXppfUJPOS7xBzM4X9uEnQTCZA2vMLoE06XX",
+	"c+wpZUaLeBR2uV3IoTomkC2G6PmZa3XpEqD+uOD5comXtVf0XGQEhdaGXp5tZQ0p113i5Zo3emQtaSBq",
+	"mYt5ab3PE+62beozmu6N9uc66V2LIp+RmjSTrAiXXI+pQqe8GoO2M0falP4ZKiMQpbB+mRktIcsTikJ0",
+	"6XOIVas8aEsXPkGOUEoarbQoC8hkEOeZRzwSjzjPYKzGwKzAvzfHEGlD3EpGsWc1JEkkQDLhNU+0jDVK",
+	"PFO71zPe47ShoH2OYS7C+i7BZRkyx6WZASHX7xcNJDqzxRe1XpMMXU90ECYzJSBTSDLp7CZ1OLXEraze",
+	"f5v20+c59WcB57D9ZJ8Sx6i48WNPB3VOJq2GuUh1SQtGrMYaChUrbp8flSjjDIwWzZ5Vfi4rT4vqR8/P",
+	"eWJ0XarlBckVaE3u2D2irminTjP5lsz6h1YTy20TbhUGVnY/C4CvLAD0CVS2KM8xe8vVP9raPWW+jjnC",
+	"jYapDqxPK2BSMe6r1LB0iX2moX/WGmGd4DVISXwxgSwYYDPH632OFxnR50VtaDDLWIsol9TXsxv70aSa",
+	"jBkf2SRhymdpMnpI/UvZ55iGbsLqmKxipMkO8co9Qj0jEdEJhynWqB/KsYjSHblG+nBh0tvJRFyBTKMQ",
+	"yDoqq49igu98V08PE98/oGuQE68bwGQqFHB/VnsHM20jkwhUNJsrNH0Js9SOxy8wqdg6Qo3fMM39xqCN",
+	"NeMzUbZmw8Ca/+JQeoT1VJ/WzzM+0ltFebxLfMGTQLNeEQNJrilTaVlrk0+qRxqBwlhQmhGN3lc9X5/r",
+	"hVsnbcCGQ8Dxkjx6cyYVLVm9OkF5QJN9mD2YeNUEJgOITKJzBEOM9lClYDJVZG2r0XD1uOskBHplI+B6",
+	"ETHXD2LUiaGhQQaA0a+IYe6vb+R+0kCVaVvqMwR18g5mkgwgFHyURMlNUK+UjtznrS0yFnG1R9a4tU0t",
+	"qyVejE7ijb6iYYzOBLzFgLE0e5oUr0JgEj0ZCREQfyyYD+upALH9S1MJModpBXFye8GkfPWZ/6j9z49/",
+	"rSg6Y+THPX3MWYezB3YXuq0d2cre59w5/U4O6GKTuQW+lKr2Un/AjNFnt/XXF/SoW+LFK8tsStK9ZMdt",
+	"fGHBzQrGnLazIqAB3sAvmXW7KIyNPccCw+G3DMsNZFZyGy+SDTRvPdPGHcnZdun4OJAetN7npvV7DadM",
+	"7rOEzOa1h0wq2dY8XSsP9sZTgvkewYbGMCOBIGsSoM/zNzfwgpCIR2N7CUEvLwA/pBEEBHshJHX8MRsW",
+	"uObnEBA/ZPpMvulzbwRmMI9cAkxNToRkI05VHMFuIvqy+ziGoxtJw/R5WRVFLnCAJ/LicZXzlZjNb6+R",
+	"by1/70ioNyLmf8h0wW9BpVRqMEVjj5GG1Sr5nXwHpsnfvnPzsZrcN4y3FQPx9xx4kZWAOHPNIUKCNvOQ",
+	"tKNOqs2RpF2ZZ/08eVZgHkfC7PP0QbxxOKUs0CpieunQKve5Xv+eZi5aW0+TBTKjos9zVkWlqoYLfhqk",
+	"l7rEEyL8Q4r5u1LynfWCP1qGoCGJhPp3jdzII+zqYnsjqyj1ADqmyh8/uJ9gUrEqq1RFOqlGoO1mJOYK",
+	"at1N8FzPpRmDn5GgV0WipUJdj5SVt7Ag2G+cn3cHm4BxxCYO1zkH7r/DZbLH5zLP1sdy1vZeXGXGR1q7",
+	"bmF4qYq5JW60hQbJCVbxVeMIlXfrtzGeN1TXk+Y/iWOuTrxPXnL9mKRZdsLGfc/enbuY61djXAKXTLEr",
+	"CGeutkKu0Q6w2oOCz6pOPKxtltaPQB1HzwaffYCgz70J/Zz7vU48Zlycf9NcIrEU0hXnK2d4eMPZ02aJ",
+	"TC/fL4opJffRn3BUqQefFVGCDBkPEiAmoD97d07W5qG+vigC8mmRx6q5QonvL6V7tuj9xiIgK+QHFc67",
+	"OhBz38Zf5bV9x0bjOy0uj2yPvTisszwUUTX2msLPxkGcx98FK7dUUVhzuftdKcVLRCrRmigJgaJ+4tU8",
+	"MgHKZXLtgPFRneybihDEq6XlqLyF4UwRqcJSbDkJp+3U8mXTksKbtsJa4bdCG6ta7tPHJxyeq2qodGuA",
+	"Ljn7ezsE/tgXsBm6n65yMmfNdJfLizUb3Lolknb27rxNlleHd5NYgElDP3t3niahkyM6gXbSSajPc0V7",
+	"bDA7YpOJJYR06nbay7bVaBTSyE2Yrk0aRIk+bzZMSQ79X652krWr9VMiwnogi4MdSe3jB8QGVmjH9RVa",
+	"bN0xODBXFvc3Dg/Md7hbYAwkMdHFKeoHPTpaZgDgMzfun9hoeLYBHsG9gfiWqxK3UP3P+GSF/p9GJQII",
+	"QVXwg+9YYPX5ZKI0u2C+4Sf+gNebbajCuPwvYZqGtPvc5h+hDWHu4WA1qSnQpLV3WsZiTKNJCLLSb98x",
+	"Zkee/T2u7F56XWUuQeHZI/DniCBYRLsbobnLq1EkmS8Z4tgKL2siTFrrkJDxS23bMbWeNIzmxNMCw6v3",
+	"OXZP12PpL8iA+pdaZnvdYe1IcKi917a4p18fgSKbppYMT1J70ivy1UGxjLBuT6PgZnIkfcoJ0ChkkHWj",
+	"2c3mNcxAKhaGSXmFxZkU+S3cmkfx1FX+FVWIe6sNetTNqpIIR0KroAEbMgiIZEnyDZ5WGUseNP+9GNSf",
+	"k20sMGgwDJkxkCW2zN0cTTaf59YYw54tqSkqeg64c3lwSfUSo9Eywc11M8QYgyyuyYZL7izbOig4Nhvm",
+	"mds30uCbIfq0NGFWyXSr2epz7+T0YO/4aL+LKXxvOt3Dg31jmxVZlVwcpFiRW/USAsgtn0kywJvKgt/G",
+	"ju7OiT4+ZrTkPubRb87brIR5MI9zn7WnB8RTWivYUhH2CsPOJW8oC58LOdy1Ds19zbDbrwIWYzDmQk5a",
+	"TyV/B1AWoy+mKoPWJ+kE3D5fPe6SpaGZUi2biwIjT+923vKoSAqWNETyO8VGMPE6zl8WY5JEIlwYgLA9",
+	"Rlas7WAb6TxVr37+u+ID+cYqT9mdf4+bl893bR7lro0hooU817DXMsdd6vXaX9Qca86lhbXwzT3pQj0/",
+	"c1cDa+bYWl0mgdan2gAnoeAjiJL6fdi9FZ81NSm8UaHKpGevYEjTSrPPBfehTjr5Uu5p9TAmZQxBGp0P",
+	"BRbtiqel+v+uSbyFWZ9fAkzJtYguNT+AUIIRDGnj0FlyBWPN6+ztHZydXfSO3x0cXfR6h55bLBDf55b4",
+	"1+/j1Mug/hSqa+armCXXJJ89en98j16GZYSasvBrCxnHCo48HCGvjNVJJ6tesyib3zKUttbD+jzJ53cJ",
+	"fMbLfiPrDXTTmvEL/HRPgVAMcTzj9VPIdbcILSEcumSZWLyr+q6R4XZHU8fMjynpaYVOi/Ke1us8bLZg",
+	"WkzmnqJ8Jjg2ysCHXOJpldcz10I90/bM281YMlbQ5FnJulCKKtlrpSOmyAoOfQ7YDshU1RO8ZtYhbQKu",
+	"mRPT3+2Mt5Nf1gH0UTNj8y1Gf2NHz0rUb9q0PYvI21jJsytlheopiEhzLOxuKv1Grifh/VlbXCnx8Q6o",
+	"EfmmIq+dq02ocaeTEIaKiBgtBD8EGmFWrO2F6JmuZn3ePTsmm80XL2pNQsPpmNZaxBcBmG5sU6ZouKDa",
+	"JC5Ar/MkLXl+75wfGgQRSHnIODSdttNskTNF3tIJyG8kOfsU0whbmZbaOk6mlGNUlNNwpmkoJAd8xDhI",
+	"cqiCcufH6VhwbcP/dWuLtBrk5c7WC9LY2X7lmJQtGu6JAHsCfWj+QLbefrf6HWILhC7Xx/UU2WKqFiZF",
+	"3xP18JlHPvPI+/JIywUsk/xGJki1ErsMhH9b2blTCIRvvFYR8AAi1Ik2bC+uuiYRr266IJqwHFOEAwQS",
+	"u5FNBhAEkPha+3zAOI1mSTGIaxFdWmcnF1hpIeJaXUUfxqLClHq5S6lYwWe1MVaTsEi+Ka9zTDO8/9g/",
+	"3uv9cHJA9KOmHZ75ofQZaJD/jF3LzBeFxmVaxYQIuG+f28g9aL+ZH2oggln+c4QAl1Pwa3EU/q3vFGDd",
+	"dwqD4cOFb+aH28i2UlE9opJJpXvAY7+fDXdL2BuJwKjSRZDlL6ekLQ1zWGp2W5eK8oCGgkP9J3lLj5dA",
+	"+N9gKS37NBnEPAjBncdKYpCyvgjbznDUFXHuJ3pFzTIWYd7Gf/0HeSMiYnvgEcbNdQEmOJma6hkS9CGU",
+	"9lo/7O4dHJ0d1NVnRf5rY9XjNJ+/+jGWMUVDO4HVwoMcAw3V+OfFHCftctXIXVyeRgL9mkySeIophIEA",
+	"UzdAidgfp20YB1RC5Ul+h/M+plPEzLBCak+2k69+KIfsCrhp27zwBCagIubfRjm29+lgRiIRKyAKJtMQ",
+	"tXAepNWP9Rfcn5Exk0qMIjpxEycy3vkehmw0Vm6fT4UIyYjGI5BkDYuQuoQhHVLfqGYu1jdi2D8Ho0gk",
+	"iJOGpoMZkZ9C33zf5xi6JBFVUMOu3ra1q37UTes0fStIFHNzC/bg81RIvM1uXG2CzEQc9flEcKYECjMO",
+	"SguiBfLmvYXWauQ/DSnjiyj/L+S7g8MTkrbBvBgrNb1IgHaBsDF9olNAmhoVGkSlw3DJBNRYBLlDqff5",
+	"XwjKs9vnQHUcGwfd9tgXM/7f+s63B72+4+L0Wh7NJwu3WdB3XLOEv/U1aPrODWk2Wi8RpEuZlAVxwo5P",
+	"IqFnhlhi+JkY9vjVSSU3zSQ944VEk5fBCyknqb5FjqfAtWgLhB9PsP+LzOlMMzoJPeyffAVa99RY+fbs",
+	"+KiSb9mh9O8PZV40MMkcNDzJtbHHvtmFqlC2NfoDOrPelBvEVzLDeTg9gpDSVrfgSisc2LrXAnLpQetD",
+	"uvWgS2eca5qddIyWOUoeUcaluu2Mf+i8P7zbGSeLrOI2diNtgkfS5/pY29ixWJ9rmxSOVX9vz7VN8Fgr",
+	"SNd1PtdGoma/nNDpj+aHj9r6X/GE8Qz0Rk1qyeOftwXqwvPGAOmq6ohtjZ4oGkkJITRhsPW4xJQpF+Ol",
+	"ZLuxWXncp5hkYaT076iNnGJoWAmDtPcN1TxOw4cMQNUHV3z5izPAFuedWI31WDd6NKTERfmeSXN7jS4p",
+	"AV9TSYag/LHtnFVPu1lvoAvQLqWsL2Xt/FzTZCvX/Cp3UQ47VJQzcDomXGGKQ6apW8WCu7LivZO05iUq",
+	"AMK/zL2U5JVVF8A1gZLA9hI3gUVT+zUdwJYHKL//xtatHoqoVDso935WvbripjXiposhUFM+P1HdEtIl",
+	"TEkIh/n1ZOd/8/Hm/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

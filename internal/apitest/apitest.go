@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shopfloor/shopfloor/client"
+	"github.com/shopfloor/shopfloor/internal/account"
 	"github.com/shopfloor/shopfloor/internal/auth"
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
@@ -34,6 +35,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 	"github.com/shopfloor/shopfloor/internal/server"
+	"github.com/shopfloor/shopfloor/internal/speccheck"
 )
 
 // TestJWTSecret signs the tokens of test servers; tests use it to forge tokens on
@@ -188,6 +190,16 @@ func (e *Env) CreateUser(o UserOpts) User {
 	return User{ID: id, Email: strings.ToLower(o.Email), Password: o.Password, Role: o.Role, Token: token}
 }
 
+// CreateAccount makes an account as an operator does (`shopfloor user create`):
+// through internal/account, with its rules, so the account is what a real
+// deployment's would be.
+func (e *Env) CreateAccount(a account.Account) uuid.UUID {
+	e.T.Helper()
+	id, err := account.Create(context.Background(), e.Pool, e.hasher, a, nil)
+	require.NoError(e.T, err)
+	return id
+}
+
 // Do sends a raw request through the checking transport and returns the status and
 // body; for the requests the generated client cannot express.
 func (e *Env) Do(method, path, contentType string, body []byte, headers ...string) (*http.Response, []byte) {
@@ -236,12 +248,10 @@ func (e *Env) ProxyURL() string {
 	require.NoError(e.T, err)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ModifyResponse = func(res *http.Response) error {
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
+		body, err := speccheck.ReadBody(res)
 		if err != nil {
 			return err
 		}
-		res.Body = io.NopCloser(bytes.NewReader(body))
 		if problem := CheckResponse(res.Request, res.StatusCode, res.Header, body); problem != "" {
 			e.T.Errorf("response does not match openapi.yaml: %s %s → %d: %s\nbody: %s",
 				res.Request.Method, res.Request.URL.Path, res.StatusCode, problem, truncate(body))
@@ -306,4 +316,15 @@ func ParseMetrics(t testing.TB, body []byte) map[string]float64 {
 	}
 	require.NoError(t, sc.Err())
 	return samples
+}
+
+// OnReplicas points the server at a primary of the test's own and at streaming
+// replicas of it (internal/pgcluster's StartStandby), with REPLICA_MAX_LAG maxLag:
+// the reads marked for replicas then go to them.
+func OnReplicas(primaryURL string, maxLag time.Duration, replicaURLs ...string) Option {
+	return func(c *config.Config) {
+		c.DatabaseURL = primaryURL
+		c.DatabaseReplicaURLs = replicaURLs
+		c.ReplicaMaxLag = maxLag
+	}
 }

@@ -1,15 +1,10 @@
 package apitest
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,52 +12,18 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/shopfloor/shopfloor"
-	"github.com/shopfloor/shopfloor/internal/server"
+	"github.com/shopfloor/shopfloor/internal/speccheck"
 )
 
-// requestIDPattern is the X-Request-Id every response must carry (openapi.yaml's
-// info describes it): the caller's well-formed id, or a new one.
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
-
 var (
-	specOnce   sync.Once
-	specDoc    *openapi3.T
-	specRouter routers.Router
-	specErr    error
-
 	coverageMu sync.Mutex
 	coverage   = map[string]int{} // "operationId status" → responses seen that validated
 )
 
 // Spec returns the parsed openapi.yaml and a router over its paths.
-func Spec() (*openapi3.T, routers.Router, error) {
-	specOnce.Do(func() {
-		// The docs page, its script and the YAML contract are text; check them as
-		// strings, as the spec declares them (kin-openapi would decode YAML).
-		for _, ct := range []string{"text/html", "text/javascript", "application/yaml"} {
-			openapi3filter.RegisterBodyDecoder(ct, func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
-				data, err := io.ReadAll(body)
-				return string(data), err
-			})
-		}
-		loader := openapi3.NewLoader()
-		specDoc, specErr = loader.LoadFromData(shopfloor.OpenAPIYAML)
-		if specErr != nil {
-			return
-		}
-		if specErr = specDoc.Validate(loader.Context); specErr != nil {
-			return
-		}
-		specDoc.Servers = nil // match paths on any host: test servers listen on random ports
-		specRouter, specErr = legacy.NewRouter(specDoc)
-	})
-	return specDoc, specRouter, specErr
-}
+func Spec() (*openapi3.T, routers.Router, error) { return speccheck.Spec() }
 
 // checkingTransport validates every response against the spec before the client
 // sees it, and records which (operation, status) pairs the tests produced.
@@ -76,12 +37,10 @@ func (ct *checkingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if err != nil {
 		return res, err
 	}
-	body, err := io.ReadAll(res.Body)
-	res.Body.Close()
+	body, err := speccheck.ReadBody(res)
 	if err != nil {
 		return nil, err
 	}
-	res.Body = io.NopCloser(bytes.NewReader(body))
 	if problem := CheckResponse(req, res.StatusCode, res.Header, body); problem != "" {
 		ct.t.Errorf("response does not match openapi.yaml: %s %s → %d: %s\nbody: %s",
 			req.Method, req.URL.Path, res.StatusCode, problem, truncate(body))
@@ -90,64 +49,16 @@ func (ct *checkingTransport) RoundTrip(req *http.Request) (*http.Response, error
 }
 
 // CheckResponse returns "" when the response is one the spec describes for the
-// request, and otherwise what is wrong. Responses to paths the spec does not have
-// must be the error envelope.
+// request, and otherwise what is wrong (speccheck.Check), and counts the (operation,
+// status) pairs that validated for CheckCoverage.
 func CheckResponse(req *http.Request, status int, header http.Header, body []byte) string {
-	doc, router, err := Spec()
-	if err != nil {
-		return "spec: " + err.Error()
+	res := speccheck.Check(req, status, header, body)
+	if res.Problem == "" && res.OperationID != "" {
+		coverageMu.Lock()
+		coverage[res.OperationID+" "+strconv.Itoa(status)]++
+		coverageMu.Unlock()
 	}
-	if id := header.Get("X-Request-Id"); !requestIDPattern.MatchString(id) {
-		return fmt.Sprintf("X-Request-Id %q is missing or malformed", id)
-	}
-	route, params, err := router.FindRoute(req)
-	if err != nil {
-		// Unknown path or method: the body must still be the error envelope.
-		if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
-			return fmt.Sprintf("no operation matches, yet status is %d", status)
-		}
-		return checkSchema(doc, "ErrorEnvelope", body)
-	}
-	if route.Operation.Responses.Value(strconv.Itoa(status)) == nil {
-		return fmt.Sprintf("operation %s does not document status %d", route.Operation.OperationID, status)
-	}
-	input := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request: req, PathParams: params, Route: route,
-		},
-		Status: status,
-		Header: header,
-		Options: &openapi3filter.Options{
-			IncludeResponseStatus:   true,
-			MultiError:              true,
-			SchemaValidationOptions: server.SchemaOptions(),
-		},
-	}
-	input.SetBodyBytes(body)
-	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
-		return err.Error()
-	}
-	if status >= 400 {
-		// Every error body is the envelope, whichever response the spec names.
-		if problem := checkSchema(doc, "ErrorEnvelope", body); problem != "" {
-			return problem
-		}
-	}
-	coverageMu.Lock()
-	coverage[route.Operation.OperationID+" "+strconv.Itoa(status)]++
-	coverageMu.Unlock()
-	return ""
-}
-
-func checkSchema(doc *openapi3.T, name string, body []byte) string {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return "body is not JSON: " + err.Error()
-	}
-	if err := doc.Components.Schemas[name].Value.VisitJSON(v, append(server.SchemaOptions(), openapi3.MultiErrors())...); err != nil {
-		return "body is not a valid " + name + ": " + err.Error()
-	}
-	return ""
+	return res.Problem
 }
 
 // Covered returns the "operationId status" pairs that validated responses have shown

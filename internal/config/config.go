@@ -46,6 +46,10 @@ type Config struct {
 	DBSlowQuery        time.Duration
 	FiguresFoldEvery   time.Duration
 	DBQueryExecMode    pgx.QueryExecMode
+	// DatabaseReplicaURLs are streaming replicas of DATABASE_URL's server that
+	// answer the reads marked for them (internal/database, ReplicaOK).
+	DatabaseReplicaURLs []string
+	ReplicaMaxLag       time.Duration
 
 	JWTSecret       []byte
 	JWTIssuer       string
@@ -99,6 +103,8 @@ var Vars = []Var{
 	{"DB_SLOW_QUERY", "200ms", "Statements slower than this are logged (query name and duration, never parameters); 0 disables."},
 	{"FIGURES_FOLD_INTERVAL", "1s", "How often `serve` folds the maintained figures' deltas (counts, sales, sign-ups) into their tables, so that reading them stays cheap; figures are exact either way."},
 	{"DB_QUERY_EXEC_MODE", "cache_statement", "pgx query mode: `cache_statement` (prepared, fastest), or `exec` / `simple_protocol` behind PgBouncer in transaction pooling mode."},
+	{"DATABASE_REPLICA_URLS", "(none)", "Comma-separated PostgreSQL URLs of streaming replicas of `DATABASE_URL`'s server. The reads that tolerate a moment of lag (catalog, lists, order views, dashboard, summary) go to them; writes, auth and idempotency stay on the primary. See \"Read replicas\"."},
+	{"REPLICA_MAX_LAG", "5s", "A replica further behind the primary than this (or down) is taken out of rotation within a second, and back once it catches up."},
 	{"JWT_SECRET", "(none)", "HMAC key for access tokens, at least 32 bytes. Required outside development."},
 	{"JWT_ISSUER", "shopfloor", "`iss` claim written and required in access tokens."},
 	{"JWT_AUDIENCE", "shopfloor-api", "`aud` claim written and required in access tokens."},
@@ -170,6 +176,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.ShutdownTimeout = p.duration("SHUTDOWN_TIMEOUT", 15*time.Second, time.Second)
 	c.FiguresFoldEvery = p.duration("FIGURES_FOLD_INTERVAL", time.Second, 10*time.Millisecond)
 	c.Tracing = p.tracing()
+	c.DatabaseReplicaURLs = p.databaseURLs("DATABASE_REPLICA_URLS")
+	c.ReplicaMaxLag = p.duration("REPLICA_MAX_LAG", 5*time.Second, 100*time.Millisecond)
 
 	switch secret := getenv("JWT_SECRET"); {
 	case secret == "" && c.Env == EnvDevelopment:
@@ -317,6 +325,18 @@ func (p *parser) list(name string) []string {
 		}
 	}
 	return out
+}
+
+// databaseURLs reads a list of PostgreSQL URLs. A bad entry is named by its
+// position, never quoted: it may hold a password.
+func (p *parser) databaseURLs(name string) []string {
+	urls := p.list(name)
+	for i, u := range urls {
+		if _, err := pgx.ParseConfig(u); err != nil {
+			p.fail(name, fmt.Sprintf("entry %d of %d is not a valid PostgreSQL URL", i+1, len(urls)))
+		}
+	}
+	return urls
 }
 
 func (p *parser) networks(name string) []*net.IPNet {

@@ -127,3 +127,24 @@ func TestTracingIsOnOnlyWithAnEndpointAndChecksTheOTELVariables(t *testing.T) {
 		require.ErrorContains(t, err, name, "%s=%q must be refused", name, value)
 	}
 }
+
+func TestReplicaURLsAreAListAndABadOneIsNamedButNotQuoted(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"APP_ENV": "development"}
+	cfg, err := config.Load(env(base))
+	require.NoError(t, err)
+	require.Empty(t, cfg.DatabaseReplicaURLs, "no replicas by default")
+	require.Equal(t, "5s", cfg.ReplicaMaxLag.String())
+
+	base["DATABASE_REPLICA_URLS"] = "postgres://r1:5432/shop, postgres://r2:5432/shop"
+	cfg, err = config.Load(env(base))
+	require.NoError(t, err)
+	require.Equal(t, []string{"postgres://r1:5432/shop", "postgres://r2:5432/shop"}, cfg.DatabaseReplicaURLs)
+
+	base["DATABASE_REPLICA_URLS"] = "postgres://r1:5432/shop,postgres://app:s3cr3t@r2:port/shop"
+	base["REPLICA_MAX_LAG"] = "1ms"
+	_, err = config.Load(env(base))
+	require.ErrorContains(t, err, "DATABASE_REPLICA_URLS entry 2 of 2")
+	require.ErrorContains(t, err, "REPLICA_MAX_LAG")
+	require.NotContains(t, err.Error(), "s3cr3t", "a replica URL's password never appears in the message")
+}

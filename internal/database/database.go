@@ -1,6 +1,8 @@
-// Package database opens Shopfloor's one bounded connection pool and watches what
-// goes through it: how long a request may wait for a connection, how many statements
-// each request sends, how long each named query takes, and which ones are slow.
+// Package database opens Shopfloor's bounded connection pool and watches what goes
+// through it: how long a request may wait for a connection, how many statements each
+// request sends, how long each named query takes, and which ones are slow. With read
+// replicas configured, it sends the reads marked for them to a replica in rotation
+// (routing.go), and checks each replica in the background (replicas.go).
 package database
 
 import (
@@ -37,6 +39,13 @@ type Pool struct {
 	// statements, so that PostgreSQL plans each execution with its values. Only
 	// needed with cache_statement; the other modes always do so.
 	planPerExecution bool
+
+	// replicas answer the reads marked ReplicaOK (routing.go); none by default.
+	replicas     []*replica
+	nextReplica  atomic.Uint64
+	primaryReads map[string]*atomic.Int64
+	stopCheckers context.CancelFunc
+	checkers     sync.WaitGroup
 }
 
 // PlanPerExecution marks a query in queries/*.sql (a comment line inside it, which
@@ -79,6 +88,46 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
 	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	build := func(pc *pgxpool.Config) (*Pool, error) { return newPool(ctx, pc, cfg, opts, log) }
+	p, err := build(pc)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.DatabaseReplicaURLs) == 0 {
+		return p, nil
+	}
+	p.primaryReads = map[string]*atomic.Int64{}
+	for _, reason := range []string{reasonNoReplica, reasonReadAfter, reasonReplicaFailed} {
+		p.primaryReads[reason] = new(atomic.Int64)
+	}
+	for _, u := range cfg.DatabaseReplicaURLs {
+		r, err := openReplica(u, build, log)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		p.replicas = append(p.replicas, r)
+	}
+	names := make([]string, len(p.replicas))
+	for i, r := range p.replicas {
+		names[i] = r.name
+	}
+	log.Info("reading from replicas", "replicas", names, "maxLag", cfg.ReplicaMaxLag.String())
+	// The checkers outlive Open's context: they stop when the pool closes.
+	checkCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	p.stopCheckers = stop
+	for _, r := range p.replicas {
+		p.checkers.Go(func() { r.watch(checkCtx, p.Pool, cfg.ReplicaMaxLag) })
+	}
+	return p, nil
+}
+
+// newPool builds one bounded pool (the primary's or a replica's) from its parsed URL.
+func newPool(ctx context.Context, pc *pgxpool.Config, cfg config.Config, opts Options, log *slog.Logger) (*Pool, error) {
 	pc.MaxConns = cfg.DBMaxConns
 	pc.MaxConnIdleTime = cfg.DBIdleTimeout
 	pc.HealthCheckPeriod = 15 * time.Second
@@ -91,10 +140,6 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	// a plan's estimated cost is high, even for a branch that never runs) takes tens of
 	// milliseconds that the statement never wins back.
 	params["jit"] = "off"
-	log := opts.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	// Slow-query lines are logged with the request's context: logctx adds its ids.
 	tr := &tracer{log: logctx.Wrap(log), slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
 	if opts.Tracing != nil {
@@ -111,6 +156,19 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	}
 	return &Pool{Pool: pool, acquireTimeout: cfg.DBAcquireTimeout,
 		planPerExecution: cfg.DBQueryExecMode == pgx.QueryExecModeCacheStatement}, nil
+}
+
+// Close stops the replicas' checkers and closes every pool, waiting for the
+// connections in use to be released.
+func (p *Pool) Close() {
+	if p.stopCheckers != nil {
+		p.stopCheckers()
+		p.checkers.Wait()
+	}
+	for _, r := range p.replicas {
+		r.pool.Close()
+	}
+	p.Pool.Close()
 }
 
 // Waiting is the number of requests waiting for a connection right now.
@@ -138,8 +196,16 @@ func (p *Pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comman
 	return c.Exec(ctx, sql, p.withPlanMode(sql, args)...)
 }
 
-// Query runs a query whose connection returns to the pool when the rows are closed.
+// Query runs a query whose connection returns to the pool when the rows are closed;
+// on a replica when it is marked ReplicaOK and ctx allows it.
 func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if r := p.replicaFor(ctx, sql); r != nil {
+		return p.queryReplica(ctx, r, sql, args)
+	}
+	return p.queryPrimary(ctx, sql, args)
+}
+
+func (p *Pool) queryPrimary(ctx context.Context, sql string, args []any) (pgx.Rows, error) {
 	c, err := p.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -152,8 +218,16 @@ func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, er
 	return &releasingRows{Rows: rows, release: sync.OnceFunc(c.Release)}, nil
 }
 
-// QueryRow runs a one-row query whose connection returns to the pool after Scan.
+// QueryRow runs a one-row query whose connection returns to the pool after Scan; on
+// a replica when it is marked ReplicaOK and ctx allows it.
 func (p *Pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if r := p.replicaFor(ctx, sql); r != nil {
+		return p.queryRowReplica(ctx, r, sql, args)
+	}
+	return p.queryRowPrimary(ctx, sql, args)
+}
+
+func (p *Pool) queryRowPrimary(ctx context.Context, sql string, args []any) pgx.Row {
 	c, err := p.acquire(ctx)
 	if err != nil {
 		return errRow{err}

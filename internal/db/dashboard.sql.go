@@ -14,6 +14,7 @@ import (
 
 const dashboardRecentOrders = `-- name: DashboardRecentOrders :many
 SELECT r.id, r.user_id, r.status, r.total_cents, r.created_at
+       -- replica: ok
 FROM unnest($1::uuid[]) AS page(user_id)
 CROSS JOIN LATERAL (
     SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at
@@ -63,6 +64,7 @@ func (q *Queries) DashboardRecentOrders(ctx context.Context, userIds []uuid.UUID
 const dashboardSummary = `-- name: DashboardSummary :one
 WITH edge AS (
     -- plan: per execution
+    -- replica: ok
     SELECT id, status, total_cents
     FROM orders
     WHERE (created_at >= $3::timestamptz AND created_at < $4::timestamptz)
@@ -356,6 +358,7 @@ SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at,
 FROM (
     SELECT id, email, name, role, active, created_at, updated_at, phone, company, address_line1, address_line2, city, postal_code, country, profile_updated_at FROM user_details
     -- plan: per execution
+    -- replica: ok
     WHERE ($1::uuid IS NULL
            OR (created_at, id) < ($2::text::timestamptz, $1::uuid))
     ORDER BY created_at DESC, id DESC

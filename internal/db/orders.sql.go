@@ -15,6 +15,7 @@ import (
 const orderCount = `-- name: OrderCount :one
 SELECT
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::uuid IS NULL AND $2::text IS NULL
                    AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL
               THEN (SELECT counter_value('orders'))
@@ -58,7 +59,9 @@ func (q *Queries) OrderCount(ctx context.Context, arg OrderCountParams) (OrderCo
 }
 
 const orderGet = `-- name: OrderGet :one
-SELECT id, user_id, status, total_cents, note, created_at, updated_at FROM orders WHERE id = $1
+SELECT id, user_id, status, total_cents, note, created_at, updated_at FROM orders
+       -- replica: ok
+WHERE id = $1
 `
 
 func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -78,6 +81,7 @@ func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
 
 const orderItemsByOrder = `-- name: OrderItemsByOrder :many
 SELECT oi.product_id, p.sku, p.name, oi.quantity, oi.unit_price_cents
+       -- replica: ok
 FROM order_items oi
 JOIN products p ON p.id = oi.product_id
 WHERE oi.order_id = $1
@@ -122,6 +126,7 @@ func (q *Queries) OrderItemsByOrder(ctx context.Context, orderID uuid.UUID) ([]O
 const orderList = `-- name: OrderList :many
 SELECT orders.id, orders.user_id, orders.status, orders.total_cents, orders.note, orders.created_at, orders.updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::uuid IS NULL AND $2::text IS NULL
                    AND $3::timestamptz IS NULL AND $4::timestamptz IS NULL
               THEN (SELECT counter_value('orders'))

@@ -42,6 +42,7 @@ func (q *Queries) ProductArchive(ctx context.Context, id uuid.UUID) (Product, er
 const productCount = `-- name: ProductCount :one
 SELECT
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::bigint IS NULL
                    AND $3::bigint IS NULL AND $4::boolean IS NULL
               THEN (SELECT counter_value('products_live'))
@@ -127,7 +128,9 @@ func (q *Queries) ProductCreate(ctx context.Context, arg ProductCreateParams) (P
 }
 
 const productGet = `-- name: ProductGet :one
-SELECT id, sku, name, description, price_cents, stock, version, archived_at, created_at, updated_at FROM products WHERE id = $1
+SELECT id, sku, name, description, price_cents, stock, version, archived_at, created_at, updated_at FROM products
+       -- replica: ok
+WHERE id = $1
 `
 
 func (q *Queries) ProductGet(ctx context.Context, id uuid.UUID) (Product, error) {
@@ -151,6 +154,7 @@ func (q *Queries) ProductGet(ctx context.Context, id uuid.UUID) (Product, error)
 const productListByName = `-- name: ProductListByName :many
 SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::bigint IS NULL
                    AND $3::bigint IS NULL AND $4::boolean IS NULL
               THEN (SELECT counter_value('products_live'))
@@ -242,6 +246,7 @@ func (q *Queries) ProductListByName(ctx context.Context, arg ProductListByNamePa
 const productListByPrice = `-- name: ProductListByPrice :many
 SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::bigint IS NULL
                    AND $3::bigint IS NULL AND $4::boolean IS NULL
               THEN (SELECT counter_value('products_live'))
@@ -333,6 +338,7 @@ func (q *Queries) ProductListByPrice(ctx context.Context, arg ProductListByPrice
 const productListByPriceDesc = `-- name: ProductListByPriceDesc :many
 SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::bigint IS NULL
                    AND $3::bigint IS NULL AND $4::boolean IS NULL
               THEN (SELECT counter_value('products_live'))
@@ -424,6 +430,7 @@ func (q *Queries) ProductListByPriceDesc(ctx context.Context, arg ProductListByP
 const productListNewest = `-- name: ProductListNewest :many
 SELECT products.id, products.sku, products.name, products.description, products.price_cents, products.stock, products.version, products.archived_at, products.created_at, products.updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::bigint IS NULL
                    AND $3::bigint IS NULL AND $4::boolean IS NULL
               THEN (SELECT counter_value('products_live'))

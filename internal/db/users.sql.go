@@ -14,6 +14,7 @@ import (
 const userCount = `-- name: UserCount :one
 SELECT
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (
@@ -155,6 +156,7 @@ func (q *Queries) UserGet(ctx context.Context, id uuid.UUID) (UserDetail, error)
 const userListByEmail = `-- name: UserListByEmail :many
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country, u.profile_updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (
@@ -241,6 +243,7 @@ func (q *Queries) UserListByEmail(ctx context.Context, arg UserListByEmailParams
 const userListByName = `-- name: UserListByName :many
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country, u.profile_updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (
@@ -327,6 +330,7 @@ func (q *Queries) UserListByName(ctx context.Context, arg UserListByNameParams) 
 const userListNewest = `-- name: UserListNewest :many
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country, u.profile_updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (
@@ -413,6 +417,7 @@ func (q *Queries) UserListNewest(ctx context.Context, arg UserListNewestParams) 
 const userListOldest = `-- name: UserListOldest :many
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, u.phone, u.company, u.address_line1, u.address_line2, u.city, u.postal_code, u.country, u.profile_updated_at,
        -- plan: per execution
+       -- replica: ok
        CASE WHEN $1::text IS NULL AND $2::text IS NULL
               THEN (SELECT counter_value('users'))
               ELSE (SELECT count(*) FROM (

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -37,34 +36,8 @@ var driverText = []string{"dial", "connect", "pgx", "pgconn", "SQLSTATE", "127.0
 // deletes it when the test ends.
 func privateCluster(t *testing.T) *pgcluster.Cluster {
 	t.Helper()
-	// os.MkdirTemp rather than t.TempDir: as root the server runs as postgres,
-	// which cannot enter t.TempDir's private parent directory.
-	dir, err := os.MkdirTemp("", "shopfloor-faulttest-")
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := pgcluster.Start(ctx, pgcluster.Options{DataDir: dir, NoFsync: true, Logger: log})
-	if err != nil {
-		os.RemoveAll(dir)
-		t.Fatalf("starting a private cluster: %v", err)
-	}
-	// Should the test binary die before the cleanup, the watchdog stops the
-	// server and removes the directory.
-	if err := c.StopWhenProcessExits(true); err != nil {
-		t.Logf("no watchdog for the private cluster: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := c.Stop(ctx); err != nil {
-			t.Errorf("stopping the private cluster: %v", err)
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("removing the private cluster: %v", err)
-		}
-	})
-	return c
+	return pgtest.PrivateCluster(t, pgcluster.Options{NoFsync: true, Logger: log}, pgcluster.Start)
 }
 
 // migratedDB creates the database "shopfloor" on c, migrates it, and returns its

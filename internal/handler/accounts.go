@@ -90,7 +90,7 @@ func (h *Handler) RegisterUser(ctx context.Context, req api.RegisterUserRequestO
 		return nil, dbError(err, "")
 	}
 	h.Log.InfoContext(ctx, "user registered", "userId", out.User.Id.String())
-	return api.RegisterUser201JSONResponse{Success: api.True, Data: out}, nil
+	return api.RegisterUser201JSONResponse{Body: api.AuthEnvelope{Success: api.True, Data: out}}, nil
 }
 
 // LoginUser checks the password and issues a new token family. Unknown emails cost
@@ -133,7 +133,7 @@ func (h *Handler) LoginUser(ctx context.Context, req api.LoginUserRequestObject)
 		return nil, err
 	}
 	h.Log.InfoContext(ctx, "login succeeded", "userId", cred.ID.String())
-	return api.LoginUser200JSONResponse{Success: api.True, Data: out}, nil
+	return api.LoginUser200JSONResponse{Body: api.AuthEnvelope{Success: api.True, Data: out}}, nil
 }
 
 // issueTokens makes an access token and a refresh token of the given family, storing
@@ -202,7 +202,7 @@ func (h *Handler) RefreshTokens(ctx context.Context, req api.RefreshTokensReques
 	if refused != nil {
 		return nil, refused
 	}
-	return api.RefreshTokens200JSONResponse{Success: api.True, Data: tokens}, nil
+	return api.RefreshTokens200JSONResponse{Body: api.TokensEnvelope{Success: api.True, Data: tokens}}, nil
 }
 
 // LogoutUser revokes a refresh token; unknown tokens are ignored so the call reveals

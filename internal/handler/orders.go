@@ -100,7 +100,7 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 		if err != nil {
 			return nil, err
 		}
-		resp = api.CreateOrder201JSONResponse{Success: api.True, Data: placed}
+		resp = api.CreateOrder201JSONResponse{Body: api.OrderEnvelope{Success: api.True, Data: placed}}
 	} else {
 		canonical, err := json.Marshal(b)
 		if err != nil {
@@ -121,7 +121,7 @@ func (h *Handler) CreateOrder(ctx context.Context, req api.CreateOrderRequestObj
 			if placed, err = h.placeOrder(ctx, q, args, b); err != nil {
 				return err
 			}
-			body, err := json.Marshal(api.CreateOrder201JSONResponse{Success: api.True, Data: placed})
+			body, err := json.Marshal(api.OrderEnvelope{Success: api.True, Data: placed})
 			if err != nil {
 				return apperr.Internal(err)
 			}
@@ -350,7 +350,7 @@ func (h *Handler) CancelOrder(ctx context.Context, req api.CancelOrderRequestObj
 		return nil, err
 	}
 	h.Log.InfoContext(ctx, "order cancelled", "orderId", out.Id.String())
-	return api.CancelOrder200JSONResponse{Success: api.True, Data: out}, nil
+	return api.CancelOrder200JSONResponse{Body: api.OrderEnvelope{Success: api.True, Data: out}}, nil
 }
 
 // UpdateOrderStatus moves an order one step forward.
@@ -384,5 +384,5 @@ func (h *Handler) UpdateOrderStatus(ctx context.Context, req api.UpdateOrderStat
 		return nil, err
 	}
 	h.Log.InfoContext(ctx, "order moved", "orderId", out.Id.String(), "from", from, "to", to)
-	return api.UpdateOrderStatus200JSONResponse{Success: api.True, Data: out}, nil
+	return api.UpdateOrderStatus200JSONResponse{Body: api.OrderEnvelope{Success: api.True, Data: out}}, nil
 }

@@ -258,5 +258,5 @@ func (h *Handler) ArchiveProduct(ctx context.Context, req api.ArchiveProductRequ
 		return nil, dbError(err, productNotFound)
 	}
 	h.Log.InfoContext(ctx, "product archived", "productId", p.ID.String())
-	return api.ArchiveProduct200JSONResponse{Success: api.True, Data: toProduct(p)}, nil
+	return api.ArchiveProduct200JSONResponse{Body: api.ProductEnvelope{Success: api.True, Data: toProduct(p)}}, nil
 }

@@ -172,7 +172,7 @@ func (h *Handler) UpdateUser(ctx context.Context, req api.UpdateUserRequestObjec
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateUser200JSONResponse{Success: api.True, Data: toUser(user)}, nil
+	return api.UpdateUser200JSONResponse{Body: api.UserEnvelope{Success: api.True, Data: toUser(user)}}, nil
 }
 
 // DeactivateUser switches an account off for good (an admin may switch it back on).
@@ -189,7 +189,7 @@ func (h *Handler) DeactivateUser(ctx context.Context, req api.DeactivateUserRequ
 	if err != nil {
 		return nil, err
 	}
-	return api.DeactivateUser200JSONResponse{Success: api.True, Data: toUser(user)}, nil
+	return api.DeactivateUser200JSONResponse{Body: api.UserEnvelope{Success: api.True, Data: toUser(user)}}, nil
 }
 
 // updateUser applies an update in one transaction; deactivation also revokes every
@@ -261,7 +261,7 @@ func (h *Handler) ReplaceUserProfile(ctx context.Context, req api.ReplaceUserPro
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceUserProfile200JSONResponse{Success: api.True, Data: toUser(user)}, nil
+	return api.ReplaceUserProfile200JSONResponse{Body: api.UserEnvelope{Success: api.True, Data: toUser(user)}}, nil
 }
 
 // isCountry accepts assigned ISO 3166-1 alpha-2 codes and refuses well-formed but

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +61,10 @@ type Options struct {
 	BinDir string
 	// Logger receives progress messages; nil discards them.
 	Logger *slog.Logger
+	// Settings are extra postgresql.conf parameters written on every start, such
+	// as shared_preload_libraries, or recovery_min_apply_delay on a standby made
+	// by StartStandby (which makes it lag on purpose).
+	Settings map[string]string
 }
 
 // Cluster is a running PostgreSQL cluster. It holds no process handle, only the
@@ -77,6 +83,19 @@ type Cluster struct {
 // PostgreSQL refuses to run as root, so when the process is root the server
 // runs as the "postgres" user and DataDir is handed over to it.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	c, err := newCluster(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.boot(ctx, c.initdb); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newCluster resolves opts (absolute DataDir, BinDir, logger, the server's
+// identity) and prepares the data directory.
+func newCluster(opts Options) (*Cluster, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("pgcluster: Options.DataDir is required")
 	}
@@ -100,34 +119,37 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.prepareDir(); err != nil {
 		return nil, err
 	}
+	return c, nil
+}
 
+// boot fills an empty data directory with create, or reuses the server already
+// running on it, and otherwise starts it.
+func (c *Cluster) boot(ctx context.Context, create func(context.Context) error) error {
+	dir := c.opts.DataDir
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		if err := c.initdb(ctx); err != nil {
-			return nil, err
+		if err := create(ctx); err != nil {
+			return err
 		}
 	} else if err != nil {
-		return nil, fmt.Errorf("pgcluster: %w", err)
+		return fmt.Errorf("pgcluster: %w", err)
 	} else if running, err := c.running(ctx); err != nil {
-		return nil, err
+		return err
 	} else if running {
 		port, err := c.pidFilePort()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if opts.Port != 0 && opts.Port != port {
-			return nil, fmt.Errorf("pgcluster: the cluster in %s is already running on port %d, not the requested %d; stop it first", dir, port, opts.Port)
+		if c.opts.Port != 0 && c.opts.Port != port {
+			return fmt.Errorf("pgcluster: the cluster in %s is already running on port %d, not the requested %d; stop it first", dir, port, c.opts.Port)
 		}
 		c.opts.Port = port
 		c.log.Info("reusing running PostgreSQL cluster", "port", port)
-		return c, nil
+		return nil
 	}
 	if err := c.ensureInclude(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.start(ctx); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c.start(ctx)
 }
 
 // URL returns a connection URL for dbname as the superuser, ready for pgx or
@@ -415,6 +437,12 @@ func (c *Cluster) startOn(ctx context.Context, port int) error {
 	fmt.Fprintf(&conf, "listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = %s\n", port, quoteConf(socketDir))
 	if c.opts.NoFsync {
 		conf.WriteString("fsync = off\nfull_page_writes = off\n")
+	}
+	// What a primary needs for StartStandby (PostgreSQL's defaults, stated here so
+	// that a changed default cannot take replication away from the tests).
+	conf.WriteString("wal_level = replica\nmax_wal_senders = 10\n")
+	for _, k := range slices.Sorted(maps.Keys(c.opts.Settings)) {
+		fmt.Fprintf(&conf, "%s = %s\n", k, quoteConf(c.opts.Settings[k]))
 	}
 	if err := c.writeFile(confFile, conf.String()); err != nil {
 		return err

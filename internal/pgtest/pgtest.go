@@ -294,3 +294,43 @@ func newProcTag() string {
 	_, _ = rand.Read(b)
 	return strings.ToLower(fmt.Sprintf("%d_%s", os.Getpid(), hex.EncodeToString(b)))
 }
+
+// PrivateCluster starts a PostgreSQL cluster of t's own in a fresh temporary
+// directory, for tests that stop, crash or replicate their server and would disturb
+// every other test on a shared one: start is pgcluster.Start, or a primary's
+// StartStandby. A watchdog stops it should the test binary die; otherwise it is
+// stopped and deleted when t ends.
+func PrivateCluster(t testing.TB, opts pgcluster.Options, start func(context.Context, pgcluster.Options) (*pgcluster.Cluster, error)) *pgcluster.Cluster {
+	t.Helper()
+	// os.MkdirTemp rather than t.TempDir: as root the server runs as postgres,
+	// which cannot enter t.TempDir's private parent directory.
+	dir, err := os.MkdirTemp("", "shopfloor-private-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	opts.DataDir = dir
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	c, err := start(ctx, opts)
+	if err != nil {
+		os.RemoveAll(dir)
+		t.Fatalf("starting a private cluster: %v", err)
+	}
+	if err := c.StopWhenProcessExits(true); err != nil {
+		t.Logf("no watchdog for the private cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := c.Stop(ctx); err != nil {
+			t.Errorf("stopping the private cluster: %v", err)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("removing the private cluster: %v", err)
+		}
+	})
+	return c
+}

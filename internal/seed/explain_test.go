@@ -352,6 +352,21 @@ func (e *explainer) Exec(context.Context, string, ...any) (pgconn.CommandTag, er
 	return pgconn.CommandTag{}, errors.New("explainer: only queries are explained")
 }
 
+// SendBatch explains nothing: no list, dashboard or summary query is sent as a batch
+// (only the placer's OrderPlaceBatch is).
+func (e *explainer) SendBatch(context.Context, *pgx.Batch) pgx.BatchResults { return errBatch{} }
+
+var errBatched = errors.New("explainer: batches are not explained")
+
+// errBatch answers every read with errBatched; it embeds the interface only for the
+// methods no query of sqlc calls.
+type errBatch struct{ pgx.BatchResults }
+
+func (errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, errBatched }
+func (errBatch) Query() (pgx.Rows, error)         { return nil, errBatched }
+func (errBatch) QueryRow() pgx.Row                { return errRow{errBatched} }
+func (errBatch) Close() error                     { return nil }
+
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }

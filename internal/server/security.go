@@ -63,8 +63,8 @@ func (s *Server) cors() echo.MiddlewareFunc {
 		AllowOrigins: s.cfg.CORSOrigins,
 		AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowHeaders: []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key",
-			"If-Match", "If-None-Match", echo.HeaderXRequestID},
-		ExposeHeaders: []string{echo.HeaderXRequestID, "ETag", "Retry-After"},
+			"If-Match", "If-None-Match", echo.HeaderXRequestID, ReadAfterHeader},
+		ExposeHeaders: []string{echo.HeaderXRequestID, "ETag", "Retry-After", ReadAfterHeader},
 		MaxAge:        600,
 	})
 }

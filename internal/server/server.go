@@ -97,6 +97,7 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 		CursorKey:  handler.CursorKey(cfg.JWTSecret),
 	})
 	m.WatchPool(pool)
+	m.WatchReplicas(pool)
 	m.WatchPasswordChecks(hasher)
 
 	s := &Server{cfg: cfg, log: log, ops: ops, tokens: tokens, metrics: m, limiter: ratelimit.NewMemory(),
@@ -127,6 +128,7 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 		s.recoverPanics,
 		s.limitGlobal,
 		s.validateRequest,
+		readAfter(pool, log),
 		s.limitAuth,
 		s.authenticate,
 	)

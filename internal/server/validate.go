@@ -1,35 +1,17 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/shopfloor/shopfloor/internal/account"
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/handler"
+	"github.com/shopfloor/shopfloor/internal/speccheck"
 )
-
-// SchemaOptions are the options every validation against openapi.yaml needs: the
-// request validator's, and the tests' response checker's. kin-openapi checks only the
-// string formats it is told about; these are the ones the spec uses that it does not
-// know. Email is account.CheckEmail, the rule every way of creating an account uses.
-func SchemaOptions() []openapi3.SchemaValidationOption {
-	return []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-		"email": openapi3.NewCallbackValidator(account.CheckEmail),
-		"uuid": openapi3.NewCallbackValidator(func(s string) error {
-			if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
-				return errors.New("must be a UUID")
-			}
-			return nil
-		}),
-	})}
-}
 
 // newValidationOptions returns the request validator's options, made once per
 // server and the same for every request; kin-openapi only reads them.
@@ -42,7 +24,7 @@ func newValidationOptions() *openapi3filter.Options {
 	return &openapi3filter.Options{
 		MultiError:              true,
 		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
-		SchemaValidationOptions: SchemaOptions(),
+		SchemaValidationOptions: speccheck.SchemaOptions(),
 		ExcludeRequestBody:      true,
 		SkipSettingDefaults:     true,
 	}

@@ -334,6 +334,9 @@ export interface paths {
          * Get an order with its items
          * @description Customers may read only their own orders; any other id is 404, so ids cannot be
          *     probed. Staff and admins may read any order.
+         *     A read-only request like the lists: it takes `X-Read-After` as they do (see
+         *     `listOrders`), though it is not declared here so that the generated clients'
+         *     `getOrder` keeps its signature; with a malformed value the primary answers.
          */
         get: operations["getOrder"];
         put?: never;
@@ -589,20 +592,30 @@ export interface components {
     schemas: {
         /**
          * @description Always true in a successful response.
+         * @example true
          * @enum {boolean}
          */
         SuccessTrue: true;
         /**
          * @description Always false in an error response.
+         * @example false
          * @enum {boolean}
          */
         SuccessFalse: false;
         /**
          * @description A stable, machine-readable error code.
+         * @example VALIDATION_ERROR
          * @enum {string}
          */
         ErrorCode: "VALIDATION_ERROR" | "BAD_REQUEST" | "UNKNOWN_FIELD" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "SKU_TAKEN" | "INSUFFICIENT_STOCK" | "INVALID_STATE" | "IDEMPOTENCY_CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
-        /** @description One problem with the request. */
+        /**
+         * @description One problem with the request.
+         * @example {
+         *       "field": "email",
+         *       "location": "body",
+         *       "message": "must be a valid email address"
+         *     }
+         */
         ErrorDetail: {
             /** @description Dotted path of the offending field (`items.0.quantity`), or the parameter name. */
             field: string;
@@ -614,6 +627,13 @@ export interface components {
             /** @description What is wrong, readable by a person. */
             message: string;
         };
+        /**
+         * @example {
+         *       "code": "NOT_FOUND",
+         *       "message": "No product has this id",
+         *       "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+         *     }
+         */
         ErrorBody: {
             code: components["schemas"]["ErrorCode"];
             /** @description A readable summary. */
@@ -625,6 +645,16 @@ export interface components {
             /** @description Only when the server runs with `APP_ENV=development`. */
             stack?: string;
         };
+        /**
+         * @example {
+         *       "success": false,
+         *       "error": {
+         *         "code": "NOT_FOUND",
+         *         "message": "No product has this id",
+         *         "requestId": "3f1c2b7e-4a5d-4e8f-9b0a-1c2d3e4f5a6b"
+         *       }
+         *     }
+         */
         ErrorEnvelope: {
             success: components["schemas"]["SuccessFalse"];
             error: components["schemas"]["ErrorBody"];
@@ -673,41 +703,88 @@ export interface components {
         };
         /**
          * @description `customer` buys; `staff` runs the catalog and orders; `admin` also manages accounts.
+         * @example customer
          * @enum {string}
          */
         Role: "customer" | "staff" | "admin";
         /**
          * Format: email
          * @description Trimmed and lowercased by the server.
+         * @example ada@example.com
          */
         Email: string;
-        /** @description 8–72 bytes, with at least one uppercase letter and one digit. */
+        /**
+         * @description 8–72 bytes, with at least one uppercase letter and one digit.
+         * @example Correct-Horse-9
+         */
         Password: string;
-        /** @description Trimmed by the server, then 2–50 characters. */
+        /**
+         * @description Trimmed by the server, then 2–50 characters.
+         * @example Ada Lovelace
+         */
         PersonName: string;
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "Correct-Horse-9",
+         *       "name": "Ada Lovelace"
+         *     }
+         */
         RegisterRequest: {
             email: components["schemas"]["Email"];
             password: components["schemas"]["Password"];
             name: components["schemas"]["PersonName"];
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "Correct-Horse-9"
+         *     }
+         */
         LoginRequest: {
             email: components["schemas"]["Email"];
             password: string;
         };
+        /**
+         * @example {
+         *       "refreshToken": "3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A"
+         *     }
+         */
         RefreshRequest: {
             refreshToken: string;
         };
+        /**
+         * @example {
+         *       "currentPassword": "Correct-Horse-9",
+         *       "newPassword": "Battery-Staple-42"
+         *     }
+         */
         ChangePasswordRequest: {
             currentPassword: string;
             newPassword: components["schemas"]["Password"];
         };
-        /** @description Only the fields sent are changed. */
+        /**
+         * @description Only the fields sent are changed.
+         * @example {
+         *       "name": "Ada King"
+         *     }
+         */
         UpdateUserRequest: {
             name?: components["schemas"]["PersonName"];
             role?: components["schemas"]["Role"];
             /** @description False deactivates the account (admin only). */
             active?: boolean;
         };
+        /**
+         * @example {
+         *       "phone": "+44 20 7946 0958",
+         *       "company": "Analytical Engines Ltd",
+         *       "addressLine1": "12 St James's Square",
+         *       "city": "London",
+         *       "postalCode": "SW1Y 4JH",
+         *       "country": "GB"
+         *     }
+         */
         ProfileInput: {
             phone?: string;
             company?: string;
@@ -792,25 +869,134 @@ export interface components {
              */
             expiresIn: number;
         };
+        /**
+         * @example {
+         *       "user": {
+         *         "id": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *         "email": "ada@example.com",
+         *         "name": "Ada Lovelace",
+         *         "role": "customer",
+         *         "active": true,
+         *         "createdAt": "2026-11-20T09:00:00Z",
+         *         "updatedAt": "2026-11-20T09:30:00Z",
+         *         "profile": {
+         *           "city": "London",
+         *           "country": "GB",
+         *           "updatedAt": "2026-11-20T09:30:00Z"
+         *         }
+         *       },
+         *       "tokens": {
+         *         "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl",
+         *         "refreshToken": "3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A",
+         *         "tokenType": "Bearer",
+         *         "expiresIn": 900
+         *       }
+         *     }
+         */
         AuthResult: {
             user: components["schemas"]["User"];
             tokens: components["schemas"]["Tokens"];
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": {
+         *         "user": {
+         *           "id": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *           "email": "ada@example.com",
+         *           "name": "Ada Lovelace",
+         *           "role": "customer",
+         *           "active": true,
+         *           "createdAt": "2026-11-20T09:00:00Z",
+         *           "updatedAt": "2026-11-20T09:30:00Z",
+         *           "profile": {
+         *             "city": "London",
+         *             "country": "GB",
+         *             "updatedAt": "2026-11-20T09:30:00Z"
+         *           }
+         *         },
+         *         "tokens": {
+         *           "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl",
+         *           "refreshToken": "3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A",
+         *           "tokenType": "Bearer",
+         *           "expiresIn": 900
+         *         }
+         *       }
+         *     }
+         */
         AuthEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["AuthResult"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": {
+         *         "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1YjBjN2UyYSJ9.c2lnbmF0dXJl",
+         *         "refreshToken": "3q2-7wX0b9V1nL5mR8tY4uZ6aC2eG0iK1oQ3sU5wY7A",
+         *         "tokenType": "Bearer",
+         *         "expiresIn": 900
+         *       }
+         *     }
+         */
         TokensEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["Tokens"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": {
+         *         "id": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *         "email": "ada@example.com",
+         *         "name": "Ada Lovelace",
+         *         "role": "customer",
+         *         "active": true,
+         *         "createdAt": "2026-11-20T09:00:00Z",
+         *         "updatedAt": "2026-11-20T09:30:00Z",
+         *         "profile": {
+         *           "city": "London",
+         *           "country": "GB",
+         *           "updatedAt": "2026-11-20T09:30:00Z"
+         *         }
+         *       }
+         *     }
+         */
         UserEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["User"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": [
+         *         {
+         *           "id": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *           "email": "ada@example.com",
+         *           "name": "Ada Lovelace",
+         *           "role": "customer",
+         *           "active": true,
+         *           "createdAt": "2026-11-20T09:00:00Z",
+         *           "updatedAt": "2026-11-20T09:30:00Z",
+         *           "profile": {
+         *             "city": "London",
+         *             "country": "GB",
+         *             "updatedAt": "2026-11-20T09:30:00Z"
+         *           }
+         *         }
+         *       ],
+         *       "pagination": {
+         *         "page": 1,
+         *         "limit": 20,
+         *         "total": 1,
+         *         "totalExact": true,
+         *         "pages": 1
+         *       }
+         *     }
+         */
         UserListEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["User"][];
@@ -847,15 +1033,37 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        /** @description 3–32 of `A–Z`, `0–9` and `-`; unique. */
+        /**
+         * @description 3–32 of `A–Z`, `0–9` and `-`; unique.
+         * @example WIDGET-42
+         */
         Sku: string;
-        /** @description Trimmed by the server, then 2–120 characters. */
+        /**
+         * @description Trimmed by the server, then 2–120 characters.
+         * @example Blue widget
+         */
         ProductName: string;
+        /** @example A widget, in blue. */
         Description: string;
-        /** Format: int64 */
+        /**
+         * Format: int64
+         * @example 1999
+         */
         PriceCents: number;
-        /** Format: int32 */
+        /**
+         * Format: int32
+         * @example 100
+         */
         Stock: number;
+        /**
+         * @example {
+         *       "sku": "WIDGET-42",
+         *       "name": "Blue widget",
+         *       "description": "A widget, in blue.",
+         *       "priceCents": 1999,
+         *       "stock": 100
+         *     }
+         */
         CreateProductRequest: {
             sku: components["schemas"]["Sku"];
             name: components["schemas"]["ProductName"];
@@ -863,7 +1071,13 @@ export interface components {
             priceCents: components["schemas"]["PriceCents"];
             stock: components["schemas"]["Stock"];
         };
-        /** @description Only the fields sent are changed. */
+        /**
+         * @description Only the fields sent are changed.
+         * @example {
+         *       "priceCents": 2499,
+         *       "stock": 80
+         *     }
+         */
         UpdateProductRequest: {
             sku?: components["schemas"]["Sku"];
             name?: components["schemas"]["ProductName"];
@@ -871,11 +1085,52 @@ export interface components {
             priceCents?: components["schemas"]["PriceCents"];
             stock?: components["schemas"]["Stock"];
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": {
+         *         "id": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *         "sku": "WIDGET-42",
+         *         "name": "Blue widget",
+         *         "description": "A widget, in blue.",
+         *         "priceCents": 1999,
+         *         "stock": 100,
+         *         "archived": false,
+         *         "createdAt": "2026-11-20T09:00:00Z",
+         *         "updatedAt": "2026-11-21T14:05:00Z"
+         *       }
+         *     }
+         */
         ProductEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["Product"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": [
+         *         {
+         *           "id": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *           "sku": "WIDGET-42",
+         *           "name": "Blue widget",
+         *           "description": "A widget, in blue.",
+         *           "priceCents": 1999,
+         *           "stock": 100,
+         *           "archived": false,
+         *           "createdAt": "2026-11-20T09:00:00Z",
+         *           "updatedAt": "2026-11-21T14:05:00Z"
+         *         }
+         *       ],
+         *       "pagination": {
+         *         "page": 1,
+         *         "limit": 20,
+         *         "total": 1,
+         *         "totalExact": true,
+         *         "pages": 1
+         *       }
+         *     }
+         */
         ProductListEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["Product"][];
@@ -884,20 +1139,43 @@ export interface components {
         };
         /**
          * @description `pending → paid → shipped → delivered`, or `cancelled`.
+         * @example paid
          * @enum {string}
          */
         OrderStatus: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+        /**
+         * @example {
+         *       "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *       "quantity": 2
+         *     }
+         */
         OrderItemInput: {
             /** Format: uuid */
             productId: string;
             /** Format: int32 */
             quantity: number;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "note": "Please gift-wrap."
+         *     }
+         */
         CreateOrderRequest: {
             /** @description Distinct products. */
             items: components["schemas"]["OrderItemInput"][];
             note?: string;
         };
+        /**
+         * @example {
+         *       "status": "paid"
+         *     }
+         */
         UpdateOrderStatusRequest: {
             /**
              * @description The next status; one step forward at a time.
@@ -955,6 +1233,27 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /**
+         * @example {
+         *       "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
+         *       "userId": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *       "status": "pending",
+         *       "totalCents": 3998,
+         *       "note": "Please gift-wrap.",
+         *       "createdAt": "2026-11-22T10:15:00Z",
+         *       "updatedAt": "2026-11-22T10:15:00Z",
+         *       "items": [
+         *         {
+         *           "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *           "sku": "WIDGET-42",
+         *           "name": "Blue widget",
+         *           "quantity": 2,
+         *           "unitPriceCents": 1999,
+         *           "lineTotalCents": 3998
+         *         }
+         *       ]
+         *     }
+         */
         Order: {
             /** Format: uuid */
             id: string;
@@ -970,11 +1269,58 @@ export interface components {
             updatedAt: string;
             items: components["schemas"]["OrderItem"][];
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": {
+         *         "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
+         *         "userId": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *         "status": "pending",
+         *         "totalCents": 3998,
+         *         "note": "Please gift-wrap.",
+         *         "createdAt": "2026-11-22T10:15:00Z",
+         *         "updatedAt": "2026-11-22T10:15:00Z",
+         *         "items": [
+         *           {
+         *             "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *             "sku": "WIDGET-42",
+         *             "name": "Blue widget",
+         *             "quantity": 2,
+         *             "unitPriceCents": 1999,
+         *             "lineTotalCents": 3998
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
         OrderEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["Order"];
             message?: string;
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": [
+         *         {
+         *           "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
+         *           "userId": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *           "status": "paid",
+         *           "totalCents": 3998,
+         *           "note": "Please gift-wrap.",
+         *           "createdAt": "2026-11-22T10:15:00Z",
+         *           "updatedAt": "2026-11-22T11:00:00Z"
+         *         }
+         *       ],
+         *       "pagination": {
+         *         "page": 1,
+         *         "limit": 20,
+         *         "total": 1,
+         *         "totalExact": true,
+         *         "pages": 1
+         *       }
+         *     }
+         */
         OrderListEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["OrderSummary"][];
@@ -998,6 +1344,35 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        /**
+         * @example {
+         *       "user": {
+         *         "id": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *         "email": "ada@example.com",
+         *         "name": "Ada Lovelace",
+         *         "role": "customer",
+         *         "active": true,
+         *         "createdAt": "2026-11-20T09:00:00Z",
+         *         "updatedAt": "2026-11-20T09:30:00Z",
+         *         "profile": {
+         *           "city": "London",
+         *           "country": "GB",
+         *           "updatedAt": "2026-11-20T09:30:00Z"
+         *         }
+         *       },
+         *       "orderCount": 3,
+         *       "totalSpentCents": 7996,
+         *       "lastOrderAt": "2026-11-22T10:15:00Z",
+         *       "recentOrders": [
+         *         {
+         *           "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
+         *           "status": "paid",
+         *           "totalCents": 3998,
+         *           "createdAt": "2026-11-22T10:15:00Z"
+         *         }
+         *       ]
+         *     }
+         */
         DashboardUser: {
             user: components["schemas"]["User"];
             /**
@@ -1018,6 +1393,47 @@ export interface components {
             /** @description The 5 newest orders, newest first. */
             recentOrders: components["schemas"]["RecentOrder"][];
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": [
+         *         {
+         *           "user": {
+         *             "id": "5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c",
+         *             "email": "ada@example.com",
+         *             "name": "Ada Lovelace",
+         *             "role": "customer",
+         *             "active": true,
+         *             "createdAt": "2026-11-20T09:00:00Z",
+         *             "updatedAt": "2026-11-20T09:30:00Z",
+         *             "profile": {
+         *               "city": "London",
+         *               "country": "GB",
+         *               "updatedAt": "2026-11-20T09:30:00Z"
+         *             }
+         *           },
+         *           "orderCount": 3,
+         *           "totalSpentCents": 7996,
+         *           "lastOrderAt": "2026-11-22T10:15:00Z",
+         *           "recentOrders": [
+         *             {
+         *               "id": "7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d",
+         *               "status": "paid",
+         *               "totalCents": 3998,
+         *               "createdAt": "2026-11-22T10:15:00Z"
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "pagination": {
+         *         "page": 1,
+         *         "limit": 20,
+         *         "total": 1,
+         *         "totalExact": true,
+         *         "pages": 1
+         *       }
+         *     }
+         */
         DashboardUserListEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["DashboardUser"][];
@@ -1064,6 +1480,32 @@ export interface components {
             /** Format: int64 */
             revenueCents: number;
         };
+        /**
+         * @example {
+         *       "from": "2026-11-01T00:00:00Z",
+         *       "to": "2026-12-01T00:00:00Z",
+         *       "usersTotal": 1250,
+         *       "usersNew": 40,
+         *       "ordersTotal": 216,
+         *       "ordersByStatus": {
+         *         "pending": 12,
+         *         "paid": 30,
+         *         "shipped": 25,
+         *         "delivered": 140,
+         *         "cancelled": 9
+         *       },
+         *       "revenueCents": 412500,
+         *       "topProducts": [
+         *         {
+         *           "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *           "sku": "WIDGET-42",
+         *           "name": "Blue widget",
+         *           "units": 120,
+         *           "revenueCents": 239880
+         *         }
+         *       ]
+         *     }
+         */
         DashboardSummary: {
             /** Format: date-time */
             from?: string;
@@ -1089,6 +1531,35 @@ export interface components {
             revenueCents: number;
             topProducts: components["schemas"]["TopProduct"][];
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": {
+         *         "from": "2026-11-01T00:00:00Z",
+         *         "to": "2026-12-01T00:00:00Z",
+         *         "usersTotal": 1250,
+         *         "usersNew": 40,
+         *         "ordersTotal": 216,
+         *         "ordersByStatus": {
+         *           "pending": 12,
+         *           "paid": 30,
+         *           "shipped": 25,
+         *           "delivered": 140,
+         *           "cancelled": 9
+         *         },
+         *         "revenueCents": 412500,
+         *         "topProducts": [
+         *           {
+         *             "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *             "sku": "WIDGET-42",
+         *             "name": "Blue widget",
+         *             "units": 120,
+         *             "revenueCents": 239880
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
         DashboardSummaryEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["DashboardSummary"];
@@ -1103,6 +1574,14 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "data": {
+         *         "status": "ok"
+         *       }
+         *     }
+         */
         HealthEnvelope: {
             success: components["schemas"]["SuccessTrue"];
             data: components["schemas"]["Health"];
@@ -1350,6 +1829,15 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+         *     replayed at least that far in the primary's log, or else from the primary, so it
+         *     shows that write. Without it the read may come from a replica a moment behind
+         *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+         *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+         * @example 16/B374D848
+         */
+        ReadAfter: string;
         /** @description The product's id. */
         ProductID: string;
         /** @description The order's id. */
@@ -1382,6 +1870,16 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description Present on a successful write when the deployment reads from replicas: a position
+         *     in the primary's write-ahead log (PostgreSQL's `pg_lsn`) at or after this write's
+         *     commit. Send it back as `X-Read-After` on the next reads (the largest one you
+         *     hold, when writes overlap), and they are answered only by a replica that has
+         *     replayed this far, or by the primary: you read your own writes even while the
+         *     replicas lag.
+         * @example 16/B374D848
+         */
+        ReadAfter: string;
         /** @description The version of the product; send it in `If-None-Match` or `If-Match`. */
         ETag: string;
     };
@@ -1412,6 +1910,7 @@ export interface operations {
             /** @description The account was created. */
             201: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1449,6 +1948,7 @@ export interface operations {
             /** @description Logged in. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1481,6 +1981,7 @@ export interface operations {
             /** @description A new token pair. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1512,6 +2013,7 @@ export interface operations {
             /** @description The token is revoked (or was never valid). */
             204: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1564,6 +2066,7 @@ export interface operations {
             /** @description The password was changed. */
             204: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1610,7 +2113,17 @@ export interface operations {
                 /** @description Sort order; a leading `-` means descending. Default `-createdAt`. */
                 sort?: "createdAt" | "-createdAt" | "email" | "name";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1678,6 +2191,7 @@ export interface operations {
             /** @description The deactivated user. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1712,6 +2226,7 @@ export interface operations {
             /** @description The updated user. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1758,6 +2273,7 @@ export interface operations {
             /** @description The user with the new profile. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1812,7 +2328,17 @@ export interface operations {
                 /** @description Sort order; a leading `-` means descending. Default `-createdAt`. */
                 sort?: "name" | "-createdAt" | "priceCents" | "-priceCents";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1858,6 +2384,7 @@ export interface operations {
             /** @description The product was created. */
             201: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
@@ -1882,6 +2409,15 @@ export interface operations {
             header?: {
                 /** @description An ETag from an earlier response; 304 when it is still current. */
                 "If-None-Match"?: string;
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
             };
             path: {
                 /** @description The product's id. */
@@ -1931,6 +2467,7 @@ export interface operations {
             /** @description The archived product. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1968,6 +2505,7 @@ export interface operations {
             /** @description The changed product. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
@@ -2023,7 +2561,17 @@ export interface operations {
                 /** @description Placed before this time. */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2076,6 +2624,7 @@ export interface operations {
             /** @description The order was placed. */
             201: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2136,6 +2685,7 @@ export interface operations {
             /** @description The cancelled order. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2170,6 +2720,7 @@ export interface operations {
             /** @description The order in its new status. */
             200: {
                 headers: {
+                    "X-Read-After": components["headers"]["ReadAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2215,7 +2766,17 @@ export interface operations {
                  */
                 cursor?: components["parameters"]["Cursor"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2246,7 +2807,17 @@ export interface operations {
                 /** @description End of the period, exclusive. */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `X-Read-After` of your last write: the answer comes from a replica that has
+                 *     replayed at least that far in the primary's log, or else from the primary, so it
+                 *     shows that write. Without it the read may come from a replica a moment behind
+                 *     (at most `REPLICA_MAX_LAG`). Ignored when the deployment has no replicas. 400
+                 *     `VALIDATION_ERROR` naming `X-Read-After` when it is not of that form.
+                 * @example 16/B374D848
+                 */
+                "X-Read-After"?: components["parameters"]["ReadAfter"];
+            };
             path?: never;
             cookie?: never;
         };
