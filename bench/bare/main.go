@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shopfloor/shopfloor/internal/api"
+	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/db"
 )
 
@@ -48,6 +49,12 @@ func run(ctx context.Context, dbURL, addr string, maxConns int32) error {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	cfg.MaxConns = maxConns
+	// The server's type registrations (uuids in binary), so that the reference
+	// pays what the server pays for the same query.
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		database.RegisterTypes(conn.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
+	"github.com/shopfloor/shopfloor/internal/logjson"
 	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/server"
 )
@@ -45,7 +46,7 @@ func run(ctx context.Context, pprofAddr string) error {
 	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+	log := slog.New(logjson.New(os.Stdout, &slog.HandlerOptions{Level: level}))
 	m := metrics.New()
 	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
 	if err != nil {

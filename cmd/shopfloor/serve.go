@@ -18,7 +18,18 @@ import (
 	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/ratelimit"
 	"github.com/shopfloor/shopfloor/internal/server"
+	"github.com/shopfloor/shopfloor/internal/tracing"
 )
+
+// flushTraces sends the spans still buffered, for at most five seconds, once the
+// last request has finished.
+func flushTraces(stop func(context.Context) error, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		log.Warn("flushing traces at shutdown failed", "err", err)
+	}
+}
 
 func serveCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := newFlags("serve", "serve [--addr :8080]", stdout)
@@ -63,12 +74,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	}
 	reserveBcryptProcs(cfg, log)
 	m := metrics.New()
-	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
+	tp, stopTracing, err := tracing.Provider(ctx, cfg, buildVersion(), log)
+	if err != nil {
+		return err
+	}
+	defer flushTraces(stopTracing, log)
+	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery, Tracing: tp})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	srv, err := server.New(cfg, pool, log, m)
+	srv, err := server.New(cfg, pool, log, m, server.WithTracing(tp))
 	if err != nil {
 		return err
 	}
@@ -80,6 +96,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	stopProfiles, err := serveProfiles(cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopProfiles()
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

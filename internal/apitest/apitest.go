@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shopfloor/shopfloor/client"
 	"github.com/shopfloor/shopfloor/internal/account"
@@ -30,6 +31,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/db"
+	"github.com/shopfloor/shopfloor/internal/logjson"
 	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 	"github.com/shopfloor/shopfloor/internal/server"
@@ -62,6 +64,18 @@ type Option func(*config.Config)
 // New starts a server on a fresh database for t and stops it when t ends.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
+	return start(t, nil, opts)
+}
+
+// NewTraced is New with tracing on: the server and its pool send their spans to tp
+// (a provider over the SDK's in-memory exporter, in the tracing tests).
+func NewTraced(t testing.TB, tp trace.TracerProvider, opts ...Option) *Env {
+	t.Helper()
+	return start(t, tp, opts)
+}
+
+func start(t testing.TB, tp trace.TracerProvider, opts []Option) *Env {
+	t.Helper()
 	cfg, err := config.Load(func(k string) string {
 		switch k {
 		case "APP_ENV":
@@ -92,12 +106,13 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	ctx := context.Background()
 	logs := &SyncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The production JSON handler, so that the log tests read what `serve` writes.
+	log := slog.New(logjson.New(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := metrics.New()
-	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
+	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery, Tracing: tp})
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	srv, err := server.New(cfg, pool, log, m)
+	srv, err := server.New(cfg, pool, log, m, server.WithTracing(tp))
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -10,6 +10,9 @@ import (
 	"time"
 	"unicode"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -57,6 +60,7 @@ type Hasher struct {
 	dummy        func() ([]byte, error)
 	waiting      atomic.Int64 // calls queued for a slot
 	shed         atomic.Int64 // calls refused with ErrBusy
+	spans        trace.Tracer // nil with tracing off
 }
 
 // Running is the number of bcrypt runs in progress (at most MaxConcurrent).
@@ -85,6 +89,9 @@ type HasherOptions struct {
 	// PostgreSQL come first and password checks use what is left. 0 keeps bcrypt
 	// at the same priority as everything else, on the caller's goroutine.
 	Nice int
+	// Tracing, when not nil, gives the wait for a slot a span in the caller's trace,
+	// so that a slow login shows whether it queued or hashed.
+	Tracing trace.TracerProvider
 }
 
 // NewHasher returns a Hasher using the given bcrypt cost, which must be
@@ -114,6 +121,9 @@ func NewHasherWith(cost int, opts HasherOptions) (*Hasher, error) {
 		sem:          make(chan struct{}, opts.MaxConcurrent),
 		queueTimeout: opts.QueueTimeout,
 	}
+	if opts.Tracing != nil {
+		h.spans = opts.Tracing.Tracer("github.com/shopfloor/shopfloor/internal/auth")
+	}
 	if opts.Nice > 0 {
 		h.work = make(chan func())
 		startWorkers(h.work, opts.MaxConcurrent, opts.Nice)
@@ -133,16 +143,36 @@ func NewHasherWith(cost int, opts HasherOptions) (*Hasher, error) {
 // decide whether a stored hash should be upgraded after a successful login.
 func (h *Hasher) Cost() int { return h.cost }
 
+// SlotSpan names the span of the wait for a bcrypt slot.
+const SlotSpan = "password check slot"
+
 // acquire takes a bcrypt slot, giving up when ctx ends so that a request whose
 // client has gone away does not wait for CPU it no longer needs, and with ErrBusy
-// once it has waited the queue timeout.
+// once it has waited the queue timeout. In a traced request the wait is a span
+// saying whether it queued and how it ended.
 func (h *Hasher) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
+	if h.spans == nil || !trace.SpanContextFromContext(ctx).IsValid() {
+		_, err := h.take(ctx)
 		return err
+	}
+	_, span := h.spans.Start(ctx, SlotSpan)
+	defer span.End()
+	queued, err := h.take(ctx)
+	span.SetAttributes(attribute.Bool("shopfloor.password.queued", queued))
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	return err
+}
+
+// take is acquire's wait; queued says whether no slot was free at once.
+func (h *Hasher) take(ctx context.Context) (queued bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
 	}
 	select {
 	case h.sem <- struct{}{}:
-		return nil
+		return false, nil
 	default:
 	}
 	h.waiting.Add(1)
@@ -155,12 +185,12 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 	select {
 	case h.sem <- struct{}{}:
-		return nil
+		return true, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return true, ctx.Err()
 	case <-expired:
 		h.shed.Add(1)
-		return ErrBusy
+		return true, ErrBusy
 	}
 }
 

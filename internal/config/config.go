@@ -33,6 +33,9 @@ const (
 type Config struct {
 	Env      string
 	HTTPAddr string
+	// DebugAddr is where net/http/pprof is served, on a listener of its own; empty
+	// (the default) serves it nowhere.
+	DebugAddr string
 
 	DatabaseURL        string
 	DBMaxConns         int32
@@ -74,6 +77,8 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
+
+	Tracing Tracing
 }
 
 // Development reports whether the service runs with APP_ENV=development.
@@ -88,6 +93,7 @@ type Var struct {
 var Vars = []Var{
 	{"APP_ENV", "production", "`development`, `test` or `production`. Development generates a JWT secret when none is set and shows stack traces in 500 bodies."},
 	{"HTTP_ADDR", ":8080", "Address the HTTP server listens on."},
+	{"DEBUG_ADDR", "(none)", "When set (e.g. `127.0.0.1:6060`), a second listener there serves `net/http/pprof` (`/debug/pprof/`) and nothing else; never the public port. Keep it on loopback or a private network."},
 	{"DATABASE_URL", "(none)", "PostgreSQL connection URL. Required by `serve`; `dev` and `make run` start a local cluster under `.data/` when it is unset."},
 	{"DB_MAX_CONNS", "20", "Most connections the pool opens (1–1000)."},
 	{"DB_CONNECT_TIMEOUT", "2s", "How long opening one connection may take."},
@@ -121,6 +127,18 @@ var Vars = []Var{
 	{"LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`."},
 	{"LOG_FORMAT", "json", "`json` or `text`."},
 	{"SHUTDOWN_TIMEOUT", "15s", "How long SIGTERM waits for in-flight requests before closing."},
+	// The OpenTelemetry variables, with their standard names and meanings
+	// (opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables); the
+	// SDK and the OTLP exporter read them again themselves, so Load only checks them
+	// and decides whether tracing is on (otel.go).
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "(none)", "OTLP collector base URL (e.g. `http://otel-collector:4318`); traces go to its `/v1/traces`. Tracing is on only when this or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; unset, it costs nothing (no exporter, no spans)."},
+	{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "(none)", "Full OTLP URL for traces, used as it is (overrides the endpoint above)."},
+	{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "`http/protobuf` or `grpc` (then the endpoint is the collector's gRPC port, e.g. `http://otel-collector:4317`); `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` overrides it for traces. `OTEL_EXPORTER_OTLP_HEADERS`, `…_TIMEOUT`, `…_INSECURE` and `…_CERTIFICATE` work as the standard says."},
+	{"OTEL_SERVICE_NAME", "shopfloor", "`service.name` of the traces; `OTEL_RESOURCE_ATTRIBUTES` adds others (e.g. `deployment.environment.name=prod`)."},
+	{"OTEL_TRACES_SAMPLER", "parentbased_always_on", "`always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off` or `parentbased_traceidratio`: which requests are traced (parent-based ones follow the caller's `traceparent` sampled flag)."},
+	{"OTEL_TRACES_SAMPLER_ARG", "1.0", "The ratio (0–1) of the `traceidratio` samplers."},
+	{"OTEL_TRACES_EXPORTER", "otlp", "`otlp`, or `none` to turn tracing off."},
+	{"OTEL_SDK_DISABLED", "false", "`true` turns tracing off whatever else is set."},
 }
 
 // Load reads and checks every variable the server needs through getenv (os.Getenv in
@@ -130,6 +148,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	c := p.database()
 	c.HTTPAddr = p.str("HTTP_ADDR", ":8080")
+	c.DebugAddr = p.debugAddr("DEBUG_ADDR", c.HTTPAddr)
 	c.JWTIssuer = p.str("JWT_ISSUER", "shopfloor")
 	c.JWTAudience = p.str("JWT_AUDIENCE", "shopfloor-api")
 	c.AccessTokenTTL = p.duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Second)
@@ -156,6 +175,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RateLimitRefresh = p.rule("RATE_LIMIT_REFRESH", "refresh", "30/1m")
 	c.ShutdownTimeout = p.duration("SHUTDOWN_TIMEOUT", 15*time.Second, time.Second)
 	c.FiguresFoldEvery = p.duration("FIGURES_FOLD_INTERVAL", time.Second, 10*time.Millisecond)
+	c.Tracing = p.tracing()
 	c.DatabaseReplicaURLs = p.databaseURLs("DATABASE_REPLICA_URLS")
 	c.ReplicaMaxLag = p.duration("REPLICA_MAX_LAG", 5*time.Second, 100*time.Millisecond)
 
@@ -254,6 +274,26 @@ func (p *parser) duration(name string, def, lo time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// debugAddr reads the profiling listener's address: host:port (the host may be
+// empty, for every interface), on another port than the public one, so that
+// profiles can never be reached where the API is.
+func (p *parser) debugAddr(name, public string) string {
+	v := p.str(name, "")
+	if v == "" {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(v)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+		p.fail(name, fmt.Sprintf("must be host:port with a port from 1 to 65535, such as 127.0.0.1:6060, got %q", v))
+		return ""
+	}
+	if _, publicPort, err := net.SplitHostPort(public); err == nil && publicPort == port {
+		p.fail(name, fmt.Sprintf("must not use the public port of HTTP_ADDR (%s): profiles are served only on a listener of their own", public))
+		return ""
+	}
+	return v
 }
 
 var execModes = map[string]pgx.QueryExecMode{

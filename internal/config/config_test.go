@@ -68,6 +68,66 @@ func TestTheReadmeDocumentsEveryVariable(t *testing.T) {
 	}
 }
 
+func TestDebugAddrIsOffByDefaultAndCheckedWhenSet(t *testing.T) {
+	t.Parallel()
+	secret := strings.Repeat("k", 32)
+	cfg, err := config.Load(env(map[string]string{"JWT_SECRET": secret}))
+	require.NoError(t, err)
+	require.Empty(t, cfg.DebugAddr, "no profiling listener unless asked for")
+
+	cfg, err = config.Load(env(map[string]string{"JWT_SECRET": secret, "DEBUG_ADDR": "127.0.0.1:6060"}))
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:6060", cfg.DebugAddr)
+
+	for _, bad := range []string{"6060", "localhost", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:pprof", "127.0.0.1:8080"} {
+		_, err := config.Load(env(map[string]string{"JWT_SECRET": secret, "HTTP_ADDR": ":8080", "DEBUG_ADDR": bad}))
+		require.ErrorContains(t, err, "DEBUG_ADDR", "DEBUG_ADDR=%q must be refused", bad)
+	}
+}
+
+func TestTracingIsOnOnlyWithAnEndpointAndChecksTheOTELVariables(t *testing.T) {
+	t.Parallel()
+	secret := strings.Repeat("k", 32)
+	load := func(kv map[string]string) (config.Config, error) {
+		kv["JWT_SECRET"] = secret
+		return config.Load(env(kv))
+	}
+	cases := []struct {
+		name string
+		set  map[string]string
+		on   bool
+	}{
+		{"nothing set: off", map[string]string{}, false},
+		{"a sampler alone: off", map[string]string{"OTEL_TRACES_SAMPLER": "always_on"}, false},
+		{"an endpoint: on", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, true},
+		{"a traces endpoint: on", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://collector.example/v1/traces"}, true},
+		{"an endpoint with the SDK disabled: off", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_SDK_DISABLED": "TRUE"}, false},
+		{"an endpoint with no exporter: off", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_TRACES_EXPORTER": "none"}, false},
+	}
+	for _, tc := range cases {
+		cfg, err := load(tc.set)
+		require.NoError(t, err, tc.name)
+		require.Equal(t, tc.on, cfg.Tracing.Enabled, tc.name)
+	}
+	cfg, err := load(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"})
+	require.NoError(t, err)
+	require.Equal(t, "grpc", cfg.Tracing.Protocol)
+
+	bad := map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT":        "127.0.0.1:4318",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://collector",
+		"OTEL_EXPORTER_OTLP_PROTOCOL":        "http/json",
+		"OTEL_TRACES_SAMPLER":                "sometimes",
+		"OTEL_TRACES_SAMPLER_ARG":            "1.5",
+		"OTEL_TRACES_EXPORTER":               "zipkin",
+		"OTEL_SDK_DISABLED":                  "yes",
+	}
+	for name, value := range bad {
+		_, err := load(map[string]string{name: value})
+		require.ErrorContains(t, err, name, "%s=%q must be refused", name, value)
+	}
+}
+
 func TestReplicaURLsAreAListAndABadOneIsNamedButNotQuoted(t *testing.T) {
 	t.Parallel()
 	base := map[string]string{"APP_ENV": "development"}

@@ -16,11 +16,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/logctx"
@@ -73,6 +72,8 @@ type Options struct {
 	Log *slog.Logger
 	// ObserveQuery receives the duration of every statement by sqlc query name.
 	ObserveQuery func(name string, d time.Duration)
+	// Tracing, when not nil, gives every statement of a traced request a span.
+	Tracing trace.TracerProvider
 }
 
 // Open builds the pool from the configuration: at most DB_MAX_CONNS connections,
@@ -140,9 +141,13 @@ func newPool(ctx context.Context, pc *pgxpool.Config, cfg config.Config, opts Op
 	// milliseconds that the statement never wins back.
 	params["jit"] = "off"
 	// Slow-query lines are logged with the request's context: logctx adds its ids.
-	pc.ConnConfig.Tracer = &tracer{log: logctx.Wrap(log), slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
+	tr := &tracer{log: logctx.Wrap(log), slow: cfg.DBSlowQuery, observe: opts.ObserveQuery}
+	if opts.Tracing != nil {
+		tr.spans = opts.Tracing.Tracer(tracerScope)
+	}
+	pc.ConnConfig.Tracer = tr
 	pc.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
-		registerTypes(conn.TypeMap())
+		RegisterTypes(conn.TypeMap())
 		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
@@ -164,16 +169,6 @@ func (p *Pool) Close() {
 		r.pool.Close()
 	}
 	p.Pool.Close()
-}
-
-// registerTypes tells pgx which PostgreSQL types our Go types stand for. With
-// prepared statements (cache_statement) the server says what each parameter is;
-// without them (exec and simple_protocol, as behind PgBouncer) pgx must choose from
-// the Go type, and it does not know uuid.UUID: a []uuid.UUID (OrderCreate's product
-// ids) cannot be encoded at all.
-func registerTypes(m *pgtype.Map) {
-	m.RegisterDefaultPgType(uuid.UUID{}, "uuid")
-	m.RegisterDefaultPgType([]uuid.UUID{}, "_uuid")
 }
 
 // Waiting is the number of requests waiting for a connection right now.

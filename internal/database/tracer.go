@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
 type counterKey struct{}
@@ -32,21 +35,32 @@ type traceKey struct{}
 type traceStart struct {
 	name  string
 	start time.Time
+	span  trace.Span // nil when no span was started
 }
 
-// tracer counts statements per request, times each by its sqlc query name, and logs
-// the slow ones. It never logs parameter values: they may hold personal data.
+// tracer counts statements per request, times each by its sqlc query name, logs
+// the slow ones, and, with tracing on, gives each statement of a traced request a
+// child span named by its query. Neither the log nor the span ever carries
+// parameter values: they may hold personal data.
 type tracer struct {
 	log     *slog.Logger
 	slow    time.Duration
 	observe func(name string, d time.Duration)
+	// spans is nil with tracing off. Statements outside a traced request (the
+	// figures' fold, migrations) start no trace of their own.
+	spans trace.Tracer
 }
 
 func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
 		n.Add(1)
 	}
-	return context.WithValue(ctx, traceKey{}, traceStart{name: QueryName(data.SQL), start: time.Now()})
+	s := traceStart{name: QueryName(data.SQL), start: time.Now()}
+	if t.spans != nil && trace.SpanContextFromContext(ctx).IsValid() {
+		ctx, s.span = t.spans.Start(ctx, s.name, trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(semconv.DBSystemNamePostgreSQL, semconv.DBQuerySummary(s.name)))
+	}
+	return context.WithValue(ctx, traceKey{}, s)
 }
 
 func (t *tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
@@ -55,6 +69,16 @@ func (t *tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQ
 		return
 	}
 	d := time.Since(s.start)
+	if s.span != nil {
+		if data.Err != nil {
+			// Only that it failed: an error's text may quote a value (a unique
+			// violation's detail names the duplicate key).
+			s.span.SetStatus(codes.Error, "statement failed")
+		} else {
+			s.span.SetAttributes(semconv.DBResponseReturnedRows(int(data.CommandTag.RowsAffected())))
+		}
+		s.span.End()
+	}
 	if t.observe != nil {
 		t.observe(s.name, d)
 	}
@@ -85,3 +109,6 @@ func QueryName(sql string) string {
 	}
 	return strings.ToLower(sql)
 }
+
+// tracerScope names the statements' spans' instrumentation scope.
+const tracerScope = "github.com/shopfloor/shopfloor/internal/database"

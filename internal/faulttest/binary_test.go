@@ -51,6 +51,42 @@ func TestBinary(t *testing.T) {
 		t.Parallel()
 		testRedisUnreachable(t, bin)
 	})
+	t.Run("with DEBUG_ADDR it serves profiles there and only there", func(t *testing.T) {
+		t.Parallel()
+		testProfiles(t, bin)
+	})
+	t.Run("with an OTLP endpoint it exports each request's spans in the caller's trace", func(t *testing.T) {
+		t.Parallel()
+		testTracing(t, bin)
+	})
+}
+
+// testProfiles runs the binary with DEBUG_ADDR set: the private listener serves
+// pprof's index and a heap profile, and the public port answers /debug/pprof/ with
+// the API's 404 envelope, as it does without DEBUG_ADDR.
+func testProfiles(t *testing.T, bin string) {
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	debug := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	env := serveEnv(t, addr)
+	env["DEBUG_ADDR"] = debug
+	p := startShopfloor(t, bin, env, "serve")
+	c := &http.Client{Timeout: 10 * time.Second}
+	waitHealthy(t, p, c, "http://"+addr)
+
+	r := send(t, c, http.MethodGet, "http://"+debug+"/debug/pprof/", nil)
+	require.Equal(t, http.StatusOK, r.status, "the profiling listener's index")
+	require.Contains(t, string(r.body), "goroutine")
+	r = send(t, c, http.MethodGet, "http://"+debug+"/debug/pprof/heap", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	require.True(t, len(r.body) > 2 && r.body[0] == 0x1f && r.body[1] == 0x8b, "a heap profile is gzipped protobuf")
+	r = send(t, c, http.MethodGet, "http://"+debug+"/api/v1/products", nil)
+	require.Equal(t, http.StatusNotFound, r.status, "the profiling listener serves nothing of the API")
+
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline"} {
+		r = send(t, c, http.MethodGet, "http://"+addr+path, nil)
+		require.Equal(t, http.StatusNotFound, r.status, "the public port must not serve %s", path)
+		require.Equal(t, "NOT_FOUND", r.envelope(t).Error.Code)
+	}
 }
 
 // testRedisUnreachable points REDIS_URL at a port nobody listens on. Requests still
@@ -317,6 +353,8 @@ func testBadConfig(t *testing.T, bin string) {
 		{"a JWT secret shorter than 32 bytes is refused", map[string]string{"JWT_SECRET": "too-short"}, "JWT_SECRET"},
 		{"a missing JWT secret outside development is refused", map[string]string{"JWT_SECRET": ""}, "JWT_SECRET"},
 		{"a malformed duration is refused", map[string]string{"DB_STATEMENT_TIMEOUT": "soon"}, "DB_STATEMENT_TIMEOUT"},
+		{"a profiling address without a port is refused", map[string]string{"DEBUG_ADDR": "localhost"}, "DEBUG_ADDR"},
+		{"an OTLP endpoint that is not a URL is refused", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

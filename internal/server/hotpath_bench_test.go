@@ -28,6 +28,7 @@ import (
 	"github.com/shopfloor/shopfloor/internal/config"
 	"github.com/shopfloor/shopfloor/internal/database"
 	"github.com/shopfloor/shopfloor/internal/db"
+	"github.com/shopfloor/shopfloor/internal/logjson"
 	"github.com/shopfloor/shopfloor/internal/metrics"
 	"github.com/shopfloor/shopfloor/internal/pgtest"
 )
@@ -151,7 +152,7 @@ func benchHandler(b *testing.B) (http.Handler, string) {
 	b.Helper()
 	cfg := benchConfig(b, pgtest.NewDB(b))
 	ctx := context.Background()
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	log := slog.New(logjson.New(io.Discard, nil))
 	m := metrics.New()
 	pool, err := database.Open(ctx, cfg, database.Options{Log: log, ObserveQuery: m.ObserveQuery})
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
-	slogecho "github.com/samber/slog-echo"
 
 	"github.com/shopfloor/shopfloor"
 	"github.com/shopfloor/shopfloor/internal/api"
@@ -57,7 +56,11 @@ func (s *Server) Close() error {
 // New builds the server on an open pool, reporting to m. It fails only on a bad
 // configuration or an invalid embedded spec, both of which should stop the program
 // at start.
-func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Metrics) (*Server, error) {
+func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Metrics, opts ...Option) (*Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	// Every line logged with a request's context, the request line included, carries
 	// its request id and caller.
 	log = logctx.Wrap(log)
@@ -73,6 +76,7 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 		MaxConcurrent: cfg.BcryptMaxConcurrent,
 		QueueTimeout:  cfg.BcryptQueueTimeout,
 		Nice:          cfg.BcryptNice,
+		Tracing:       o.tracing,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("BCRYPT_COST: %w", err)
@@ -110,17 +114,13 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg)
+	e.Use(s.requestID)
+	if o.tracing != nil {
+		e.Use(s.traceRequests(o.tracing))
+	}
 	e.Use(
-		s.requestID,
 		s.measure,
-		slogecho.NewWithConfig(log, slogecho.Config{
-			DefaultLevel:     slog.LevelInfo,
-			ClientErrorLevel: slog.LevelInfo,
-			ServerErrorLevel: slog.LevelError,
-			// logctx adds requestId (and userId) from the request's context, which
-			// slog-echo logs with; its own request id attribute is not needed.
-			WithRequestID: false,
-		}),
+		requestLine(log),
 		errorsToHandler,
 		s.secureHeaders,
 		s.cors(),
