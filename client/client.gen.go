@@ -572,7 +572,7 @@ type OrderItemInput struct {
 	Quantity  int32              `json:"quantity"`
 }
 
-// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","itemCount":1,"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
+// OrderListEnvelope Example: {"data":[{"createdAt":"2026-11-22T10:15:00Z","id":"7d1e9c3b-2a4f-4e6d-8b0c-1f3a5c7e9b2d","itemCount":1,"items":[{"lineTotalCents":3998,"name":"Blue widget","productId":"0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b","quantity":2,"sku":"WIDGET-42","unitPriceCents":1999}],"note":"Please gift-wrap.","status":"paid","totalCents":3998,"updatedAt":"2026-11-22T11:00:00Z","userId":"5b0c7e2a-9f1d-4c3e-8a6b-2d4e6f8a0b1c"}],"pagination":{"limit":20,"page":1,"pages":1,"total":1,"totalExact":true},"success":true}
 type OrderListEnvelope struct {
 	Data    []OrderSummary `json:"data"`
 	Message *string        `json:"message,omitempty"`

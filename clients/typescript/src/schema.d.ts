@@ -1339,7 +1339,17 @@ export interface components {
          *           "itemCount": 1,
          *           "note": "Please gift-wrap.",
          *           "createdAt": "2026-11-22T10:15:00Z",
-         *           "updatedAt": "2026-11-22T11:00:00Z"
+         *           "updatedAt": "2026-11-22T11:00:00Z",
+         *           "items": [
+         *             {
+         *               "productId": "0b6f2f4e-3c1a-4b8e-9d7f-2a5c6e8f1a2b",
+         *               "sku": "WIDGET-42",
+         *               "name": "Blue widget",
+         *               "quantity": 2,
+         *               "unitPriceCents": 1999,
+         *               "lineTotalCents": 3998
+         *             }
+         *           ]
          *         }
          *       ],
          *       "pagination": {
