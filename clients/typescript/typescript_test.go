@@ -97,7 +97,6 @@ func TestTheTypeScriptClientAgreesWithTheSpecAndTheServer(t *testing.T) {
 	require.True(t, bytes.Equal(want, have),
 		"clients/typescript/src/schema.d.ts is stale: run `npm run generate` in clients/typescript and commit it")
 
-
 	env := apitest.New(t)
 	shopProduct(t, env, "TS-WIDGET")
 	out := npm(t, "", []string{"SHOPFLOOR_URL=" + env.ProxyURL()}, "run", "--silent", "start")
