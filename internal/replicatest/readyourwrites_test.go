@@ -103,4 +103,14 @@ func TestReadYourWritesThroughALaggingReplica(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusBadRequest, res.StatusCode())
 	require.Contains(t, string(res.Body), server.ReadAfterHeader)
+
+	// Only writes are given a position: not a preflight, whatever it answers.
+	req, err := http.NewRequestWithContext(ctx, http.MethodOptions, env.URL+"/api/v1/products", nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", "https://shop.example.com")
+	req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+	pre, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.NoError(t, pre.Body.Close())
+	require.Empty(t, pre.Header.Get(server.ReadAfterHeader), "an OPTIONS request is not a write")
 }

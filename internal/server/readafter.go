@@ -36,7 +36,7 @@ func readAfter(pool *database.Pool, log *slog.Logger) echo.MiddlewareFunc {
 				if lsn, ok := clientReadAfter(req); ok {
 					c.SetRequest(req.WithContext(database.ReadFromReplicas(req.Context(), lsn)))
 				}
-			default:
+			case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 				res := c.Response()
 				res.Before(func() {
 					if res.Status < 200 || res.Status >= 300 {
