@@ -35,6 +35,10 @@ type Pool struct {
 	*pgxpool.Pool
 	acquireTimeout time.Duration
 	waiting        atomic.Int64
+	// out counts the connections this pool's callers hold or are acquiring, and
+	// maxConns bounds it before a wait needs a deadline (see acquire).
+	out      atomic.Int32
+	maxConns int32
 	// planPerExecution: run the queries marked PlanPerExecution as unnamed
 	// statements, so that PostgreSQL plans each execution with its values. Only
 	// needed with cache_statement; the other modes always do so.
@@ -150,11 +154,15 @@ func newPool(ctx context.Context, pc *pgxpool.Config, cfg config.Config, opts Op
 		RegisterTypes(conn.TypeMap())
 		return nil
 	}
+	// A connection idle for a while is pinged when it is acquired; the ping gets
+	// the acquire's bound, since an acquire without a free slot's wait has none of
+	// its own (see acquire).
+	pc.PingTimeout = cfg.DBAcquireTimeout
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	return &Pool{Pool: pool, acquireTimeout: cfg.DBAcquireTimeout,
+	return &Pool{Pool: pool, acquireTimeout: cfg.DBAcquireTimeout, maxConns: pc.MaxConns,
 		planPerExecution: cfg.DBQueryExecMode == pgx.QueryExecModeCacheStatement}, nil
 }
 
@@ -175,15 +183,36 @@ func (p *Pool) Close() {
 func (p *Pool) Waiting() int64 { return p.waiting.Load() }
 
 func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	// While fewer connections than the pool's size are out, one is idle or can be
+	// opened at once (bounded by DB_CONNECT_TIMEOUT; the ping of a long-idle one by
+	// PingTimeout): the wait needs no deadline of its own, and the timer, context
+	// and registration with the request's context a deadline costs on every
+	// statement are saved. Only when every connection is out does a wait get one.
+	if p.out.Add(1) <= p.maxConns {
+		c, err := p.Pool.Acquire(ctx)
+		if err != nil {
+			p.out.Add(-1)
+		}
+		return c, err
+	}
 	p.waiting.Add(1)
 	defer p.waiting.Add(-1)
 	actx, cancel := context.WithTimeout(ctx, p.acquireTimeout)
 	defer cancel()
 	c, err := p.Pool.Acquire(actx)
-	if err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
-		return nil, ErrAcquireTimeout
+	if err != nil {
+		p.out.Add(-1)
+		if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+			return nil, ErrAcquireTimeout
+		}
 	}
 	return c, err
+}
+
+// release gives back a connection acquire returned.
+func (p *Pool) release(c *pgxpool.Conn) {
+	c.Release()
+	p.out.Add(-1)
 }
 
 // Exec runs a statement on a connection held only for that statement.
@@ -192,7 +221,7 @@ func (p *Pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comman
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	defer c.Release()
+	defer p.release(c)
 	return c.Exec(ctx, sql, p.withPlanMode(sql, args)...)
 }
 
@@ -212,10 +241,10 @@ func (p *Pool) queryPrimary(ctx context.Context, sql string, args []any) (pgx.Ro
 	}
 	rows, err := c.Query(ctx, sql, p.withPlanMode(sql, args)...)
 	if err != nil {
-		c.Release()
+		p.release(c)
 		return nil, err
 	}
-	return &releasingRows{Rows: rows, release: sync.OnceFunc(c.Release)}, nil
+	return &releasingRows{Rows: rows, release: sync.OnceFunc(func() { p.release(c) })}, nil
 }
 
 // QueryRow runs a one-row query whose connection returns to the pool after Scan; on
@@ -232,7 +261,7 @@ func (p *Pool) queryRowPrimary(ctx context.Context, sql string, args []any) pgx.
 	if err != nil {
 		return errRow{err}
 	}
-	return releasingRow{row: c.QueryRow(ctx, sql, p.withPlanMode(sql, args)...), release: c.Release}
+	return releasingRow{row: c.QueryRow(ctx, sql, p.withPlanMode(sql, args)...), pool: p, conn: c}
 }
 
 // Begin starts a transaction whose connection returns to the pool at commit or rollback.
@@ -243,10 +272,10 @@ func (p *Pool) Begin(ctx context.Context) (pgx.Tx, error) {
 	}
 	tx, err := c.Begin(ctx)
 	if err != nil {
-		c.Release()
+		p.release(c)
 		return nil, err
 	}
-	return &releasingTx{Tx: tx, release: sync.OnceFunc(c.Release), pool: p}, nil
+	return &releasingTx{Tx: tx, release: sync.OnceFunc(func() { p.release(c) }), pool: p}, nil
 }
 
 type releasingRows struct {
@@ -268,12 +297,13 @@ func (r *releasingRows) Next() bool {
 }
 
 type releasingRow struct {
-	row     pgx.Row
-	release func()
+	row  pgx.Row
+	pool *Pool
+	conn *pgxpool.Conn
 }
 
 func (r releasingRow) Scan(dest ...any) error {
-	defer r.release()
+	defer r.pool.release(r.conn)
 	return r.row.Scan(dest...)
 }
 

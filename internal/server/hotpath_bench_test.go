@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shopfloor/shopfloor"
+	"github.com/shopfloor/shopfloor/bench/bareref"
 	"github.com/shopfloor/shopfloor/internal/api"
 	"github.com/shopfloor/shopfloor/internal/apperr"
 	"github.com/shopfloor/shopfloor/internal/config"
@@ -148,9 +149,10 @@ func BenchmarkValidateGetProduct(b *testing.B) {
 
 // benchHandler is the whole server on a fresh database holding one product, with the
 // request log written as JSON and thrown away, as bench/run.sh serves it.
-func benchHandler(b *testing.B) (http.Handler, string) {
+func benchHandler(b *testing.B) (h http.Handler, path string, databaseURL string) {
 	b.Helper()
-	cfg := benchConfig(b, pgtest.NewDB(b))
+	databaseURL = pgtest.NewDB(b)
+	cfg := benchConfig(b, databaseURL)
 	ctx := context.Background()
 	log := slog.New(logjson.New(io.Discard, nil))
 	m := metrics.New()
@@ -170,12 +172,16 @@ func benchHandler(b *testing.B) (http.Handler, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return srv.Handler(), "/api/v1/products/" + p.ID.String()
+	return srv.Handler(), "/api/v1/products/" + p.ID.String(), databaseURL
 }
 
+// serveOnce serves one GET, with a context that can be cancelled as net/http's
+// is (pgx watches such a context for the length of a query, and not one that cannot).
 func serveOnce(b *testing.B, h http.Handler, path string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil))
 	if rec.Code != http.StatusOK {
 		b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
 	}
@@ -185,7 +191,7 @@ func serveOnce(b *testing.B, h http.Handler, path string) {
 // srv.Handler(): every middleware, validation, the query on a real database, the
 // envelope, the request log. Only the network is missing.
 func BenchmarkRequestGetProduct(b *testing.B) {
-	h, path := benchHandler(b)
+	h, path, _ := benchHandler(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		serveOnce(b, h, path)
@@ -195,7 +201,7 @@ func BenchmarkRequestGetProduct(b *testing.B) {
 // BenchmarkRequestGetProductParallel is the same request from GOMAXPROCS goroutines
 // at once, so that contention in the middleware or the pool shows.
 func BenchmarkRequestGetProductParallel(b *testing.B) {
-	h, path := benchHandler(b)
+	h, path, _ := benchHandler(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -203,4 +209,40 @@ func BenchmarkRequestGetProductParallel(b *testing.B) {
 			serveOnce(b, h, path)
 		}
 	})
+}
+
+// BenchmarkGetProductVsBare serves GET /api/v1/products/{id} from the whole server
+// and from bench/bareref (net/http and pgx alone) on the same database, in process,
+// from 8×GOMAXPROCS goroutines, alternating: each "shopfloor" round is followed by a
+// "bare" one. cpu-ns/op is the CPU the process (every thread, the garbage collector's
+// too, not PostgreSQL) spent per request, which the neighbours disturb far less than
+// wall time; the difference between the two is what the server's middleware,
+// validation, logging and metrics cost per request, the figure `make bench`'s paired
+// ratio measures through the network.
+func BenchmarkGetProductVsBare(b *testing.B) {
+	h, path, databaseURL := benchHandler(b)
+	pool, err := bareref.NewPool(context.Background(), databaseURL, benchConfig(b, databaseURL).DBMaxConns)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	bare := bareref.Handler(db.New(pool))
+	for _, target := range []struct {
+		name string
+		h    http.Handler
+	}{{"shopfloor", h}, {"bare", bare}} {
+		b.Run(target.name, func(b *testing.B) {
+			serveOnce(b, target.h, path)
+			b.ReportAllocs()
+			b.SetParallelism(8)
+			start := cpuNanos()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					serveOnce(b, target.h, path)
+				}
+			})
+			reportCPU(b, start)
+		})
+	}
 }

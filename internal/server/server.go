@@ -114,11 +114,11 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg)
-	e.Use(s.requestID)
+	chain := []echo.MiddlewareFunc{s.requestID}
 	if o.tracing != nil {
-		e.Use(s.traceRequests(o.tracing))
+		chain = append(chain, s.traceRequests(o.tracing))
 	}
-	e.Use(
+	chain = append(chain,
 		s.measure,
 		requestLine(log),
 		errorsToHandler,
@@ -132,7 +132,8 @@ func New(cfg config.Config, pool *database.Pool, log *slog.Logger, m *metrics.Me
 		s.limitAuth,
 		s.authenticate,
 	)
-	api.RegisterHandlers(e, api.NewStrictHandler(h, nil))
+	e.Use(unrouted(ops, chain))
+	api.RegisterHandlers(chainedRouter{e, chain}, api.NewStrictHandler(h, nil))
 	s.echo = e
 	return s, nil
 }
@@ -143,15 +144,14 @@ func (s *Server) Handler() http.Handler { return s.echo }
 var wellFormedRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 // requestID keeps a well-formed X-Request-Id from the caller (so a trace can cross
-// services) and replaces anything else with a new one, then puts it everywhere:
-// the response header, the request header the logger reads, and the context.
+// services) and replaces anything else with a new one, then puts it in the response
+// header and in the context, where every log line written with it finds it (logctx).
 func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		id := req.Header.Get(echo.HeaderXRequestID)
 		if !wellFormedRequestID.MatchString(id) {
 			id = uuid.NewString()
-			req.Header.Set(echo.HeaderXRequestID, id)
 		}
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
 		c.SetRequest(req.WithContext(apperr.WithRequestID(req.Context(), id)))

@@ -52,6 +52,10 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		req := c.Request()
+		if op.plainRequest(c) {
+			req.Body = http.NoBody // it takes none
+			return next(c)
+		}
 		var body any // the body, decoded once: validated here, bound by the handler
 		if op.jsonBody {
 			value, err := s.checkBody(req, op)

@@ -47,12 +47,18 @@ func SchemaOptions() []openapi3.SchemaValidationOption {
 	return []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
 		"email": openapi3.NewCallbackValidator(account.CheckEmail),
 		"uuid": openapi3.NewCallbackValidator(func(s string) error {
-			if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
+			if !IsUUID(s) {
 				return errors.New("must be a UUID")
 			}
 			return nil
 		}),
 	})}
+}
+
+// IsUUID is the spec's `format: uuid`: a UUID in its 36-character form.
+func IsUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
 }
 
 // Spec returns the parsed embedded openapi.yaml and a router over its paths that
