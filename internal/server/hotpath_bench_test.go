@@ -5,7 +5,7 @@ package server
 //
 //	go test -run '^$' -bench . -benchmem ./internal/server
 //
-// BenchmarkRequest* need PostgreSQL. They get a database from pgtest, whose Main the
+// BenchmarkRequest* and BenchmarkGetProductVsBare need PostgreSQL. They get a database from pgtest, whose Main the
 // external test package's TestMain (main_test.go) already calls: both packages are
 // built into one test binary, and Go allows a single TestMain in it.
 
@@ -128,7 +128,8 @@ func BenchmarkValidateCreateOrder(b *testing.B) {
 	}
 }
 
-// BenchmarkValidateGetProduct runs the spec validation of GET /api/v1/products/{id}.
+// BenchmarkValidateGetProduct runs the spec validation of GET /api/v1/products/{id}:
+// a plain request (see operation.plainRequest), which kin-openapi is not asked about.
 func BenchmarkValidateGetProduct(b *testing.B) {
 	s := benchServer(b)
 	e := echo.New()

@@ -9,6 +9,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shopfloor/shopfloor/internal/speccheck"
 )
@@ -28,6 +30,10 @@ type operation struct {
 	// asking kin-openapi (see plainRequest).
 	uuidPaths   bool
 	otherParams []param
+	// spanName and spanStart are the request span's name ("GET /api/v1/products/{id}")
+	// and start options with tracing on, made once.
+	spanName  string
+	spanStart []trace.SpanStartOption
 }
 
 // param is a parameter's place and name (a header's in canonical form).
@@ -60,7 +66,10 @@ func loadOperations(spec []byte) (*openapi3.T, operations, error) {
 				security = *op.Security
 			}
 			o := &operation{
-				route: &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
+				route:    &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
+				spanName: method + " " + path,
+				spanStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
+					semconv.HTTPRoute(path), semconv.HTTPRequestMethodKey.String(method))},
 			}
 			for _, req := range security {
 				if _, ok := req["bearerAuth"]; ok {

@@ -40,14 +40,13 @@ func (s *Server) traceRequests(tp trace.TracerProvider) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
 			ctx := propagator.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
-			name := req.Method
-			attrs := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+			var span trace.Span
 			if op := s.ops.lookup(c); op != nil {
-				name += " " + op.route.Path
-				attrs = append(attrs, trace.WithAttributes(semconv.HTTPRoute(op.route.Path)))
+				ctx, span = tracer.Start(ctx, op.spanName, op.spanStart...)
+			} else {
+				ctx, span = tracer.Start(ctx, req.Method, trace.WithSpanKind(trace.SpanKindServer),
+					trace.WithAttributes(semconv.HTTPRequestMethodKey.String(req.Method)))
 			}
-			ctx, span := tracer.Start(ctx, name, append(attrs, trace.WithAttributes(
-				semconv.HTTPRequestMethodKey.String(req.Method)))...)
 			defer span.End()
 			c.SetRequest(req.WithContext(ctx))
 			err := next(c)
