@@ -82,8 +82,8 @@ type Options struct {
 
 // Open builds the pool from the configuration: at most DB_MAX_CONNS connections,
 // idle ones closed after DB_IDLE_TIMEOUT, each connect bounded by DB_CONNECT_TIMEOUT,
-// each statement by DB_STATEMENT_TIMEOUT, each wait for a connection by
-// DB_ACQUIRE_TIMEOUT. It does not connect: the first request does.
+// each statement by DB_STATEMENT_TIMEOUT, each wait for a connection while all are
+// in use by DB_ACQUIRE_TIMEOUT. It does not connect: the first request does.
 func Open(ctx context.Context, cfg config.Config, opts Options) (*Pool, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL is not set")

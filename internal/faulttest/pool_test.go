@@ -121,10 +121,10 @@ func TestExhaustedPoolRefusesQuickly(t *testing.T) {
 }
 
 // warmPool opens every connection of the server's pool and hands them back idle,
-// through pgxpool directly (no acquire timeout). The 50 ms DB_ACQUIRE_TIMEOUT above
-// also bounds opening a connection, which a machine busy with other test packages
-// can take longer than; the test's own set-up must not depend on that, only the
-// requests it sends while the pool is exhausted.
+// through pgxpool directly, bounded only by DB_CONNECT_TIMEOUT. A machine busy with
+// other test packages can take longer than a short DB_ACQUIRE_TIMEOUT (50 ms above)
+// to open them; the test's own set-up must not depend on that, only the requests it
+// sends while the pool is exhausted.
 func warmPool(t *testing.T, env *apitest.Env) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
