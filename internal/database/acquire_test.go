@@ -2,15 +2,11 @@ package database
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/shopfloor/shopfloor/internal/config"
-	"github.com/shopfloor/shopfloor/internal/pgtest"
 )
 
 // acquire gives a wait for a connection a deadline only when the pool's count of
@@ -18,19 +14,7 @@ import (
 // connection is used and given back (a leak would give every wait a deadline, a
 // double release none), and a wait while all are out must end at DB_ACQUIRE_TIMEOUT.
 func TestConnectionsOutAreCountedBack(t *testing.T) {
-	cfg, err := config.Load(func(k string) string {
-		switch k {
-		case "APP_ENV":
-			return config.EnvTest
-		case "JWT_SECRET":
-			return strings.Repeat("s", 32)
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DatabaseURL = pgtest.NewDB(t)
+	cfg := testConfig(t)
 	cfg.DBMaxConns = 2
 	cfg.DBAcquireTimeout = 100 * time.Millisecond
 	ctx := context.Background()

@@ -154,9 +154,9 @@ func newPool(ctx context.Context, pc *pgxpool.Config, cfg config.Config, opts Op
 		RegisterTypes(conn.TypeMap())
 		return nil
 	}
-	// A connection idle for a while is pinged when it is acquired; the ping gets
-	// the acquire's bound, since an acquire without a free slot's wait has none of
-	// its own (see acquire).
+	// A connection idle for a while is pinged when it is acquired. An acquire while
+	// a connection is free has no deadline of its own (see acquire), so the ping
+	// gets DB_ACQUIRE_TIMEOUT as its bound.
 	pc.PingTimeout = cfg.DBAcquireTimeout
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {

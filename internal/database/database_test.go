@@ -16,10 +16,9 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// The pool prepares unmarked queries once (cached plans) and sends queries marked
-// PlanPerExecution unnamed, inside a transaction as well as outside, so that
-// PostgreSQL plans those with their values on every execution.
-func TestMarkedQueriesAreSentUnprepared(t *testing.T) {
+// testConfig is the test environment's configuration on a fresh database.
+func testConfig(t *testing.T) config.Config {
+	t.Helper()
 	cfg, err := config.Load(func(k string) string {
 		switch k {
 		case "APP_ENV":
@@ -33,6 +32,14 @@ func TestMarkedQueriesAreSentUnprepared(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.DatabaseURL = pgtest.NewDB(t)
+	return cfg
+}
+
+// The pool prepares unmarked queries once (cached plans) and sends queries marked
+// PlanPerExecution unnamed, inside a transaction as well as outside, so that
+// PostgreSQL plans those with their values on every execution.
+func TestMarkedQueriesAreSentUnprepared(t *testing.T) {
+	cfg := testConfig(t)
 	cfg.DBMaxConns = 1 // one connection, so its prepared statements are all of them
 	ctx := context.Background()
 	pool, err := Open(ctx, cfg, Options{})

@@ -42,7 +42,6 @@ func TestDatabaseStoppedUnderRunningServer(t *testing.T) {
 	warmPool(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	require.Greater(t, env.Pool.Stat().IdleConns(), int32(1), "the pool should hold several idle connections")
 
 	require.NoError(t, cluster.Stop(ctx))
 

@@ -5,9 +5,10 @@ package server
 //
 //	go test -run '^$' -bench . -benchmem ./internal/server
 //
-// BenchmarkRequest* and BenchmarkGetProductVsBare need PostgreSQL. They get a database from pgtest, whose Main the
-// external test package's TestMain (main_test.go) already calls: both packages are
-// built into one test binary, and Go allows a single TestMain in it.
+// BenchmarkRequest* and BenchmarkGetProductVsBare need PostgreSQL. They get a
+// database from pgtest, whose Main the external test package's TestMain
+// (main_test.go) already calls: both packages are built into one test binary, and
+// Go allows a single TestMain in it.
 
 import (
 	"bytes"

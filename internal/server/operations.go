@@ -23,13 +23,14 @@ type operation struct {
 	bodyRequired bool
 	queryParams  map[string]bool
 	bodySchema   *openapi3.Schema // the JSON body's, when the operation takes one
-	// uuidPaths is set when the operation takes no body and its parameters are
-	// path parameters of plain `format: uuid` and optional ones elsewhere:
-	// otherParams names the latter (header names canonical). A request to it that
-	// sends none of them and a UUID in every path parameter is valid without
-	// asking kin-openapi (see plainRequest).
-	uuidPaths   bool
-	otherParams []param
+	// takesPlain is set when the operation takes no body, its path parameters (if
+	// any) are plain `format: uuid` and every other parameter is optional;
+	// sentParams are its optional header and cookie parameters (header names
+	// canonical). A request to it with no query string, none of sentParams and a
+	// UUID in every path parameter is valid without asking kin-openapi (see
+	// plainRequest).
+	takesPlain bool
+	sentParams []param
 	// spanName and spanStart are the request span's name ("GET /api/v1/products/{id}")
 	// and start options with tracing on, made once.
 	spanName  string
@@ -84,21 +85,22 @@ func loadOperations(spec []byte) (*openapi3.T, operations, error) {
 					}
 				}
 			}
-			o.uuidPaths = op.RequestBody == nil
+			o.takesPlain = op.RequestBody == nil
 			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
 				for _, p := range params {
 					switch {
 					case p.Value == nil:
-						o.uuidPaths = false
+						o.takesPlain = false
 					case p.Value.In == openapi3.ParameterInPath:
-						o.uuidPaths = o.uuidPaths && isPlainUUID(p.Value)
+						o.takesPlain = o.takesPlain && isPlainUUID(p.Value)
 					case p.Value.Required:
-						o.uuidPaths = false
+						o.takesPlain = false
 					case p.Value.In == openapi3.ParameterInHeader:
-						o.otherParams = append(o.otherParams, param{p.Value.In, http.CanonicalHeaderKey(p.Value.Name)})
-					default:
-						o.otherParams = append(o.otherParams, param{p.Value.In, p.Value.Name})
+						o.sentParams = append(o.sentParams, param{p.Value.In, http.CanonicalHeaderKey(p.Value.Name)})
+					case p.Value.In == openapi3.ParameterInCookie:
+						o.sentParams = append(o.sentParams, param{p.Value.In, p.Value.Name})
 					}
+					// an optional query parameter: a plain request has no query string
 				}
 			}
 			if rb := op.RequestBody; rb != nil && rb.Value != nil {
@@ -126,26 +128,22 @@ func isPlainUUID(p *openapi3.Parameter) bool {
 }
 
 // plainRequest reports whether a request to op, routed by Echo, is one the spec
-// accepts as it stands: op takes UUIDs in its path parameters and nothing else
-// required, the request sends no query string and none of op's other parameters,
-// and every path parameter is a UUID. kin-openapi would check exactly that and
+// accepts as it stands: op takes plain requests, the request sends no query string
+// and none of op's optional header and cookie parameters, and every path parameter
+// is a UUID. kin-openapi would check exactly that and
 // accept it; the validator skips it for such requests (a GET of one product, say).
 func (op *operation) plainRequest(c echo.Context) bool {
-	if !op.uuidPaths || c.Request().URL.RawQuery != "" {
+	if !op.takesPlain || c.Request().URL.RawQuery != "" {
 		return false
 	}
-	for _, p := range op.otherParams {
-		switch p.in {
-		case openapi3.ParameterInHeader:
+	for _, p := range op.sentParams {
+		if p.in == openapi3.ParameterInHeader {
 			if _, sent := c.Request().Header[p.name]; sent {
 				return false
 			}
-		case openapi3.ParameterInCookie:
-			if _, err := c.Request().Cookie(p.name); err == nil {
-				return false
-			}
+		} else if _, err := c.Request().Cookie(p.name); err == nil {
+			return false
 		}
-		// query parameters: there is no query string
 	}
 	values := c.ParamValues()
 	for i := range c.ParamNames() {

@@ -26,7 +26,7 @@ func TestPlainRequestsAreValidBySpec(t *testing.T) {
 	e := echo.New()
 	plain := 0
 	for key, op := range ops {
-		if !op.uuidPaths {
+		if !op.takesPlain {
 			continue
 		}
 		plain++
@@ -60,7 +60,7 @@ func TestPlainRequestsAreValidBySpec(t *testing.T) {
 
 		c, _ = request(path + "?page=1")
 		require.False(t, op.plainRequest(c), "%s with a query string", key.method)
-		for _, p := range op.otherParams {
+		for _, p := range op.sentParams {
 			if p.in == "header" {
 				c, req := request(path)
 				req.Header.Set(p.name, "x")
@@ -75,6 +75,6 @@ func TestPlainRequestsAreValidBySpec(t *testing.T) {
 			require.False(t, op.plainRequest(c), "%s %s with a path parameter that is no UUID", key.method, path)
 		}
 	}
-	require.True(t, ops[opKey{http.MethodGet, "/api/v1/products/:id"}].uuidPaths, "GET one product is plain")
+	require.True(t, ops[opKey{http.MethodGet, "/api/v1/products/:id"}].takesPlain, "GET one product is plain")
 	t.Logf("%d of %d operations take plain requests", plain, len(ops))
 }
